@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the guest kernel from the prepared tree (scripts/prepare-tree.sh):
+# tinyconfig + scripts/config/{vm,rax,debug}.config, out of tree, through
+# ccache, incrementally. --release leaves out debug.config (for benchmarks).
+#
+# Usage: scripts/build-kernel.sh [--release]
+# Prints the build directory (holding arch/x86/boot/bzImage) on stdout.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+variant=debug
+case "${1:-}" in
+--release) variant=release ;;
+"") ;;
+-h|--help) sed -n '3,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+*) rax_die "unknown option '$1' (try --help)" ;;
+esac
+
+frags=("$RAX_TOP/scripts/config/vm.config" "$RAX_TOP/scripts/config/rax.config")
+[ $variant = debug ] && frags+=("$RAX_TOP/scripts/config/debug.config")
+
+tree=$RAX_TREE
+[ -f "$tree/Makefile" ] || rax_die "no kernel tree at $tree: run scripts/prepare-tree.sh"
+
+cfg_hash=$( (cat "$RAX_TOP/patches/BASE"; cat "${frags[@]}") | sha256sum | cut -c1-12)
+out=${RAX_KBUILD_OUT:-$RAX_CACHE/build/$RAX_BASE_KEY-$variant-$cfg_hash}
+mkdir -p "$out" "$RAX_LOGS" "$RAX_CCACHE_DIR"
+log=$RAX_LOGS/kernel-build-$variant.log
+
+export CCACHE_DIR=$RAX_CCACHE_DIR
+export CCACHE_BASEDIR=$RAX_CACHE
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+export KBUILD_BUILD_TIMESTAMP="Tue Nov 24 00:00:00 UTC 2026"
+export KBUILD_BUILD_USER=rax
+export KBUILD_BUILD_HOST=rax-build
+mk=(make -C "$tree" O="$out" CC="ccache gcc" -j"$(rax_nproc)")
+
+# Configure when the fragments changed (or on the first build).
+stamp=$out/.rax-config-stamp
+want=$(cat "${frags[@]}" | sha256sum | cut -d' ' -f1)
+if [ ! -f "$out/.config" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	rax_stage "kernel config ($variant): tinyconfig + ${frags[*]##*/}"
+	{
+		"${mk[@]}" tinyconfig &&
+		"$tree/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" &&
+		"${mk[@]}" olddefconfig
+	} >"$log" 2>&1 || rax_die "kernel configuration failed" "$log"
+	rax_stage_end
+fi
+
+# Every option a fragment asks for must be in the final .config:
+# olddefconfig silently drops what a dependency forbids.
+bad=()
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*)
+		grep -qxF "$line" "$out/.config" || bad+=("$line")
+		;;
+	"# CONFIG_"*" is not set")
+		opt=${line#\# }; opt=${opt%% *}
+		grep -q "^$opt=" "$out/.config" && bad+=("$line")
+		;;
+	esac
+done < <(cat "${frags[@]}")
+if [ ${#bad[@]} -gt 0 ]; then
+	rm -f "$stamp"
+	rax_die "the final .config ($out/.config) lacks options the fragments ask for:
+$(printf '    %s\n' "${bad[@]}")
+    A dependency is missing or another option forbids them; fix scripts/config/*.config."
+fi
+echo "$want" >"$stamp"
+
+rax_stage "kernel build ($variant) in $out"
+ccache -z >/dev/null 2>&1 || true
+if ! "${mk[@]}" bzImage modules headers_install >>"$log" 2>&1; then
+	grep -E '(error|Error)[: ]' "$log" | head -n 10 | sed 's/^/    /' >&2 || true
+	rax_die "kernel build failed" "$log"
+fi
+rax_stage_end
+rax_log "ccache: $(ccache -s 2>/dev/null | grep -iE '^ *(hits|cacheable|cache hit)' | head -n 2 | tr -s ' ' | tr '\n' ';')"
+echo "$out"

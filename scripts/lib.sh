@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: GPL-2.0
+# Common definitions for the Rax scripts. Sourced, never run.
+
+RAX_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+RAX_CACHE=${RAX_CACHE:-/var/cache/rax}
+
+rax_base_field() {
+	sed -n "s/^$1=//p" "$RAX_TOP/patches/BASE"
+}
+
+RAX_BASE_PKG=$(rax_base_field package)
+RAX_BASE_VERSION=$(rax_base_field version)
+RAX_BASE_KERNEL=$(rax_base_field kernel)
+# A path-safe key for the base: 6.12.117-1~deb12u1 -> 6.12.117-1_deb12u1
+RAX_BASE_KEY=${RAX_BASE_VERSION//\~/_}
+RAX_BASE_DIR=$RAX_CACHE/base-$RAX_BASE_KEY
+# The git repository holding the pristine base (tag rax-base) and the
+# applied series (branch rax). It is also the source tree of every build.
+RAX_TREE=$RAX_BASE_DIR/linux
+RAX_CCACHE_DIR=$RAX_CACHE/ccache
+RAX_LOGS=${RAX_LOGS:-$RAX_CACHE/logs}
+
+# Fixed identity and dates so that the base commit and the generated
+# series are byte-for-byte reproducible.
+export GIT_AUTHOR_NAME="Rax developers"
+export GIT_AUTHOR_EMAIL="rax-dev@lists.example.org"
+export GIT_COMMITTER_NAME="$GIT_AUTHOR_NAME"
+export GIT_COMMITTER_EMAIL="$GIT_AUTHOR_EMAIL"
+export GIT_AUTHOR_DATE="2026-11-24T00:00:00+0000"
+export GIT_COMMITTER_DATE="$GIT_AUTHOR_DATE"
+
+if [ -t 2 ]; then
+	_rax_red=$'\e[31m'; _rax_bold=$'\e[1m'; _rax_off=$'\e[0m'
+else
+	_rax_red=; _rax_bold=; _rax_off=
+fi
+
+rax_log() {
+	printf '%s[rax]%s %s\n' "$_rax_bold" "$_rax_off" "$*" >&2
+}
+
+# rax_die MESSAGE [LOGFILE]: stop with a message naming the cause and,
+# when given, the log file to read.
+rax_die() {
+	printf '%s[rax] error:%s %s\n' "$_rax_red" "$_rax_off" "$1" >&2
+	if [ -n "${2:-}" ]; then
+		printf '[rax] read: %s\n' "$2" >&2
+		if [ -f "$2" ]; then
+			printf '[rax] last lines of %s:\n' "$2" >&2
+			tail -n 20 "$2" | sed 's/^/    /' >&2
+		fi
+	fi
+	exit 1
+}
+
+# Stage timing: rax_stage NAME starts a stage, rax_stage_end ends it and
+# prints how long it took.
+rax_stage() {
+	_rax_stage_name=$1
+	_rax_stage_t0=$(date +%s.%N)
+	rax_log "== $1"
+}
+
+rax_stage_end() {
+	local t1
+	t1=$(date +%s.%N)
+	rax_log "== $_rax_stage_name: done in $(printf '%.1f' "$(echo "$t1 - $_rax_stage_t0" | bc)") s"
+}
+
+rax_nproc() {
+	echo $(( $(nproc) + 1 ))
+}
