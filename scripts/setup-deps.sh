@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
 	build-essential bc bison flex cpio kmod rsync xz-utils openssl
 	libelf-dev libssl-dev zlib1g-dev libcap-dev dwarves ccache
-	cmake catch2 pkg-config
+	cmake catch2 pkg-config python3-ply python3-git
 	clang-19 lld-19 llvm-19
 	rustc-web rust-web-src
 	qemu-system-x86 busybox-static iproute2 python3

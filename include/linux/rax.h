@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Rax: signed safe-Rust kernel extensions loaded through bpf().
+ *
+ * Kernel-internal interface of the Rax core, used by the BPF hooks.
+ */
+#ifndef _LINUX_RAX_H
+#define _LINUX_RAX_H
+
+#include <linux/time64.h>
+#include <linux/types.h>
+#include <uapi/linux/rax.h>
+
+struct key;
+
+/* Bounds of the kernel.rax.* sysctls. */
+#define RAX_STACK_SIZE_KB_MIN		32U
+#define RAX_STACK_SIZE_KB_MAX		1024U
+#define RAX_BUDGET_US_MIN		1U
+#define RAX_BUDGET_US_MAX		(10U * USEC_PER_SEC)
+#define RAX_BUDGET_US_DEFAULT		(10U * USEC_PER_MSEC)
+
+#ifdef CONFIG_RAX
+
+bool rax_enabled(void);
+unsigned int rax_stack_size_kb(void);
+unsigned int rax_budget_max_us(void);
+bool rax_stack_size_valid(unsigned int kb);
+struct key *rax_keyring(void);
+
+#else /* !CONFIG_RAX */
+
+static inline bool rax_enabled(void)
+{
+	return false;
+}
+
+#endif /* CONFIG_RAX */
+
+#endif /* _LINUX_RAX_H */
