@@ -23,8 +23,7 @@ frags=("$RAX_TOP/scripts/config/vm.config" "$RAX_TOP/scripts/config/rax.config")
 tree=$RAX_TREE
 [ -f "$tree/Makefile" ] || rax_die "no kernel tree at $tree: run scripts/prepare-tree.sh"
 
-cfg_hash=$( (cat "$RAX_TOP/patches/BASE"; cat "${frags[@]}") | sha256sum | cut -c1-12)
-out=${RAX_KBUILD_OUT:-$RAX_CACHE/build/$RAX_BASE_KEY-$variant-$cfg_hash}
+out=${RAX_KBUILD_OUT:-$(rax_kbuild_dir $variant)}
 mkdir -p "$out" "$RAX_LOGS" "$RAX_CCACHE_DIR"
 log=$RAX_LOGS/kernel-build-$variant.log
 

@@ -70,3 +70,29 @@ rax_stage_end() {
 rax_nproc() {
 	echo $(( $(nproc) + 1 ))
 }
+
+# The userspace build directory (CMake), inside the clone.
+RAX_BUILD=${RAX_BUILD:-$RAX_TOP/build}
+
+# rax_userspace_build [TARGET...]: configure (once) and build userspace.
+rax_userspace_build() {
+	mkdir -p "$RAX_LOGS"
+	local log=$RAX_LOGS/userspace-build.log
+	if [ ! -f "$RAX_BUILD/CMakeCache.txt" ]; then
+		cmake -S "$RAX_TOP" -B "$RAX_BUILD" -DRAX_WERROR=ON \
+			-DCMAKE_CXX_COMPILER_LAUNCHER=ccache >"$log" 2>&1 ||
+			rax_die "cmake configure failed" "$log"
+	fi
+	local t=()
+	for x in "$@"; do t+=(--target "$x"); done
+	CCACHE_DIR=$RAX_CCACHE_DIR cmake --build "$RAX_BUILD" -j"$(rax_nproc)" "${t[@]}" >>"$log" 2>&1 ||
+		rax_die "userspace build failed" "$log"
+}
+
+# The kernel build directory for a variant (debug or release).
+rax_kbuild_dir() {
+	local variant=${1:-debug} frags
+	frags=("$RAX_TOP/scripts/config/vm.config" "$RAX_TOP/scripts/config/rax.config")
+	[ "$variant" = debug ] && frags+=("$RAX_TOP/scripts/config/debug.config")
+	echo "$RAX_CACHE/build/$RAX_BASE_KEY-$variant-$( (cat "$RAX_TOP/patches/BASE"; cat "${frags[@]}") | sha256sum | cut -c1-12)"
+}

@@ -1,0 +1,52 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# PID 1 of the Rax test guest (scripts/vm-run.sh boots it with init=).
+# The root file system is the host's, read-only over virtio-9p; the
+# run's scratch directory is mounted at /mnt. Runs /mnt/cmd.sh, writes its
+# exit status to /mnt/rc, scans for memory leaks, and powers off.
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/tmp TERM=dumb
+
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mountpoint -q /dev || mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm 2>/dev/null
+mount -t devpts devpts /dev/pts 2>/dev/null
+mount -t tmpfs tmp /tmp
+mount -t tmpfs run /run
+mount -t tmpfs shm /dev/shm 2>/dev/null
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
+mount -t bpf bpf /sys/fs/bpf 2>/dev/null
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 scratch /mnt
+ip link set lo up 2>/dev/null
+hostname rax-vm 2>/dev/null
+
+off() {
+	echo o >/proc/sysrq-trigger
+	sleep 30
+}
+
+if [ ! -f /mnt/cmd.sh ]; then
+	echo "RAX-VM: no command (scratch not mounted)"
+	off
+fi
+
+echo "RAX-VM: command start uptime=$(cut -d' ' -f1 /proc/uptime)"
+cd /mnt || off
+bash /mnt/cmd.sh >/mnt/output.log 2>&1 </dev/null
+rc=$?
+echo "RAX-VM: command exit $rc uptime=$(cut -d' ' -f1 /proc/uptime)"
+echo "$rc" >/mnt/rc
+
+# Leaks are reported only for objects older than 5 s: scan, wait, scan.
+if [ -w /sys/kernel/debug/kmemleak ]; then
+	echo scan >/sys/kernel/debug/kmemleak
+	sleep 5
+	echo scan >/sys/kernel/debug/kmemleak
+	cat /sys/kernel/debug/kmemleak >/mnt/kmemleak.txt
+	echo "RAX-VM: kmemleak scanned uptime=$(cut -d' ' -f1 /proc/uptime)"
+fi
+sync
+echo "RAX-VM: power off"
+off
