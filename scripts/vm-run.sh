@@ -131,14 +131,14 @@ fail() {
 	exit "$1"
 }
 
+if [ -z "$boot" ]; then
+	[ $qrc -eq 124 ] || [ $qrc -eq 137 ] && fail 91 "the guest never reached the command (timeout after ${timeout}s during boot)"
+	fail 91 "the guest never reached the command ($(grep -m1 -E 'Kernel panic|Requested init|No working init' "$log" 2>/dev/null || echo 'no init marker in the console'))"
+fi
 reports=$("$check" "$log" || true)
 if [ -n "$reports" ]; then
 	echo "$reports" | head -n 20 | sed 's/^/    /' >&2
 	fail 90 "the guest console holds kernel reports ($(echo "$reports" | wc -l) lines; first: $(echo "$reports" | head -n 1 | cut -d: -f3 | sed 's/^ //'))"
-fi
-if [ -z "$boot" ]; then
-	[ $qrc -eq 124 ] || [ $qrc -eq 137 ] && fail 91 "the guest never reached the command (timeout after ${timeout}s during boot)"
-	fail 91 "the guest never reached the command ($(grep -m1 -E 'Kernel panic|Requested init|No working init' "$log" 2>/dev/null || echo 'no init marker in the console'))"
 fi
 if [ ! -f "$scratch/rc" ]; then
 	[ $qrc -eq 124 ] || [ $qrc -eq 137 ] && fail 92 "timeout: the command did not finish within ${timeout}s"

@@ -10,11 +10,14 @@
 
 #define pr_fmt(fmt) "rax: " fmt
 
+#include <linux/errno.h>
 #include <linux/init.h>
 #include <linux/kernel.h>
 #include <linux/log2.h>
 #include <linux/printk.h>
 #include <linux/sizes.h>
+
+#include <asm/page.h>
 
 #include "rax.h"
 
