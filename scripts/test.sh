@@ -153,8 +153,11 @@ case $vrc in
 91|92|93) record vm 0 1 ;;
 *) record vm 1 0 ;;
 esac
-from_tap kunit "$scratch/console.log" --require-tap
-from_tap kselftest "$scratch/kselftest.tap" --require-tap
+nkunit=$(cat "$RAX_TOP"/kernel/rax/*kunit*.c | grep -cE '^[[:space:]]*KUNIT_CASE\(')
+from_tap kunit "$scratch/console.log" --require-tap --expect "$nkunit"
+# Every TEST() in the sources must report: a lost output is a failure.
+nksft=$(cat "$RAX_TOP"/tools/testing/selftests/rax/*.c | grep -cE '^TEST(_F)?\(')
+from_tap kselftest "$scratch/kselftest.tap" --require-tap --expect "$nksft"
 rax_stage_end
 
 # --- negative controls of the runner --------------------------------------

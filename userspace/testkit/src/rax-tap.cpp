@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 // rax-tap: summarise TAP/KTAP results.
 //
-//   rax-tap [--name SUITE] [--require-tap] FILE
+//   rax-tap [--name SUITE] [--require-tap] [--expect N] FILE
 //
 // Prints one line per failed test and a last line
 // "SUITE: N passed, N failed, N skipped". Exit status 0 when nothing
 // failed, 1 when a test failed, a plan was not met or the run bailed out,
 // 2 on usage errors. With --require-tap, input without any TAP is a
-// failure (the suite did not run).
+// failure (the suite did not run). With --expect N, fewer than N results
+// is a failure (tests went missing).
 #include <raxtest/tap.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iostream>
@@ -20,14 +22,17 @@ int main(int argc, char **argv)
 {
 	std::string name = "tap", file;
 	bool require = false;
+	long expect = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (!std::strcmp(argv[i], "--name") && i + 1 < argc) {
 			name = argv[++i];
+		} else if (!std::strcmp(argv[i], "--expect") && i + 1 < argc) {
+			expect = std::strtol(argv[++i], nullptr, 10);
 		} else if (!std::strcmp(argv[i], "--require-tap")) {
 			require = true;
 		} else if (!std::strcmp(argv[i], "-h") || !std::strcmp(argv[i], "--help")) {
-			std::cout << "Usage: rax-tap [--name SUITE] [--require-tap] FILE\n";
+			std::cout << "Usage: rax-tap [--name SUITE] [--require-tap] [--expect N] FILE\n";
 			return 0;
 		} else if (file.empty()) {
 			file = argv[i];
@@ -37,7 +42,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (file.empty()) {
-		std::cerr << "Usage: rax-tap [--name SUITE] [--require-tap] FILE\n";
+		std::cerr << "Usage: rax-tap [--name SUITE] [--require-tap] [--expect N] FILE\n";
 		return 2;
 	}
 	std::ifstream in(file, std::ios::binary);
@@ -57,6 +62,12 @@ int main(int argc, char **argv)
 		std::cout << name << ": FAIL plan: " << e << "\n";
 	if (require && !s.saw_tap) {
 		std::cout << name << ": FAIL no TAP output in " << file << " (the suite did not run)\n";
+		failed++;
+	}
+	std::size_t seen = s.passed + s.failed + s.skipped;
+	if (expect >= 0 && seen < static_cast<std::size_t>(expect)) {
+		std::cout << name << ": FAIL expected at least " << expect << " results, saw " << seen
+			  << " (tests went missing)\n";
 		failed++;
 	}
 	std::cout << name << ": " << s.passed << " passed, " << failed << " failed, " << s.skipped
