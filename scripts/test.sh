@@ -27,6 +27,9 @@ done
 
 t_start=$(date +%s)
 mkdir -p "$RAX_LOGS"
+# One test run at a time per cache: they share the tree, builds and logs.
+exec 9>"$RAX_CACHE/test.lock"
+flock -n 9 || rax_die "another scripts/test.sh holds $RAX_CACHE/test.lock"
 suites=()
 total_pass=0 total_fail=0
 
