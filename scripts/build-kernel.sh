@@ -26,6 +26,7 @@ tree=$RAX_TREE
 out=${RAX_KBUILD_OUT:-$(rax_kbuild_dir $variant)}
 mkdir -p "$out" "$RAX_LOGS" "$RAX_CCACHE_DIR"
 log=$RAX_LOGS/kernel-build-$variant.log
+: >"$log"
 
 export CCACHE_DIR=$RAX_CCACHE_DIR
 export CCACHE_BASEDIR=$RAX_CACHE

@@ -144,9 +144,15 @@ mkdir -p "$scratch"
 skid=$(openssl x509 -inform DER -in "$kbuild/kernel/rax/rax_signing_key.x509" -noout \
 	-ext subjectKeyIdentifier | tail -n 1 | tr -d ' :\n')
 openssl req -new -x509 -nodes -newkey rsa:2048 -sha256 -days 1 -batch -subj "/CN=Untrusted test key" \
-	-keyout "$scratch/untrusted.key" -outform DER -out "$scratch/untrusted.der" >/dev/null 2>&1
+	-keyout "$scratch/untrusted.pem" -out "$scratch/untrusted.crt" >/dev/null 2>&1
+openssl x509 -in "$scratch/untrusted.crt" -outform DER -out "$scratch/untrusted.der"
+cat "$scratch/untrusted.crt" >>"$scratch/untrusted.pem"
+"$RAX_TOP/scripts/make-test-objects.sh" "$scratch/objects" "$kbuild/kernel/rax/rax_signing_key.pem" \
+	"$scratch/untrusted.pem" >"$RAX_LOGS/test-objects.log" 2>&1 ||
+	rax_die "making the signed test objects failed" "$RAX_LOGS/test-objects.log"
 "$RAX_TOP/scripts/vm-run.sh" --quiet --scratch "$scratch" --timeout 1200 \
 	--env RAX_BUILD_KEY_SKID="$skid" --env RAX_UNTRUSTED_CERT=/mnt/untrusted.der \
+	--env RAX_TEST_OBJECTS=/mnt/objects \
 	-- "$RAX_TOP/scripts/guest-tests.sh" "$ksft" 2>"$RAX_LOGS/vm-test.log"
 vrc=$?
 cat "$RAX_LOGS/vm-test.log" >&2

@@ -17,13 +17,28 @@ ln -sfn /proc/self/fd /dev/fd
 ln -sfn /proc/self/fd/0 /dev/stdin
 ln -sfn /proc/self/fd/1 /dev/stdout
 ln -sfn /proc/self/fd/2 /dev/stderr
-mount -t tmpfs tmp /tmp
 mount -t tmpfs run /run
+# /tmp becomes a tmpfs, but a host path under it (a clone in /tmp, say)
+# must stay visible: keep the host's /tmp at /run/host-tmp and bind the
+# paths listed in the scratch directory's host-paths back in place.
+mkdir -p /run/host-tmp
+mount --bind /tmp /run/host-tmp
+mount -t tmpfs tmp /tmp
 mount -t tmpfs shm /dev/shm 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 mount -t bpf bpf /sys/fs/bpf 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 scratch /mnt
+if [ -f /mnt/host-paths ]; then
+	while read -r p; do
+		case "$p" in
+		/tmp/?*)
+			mkdir -p "$p"
+			mount --bind "/run/host-tmp/${p#/tmp/}" "$p"
+			;;
+		esac
+	done </mnt/host-paths
+fi
 ip link set lo up 2>/dev/null
 hostname rax-vm 2>/dev/null
 

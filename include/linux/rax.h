@@ -7,11 +7,15 @@
 #ifndef _LINUX_RAX_H
 #define _LINUX_RAX_H
 
+#include <linux/bpfptr.h>
+#include <linux/errno.h>
 #include <linux/time64.h>
 #include <linux/types.h>
 #include <uapi/linux/rax.h>
 
+struct bpf_prog;
 struct key;
+union bpf_attr;
 
 /* Bounds of the kernel.rax.* sysctls. */
 #define RAX_STACK_SIZE_KB_MIN		32U
@@ -27,12 +31,29 @@ unsigned int rax_stack_size_kb(void);
 unsigned int rax_budget_max_us(void);
 bool rax_stack_size_valid(unsigned int kb);
 struct key *rax_keyring(void);
+int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
+			u32 uattr_size);
+int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
+		  bpfptr_t uattr, u32 uattr_size);
 
 #else /* !CONFIG_RAX */
 
 static inline bool rax_enabled(void)
 {
 	return false;
+}
+
+static inline int rax_prog_check_attr(const union bpf_attr *attr,
+				      bpfptr_t uattr, u32 uattr_size)
+{
+	return -EINVAL;
+}
+
+static inline int rax_prog_load(struct bpf_prog *prog,
+				const union bpf_attr *attr,
+				bpfptr_t uattr, u32 uattr_size)
+{
+	return -EINVAL;
 }
 
 #endif /* CONFIG_RAX */

@@ -17,4 +17,11 @@
 /* Version of the Rax object format this header describes. */
 #define RAX_FORMAT_VERSION	0
 
+/* Largest image and signature BPF_PROG_LOAD accepts (else E2BIG). */
+#define RAX_IMAGE_SIZE_MAX	(16U << 20)
+#define RAX_SIGNATURE_SIZE_MAX	16384U
+
+/* The ELF note section holding the toolchain's provenance record. */
+#define RAX_SECTION_PROVENANCE	".rax.provenance"
+
 #endif /* _UAPI_LINUX_RAX_H */

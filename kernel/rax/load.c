@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Loading Rax programs through BPF_PROG_LOAD.
+ *
+ * A Rax load replaces the verifier, not the rest of bpf_prog_load(): the
+ * token, capability, LSM, audit and kallsyms steps run as they do for
+ * eBPF. The checks below run in this order, and nothing later is parsed
+ * before everything earlier has passed:
+ *
+ *  1. attributes and privilege, early in bpf_prog_load()
+ *     (rax_prog_check_attr());
+ *  2. the image and its signature are copied in once, within size limits;
+ *     user memory is not read again;
+ *  3. the PKCS#7 signature over the image, against the .rax keyring only;
+ *  4. strict ELF parsing of the signed image (elf.c).
+ *
+ * Every rejection returns a specific errno and writes its reason, naming
+ * the stage, to the BPF log buffer, with the verifier's log semantics
+ * (log_level, ENOSPC on truncation, log_true_size).
+ */
+
+#define pr_fmt(fmt) "rax: " fmt
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/bpfptr.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/key.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/verification.h>
+
+#include "rax.h"
+
+static const char *rax_prog_type_name(enum bpf_prog_type type)
+{
+	switch (type) {
+	case BPF_PROG_TYPE_KPROBE:
+		return "kprobe";
+	case BPF_PROG_TYPE_TRACEPOINT:
+		return "tracepoint";
+	case BPF_PROG_TYPE_PERF_EVENT:
+		return "perf_event";
+	case BPF_PROG_TYPE_XDP:
+		return "xdp";
+	case BPF_PROG_TYPE_SCHED_CLS:
+		return "sched_cls";
+	default:
+		return NULL;
+	}
+}
+
+/* Write one message to the log of a load that has not set up its own. */
+static __printf(4, 5) void rax_log_once(const union bpf_attr *attr,
+					bpfptr_t uattr, u32 uattr_size,
+					const char *fmt, ...)
+{
+	struct bpf_verifier_log *log;
+	u32 true_size;
+	va_list args;
+
+	if (!attr->log_level)
+		return;
+	log = kzalloc(sizeof(*log), GFP_KERNEL);
+	if (!log)
+		return;
+	if (bpf_vlog_init(log, attr->log_level,
+			  u64_to_user_ptr(attr->log_buf), attr->log_size))
+		goto out;
+	va_start(args, fmt);
+	bpf_verifier_vlog(log, fmt, args);
+	va_end(args);
+	bpf_vlog_finalize(log, &true_size);
+	if (uattr_size >= offsetofend(union bpf_attr, log_true_size))
+		copy_to_bpfptr_offset(uattr,
+				      offsetof(union bpf_attr, log_true_size),
+				      &true_size, sizeof(true_size));
+out:
+	kfree(log);
+}
+
+/**
+ * rax_prog_check_attr() - Check the attributes of a Rax program load.
+ * @attr: the BPF_PROG_LOAD attributes, with BPF_F_RAX set.
+ * @uattr: the attributes in user (or kernel) memory, for log_true_size.
+ * @uattr_size: size of @uattr.
+ *
+ * Runs before bpf_prog_load() looks at anything else. A Rax program is
+ * not verified, so only a caller with CAP_SYS_ADMIN in the initial user
+ * namespace may load one, never through a BPF token; per-type
+ * capabilities (CAP_BPF, CAP_NET_ADMIN, CAP_PERFMON) are checked by
+ * bpf_prog_load() afterwards as for eBPF. Attributes that only make sense
+ * for verified or JIT-compiled eBPF are refused.
+ *
+ * Return: 0, -EPERM for an unprivileged caller, a token or Rax disabled,
+ * -EINVAL for attributes a Rax load cannot take.
+ */
+int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
+			u32 uattr_size)
+{
+	const char *why = NULL;
+	int err = -EINVAL;
+
+	if (!rax_enabled()) {
+		why = "Rax program loading is disabled (kernel.rax.enabled=0)";
+		err = -EPERM;
+	} else if (attr->prog_flags & BPF_F_TOKEN_FD) {
+		why = "a BPF token cannot grant loading a Rax program";
+		err = -EPERM;
+	} else if (!capable(CAP_SYS_ADMIN)) {
+		why = "loading a Rax program needs CAP_SYS_ADMIN in the initial user namespace";
+		err = -EPERM;
+	} else if (!rax_prog_type_name(attr->prog_type)) {
+		why = "this program type is not supported by Rax";
+	} else if (attr->insns || attr->insn_cnt) {
+		why = "a Rax load carries no eBPF instructions (insns and insn_cnt must be 0)";
+	} else if (!attr->rax_image || !attr->rax_image_size) {
+		why = "no Rax image (rax_image, rax_image_size)";
+	} else if (attr->prog_flags & (BPF_F_SLEEPABLE | BPF_F_XDP_HAS_FRAGS |
+				       BPF_F_XDP_DEV_BOUND_ONLY |
+				       BPF_F_TEST_RND_HI32 |
+				       BPF_F_TEST_STATE_FREQ |
+				       BPF_F_TEST_REG_INVARIANTS)) {
+		why = "prog_flags not supported for Rax programs";
+	} else if (attr->prog_ifindex) {
+		why = "Rax programs cannot be offloaded (prog_ifindex)";
+	} else if (attr->attach_prog_fd || attr->attach_btf_id) {
+		why = "Rax programs do not attach through BTF (attach_prog_fd, attach_btf_id)";
+	} else if (attr->func_info_cnt || attr->line_info_cnt ||
+		   attr->core_relo_cnt || attr->prog_btf_fd) {
+		why = "BTF, func_info, line_info and CO-RE do not apply to Rax";
+	} else if (attr->fd_array_cnt && !attr->fd_array) {
+		why = "fd_array_cnt without fd_array";
+	} else {
+		return 0;
+	}
+
+	rax_log_once(attr, uattr, uattr_size, "rax: attr: %s\n", why);
+	return err;
+}
+
+/* State of one Rax load, from the copy of the image to the bpf_prog. */
+struct rax_load {
+	struct bpf_verifier_log log;
+	const union bpf_attr *attr;
+	struct bpf_prog *prog;
+	void *image;
+	u32 image_size;
+	void *sig;
+	u32 sig_size;
+	struct rax_elf elf;
+};
+
+static __printf(2, 3) void rax_log(struct rax_load *ld, const char *fmt, ...)
+{
+	va_list args;
+
+	if (!bpf_verifier_log_needed(&ld->log))
+		return;
+	va_start(args, fmt);
+	bpf_verifier_vlog(&ld->log, fmt, args);
+	va_end(args);
+}
+
+static void *rax_copy_in(bpfptr_t src, u32 size)
+{
+	void *p = kvmalloc(size, GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_bpfptr(p, src, size)) {
+		kvfree(p);
+		return ERR_PTR(-EFAULT);
+	}
+	return p;
+}
+
+/* Stage 2: copy the image and the signature in, once. */
+static int rax_load_copy(struct rax_load *ld, bpfptr_t uattr)
+{
+	const union bpf_attr *attr = ld->attr;
+	void *p;
+
+	if (attr->rax_image_size > RAX_IMAGE_SIZE_MAX) {
+		rax_log(ld, "rax: size: image of %u bytes is over the limit of %u\n",
+			attr->rax_image_size, RAX_IMAGE_SIZE_MAX);
+		return -E2BIG;
+	}
+	if (!attr->signature || !attr->signature_size) {
+		rax_log(ld,
+			"rax: signature: the image is not signed (no signature, signature_size)\n");
+		return -EKEYREJECTED;
+	}
+	if (attr->signature_size > RAX_SIGNATURE_SIZE_MAX) {
+		rax_log(ld, "rax: size: signature of %u bytes is over the limit of %u\n",
+			attr->signature_size, RAX_SIGNATURE_SIZE_MAX);
+		return -E2BIG;
+	}
+
+	p = rax_copy_in(make_bpfptr(attr->rax_image, uattr.is_kernel),
+			attr->rax_image_size);
+	if (IS_ERR(p)) {
+		rax_log(ld, "rax: copy: cannot copy the image in\n");
+		return PTR_ERR(p);
+	}
+	ld->image = p;
+	ld->image_size = attr->rax_image_size;
+
+	p = rax_copy_in(make_bpfptr(attr->signature, uattr.is_kernel),
+			attr->signature_size);
+	if (IS_ERR(p)) {
+		rax_log(ld, "rax: copy: cannot copy the signature in\n");
+		return PTR_ERR(p);
+	}
+	ld->sig = p;
+	ld->sig_size = attr->signature_size;
+	return 0;
+}
+
+/* Stage 3: the detached PKCS#7 signature over the image. */
+static int rax_load_verify(struct rax_load *ld)
+{
+	struct key *keyring = rax_keyring();
+	s32 id = ld->attr->keyring_id;
+	int err;
+
+	if (!keyring) {
+		rax_log(ld, "rax: signature: the .rax keyring is not set up\n");
+		return -ENOKEY;
+	}
+	if (id && id != (s32)key_serial(keyring)) {
+		rax_log(ld,
+			"rax: signature: keyring_id %d: Rax objects are verified only against the %s keyring (id %d, or 0)\n",
+			id, RAX_KEYRING_NAME, key_serial(keyring));
+		return -EINVAL;
+	}
+
+	err = verify_pkcs7_signature(ld->image, ld->image_size, ld->sig,
+				     ld->sig_size, keyring,
+				     VERIFYING_UNSPECIFIED_SIGNATURE,
+				     NULL, NULL);
+	switch (err) {
+	case 0:
+		return 0;
+	case -ENOKEY:
+		rax_log(ld, "rax: signature: no key in the %s keyring matches the signer\n",
+			RAX_KEYRING_NAME);
+		break;
+	case -EKEYREJECTED:
+		rax_log(ld,
+			"rax: signature: does not match the image (image or signature changed)\n");
+		break;
+	case -EBADMSG:
+		rax_log(ld, "rax: signature: malformed or truncated PKCS#7 message\n");
+		break;
+	case -ENOPKG:
+		rax_log(ld, "rax: signature: algorithm not supported by this kernel\n");
+		break;
+	default:
+		rax_log(ld, "rax: signature: verification failed (%d)\n", err);
+		break;
+	}
+	return err;
+}
+
+/**
+ * rax_prog_load() - Load a Rax program into @prog, in place of the verifier.
+ * @prog: the program allocated by bpf_prog_load(), type and name set.
+ * @attr: the BPF_PROG_LOAD attributes, checked by rax_prog_check_attr().
+ * @uattr: the attributes in user (or kernel) memory.
+ * @uattr_size: size of @uattr.
+ *
+ * Return: 0 with @prog ready to run, or a negative errno, the reason in
+ * the log buffer and nothing held.
+ */
+int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
+		  bpfptr_t uattr, u32 uattr_size)
+{
+	struct rax_load *ld;
+	u32 true_size;
+	int err, lerr;
+
+	ld = kzalloc(sizeof(*ld), GFP_KERNEL_ACCOUNT);
+	if (!ld)
+		return -ENOMEM;
+	ld->attr = attr;
+	ld->prog = prog;
+	err = bpf_vlog_init(&ld->log, attr->log_level,
+			    u64_to_user_ptr(attr->log_buf), attr->log_size);
+	if (err)
+		goto out_free;
+
+	err = rax_load_copy(ld, uattr);
+	if (!err)
+		err = rax_load_verify(ld);
+	if (!err) {
+		err = rax_elf_parse(&ld->elf, ld->image, ld->image_size,
+				    &ld->log);
+	}
+	if (!err && !rax_elf_find_section(&ld->elf, RAX_SECTION_PROVENANCE)) {
+		rax_log(ld,
+			"rax: format: no %s note: the object was not built by the Rax toolchain\n",
+			RAX_SECTION_PROVENANCE);
+		err = -EINVAL;
+	}
+	if (!err) {
+		/* The object format's sections, policy and relocation come
+		 * in the next patches of the series; until then nothing
+		 * passes this point.
+		 */
+		rax_log(ld,
+			"rax: format: object format v%u sections are not implemented by this kernel yet\n",
+			RAX_FORMAT_VERSION);
+		err = -EOPNOTSUPP;
+	}
+
+	lerr = bpf_vlog_finalize(&ld->log, &true_size);
+	if (uattr_size >= offsetofend(union bpf_attr, log_true_size) &&
+	    copy_to_bpfptr_offset(uattr,
+				  offsetof(union bpf_attr, log_true_size),
+				  &true_size, sizeof(true_size)))
+		lerr = -EFAULT;
+	if (!err)
+		err = lerr;
+
+out_free:
+	kvfree(ld->sig);
+	kvfree(ld->image);
+	kfree(ld);
+	return err;
+}

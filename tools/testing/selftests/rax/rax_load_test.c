@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The checks of a Rax program load, in their order: attributes and
+ * privilege, size limits, the signature, the ELF container. Each bad input
+ * must be refused with its documented errno and a log_buf line naming the
+ * stage, and must leave no program behind.
+ *
+ * The test runner passes, through the environment, RAX_TEST_OBJECTS: a
+ * directory made by scripts/make-test-objects.sh with images signed by the
+ * kernel's build-time key (FILE and FILE.sig).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/capability.h>
+#include <linux/rax.h>
+
+#include "../kselftest_harness.h"
+
+struct blob {
+	unsigned char *data;
+	size_t size;
+};
+
+static struct blob load_file(const char *name)
+{
+	const char *dir = getenv("RAX_TEST_OBJECTS");
+	struct blob b = { NULL, 0 };
+	char path[512];
+	struct stat st;
+	int fd;
+
+	if (!dir)
+		return b;
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return b;
+	if (fstat(fd, &st) == 0 && st.st_size > 0) {
+		b.data = malloc(st.st_size);
+		if (b.data && read(fd, b.data, st.st_size) == st.st_size)
+			b.size = st.st_size;
+	}
+	close(fd);
+	return b;
+}
+
+static char log_buf[65536];
+
+/* Load @img/@sig as a Rax XDP program; returns the fd or -errno. */
+static int rax_load(const void *img, size_t img_size, const void *sig,
+		    size_t sig_size, unsigned int extra_flags, int keyring_id)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	memset(log_buf, 0, sizeof(log_buf));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.prog_flags = BPF_F_RAX | extra_flags;
+	attr.license = (unsigned long)"GPL";
+	attr.log_level = 1;
+	attr.log_buf = (unsigned long)log_buf;
+	attr.log_size = sizeof(log_buf);
+	attr.rax_image = (unsigned long)img;
+	attr.rax_image_size = img_size;
+	attr.signature = (unsigned long)sig;
+	attr.signature_size = sig_size;
+	attr.keyring_id = keyring_id;
+	memcpy(attr.prog_name, "rax_test", sizeof("rax_test"));
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+static unsigned int count_progs(void)
+{
+	union bpf_attr attr;
+	unsigned int n = 0;
+
+	memset(&attr, 0, sizeof(attr));
+	while (!syscall(__NR_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr))) {
+		attr.start_id = attr.next_id;
+		n++;
+	}
+	return n;
+}
+
+FIXTURE(load) {
+	struct blob prov, prov_sig;
+	unsigned int progs_before;
+};
+
+FIXTURE_SETUP(load)
+{
+	self->prov = load_file("prov.o");
+	self->prov_sig = load_file("prov.o.sig");
+	ASSERT_NE(0, self->prov.size) TH_LOG("RAX_TEST_OBJECTS/prov.o missing");
+	ASSERT_NE(0, self->prov_sig.size);
+	self->progs_before = count_progs();
+}
+
+FIXTURE_TEARDOWN(load)
+{
+	/* No rejected load leaves a program behind. */
+	EXPECT_EQ(self->progs_before, count_progs());
+	free(self->prov.data);
+	free(self->prov_sig.data);
+}
+
+static void expect_log(struct __test_metadata *_metadata, const char *needle)
+{
+	EXPECT_NE(NULL, strstr(log_buf, needle))
+		TH_LOG("no '%s' in log_buf: %s", needle, log_buf);
+}
+
+/* A signed, well-formed object passes the signature and ELF stages. */
+TEST_F(load, signed_object_passes_signature_and_elf)
+{
+	int ret = rax_load(self->prov.data, self->prov.size,
+			   self->prov_sig.data, self->prov_sig.size, 0, 0);
+
+	EXPECT_EQ(-EOPNOTSUPP, ret);
+	expect_log(_metadata, "rax: format:");
+	EXPECT_EQ(NULL, strstr(log_buf, "signature:"));
+}
+
+TEST_F(load, unsigned_object)
+{
+	EXPECT_EQ(-EKEYREJECTED, rax_load(self->prov.data, self->prov.size,
+					  NULL, 0, 0, 0));
+	expect_log(_metadata, "rax: signature: the image is not signed");
+}
+
+TEST_F(load, untrusted_key)
+{
+	struct blob sig = load_file("prov.o.untrusted.sig");
+
+	ASSERT_NE(0, sig.size);
+	EXPECT_EQ(-ENOKEY, rax_load(self->prov.data, self->prov.size,
+				    sig.data, sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: no key in the .rax keyring");
+	free(sig.data);
+}
+
+TEST_F(load, flipped_byte_in_code)
+{
+	/* The last bytes of .text: the instructions of rax_test_fn. */
+	unsigned char *img = malloc(self->prov.size);
+
+	ASSERT_NE(NULL, img);
+	memcpy(img, self->prov.data, self->prov.size);
+	img[0x40] ^= 0x01;
+	EXPECT_EQ(-EKEYREJECTED, rax_load(img, self->prov.size,
+					  self->prov_sig.data,
+					  self->prov_sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: does not match the image");
+	free(img);
+}
+
+TEST_F(load, flipped_byte_in_note)
+{
+	unsigned char *img = malloc(self->prov.size);
+
+	ASSERT_NE(NULL, img);
+	memcpy(img, self->prov.data, self->prov.size);
+	img[0x44 + 12] ^= 0x20; /* the note's name, "Rax" */
+	EXPECT_EQ(-EKEYREJECTED, rax_load(img, self->prov.size,
+					  self->prov_sig.data,
+					  self->prov_sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: does not match the image");
+	free(img);
+}
+
+TEST_F(load, flipped_byte_in_signature)
+{
+	unsigned char *sig = malloc(self->prov_sig.size);
+
+	ASSERT_NE(NULL, sig);
+	memcpy(sig, self->prov_sig.data, self->prov_sig.size);
+	sig[self->prov_sig.size - 1] ^= 0x01; /* inside the RSA signature */
+	EXPECT_EQ(-EKEYREJECTED, rax_load(self->prov.data, self->prov.size,
+					  sig, self->prov_sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: does not match the image");
+	free(sig);
+}
+
+TEST_F(load, truncated_signature)
+{
+	EXPECT_EQ(-EBADMSG, rax_load(self->prov.data, self->prov.size,
+				     self->prov_sig.data,
+				     self->prov_sig.size / 2, 0, 0));
+	expect_log(_metadata, "rax: signature: malformed or truncated");
+}
+
+TEST_F(load, truncated_image)
+{
+	EXPECT_EQ(-EKEYREJECTED, rax_load(self->prov.data, self->prov.size - 8,
+					  self->prov_sig.data,
+					  self->prov_sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: does not match the image");
+}
+
+TEST_F(load, image_over_size_limit)
+{
+	EXPECT_EQ(-E2BIG, rax_load(self->prov.data, RAX_IMAGE_SIZE_MAX + 1,
+				   self->prov_sig.data, self->prov_sig.size,
+				   0, 0));
+	expect_log(_metadata, "rax: size: image of");
+}
+
+TEST_F(load, signature_over_size_limit)
+{
+	EXPECT_EQ(-E2BIG, rax_load(self->prov.data, self->prov.size,
+				   self->prov_sig.data,
+				   RAX_SIGNATURE_SIZE_MAX + 1, 0, 0));
+	expect_log(_metadata, "rax: size: signature of");
+}
+
+TEST_F(load, signed_but_not_elf)
+{
+	struct blob img = load_file("notelf.bin"), sig = load_file("notelf.bin.sig");
+
+	ASSERT_NE(0, img.size);
+	ASSERT_NE(0, sig.size);
+	EXPECT_EQ(-EINVAL, rax_load(img.data, img.size, sig.data, sig.size, 0, 0));
+	expect_log(_metadata, "rax: elf: not an ELF object");
+	free(img.data);
+	free(sig.data);
+}
+
+TEST_F(load, signed_elf_without_provenance)
+{
+	struct blob img = load_file("noprov.o"), sig = load_file("noprov.o.sig");
+
+	ASSERT_NE(0, img.size);
+	ASSERT_NE(0, sig.size);
+	EXPECT_EQ(-EINVAL, rax_load(img.data, img.size, sig.data, sig.size, 0, 0));
+	expect_log(_metadata, "rax: format: no .rax.provenance note");
+	free(img.data);
+	free(sig.data);
+}
+
+TEST_F(load, other_keyring_refused)
+{
+	/* 1 would be the secondary trusted keyring for signed eBPF. */
+	EXPECT_EQ(-EINVAL, rax_load(self->prov.data, self->prov.size,
+				    self->prov_sig.data, self->prov_sig.size,
+				    0, 1));
+	expect_log(_metadata, "verified only against the .rax keyring");
+}
+
+TEST_F(load, token_refused)
+{
+	EXPECT_EQ(-EPERM, rax_load(self->prov.data, self->prov.size,
+				   self->prov_sig.data, self->prov_sig.size,
+				   BPF_F_TOKEN_FD, 0));
+	expect_log(_metadata, "a BPF token cannot grant");
+}
+
+TEST_F(load, sleepable_refused)
+{
+	EXPECT_EQ(-EINVAL, rax_load(self->prov.data, self->prov.size,
+				    self->prov_sig.data, self->prov_sig.size,
+				    BPF_F_SLEEPABLE, 0));
+	expect_log(_metadata, "rax: attr:");
+}
+
+TEST_F(load, disabled_by_sysctl)
+{
+	int fd = open("/proc/sys/kernel/rax/enabled", O_WRONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, write(fd, "0", 1));
+	EXPECT_EQ(-EPERM, rax_load(self->prov.data, self->prov.size,
+				   self->prov_sig.data, self->prov_sig.size,
+				   0, 0));
+	expect_log(_metadata, "kernel.rax.enabled=0");
+	ASSERT_EQ(1, pwrite(fd, "1", 1, 0));
+	close(fd);
+}
+
+/* A caller with CAP_BPF, CAP_PERFMON and CAP_NET_ADMIN but without
+ * CAP_SYS_ADMIN may load eBPF, but not Rax.
+ */
+TEST_F(load, unprivileged_caller)
+{
+	pid_t pid = fork();
+	int status;
+
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = {
+			.version = _LINUX_CAPABILITY_VERSION_3,
+		};
+		struct __user_cap_data_struct data[2] = {};
+		int caps[] = { CAP_BPF, CAP_PERFMON, CAP_NET_ADMIN };
+		int ret;
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(caps); i++) {
+			data[caps[i] / 32].effective |= 1U << (caps[i] % 32);
+			data[caps[i] / 32].permitted |= 1U << (caps[i] % 32);
+		}
+		if (syscall(__NR_capset, &hdr, data))
+			_exit(10);
+		ret = rax_load(self->prov.data, self->prov.size,
+			       self->prov_sig.data, self->prov_sig.size, 0, 0);
+		if (ret != -EPERM)
+			_exit(11);
+		if (!strstr(log_buf, "needs CAP_SYS_ADMIN"))
+			_exit(12);
+		_exit(0);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+}
+
+/* Without BPF_F_RAX, the Rax fields must be zero. */
+TEST(signature_without_rax_flag)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	char sig[16] = {};
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = 2;
+	attr.license = (unsigned long)"GPL";
+	attr.signature = (unsigned long)sig;
+	attr.signature_size = sizeof(sig);
+	EXPECT_EQ(-1, syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr)));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* eBPF still goes through the verifier: a valid program loads, an invalid
+ * one is rejected with the verifier's reason.
+ */
+TEST(ebpf_still_verified)
+{
+	struct bpf_insn good[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 2 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	struct bpf_insn bad[] = {
+		/* r0 = *(u64 *)(r10 + 8): reads above the stack */
+		{ .code = BPF_LDX | BPF_MEM | BPF_DW, .dst_reg = 0, .src_reg = 10, .off = 8 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.insns = (unsigned long)good;
+	attr.insn_cnt = 2;
+	attr.license = (unsigned long)"GPL";
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	ASSERT_LE(0, fd) TH_LOG("valid eBPF refused: %s", strerror(errno));
+	close(fd);
+
+	memset(log_buf, 0, sizeof(log_buf));
+	attr.insns = (unsigned long)bad;
+	attr.log_level = 1;
+	attr.log_buf = (unsigned long)log_buf;
+	attr.log_size = sizeof(log_buf);
+	EXPECT_EQ(-1, syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr)));
+	EXPECT_EQ(EACCES, errno);
+	EXPECT_NE(NULL, strstr(log_buf, "invalid read from stack"))
+		TH_LOG("log_buf: %s", log_buf);
+}
+
+/* log_buf follows the verifier's rules: with a buffer too small for the
+ * reason, the load keeps the errno of its check, the log is truncated and
+ * NUL-terminated, and log_true_size gives the size the reason needs.
+ */
+TEST(log_true_size)
+{
+	struct blob img = load_file("notelf.bin"), sig = load_file("notelf.bin.sig");
+	union bpf_attr attr;
+	char small[8];
+
+	ASSERT_NE(0, img.size);
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.prog_flags = BPF_F_RAX;
+	attr.license = (unsigned long)"GPL";
+	attr.log_level = 1;
+	attr.log_buf = (unsigned long)small;
+	attr.log_size = sizeof(small);
+	attr.rax_image = (unsigned long)img.data;
+	attr.rax_image_size = img.size;
+	attr.signature = (unsigned long)sig.data;
+	attr.signature_size = sig.size;
+	EXPECT_EQ(-1, syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr)));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_GT(attr.log_true_size, sizeof(small));
+	EXPECT_EQ('\0', small[sizeof(small) - 1]);
+	free(img.data);
+	free(sig.data);
+}
+
+TEST_HARNESS_MAIN
