@@ -21,7 +21,88 @@
 #define RAX_IMAGE_SIZE_MAX	(16U << 20)
 #define RAX_SIGNATURE_SIZE_MAX	16384U
 
-/* The ELF note section holding the toolchain's provenance record. */
+/*
+ * Object format v0: an ELF64 x86-64 relocatable object whose sections are,
+ * by name (see Documentation/rax/format.rst):
+ *
+ *   .text, .text.*       code
+ *   .rodata, .rodata.*   read-only data
+ *   .rax.entries         struct rax_entry_def[], the entry points
+ *   .rax.maps            struct rax_map_def[], the maps
+ *   .rax.provenance      the provenance note (SHT_NOTE)
+ *   .rela<section>       relocations of one of the above
+ *   .symtab, .strtab, .shstrtab, .llvm_addrsig
+ */
+#define RAX_SECTION_ENTRIES	".rax.entries"
+#define RAX_SECTION_MAPS	".rax.maps"
 #define RAX_SECTION_PROVENANCE	".rax.provenance"
+
+#define RAX_SYMBOL_LEN		48
+#define RAX_MAP_NAME_LEN	16
+
+/* One entry point: a function the program can be loaded at. */
+struct rax_entry_def {
+	__u32	prog_type;		/* enum bpf_prog_type */
+	__u32	expected_attach_type;	/* enum bpf_attach_type */
+	__u32	max_ctx_offset;		/* bytes of the context it reads */
+	__u32	flags;			/* 0 */
+	char	symbol[RAX_SYMBOL_LEN];	/* ELF symbol of the function */
+};
+
+/* One map. The kernel writes the map's address to @map at load time. */
+struct rax_map_def {
+	__u32	type;			/* enum bpf_map_type */
+	__u32	key_size;
+	__u32	value_size;
+	__u32	max_entries;
+	__u32	map_flags;
+	__u32	reserved;
+	__u64	map;			/* 0 in the object */
+	char	name[RAX_MAP_NAME_LEN];
+	__u64	reserved2[2];
+};
+
+/*
+ * The context of a SCHED_CLS (tc) entry: the dispatcher fills it from the
+ * sk_buff. The packet bytes [data, data_end) are readable and writable.
+ */
+struct rax_tc_ctx {
+	__u64	data;			/* address of the first packet byte */
+	__u64	data_end;		/* one past the last linear byte */
+	__u32	len;			/* skb->len */
+	__u32	protocol;		/* skb->protocol, network order */
+	__u32	ifindex;		/* device the packet is on */
+	__u32	mark;
+	__u32	priority;
+	__u32	ingress;		/* 1 on ingress, 0 on egress */
+};
+
+/*
+ * The provenance note: name "Rax", type RAX_NOTE_PROVENANCE; its
+ * descriptor is a sequence of records, each a struct rax_prov_record
+ * followed by @len bytes of data padded to a multiple of 4.
+ */
+#define RAX_NOTE_NAME		"Rax"
+#define RAX_NOTE_PROVENANCE	1
+
+struct rax_prov_record {
+	__u16	tag;			/* enum rax_prov_tag */
+	__u16	reserved;		/* 0 */
+	__u32	len;			/* bytes of data that follow */
+};
+
+enum rax_prov_tag {
+	RAX_PROV_FORMAT		= 1,	/* __u32: format version */
+	RAX_PROV_RUSTC_VERSION	= 2,	/* string: rustc --version --verbose */
+	RAX_PROV_RUSTC_SHA256	= 3,	/* 32 bytes: the toolchain identity */
+	RAX_PROV_SYSROOT_SHA256	= 4,	/* 32 bytes */
+	RAX_PROV_CRATE_SHA256	= 5,	/* 32 bytes: the rax kernel crate */
+	RAX_PROV_TARGET_SHA256	= 6,	/* 32 bytes: the target spec */
+	RAX_PROV_FLAGS		= 7,	/* string: compiler flags */
+	RAX_PROV_SOURCE_SHA256	= 8,	/* 32 bytes: every source file read */
+	RAX_PROV_STACK		= 9,	/* __u32 entry index, __u32 bytes */
+	RAX_PROV_HELPER		= 10,	/* string: one imported helper */
+	RAX_PROV_BTF_SHA256	= 11,	/* 32 bytes: the target kernel's BTF */
+};
 
 #endif /* _UAPI_LINUX_RAX_H */

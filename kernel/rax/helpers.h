@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Rax helper list: every function a Rax object may import, by the
+ * symbol name the object uses. This list is the single source of the
+ * kernel's helper table and of the helper declarations of the Rust "rax"
+ * crate; the userspace test suite fails when the two differ.
+ *
+ * Like bpf_types.h, this file has no include guard: define
+ * RAX_HELPER(name, nargs, types) and include it.
+ *
+ *   name:  the symbol the object imports
+ *   nargs: number of arguments (the crate declares exactly as many)
+ *   types: the program types allowed to import it: ALL, TRACING (kprobe,
+ *          tracepoint, perf_event) or NET (XDP, sched_cls)
+ *
+ * Appending is the only compatible change; removing or changing a helper
+ * needs a new RAX_FORMAT_VERSION.
+ */
+RAX_HELPER(rax_map_lookup_elem, 2, ALL)
+RAX_HELPER(rax_map_update_elem, 4, ALL)
+RAX_HELPER(rax_map_delete_elem, 2, ALL)
+RAX_HELPER(rax_ktime_get_ns, 0, ALL)
+RAX_HELPER(rax_ktime_get_boot_ns, 0, ALL)
+RAX_HELPER(rax_get_prandom_u32, 0, ALL)
+RAX_HELPER(rax_get_smp_processor_id, 0, ALL)
+RAX_HELPER(rax_trace_print, 2, ALL)
+RAX_HELPER(rax_get_current_pid_tgid, 0, TRACING)
+RAX_HELPER(rax_get_current_uid_gid, 0, TRACING)
+RAX_HELPER(rax_get_current_comm, 2, TRACING)
+RAX_HELPER(rax_probe_read_kernel, 3, TRACING)
+RAX_HELPER(rax_spin_lock, 1, ALL)
+RAX_HELPER(rax_spin_unlock, 1, ALL)
+RAX_HELPER(rax_throw, 4, ALL)
+RAX_HELPER(memcpy, 3, ALL)
+RAX_HELPER(memmove, 3, ALL)
+RAX_HELPER(memset, 3, ALL)
+RAX_HELPER(memcmp, 3, ALL)
+RAX_HELPER(bcmp, 3, ALL)
