@@ -1,0 +1,206 @@
+// SPDX-License-Identifier: GPL-2.0
+// rax build: compile, check and (optionally) sign an extension crate.
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+
+#include <rax/build.hpp>
+#include <rax/json.hpp>
+#include <rax/sign.hpp>
+
+#include "commands.hpp"
+
+namespace {
+
+void build_usage(std::FILE *f)
+{
+	std::fprintf(f,
+		     "Usage: rax build [OPTIONS] [CRATE_DIR]\n"
+		     "\n"
+		     "Compile an extension crate (a directory with Rax.toml and src/lib.rs)\n"
+		     "with the pinned toolchain into a Rax object, after refusing every\n"
+		     "construct safe extensions may not use, and bounding each entry's stack.\n"
+		     "\n"
+		     "Options:\n"
+		     "  -o, --output FILE      the object (default CRATE_DIR/target/NAME.rax.o)\n"
+		     "      --stack-limit N    largest stack bound accepted, in bytes (default 32768)\n"
+		     "      --cache DIR        sysroot cache (default $XDG_CACHE_HOME/rax)\n"
+		     "  -k, --key FILE         sign the object with this private key (PEM) ...\n"
+		     "  -c, --cert FILE        ... and this certificate; writes OBJECT.sig\n"
+		     "  -j, --json             print the result as JSON\n"
+		     "  -p, --pretty           pretty JSON (implies -j)\n"
+		     "  -q, --quiet            no progress lines\n"
+		     "  -h, --help             this help\n"
+		     "\n"
+		     "Exit status: 0 built, 1 refused or failed, 2 usage error.\n");
+}
+
+void print_refusals_json(rax::JsonWriter &j, std::vector<rax::Refusal> const &refusals)
+{
+	j.key("refused").begin_array();
+	for (auto const &r : refusals) {
+		j.begin_object();
+		j.key("file").value(r.file);
+		j.key("line").value(static_cast<std::uint64_t>(r.line));
+		j.key("column").value(static_cast<std::uint64_t>(r.column));
+		j.key("construct").value(r.construct);
+		j.key("message").value(r.message);
+		j.end_object();
+	}
+	j.end_array();
+}
+
+} // namespace
+
+int cmd_build(int argc, char **argv)
+{
+	rax::BuildOptions opt;
+	std::string key, cert;
+	bool json = false, pretty = false, quiet = false;
+	for (int i = 1; i < argc; i++) {
+		std::string a = argv[i];
+		auto need = [&](char const *what) -> std::string {
+			if (i + 1 >= argc) {
+				std::fprintf(stderr, "rax build: %s needs %s\n", a.c_str(), what);
+				std::exit(2);
+			}
+			return argv[++i];
+		};
+		if (a == "-h" || a == "--help") {
+			build_usage(stdout);
+			return 0;
+		} else if (a == "-o" || a == "--output") {
+			opt.output = need("a file");
+		} else if (a == "--stack-limit") {
+			std::string v = need("a number of bytes");
+			char *end = nullptr;
+			errno = 0;
+			unsigned long long n = std::strtoull(v.c_str(), &end, 0);
+			if (errno || !end || *end || n == 0) {
+				std::fprintf(stderr, "rax build: --stack-limit: \"%s\" is not a number of bytes\n",
+					     v.c_str());
+				return 2;
+			}
+			opt.stack_limit = n;
+		} else if (a == "--cache") {
+			opt.cache_dir = need("a directory");
+		} else if (a == "-k" || a == "--key") {
+			key = need("a key file");
+		} else if (a == "-c" || a == "--cert") {
+			cert = need("a certificate file");
+		} else if (a == "-j" || a == "--json") {
+			json = true;
+		} else if (a == "-p" || a == "--pretty") {
+			json = pretty = true;
+		} else if (a == "-q" || a == "--quiet") {
+			quiet = true;
+		} else if (!a.empty() && a[0] == '-') {
+			std::fprintf(stderr, "rax build: unknown option %s (see rax build --help)\n", a.c_str());
+			return 2;
+		} else if (opt.crate_dir.empty()) {
+			opt.crate_dir = a;
+		} else {
+			std::fprintf(stderr, "rax build: one crate directory only\n");
+			return 2;
+		}
+	}
+	if (opt.crate_dir.empty())
+		opt.crate_dir = ".";
+	if (key.empty() != cert.empty()) {
+		std::fprintf(stderr, "rax build: signing needs both --key and --cert\n");
+		return 2;
+	}
+	char const *src = std::getenv("RAX_SOURCE_DIR");
+	opt.source_dir = src && *src ? src : RAX_SOURCE_DIR;
+	if (!quiet)
+		opt.progress = [](std::string const &s) { std::fprintf(stderr, "rax build: %s\n", s.c_str()); };
+
+	std::vector<rax::Refusal> refusals;
+	auto r = rax::build(opt, &refusals);
+	if (!r) {
+		if (json) {
+			rax::JsonWriter j(std::cout, pretty);
+			j.begin_object();
+			j.key("error").value(r.error().message());
+			j.key("errno").value(static_cast<std::int64_t>(r.error().code()));
+			print_refusals_json(j, refusals);
+			j.end_object();
+		}
+		std::fprintf(stderr, "rax: %s\n", r.error().to_string().c_str());
+		return 1;
+	}
+	std::string sig;
+	if (!key.empty()) {
+		auto data = rax::read_file(r->output);
+		if (!data) {
+			std::fprintf(stderr, "rax: %s\n", data.error().to_string().c_str());
+			return 1;
+		}
+		auto s = rax::sign(*data, key, cert);
+		if (!s) {
+			std::fprintf(stderr, "rax: %s\n", s.error().to_string().c_str());
+			return 1;
+		}
+		sig = r->output + ".sig";
+		if (auto w = rax::write_file(sig, *s); !w) {
+			std::fprintf(stderr, "rax: %s\n", w.error().to_string().c_str());
+			return 1;
+		}
+	}
+
+	auto const &an = r->analysis;
+	if (json) {
+		rax::JsonWriter j(std::cout, pretty);
+		j.begin_object();
+		j.key("name").value(r->manifest.name);
+		j.key("version").value(r->manifest.version);
+		j.key("object").value(r->output);
+		j.key("size").value(r->size);
+		if (!sig.empty())
+			j.key("signature").value(sig);
+		j.key("entries").begin_array();
+		for (std::size_t i = 0; i < an.entries.size(); i++) {
+			j.begin_object();
+			j.key("symbol").value(an.entries[i].symbol);
+			j.key("prog_type").value(static_cast<std::uint64_t>(an.entries[i].prog_type));
+			if (i < an.stack.size()) {
+				j.key("stack").value(an.stack[i].bytes);
+				j.key("stack_path").begin_array();
+				for (auto const &f : an.stack[i].path)
+					j.value(f);
+				j.end_array();
+			}
+			j.end_object();
+		}
+		j.end_array();
+		j.key("maps").begin_array();
+		for (auto const &m : an.maps)
+			j.value(m.name);
+		j.end_array();
+		j.key("helpers").begin_array();
+		for (auto const &h : an.imports)
+			j.value(h);
+		j.end_array();
+		j.key("source_sha256").value(rax::hex(r->provenance.source_sha256));
+		j.end_object();
+		return 0;
+	}
+	std::printf("%s %s -> %s (%llu bytes)\n", r->manifest.name.c_str(), r->manifest.version.c_str(),
+		    r->output.c_str(), static_cast<unsigned long long>(r->size));
+	for (std::size_t i = 0; i < an.entries.size(); i++)
+		std::printf("  entry %s: stack %llu bytes\n", an.entries[i].symbol.c_str(),
+			    static_cast<unsigned long long>(i < an.stack.size() ? an.stack[i].bytes : 0));
+	for (auto const &m : an.maps)
+		std::printf("  map %s\n", m.name.c_str());
+	std::string hs;
+	for (auto const &h : an.imports)
+		hs += (hs.empty() ? "" : ", ") + h;
+	std::printf("  helpers: %s\n", hs.empty() ? "(none)" : hs.c_str());
+	if (!sig.empty())
+		std::printf("  signed: %s\n", sig.c_str());
+	return 0;
+}

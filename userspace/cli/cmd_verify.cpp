@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+// rax verify: the kernel's checks of a Rax load, in userspace and in the
+// kernel's order: sizes, the signature against the trusted certificates,
+// then the strict parse of the signed object.
+
+#include <iostream>
+
+#include <linux/rax.h>
+
+#include <rax/object.hpp>
+#include <rax/sign.hpp>
+
+#include "commands.hpp"
+#include "util.hpp"
+
+using namespace rax::cli;
+
+namespace {
+
+constexpr char help[] =
+	"Usage: rax verify OBJ [-s OBJ.sig] -c CERT [-c CERT...]\n"
+	"\n"
+	"Check OBJ as BPF_PROG_LOAD with BPF_F_RAX does, in the same order:\n"
+	"  1. the sizes of the object and its signature;\n"
+	"  2. the detached PKCS#7 signature over the whole object, against the\n"
+	"     given certificates only (as the kernel uses its .rax keyring);\n"
+	"  3. the strict parse of the object (Documentation/rax/format.rst).\n"
+	"Nothing is parsed before the signature has been verified. Prints the\n"
+	"signer and a summary on success; on refusal, the reason on stderr.\n"
+	"\n"
+	"Options:\n"
+	"  -s, --signature SIG   the signature (default OBJ.sig)\n"
+	"  -c, --cert CERT       a trusted certificate (PEM, one or more, or DER);\n"
+	"                        repeat for more\n"
+	"  -q, --quiet           print nothing on success\n"
+	"  -h, --help            show this help\n"
+	"\n";
+
+} // namespace
+
+int cmd_verify(int argc, char **argv)
+{
+	Options o("verify", std::string(help) + exit_codes_help,
+		  {
+			  {"signature", required_argument, 's'},
+			  {"cert", required_argument, 'c'},
+			  {"quiet", no_argument, 'q'},
+		  });
+	if (int r = o.parse(argc, argv); r >= 0)
+		return r;
+	if (o.args().size() != 1)
+		return o.usage(o.args().empty() ? "no object given" : "more than one object given");
+	if (!o.has('c'))
+		return o.usage("at least one -c CERT is required");
+
+	std::string const &obj = o.args().front();
+	std::string sig_path = o.has('s') ? o.get('s') : obj + ".sig";
+	std::vector<std::string> certs = o.all('c');
+	bool quiet = o.has('q');
+
+	auto image = rax::read_file(obj);
+	if (!image)
+		return fail(image.error());
+	auto sig = rax::read_file(sig_path);
+	if (!sig)
+		return fail(sig.error());
+
+	// 1. Sizes (rax_load_copy()).
+	if (image->size() > RAX_IMAGE_SIZE_MAX)
+		return fail(rax::Error(E2BIG, "size",
+				       obj + ": image of " + std::to_string(image->size()) +
+					       " bytes is over the limit of " +
+					       std::to_string(RAX_IMAGE_SIZE_MAX)));
+	if (image->empty())
+		return fail(rax::Error(EINVAL, "size", obj + ": empty image"));
+	if (sig->empty())
+		return fail(rax::Error(EKEYREJECTED, "signature", sig_path + ": empty signature"));
+	if (sig->size() > RAX_SIGNATURE_SIZE_MAX)
+		return fail(rax::Error(E2BIG, "size",
+				       sig_path + ": signature of " + std::to_string(sig->size()) +
+					       " bytes is over the limit of " +
+					       std::to_string(RAX_SIGNATURE_SIZE_MAX)));
+
+	// 2. The signature (rax_load_verify()).
+	auto signer = rax::verify(*image, *sig, certs);
+	if (!signer) {
+		return fail(with_file(rax::Error(signer.error().code(), "signature",
+						  signer.error().message()),
+				       "signature", obj));
+	}
+	if (!quiet)
+		std::cout << obj << ": signature OK: " << signer->subject << ", serial "
+			  << signer->serial << ", key id " << signer->key_id << " (" << signer->cert
+			  << ")\n";
+
+	// 3. The object (rax_elf_parse()).
+	auto parsed = rax::parse_object(*image);
+	if (!parsed) {
+		return fail(with_file(parsed.error(), "parse", obj));
+	}
+	if (!quiet)
+		std::cout << obj << ": Rax object OK: format " << parsed->provenance.format << ", "
+			  << parsed->entries.size() << " entries, " << parsed->maps.size()
+			  << " maps, " << parsed->imports.size() << " helpers\n";
+	return EXIT_OK;
+}

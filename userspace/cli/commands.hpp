@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+// The commands of the rax CLI, one file each (cmd_<name>.cpp). Each takes
+// its own argv (argv[0] is the command's name) and returns the exit code
+// (see util.hpp).
+#pragma once
+
+int cmd_build(int argc, char **argv);
+int cmd_keygen(int argc, char **argv);
+int cmd_sign(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);

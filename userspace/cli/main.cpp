@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+// rax: the Rax toolchain command. Builds, signs, verifies and inspects Rax
+// objects (Documentation/rax/format.rst); one file per command.
+
+#include <cstring>
+#include <iostream>
+#include <string_view>
+
+#include <linux/rax.h>
+
+#include "commands.hpp"
+#include "util.hpp"
+
+#ifndef RAX_VERSION
+#define RAX_VERSION "0.1.0"
+#endif
+
+namespace {
+
+struct Command {
+	std::string_view name;
+	int (*fn)(int argc, char **argv);
+	std::string_view summary;
+};
+
+constexpr Command commands[] = {
+	{"build", cmd_build, "build a signed Rax object from an extension crate"},
+	{"keygen", cmd_keygen, "make a signing key and its self-signed certificate"},
+	{"sign", cmd_sign, "sign an object (detached PKCS#7, as the kernel checks)"},
+	{"verify", cmd_verify, "check an object's signature and format, as the kernel does"},
+	{"inspect", cmd_inspect, "show an object's entries, maps, helpers, provenance, signer"},
+};
+
+void usage(std::ostream &out)
+{
+	out << "Usage: rax COMMAND [OPTIONS] [ARGS]\n"
+	       "       rax COMMAND --help\n"
+	       "       rax --help | --version\n"
+	       "\n"
+	       "Commands:\n";
+	for (auto const &c : commands) {
+		out << "  " << c.name;
+		for (std::size_t i = c.name.size(); i < 10; i++)
+			out << ' ';
+		out << c.summary << '\n';
+	}
+	out << "\n" << rax::cli::exit_codes_help;
+}
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(std::cerr);
+		return rax::cli::EXIT_USAGE;
+	}
+	std::string_view cmd = argv[1];
+	if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+		usage(std::cout);
+		return rax::cli::EXIT_OK;
+	}
+	if (cmd == "--version" || cmd == "-V" || cmd == "version") {
+		std::cout << "rax " RAX_VERSION " (object format " << RAX_FORMAT_VERSION << ")\n";
+		return rax::cli::EXIT_OK;
+	}
+	for (auto const &c : commands) {
+		if (c.name == cmd)
+			return c.fn(argc - 1, argv + 1);
+	}
+	if (!cmd.empty() && cmd[0] == '-')
+		rax::cli::print_error("usage", "unknown option '" + std::string(cmd) + "'");
+	else
+		rax::cli::print_error("usage", "unknown command '" + std::string(cmd) + "'");
+	std::cerr << "Try 'rax --help'.\n";
+	return rax::cli::EXIT_USAGE;
+}

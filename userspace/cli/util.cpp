@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+// Option parsing, error printing and exit codes of the rax CLI.
+
+#include "util.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+
+namespace rax::cli {
+
+char const exit_codes_help[] =
+	"Exit status:\n"
+	"  0  success\n"
+	"  1  refused: the object or signature is not acceptable (EKEYREJECTED,\n"
+	"     ENOKEY, EBADMSG, EINVAL, ENOPKG, E2BIG, ELOOP), as the kernel would\n"
+	"  2  usage error: unknown command or option, missing argument\n"
+	"  3  system error: a file cannot be read or written (ENOENT, EACCES, EIO,\n"
+	"     ENOMEM, ...)\n";
+
+int exit_code(int err)
+{
+	switch (err) {
+	case 0:
+		return EXIT_OK;
+	case EKEYREJECTED:
+	case ENOKEY:
+	case EBADMSG:
+	case EINVAL:
+	case ENOPKG:
+	case E2BIG:
+	case ELOOP:
+	case ENOEXEC:
+	case EPERM:
+	case ERANGE:
+	case EOVERFLOW:
+	case ENOTSUP:
+		return EXIT_REFUSED;
+	default:
+		return EXIT_SYSTEM;
+	}
+}
+
+void print_error(std::string const &op, std::string const &message)
+{
+	std::cerr << "rax: " << op << ": " << message << '\n';
+}
+
+void print_error(Error const &e)
+{
+	std::cerr << "rax: " << e.to_string() << '\n';
+}
+
+Error with_file(Error const &e, std::string const &op, std::string const &file)
+{
+	std::string msg = e.message().empty() ? std::string(std::strerror(e.code())) : e.message();
+
+	if (!e.op().empty() && e.op() != op)
+		msg = e.op() + ": " + msg;
+	return Error(e.code(), op, file + ": " + msg);
+}
+
+int fail(Error const &e)
+{
+	print_error(e);
+	return exit_code(e.code());
+}
+
+int usage_error(std::string const &cmd, std::string const &message)
+{
+	print_error(cmd, message);
+	std::cerr << "Try 'rax " << cmd << " --help'.\n";
+	return EXIT_USAGE;
+}
+
+Options::Options(std::string cmd, std::string help, std::vector<Option> opts)
+	: cmd_(std::move(cmd)), help_(std::move(help)), opts_(std::move(opts))
+{
+	opts_.push_back({"help", no_argument, 'h'});
+}
+
+int Options::parse(int argc, char **argv)
+{
+	std::string shorts = ":"; // ':' reports a missing argument as ':'
+	std::vector<option> longs;
+
+	for (auto const &o : opts_) {
+		if (o.short_name > 0 && o.short_name < 256) {
+			shorts += static_cast<char>(o.short_name);
+			if (o.has_arg == required_argument)
+				shorts += ':';
+		}
+		longs.push_back({o.name, o.has_arg, nullptr, o.short_name});
+	}
+	longs.push_back({nullptr, 0, nullptr, 0});
+
+	optind = 0; // a full reinitialisation (GNU)
+	opterr = 0;
+	for (;;) {
+		int longindex = -1;
+		int c = getopt_long(argc, argv, shorts.c_str(), longs.data(), &longindex);
+
+		if (c == -1)
+			break;
+		if (c == 'h') {
+			std::cout << help_;
+			return EXIT_OK;
+		}
+		if (c == '?') {
+			std::string bad = optopt ? std::string("-") + static_cast<char>(optopt)
+						 : std::string(argv[optind - 1]);
+			return usage("unknown option '" + bad + "'");
+		}
+		if (c == ':') {
+			std::string bad = optopt > 0 && optopt < 256
+						  ? std::string("-") + static_cast<char>(optopt)
+						  : std::string(argv[optind - 1]);
+			// A long option's name may carry "=value": only the name.
+			return usage("option '" + bad + "' needs an argument");
+		}
+		seen_.push_back({c, optarg ? std::string(optarg) : std::string()});
+	}
+	for (int i = optind; i < argc; i++)
+		args_.emplace_back(argv[i]);
+	return -1;
+}
+
+std::string Options::get(int opt) const
+{
+	std::string v;
+
+	for (auto const &s : seen_) {
+		if (s.opt == opt)
+			v = s.arg;
+	}
+	return v;
+}
+
+std::vector<std::string> Options::all(int opt) const
+{
+	std::vector<std::string> v;
+
+	for (auto const &s : seen_) {
+		if (s.opt == opt)
+			v.push_back(s.arg);
+	}
+	return v;
+}
+
+bool Options::has(int opt) const
+{
+	for (auto const &s : seen_) {
+		if (s.opt == opt)
+			return true;
+	}
+	return false;
+}
+
+bool parse_int(std::string const &s, long lo, long hi, long &out)
+{
+	if (s.empty() || s[0] < '0' || s[0] > '9')
+		return false;
+	char *end = nullptr;
+	errno = 0;
+	long v = std::strtol(s.c_str(), &end, 10);
+	if (errno || *end || v < lo || v > hi)
+		return false;
+	out = v;
+	return true;
+}
+
+std::string colon_hex(std::string const &hex)
+{
+	std::string s;
+
+	for (std::size_t i = 0; i < hex.size(); i++) {
+		if (i && i % 2 == 0)
+			s += ':';
+		char c = hex[i];
+		s += static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
+	}
+	return s;
+}
+
+} // namespace rax::cli

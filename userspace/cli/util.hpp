@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+// Shared pieces of the rax CLI: option parsing, error printing and exit
+// codes.
+//
+// Exit codes (every command):
+//   0  success
+//   1  refused: the object or its signature is not acceptable (EKEYREJECTED,
+//      ENOKEY, EBADMSG, EINVAL, ENOPKG, E2BIG, ELOOP, ...), as the kernel
+//      would refuse it
+//   2  usage: unknown command or option, missing argument
+//   3  system: a file cannot be read or written, out of memory, a tool
+//      failed (ENOENT, EACCES, EIO, ENOMEM, ...)
+#pragma once
+
+#include <getopt.h>
+
+#include <string>
+#include <vector>
+
+#include <rax/result.hpp>
+
+namespace rax::cli {
+
+enum Exit {
+	EXIT_OK = 0,
+	EXIT_REFUSED = 1,
+	EXIT_USAGE = 2,
+	EXIT_SYSTEM = 3,
+};
+
+// The exit code for an errno value.
+int exit_code(int err);
+
+// The exit codes, for --help texts.
+extern char const exit_codes_help[];
+
+// Print "rax: <op>: <message>" to stderr.
+void print_error(std::string const &op, std::string const &message);
+void print_error(Error const &e);
+
+// @e as "<op>: <file>: <message>", with @op replacing the error's own.
+Error with_file(Error const &e, std::string const &op, std::string const &file);
+
+// Print the error and return its exit code.
+int fail(Error const &e);
+// A usage error: "rax: <cmd>: <message>" and a hint to --help; EXIT_USAGE.
+int usage_error(std::string const &cmd, std::string const &message);
+
+// One command's options, parsed with getopt_long. @help is the command's
+// full help text (printed by -h/--help to stdout).
+struct Option {
+	char const *name;   // long name, without "--"
+	int has_arg;        // no_argument or required_argument
+	int short_name;     // the short letter, or a value > 255 for long only
+};
+
+class Options {
+public:
+	Options(std::string cmd, std::string help, std::vector<Option> opts);
+
+	// Parse argv (argv[0] is the command). Returns -1 to go on, else the
+	// exit code to return now (after --help or a usage error).
+	int parse(int argc, char **argv);
+
+	// Options seen, in order: (short_name, argument).
+	struct Seen {
+		int opt;
+		std::string arg;
+	};
+	std::vector<Seen> const &seen() const { return seen_; }
+	// The last argument of option @opt, or "" when not given.
+	std::string get(int opt) const;
+	// Every argument of option @opt, in order.
+	std::vector<std::string> all(int opt) const;
+	bool has(int opt) const;
+	// Operands (non-option arguments).
+	std::vector<std::string> const &args() const { return args_; }
+
+	std::string const &cmd() const { return cmd_; }
+	// Print "rax <cmd>: <message>" and a --help hint; return EXIT_USAGE.
+	int usage(std::string const &message) const { return usage_error(cmd_, message); }
+
+private:
+	std::string cmd_;
+	std::string help_;
+	std::vector<Option> opts_;
+	std::vector<Seen> seen_;
+	std::vector<std::string> args_;
+};
+
+// Parse a non-negative decimal integer in [lo, hi].
+bool parse_int(std::string const &s, long lo, long hi, long &out);
+
+// Colon-separated upper-case hex ("AB:CD:..."), as openssl prints
+// fingerprints.
+std::string colon_hex(std::string const &hex);
+
+} // namespace rax::cli

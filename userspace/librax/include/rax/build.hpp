@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+// rax build: the trusted toolchain. Compiles an extension crate with the
+// pinned rustc against a cached sysroot (core, compiler_builtins, the rax
+// kernel crate), refuses every escape hatch of safe Rust, computes the
+// stack bound of each entry point and writes a Rax object with its
+// provenance note.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <rax/object.hpp>
+#include <rax/result.hpp>
+
+namespace rax {
+
+// The extension's manifest, Rax.toml: `name = "..."` and `version = "..."`.
+struct Manifest {
+	std::string name;
+	std::string version;
+};
+Result<Manifest> parse_manifest(std::string const &text);
+
+// One refused construct, with where it is.
+struct Refusal {
+	std::string file; // relative to the crate
+	unsigned line = 0;
+	unsigned column = 0;
+	std::string construct; // e.g. "extern block", "unsafe block"
+	std::string message;
+
+	[[nodiscard]] std::string to_string() const;
+};
+
+// The toolchain's own scan of one source file, before rustc sees it: extern
+// blocks and `extern crate`, global_asm!/naked functions, and
+// include_bytes!/include_str!/include!/#[path] that reach outside
+// @crate_dir. @path is the file, @text its contents.
+std::vector<Refusal> scan_source(std::string const &crate_dir, std::string const &path,
+				 std::string const &text);
+
+struct Toolchain {
+	std::string rustc = "/usr/bin/rustc"; // the pinned compiler
+	std::string rustc_version;            // rustc -vV
+	Sha256 rustc_sha256{};                // rustc and librustc_driver
+	std::string target_spec;              // path of x86_64-rax.json
+	Sha256 target_sha256{};
+	std::string crate_dir;                // the rax crate's sources
+	Sha256 crate_sha256{};
+	std::string builtins_src;             // compiler_builtins/lib.rs
+};
+
+// Find and fingerprint the pinned toolchain and the rax crate. @source_dir
+// is the Rax source tree (userspace/rax lives in it).
+Result<Toolchain> find_toolchain(std::string const &source_dir);
+
+using Progress = std::function<void(std::string const &)>;
+
+struct Sysroot {
+	std::string dir;
+	Sha256 sha256{};
+};
+
+// The sysroot for @tc, built once into @cache_dir/<key> (key: the hashes of
+// the toolchain, target and crate) and reused; concurrent callers wait on
+// a lock.
+Result<Sysroot> ensure_sysroot(Toolchain const &tc, std::string const &cache_dir,
+			       Progress const &progress);
+
+struct BuildOptions {
+	std::string crate_dir;
+	std::string output;          // default: <crate>/target/<name>.rax.o
+	std::string cache_dir;       // default: $XDG_CACHE_HOME/rax or ~/.cache/rax
+	std::string source_dir;      // the Rax source tree
+	std::uint64_t stack_limit = 32768;
+	Progress progress;
+};
+
+struct BuildResult {
+	Manifest manifest;
+	std::string output;
+	Analysis analysis;
+	Provenance provenance;
+	std::uint64_t size = 0;
+	std::vector<Refusal> refusals; // set when the build was refused
+	std::string compiler_log;      // rustc's diagnostics
+};
+
+// Build the crate. A refusal is an error (EPERM for escape hatches, ELOOP
+// recursion, E2BIG stack, EINVAL anything else the object may not hold)
+// and @out->refusals lists each refused construct.
+Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusals = nullptr);
+
+} // namespace rax

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * librax's C API: make keys, sign and verify Rax objects as the kernel
+ * does, and describe them in JSON. C99; every function returns 0 or a
+ * negative errno and, on error, writes a NUL-terminated message of the
+ * form "op: message" to @err (if not NULL; truncated to @err_size bytes).
+ *
+ * Errors: -EKEYREJECTED the signature does not match the object,
+ * -ENOKEY no given certificate matches the signer, -EBADMSG a malformed
+ * signature or object, -EINVAL an object the format refuses or a bad
+ * argument, -E2BIG over the kernel's size limits, -ENOENT/-EACCES/-EIO
+ * for files, -ENOMEM.
+ */
+#ifndef RAX_RAX_H
+#define RAX_RAX_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A size for @err buffers that holds any message librax writes, short of
+ * very long paths. */
+#define RAX_ERR_SIZE 512
+
+/* "0.1.0": the version of librax. */
+const char *rax_version(void);
+
+/*
+ * An RSA key of @rsa_bits (0: 4096) and a self-signed certificate with
+ * common name @common_name (NULL: "Rax development key"), with the
+ * extensions of kernel/rax/x509.genkey, written as PEM to @cert_path and
+ * @key_path (mode 0600; may be the same file).
+ */
+int rax_keygen(const char *cert_path, const char *key_path, const char *common_name,
+	       int rsa_bits, char *err, size_t err_size);
+
+/*
+ * Sign the file @obj_path with a detached PKCS#7 signature (SHA-256, no
+ * signed attributes, no certificates, DER) and write it to @sig_path
+ * (NULL: @obj_path ".sig"). @cert_path may be NULL when @key_path holds
+ * the certificate too.
+ */
+int rax_sign_file(const char *obj_path, const char *key_path, const char *cert_path,
+		  const char *sig_path, char *err, size_t err_size);
+
+/*
+ * The kernel's checks of a Rax load, in its order: sizes, the signature
+ * @sig_path (NULL: @obj_path ".sig") against the @n_certs certificate
+ * files @cert_paths, then the strict parse of the object.
+ */
+int rax_verify_file(const char *obj_path, const char *sig_path, const char *const *cert_paths,
+		    size_t n_certs, char *err, size_t err_size);
+
+/*
+ * Parse @obj_path and describe it in JSON (as `rax inspect -j`): entries,
+ * maps, helpers, provenance and, if @sig_path is not NULL, the unverified
+ * signer of that signature. *@json is set to a NUL-terminated string the
+ * caller frees with rax_free().
+ */
+int rax_inspect_json(const char *obj_path, const char *sig_path, int pretty, char **json,
+		     char *err, size_t err_size);
+
+/* Free memory librax returned. */
+void rax_free(void *p);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RAX_RAX_H */

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+// Names of BPF types as bpftool prints them, and the JSON description of
+// a Rax object (rax inspect -j, rax_inspect_json()).
+
+#include <rax/describe.hpp>
+
+#include <array>
+#include <string_view>
+
+namespace rax {
+namespace {
+
+// enum bpf_prog_type, in order (include/uapi/linux/bpf.h of 6.12).
+constexpr std::string_view prog_types[] = {
+	"unspec",	     "socket_filter",	 "kprobe",	     "sched_cls",
+	"sched_act",	     "tracepoint",	 "xdp",		     "perf_event",
+	"cgroup_skb",	     "cgroup_sock",	 "lwt_in",	     "lwt_out",
+	"lwt_xmit",	     "sock_ops",	 "sk_skb",	     "cgroup_device",
+	"sk_msg",	     "raw_tracepoint",	 "cgroup_sock_addr", "lwt_seg6local",
+	"lirc_mode2",	     "sk_reuseport",	 "flow_dissector",   "cgroup_sysctl",
+	"raw_tracepoint_writable", "cgroup_sockopt", "tracing",	     "struct_ops",
+	"ext",		     "lsm",		 "sk_lookup",	     "syscall",
+	"netfilter",
+};
+
+// enum bpf_attach_type, in order.
+constexpr std::string_view attach_types[] = {
+	"cgroup_inet_ingress",
+	"cgroup_inet_egress",
+	"cgroup_inet_sock_create",
+	"cgroup_sock_ops",
+	"sk_skb_stream_parser",
+	"sk_skb_stream_verdict",
+	"cgroup_device",
+	"sk_msg_verdict",
+	"cgroup_inet4_bind",
+	"cgroup_inet6_bind",
+	"cgroup_inet4_connect",
+	"cgroup_inet6_connect",
+	"cgroup_inet4_post_bind",
+	"cgroup_inet6_post_bind",
+	"cgroup_udp4_sendmsg",
+	"cgroup_udp6_sendmsg",
+	"lirc_mode2",
+	"flow_dissector",
+	"cgroup_sysctl",
+	"cgroup_udp4_recvmsg",
+	"cgroup_udp6_recvmsg",
+	"cgroup_getsockopt",
+	"cgroup_setsockopt",
+	"trace_raw_tp",
+	"trace_fentry",
+	"trace_fexit",
+	"modify_return",
+	"lsm_mac",
+	"trace_iter",
+	"cgroup_inet4_getpeername",
+	"cgroup_inet6_getpeername",
+	"cgroup_inet4_getsockname",
+	"cgroup_inet6_getsockname",
+	"xdp_devmap",
+	"cgroup_inet_sock_release",
+	"xdp_cpumap",
+	"sk_lookup",
+	"xdp",
+	"sk_skb_verdict",
+	"sk_reuseport_select",
+	"sk_reuseport_select_or_migrate",
+	"perf_event",
+	"trace_kprobe_multi",
+	"cgroup_lsm",
+	"struct_ops",
+	"netfilter",
+	"tcx_ingress",
+	"tcx_egress",
+	"trace_uprobe_multi",
+	"cgroup_unix_connect",
+	"cgroup_unix_sendmsg",
+	"cgroup_unix_recvmsg",
+	"cgroup_unix_getpeername",
+	"cgroup_unix_getsockname",
+	"netkit_primary",
+	"netkit_peer",
+	"trace_kprobe_session",
+};
+
+// enum bpf_map_type, in order.
+constexpr std::string_view map_types[] = {
+	"unspec",	      "hash",		     "array",		  "prog_array",
+	"perf_event_array",   "percpu_hash",	     "percpu_array",	  "stack_trace",
+	"cgroup_array",	      "lru_hash",	     "lru_percpu_hash",	  "lpm_trie",
+	"array_of_maps",      "hash_of_maps",	     "devmap",		  "sockmap",
+	"cpumap",	      "xskmap",		     "sockhash",	  "cgroup_storage",
+	"reuseport_sockarray", "percpu_cgroup_storage", "queue",	  "stack",
+	"sk_storage",	      "devmap_hash",	     "struct_ops",	  "ringbuf",
+	"inode_storage",      "task_storage",	     "bloom_filter",	  "user_ringbuf",
+	"cgrp_storage",	      "arena",
+};
+
+// The values the Rax program types and their attach types have in the
+// UAPI, which never changes them.
+static_assert(prog_types[2] == "kprobe" && prog_types[3] == "sched_cls" &&
+	      prog_types[5] == "tracepoint" && prog_types[6] == "xdp" &&
+	      prog_types[7] == "perf_event");
+static_assert(attach_types[37] == "xdp" && attach_types[41] == "perf_event" &&
+	      attach_types[46] == "tcx_ingress");
+static_assert(map_types[1] == "hash" && map_types[2] == "array" && map_types[27] == "ringbuf");
+
+template <std::size_t N>
+std::string lookup(std::string_view const (&table)[N], std::uint32_t v)
+{
+	if (v < N)
+		return std::string(table[v]);
+	return std::to_string(v);
+}
+
+std::string hash_hex(Sha256 const &h)
+{
+	return hex(h);
+}
+
+} // namespace
+
+std::string prog_type_name(std::uint32_t type)
+{
+	return lookup(prog_types, type);
+}
+
+std::string attach_type_name(std::uint32_t type)
+{
+	return lookup(attach_types, type);
+}
+
+std::string map_type_name(std::uint32_t type)
+{
+	return lookup(map_types, type);
+}
+
+std::string entry_attach_type(Entry const &e)
+{
+	// Program types whose attach type 0 (BPF_CGROUP_INET_INGRESS) is real.
+	static constexpr std::uint32_t cgroup_types[] = {8, 9, 13, 15, 18, 23, 25};
+
+	if (e.expected_attach_type == 0) {
+		for (auto t : cgroup_types) {
+			if (t == e.prog_type)
+				return attach_type_name(0);
+		}
+		return {};
+	}
+	return attach_type_name(e.expected_attach_type);
+}
+
+std::string first_line(std::string const &s)
+{
+	return s.substr(0, s.find('\n'));
+}
+
+void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, Object const &obj,
+		   std::optional<Signer> const &signer)
+{
+	Provenance const &p = obj.provenance;
+
+	w.begin_object();
+	w.field("file", path);
+	w.field("size", size);
+	w.field("format", p.format);
+
+	w.key("sections").begin_array();
+	for (auto const &s : obj.sections) {
+		w.begin_object();
+		w.field("name", s.name);
+		w.field("type", s.type);
+		w.field("flags", s.flags);
+		w.field("size", s.size);
+		w.field("align", s.align);
+		w.end_object();
+	}
+	w.end_array();
+	w.field("code_bytes", obj.code_bytes);
+	w.field("rodata_bytes", obj.rodata_bytes);
+	w.field("data_bytes", obj.data_bytes);
+
+	w.key("entries").begin_array();
+	for (std::size_t i = 0; i < obj.entries.size(); i++) {
+		Entry const &e = obj.entries[i];
+
+		w.begin_object();
+		w.field("index", static_cast<std::uint64_t>(i));
+		w.field("symbol", e.symbol);
+		w.field("prog_type", prog_type_name(e.prog_type));
+		w.field("prog_type_id", e.prog_type);
+		if (std::string at = entry_attach_type(e); !at.empty())
+			w.field("attach_type", at);
+		else
+			w.key("attach_type").null();
+		w.field("attach_type_id", e.expected_attach_type);
+		w.field("max_ctx_offset", e.max_ctx_offset);
+		w.field("flags", e.flags);
+		if (i < p.stack.size())
+			w.field("stack", p.stack[i]);
+		else
+			w.key("stack").null();
+		w.end_object();
+	}
+	w.end_array();
+
+	w.key("maps").begin_array();
+	for (std::size_t i = 0; i < obj.maps.size(); i++) {
+		MapDef const &m = obj.maps[i];
+
+		w.begin_object();
+		w.field("index", static_cast<std::uint64_t>(i));
+		w.field("name", m.name);
+		w.field("type", map_type_name(m.type));
+		w.field("type_id", m.type);
+		w.field("key_size", m.key_size);
+		w.field("value_size", m.value_size);
+		w.field("max_entries", m.max_entries);
+		w.field("map_flags", m.map_flags);
+		w.end_object();
+	}
+	w.end_array();
+
+	w.key("helpers").begin_array();
+	for (auto const &h : obj.imports)
+		w.value(h);
+	w.end_array();
+
+	w.key("provenance").begin_object();
+	w.field("format", p.format);
+	w.field("rustc_version", p.rustc_version);
+	w.field("rustc", first_line(p.rustc_version));
+	w.field("rustc_sha256", hash_hex(p.rustc_sha256));
+	w.field("sysroot_sha256", hash_hex(p.sysroot_sha256));
+	w.field("crate_sha256", hash_hex(p.crate_sha256));
+	w.field("target_sha256", hash_hex(p.target_sha256));
+	w.field("flags", p.flags);
+	w.field("source_sha256", hash_hex(p.source_sha256));
+	w.key("stack").begin_array();
+	for (auto s : p.stack)
+		w.value(s);
+	w.end_array();
+	w.key("helpers").begin_array();
+	for (auto const &h : p.helpers)
+		w.value(h);
+	w.end_array();
+	if (p.btf_sha256)
+		w.field("btf_sha256", hash_hex(*p.btf_sha256));
+	else
+		w.key("btf_sha256").null();
+	w.end_object();
+
+	if (signer) {
+		w.key("signer").begin_object();
+		w.field("verified", !signer->cert.empty());
+		w.field("subject", signer->subject);
+		w.field("issuer", signer->issuer);
+		w.field("serial", signer->serial);
+		w.field("key_id", signer->key_id);
+		w.field("digest", signer->digest);
+		if (!signer->cert.empty())
+			w.field("cert", signer->cert);
+		w.end_object();
+	}
+	w.end_object();
+}
+
+} // namespace rax

@@ -1,0 +1,362 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The typed contexts the entry points receive.
+//!
+//! Contexts are created only by the entry-point macros from the pointer the
+//! kernel passes; extension code sees them by reference, and they give
+//! bounds-checked access only: no raw pointer ever reaches the extension.
+
+use core::mem::size_of;
+
+use crate::error::Error;
+use crate::pod::{self, Pod};
+use crate::raw::{Kernel, PerfEventDataKern, RaxTcCtx, XdpBuffHead};
+
+/// The verdict of an XDP program (`enum xdp_action`).
+#[repr(u32)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum XdpAction {
+    /// `XDP_ABORTED`: drop and raise the `xdp_exception` tracepoint.
+    Aborted = 0,
+    /// `XDP_DROP`.
+    Drop = 1,
+    /// `XDP_PASS`: hand the packet to the stack.
+    Pass = 2,
+    /// `XDP_TX`: bounce the packet out of the interface it came in on.
+    Tx = 3,
+}
+
+/// The verdict of a tc (SCHED_CLS) program (`TC_ACT_*`).
+#[repr(i32)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum TcAction {
+    /// `TC_ACT_UNSPEC`: use the default action.
+    Unspec = -1,
+    /// `TC_ACT_OK`: let the packet through.
+    Ok = 0,
+    /// `TC_ACT_SHOT`: drop the packet.
+    Shot = 2,
+    /// `TC_ACT_PIPE`: continue with the next action.
+    Pipe = 3,
+}
+
+/// Packet access shared by [`XdpContext`] and [`TcContext`].
+macro_rules! packet_methods {
+    () => {
+        /// Bytes of packet data (`data_end - data`).
+        #[inline]
+        pub fn len(&self) -> usize {
+            self.raw.packet().len()
+        }
+
+        /// Whether the packet has no data.
+        #[inline]
+        pub fn is_empty(&self) -> bool {
+            self.len() == 0
+        }
+
+        /// The packet data, `[data, data_end)`.
+        #[inline]
+        pub fn data(&self) -> &[u8] {
+            self.raw.packet()
+        }
+
+        /// The packet data, writable.
+        #[inline]
+        pub fn data_mut(&mut self) -> &mut [u8] {
+            self.raw.packet_mut()
+        }
+
+        /// Reads a `T` at `offset` (any alignment); `None` if it does not
+        /// fit in the packet.
+        #[inline]
+        pub fn load<T: Pod>(&self, offset: usize) -> Option<T> {
+            let end = offset.checked_add(size_of::<T>())?;
+            pod::read(self.data().get(offset..end)?)
+        }
+
+        /// Writes `value` at `offset`; `None` (and nothing written) if it
+        /// does not fit in the packet.
+        #[inline]
+        pub fn store<T: Pod>(&mut self, offset: usize, value: &T) -> Option<()> {
+            let end = offset.checked_add(size_of::<T>())?;
+            pod::write(self.data_mut().get_mut(offset..end)?, value)
+        }
+    };
+}
+
+/// The context of an XDP entry: the kernel's `struct xdp_buff`.
+pub struct XdpContext {
+    raw: Kernel<XdpBuffHead>,
+}
+
+impl XdpContext {
+    pub(crate) fn new(raw: Kernel<XdpBuffHead>) -> Self {
+        XdpContext { raw }
+    }
+
+    packet_methods!();
+}
+
+/// The context of a tc (SCHED_CLS) entry: `struct rax_tc_ctx`, which the
+/// dispatcher fills from the `sk_buff`.
+///
+/// [`TcContext::len`] is the linear data the program can access; the
+/// whole packet's length, including non-linear parts, is
+/// [`TcContext::skb_len`].
+pub struct TcContext {
+    raw: Kernel<RaxTcCtx>,
+}
+
+impl TcContext {
+    pub(crate) fn new(raw: Kernel<RaxTcCtx>) -> Self {
+        TcContext { raw }
+    }
+
+    packet_methods!();
+
+    /// `skb->len`: the packet's total length.
+    #[inline]
+    pub fn skb_len(&self) -> u32 {
+        self.raw.get().len
+    }
+
+    /// `skb->protocol`, converted to host order (an ethertype, for example
+    /// `0x0800` for IPv4).
+    #[inline]
+    pub fn protocol(&self) -> u16 {
+        u16::from_be(self.raw.get().protocol as u16)
+    }
+
+    /// The index of the device the packet is on.
+    #[inline]
+    pub fn ifindex(&self) -> u32 {
+        self.raw.get().ifindex
+    }
+
+    /// `skb->mark`.
+    #[inline]
+    pub fn mark(&self) -> u32 {
+        self.raw.get().mark
+    }
+
+    /// `skb->priority`.
+    #[inline]
+    pub fn priority(&self) -> u32 {
+        self.raw.get().priority
+    }
+
+    /// Whether the packet is on ingress (else egress).
+    #[inline]
+    pub fn is_ingress(&self) -> bool {
+        self.raw.get().ingress != 0
+    }
+}
+
+/// The x86-64 kernel's `struct pt_regs`: the registers at a probe or at a
+/// perf event sample. Read it through the accessors.
+#[repr(C)]
+pub struct PtRegs {
+    r15: u64,
+    r14: u64,
+    r13: u64,
+    r12: u64,
+    bp: u64,
+    bx: u64,
+    r11: u64,
+    r10: u64,
+    r9: u64,
+    r8: u64,
+    ax: u64,
+    cx: u64,
+    dx: u64,
+    si: u64,
+    di: u64,
+    orig_ax: u64,
+    ip: u64,
+    cs: u64,
+    flags: u64,
+    sp: u64,
+    ss: u64,
+}
+
+impl PtRegs {
+    /// First argument (`rdi`).
+    #[inline]
+    pub fn arg0(&self) -> u64 {
+        self.di
+    }
+    /// Second argument (`rsi`).
+    #[inline]
+    pub fn arg1(&self) -> u64 {
+        self.si
+    }
+    /// Third argument (`rdx`).
+    #[inline]
+    pub fn arg2(&self) -> u64 {
+        self.dx
+    }
+    /// Fourth argument (`rcx`).
+    #[inline]
+    pub fn arg3(&self) -> u64 {
+        self.cx
+    }
+    /// Fifth argument (`r8`).
+    #[inline]
+    pub fn arg4(&self) -> u64 {
+        self.r8
+    }
+    /// Sixth argument (`r9`).
+    #[inline]
+    pub fn arg5(&self) -> u64 {
+        self.r9
+    }
+    /// Return value (`rax`), meaningful in a kretprobe.
+    #[inline]
+    pub fn ret(&self) -> u64 {
+        self.ax
+    }
+    /// Instruction pointer.
+    #[inline]
+    pub fn ip(&self) -> u64 {
+        self.ip
+    }
+    /// Stack pointer.
+    #[inline]
+    pub fn sp(&self) -> u64 {
+        self.sp
+    }
+    /// Frame pointer (`rbp`).
+    #[inline]
+    pub fn bp(&self) -> u64 {
+        self.bp
+    }
+    /// `orig_ax` (the system call number at a system call entry).
+    #[inline]
+    pub fn orig_ax(&self) -> u64 {
+        self.orig_ax
+    }
+    /// The flags register.
+    #[inline]
+    pub fn flags(&self) -> u64 {
+        self.flags
+    }
+}
+
+/// The context of a kprobe entry: the probed function's registers.
+pub struct KprobeContext {
+    raw: Kernel<PtRegs>,
+}
+
+impl KprobeContext {
+    pub(crate) fn new(raw: Kernel<PtRegs>) -> Self {
+        KprobeContext { raw }
+    }
+
+    /// All registers.
+    #[inline]
+    pub fn regs(&self) -> &PtRegs {
+        self.raw.get()
+    }
+    /// First argument (`rdi`).
+    #[inline]
+    pub fn arg0(&self) -> u64 {
+        self.regs().arg0()
+    }
+    /// Second argument (`rsi`).
+    #[inline]
+    pub fn arg1(&self) -> u64 {
+        self.regs().arg1()
+    }
+    /// Third argument (`rdx`).
+    #[inline]
+    pub fn arg2(&self) -> u64 {
+        self.regs().arg2()
+    }
+    /// Fourth argument (`rcx`).
+    #[inline]
+    pub fn arg3(&self) -> u64 {
+        self.regs().arg3()
+    }
+    /// Fifth argument (`r8`).
+    #[inline]
+    pub fn arg4(&self) -> u64 {
+        self.regs().arg4()
+    }
+    /// Sixth argument (`r9`).
+    #[inline]
+    pub fn arg5(&self) -> u64 {
+        self.regs().arg5()
+    }
+    /// Return value (`rax`), meaningful in a kretprobe.
+    #[inline]
+    pub fn ret(&self) -> u64 {
+        self.regs().ret()
+    }
+    /// Instruction pointer.
+    #[inline]
+    pub fn ip(&self) -> u64 {
+        self.regs().ip()
+    }
+    /// Stack pointer.
+    #[inline]
+    pub fn sp(&self) -> u64 {
+        self.regs().sp()
+    }
+}
+
+/// The context of a tracepoint entry: the raw trace record.
+///
+/// The record's layout is the tracepoint's format
+/// (`/sys/kernel/tracing/events/<sys>/<event>/format`); fields are read by
+/// offset with `probe_read_kernel`, so a wrong offset or size yields an
+/// error or wrong data, never a fault.
+pub struct TracepointContext {
+    record: usize,
+}
+
+impl TracepointContext {
+    pub(crate) fn new(record: usize) -> Self {
+        TracepointContext { record }
+    }
+
+    /// Reads a `T` at `offset` bytes into the record.
+    #[inline]
+    pub fn read<T: Pod>(&self, offset: usize) -> Result<T, Error> {
+        let addr = self.record.checked_add(offset).ok_or(Error::EFAULT)?;
+        crate::helpers::probe_read_kernel(addr as *const T)
+    }
+
+    /// Like [`TracepointContext::read`], `None` on error.
+    #[inline]
+    pub fn load<T: Pod>(&self, offset: usize) -> Option<T> {
+        self.read(offset).ok()
+    }
+}
+
+/// The context of a perf_event entry: the kernel's
+/// `struct bpf_perf_event_data_kern`.
+pub struct PerfEventContext {
+    raw: Kernel<PerfEventDataKern>,
+}
+
+impl PerfEventContext {
+    pub(crate) fn new(raw: Kernel<PerfEventDataKern>) -> Self {
+        PerfEventContext { raw }
+    }
+
+    /// The registers at the sample.
+    #[inline]
+    pub fn regs(&self) -> &PtRegs {
+        self.raw.regs()
+    }
+    /// Instruction pointer at the sample.
+    #[inline]
+    pub fn ip(&self) -> u64 {
+        self.regs().ip()
+    }
+    /// Stack pointer at the sample.
+    #[inline]
+    pub fn sp(&self) -> u64 {
+        self.regs().sp()
+    }
+}

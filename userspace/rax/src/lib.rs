@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+//! `rax`: the kernel crate of Rax, safe Rust kernel extensions.
+//!
+//! An extension crate is compiled with `-F unsafe_code` and may use only
+//! `core` and this crate. Everything that needs `unsafe` lives here, in a
+//! few internal modules:
+//!
+//! * [`helpers`]: the kernel's helper list (`kernel/rax/helpers.h`) as one
+//!   `unsafe extern "C"` block, and safe wrappers around it;
+//! * `raw`: every access to kernel memory (contexts, packets, map values);
+//! * `pod`: the [`Pod`] trait and byte-level reads of `Pod` values;
+//! * `sync`: [`SpinLock`];
+//! * `__private`: what the entry-point macros expand to.
+//!
+//! Every `unsafe` block carries a `// SAFETY:` comment. The macros are
+//! `#[allow_internal_unsafe]`; none of them places a caller's tokens inside
+//! an `unsafe` block.
+//!
+//! See `userspace/rax/README.md` for the API in brief and the exact build.
+#![no_std]
+// `allow_internal_unsafe` is internal to rustc; this crate is built with
+// RUSTC_BOOTSTRAP=1, extension crates with `-Zallow-features=`.
+#![allow(internal_features)]
+#![feature(allow_internal_unsafe)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+pub mod ctx;
+mod entry;
+mod error;
+pub mod helpers;
+pub mod maps;
+mod panic;
+pub mod pod;
+mod print;
+mod raw;
+pub mod sync;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use ctx::{
+    KprobeContext, PerfEventContext, PtRegs, TcAction, TcContext, TracepointContext, XdpAction,
+    XdpContext,
+};
+pub use error::Error;
+pub use helpers::{
+    current_comm, current_pid_tgid, current_uid_gid, ktime_get_boot_ns, ktime_get_ns, prandom_u32,
+    probe_read_kernel, smp_processor_id,
+};
+pub use maps::{ArrayMap, HashMap, PerCpuArray};
+pub use pod::Pod;
+pub use print::{Arg, PRINT_BUF_LEN, ToArg};
+pub use sync::{SpinLock, SpinLockGuard};

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+// rax build end to end, with the pinned rustc: the samples build into Rax
+// objects that parse strictly; each escape hatch is refused with its
+// construct and line; the stack bound is enforced.
+
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <rax/build.hpp>
+#include <rax/object.hpp>
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string const top = RAX_SOURCE_DIR;
+
+rax::BuildOptions options(std::string const &crate, std::string const &out_name)
+{
+	rax::BuildOptions o;
+	o.crate_dir = crate;
+	o.source_dir = top;
+	// One sysroot for the whole test run, shared by parallel tests (locked).
+	o.cache_dir = std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
+	o.output = std::string(RAX_TEST_BINARY_DIR) + "/objects/" + out_name + ".rax.o";
+	return o;
+}
+
+// The line of the fixture marked "// REFUSED: <case>".
+unsigned marked_line(std::string const &crate)
+{
+	std::ifstream in(crate + "/src/lib.rs");
+	std::string line;
+	unsigned n = 0;
+	while (std::getline(in, line)) {
+		n++;
+		if (line.find("// REFUSED:") != std::string::npos)
+			return n;
+	}
+	return 0;
+}
+
+rax::Object build_sample(std::string const &name)
+{
+	auto r = rax::build(options(top + "/userspace/samples/" + name, name));
+	INFO(name << ": " << (r.ok() ? "" : r.error().to_string()));
+	REQUIRE(r.ok());
+	auto image = rax::read_file(r->output);
+	REQUIRE(image.ok());
+	auto obj = rax::parse_object(*image);
+	INFO((obj.ok() ? "" : obj.error().to_string()));
+	REQUIRE(obj.ok());
+	REQUIRE(obj->provenance.stack.size() == obj->entries.size());
+	for (auto s : obj->provenance.stack) {
+		CHECK(s > 0);
+		CHECK(s <= 32768);
+	}
+	CHECK(obj->provenance.helpers == obj->imports);
+	CHECK(obj->provenance.rustc_version.find("rustc 1.") == 0);
+	return obj.value();
+}
+
+bool has(std::vector<std::string> const &v, std::string const &s)
+{
+	return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+} // namespace
+
+TEST_CASE("build: the hello sample has a tracepoint and a kprobe entry that print", "[build]")
+{
+	auto obj = build_sample("hello");
+	REQUIRE(obj.entries.size() == 2);
+	std::vector<std::uint32_t> types;
+	for (auto const &e : obj.entries)
+		types.push_back(e.prog_type);
+	std::sort(types.begin(), types.end());
+	CHECK(types == std::vector<std::uint32_t>{2 /* KPROBE */, 5 /* TRACEPOINT */});
+	CHECK(has(obj.imports, "rax_trace_print"));
+	CHECK(obj.maps.empty());
+}
+
+TEST_CASE("build: the XDP counter sample has its map", "[build]")
+{
+	auto obj = build_sample("xdp_counter");
+	REQUIRE(obj.entries.size() == 1);
+	CHECK(obj.entries[0].prog_type == 6 /* XDP */);
+	REQUIRE(obj.maps.size() >= 1);
+	CHECK(has(obj.imports, "rax_map_lookup_elem"));
+}
+
+TEST_CASE("build: the out-of-bounds sample imports the throw helper", "[build]")
+{
+	auto obj = build_sample("oob_panic");
+	REQUIRE(obj.entries.size() == 1);
+	CHECK(has(obj.imports, "rax_throw"));
+}
+
+TEST_CASE("build: the output is deterministic", "[build]")
+{
+	auto a = rax::build(options(top + "/userspace/samples/xdp_counter", "det-a"));
+	auto b = rax::build(options(top + "/userspace/samples/xdp_counter", "det-b"));
+	REQUIRE(a.ok());
+	REQUIRE(b.ok());
+	CHECK(rax::read_file(a->output).value() == rax::read_file(b->output).value());
+}
+
+TEST_CASE("build: each escape hatch is refused, naming the construct and its line", "[build]")
+{
+	struct Case {
+		char const *fixture;
+		char const *construct;
+	};
+	Case const cases[] = {
+		{"unsafe_block", "unsafe block"},     {"unsafe_fn", "unsafe function"},
+		{"unsafe_impl", "unsafe impl"},       {"unsafe_trait", "unsafe trait"},
+		{"no_mangle", "#[no_mangle]"},        {"export_name", "#[export_name]"},
+		{"link_section", "#[link_section]"},  {"global_asm", "global_asm!"},
+		{"naked_fn", "naked function"},       {"extern_block", "extern block"},
+		{"feature_attr", "#![feature]"},      {"extern_crate", "extern crate"},
+		{"include_outside", "include_bytes!"},
+	};
+	for (auto const &c : cases) {
+		DYNAMIC_SECTION(c.fixture)
+		{
+			std::string crate = top + "/userspace/tests/fixtures/" + c.fixture;
+			unsigned line = marked_line(crate);
+			REQUIRE(line > 0);
+			std::vector<rax::Refusal> refusals;
+			auto r = rax::build(options(crate, c.fixture), &refusals);
+			REQUIRE_FALSE(r.ok());
+			INFO(r.error().to_string());
+			CHECK(r.error().code() == EPERM);
+			REQUIRE_FALSE(refusals.empty());
+			bool found = false;
+			for (auto const &f : refusals)
+				if (f.construct == c.construct && f.line == line && f.file == "src/lib.rs")
+					found = true;
+			CHECK(found);
+			// The message a user sees names both.
+			CHECK(r.error().message().find(c.construct) != std::string::npos);
+			CHECK(r.error().message().find("src/lib.rs:" + std::to_string(line) + ":") !=
+			      std::string::npos);
+		}
+	}
+}
+
+TEST_CASE("build: recursion is refused, naming the cycle", "[build]")
+{
+	auto r = rax::build(options(top + "/userspace/tests/fixtures/recursion", "recursion"));
+	REQUIRE_FALSE(r.ok());
+	INFO(r.error().to_string());
+	CHECK(r.error().code() == ELOOP);
+	CHECK(r.error().message().find("->") != std::string::npos);
+}
+
+TEST_CASE("build: a stack bound over the limit is refused with the deepest path", "[build]")
+{
+	auto ok = rax::build(options(top + "/userspace/tests/fixtures/stack_ok", "stack_ok"));
+	INFO((ok.ok() ? "" : ok.error().to_string()));
+	REQUIRE(ok.ok());
+	REQUIRE(ok->analysis.stack.size() == 1);
+	auto bound = ok->analysis.stack[0].bytes;
+	CHECK(ok->analysis.stack[0].path.size() >= 3);
+
+	auto o = options(top + "/userspace/tests/fixtures/stack_ok", "stack_small");
+	o.stack_limit = bound - 1;
+	auto r = rax::build(o);
+	REQUIRE_FALSE(r.ok());
+	INFO(r.error().to_string());
+	CHECK(r.error().code() == E2BIG);
+	// the path's functions appear in the message
+	for (auto const &f : ok->analysis.stack[0].path)
+		CHECK(r.error().message().find(f) != std::string::npos);
+}
+
+TEST_CASE("build: a crate without a manifest or with a bad one is refused", "[build]")
+{
+	auto dir = fs::path(RAX_TEST_BINARY_DIR) / "bad-crate";
+	fs::remove_all(dir);
+	fs::create_directories(dir / "src");
+	std::ofstream(dir / "src" / "lib.rs") << "#![no_std]\n";
+	auto r = rax::build(options(dir.string(), "bad"));
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().code() == ENOENT);
+	CHECK(r.error().message().find("Rax.toml") != std::string::npos);
+	std::ofstream(dir / "Rax.toml") << "name = \"bad\"\n";
+	r = rax::build(options(dir.string(), "bad"));
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().message().find("version") != std::string::npos);
+}

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: GPL-2.0
+// The rax command (RAX_CLI): help, version, usage errors and exit codes,
+// and keygen -> sign -> verify -> inspect through the binary.
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <rax/rax.h>
+#include <rax/sign.hpp>
+
+#include "elf_builder.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct TempDir {
+	fs::path path;
+
+	TempDir()
+	{
+		std::string t = (fs::temp_directory_path() / "rax-cli-XXXXXX").string();
+		REQUIRE(mkdtemp(t.data()) != nullptr);
+		path = t;
+	}
+	~TempDir()
+	{
+		std::error_code ec;
+		fs::remove_all(path, ec);
+	}
+	TempDir(TempDir const &) = delete;
+	TempDir &operator=(TempDir const &) = delete;
+	std::string operator/(std::string const &name) const { return (path / name).string(); }
+};
+
+std::string slurp(std::string const &path)
+{
+	std::ifstream f(path, std::ios::binary);
+	return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
+}
+
+void store(std::string const &path, std::vector<std::uint8_t> const &b)
+{
+	std::ofstream f(path, std::ios::binary | std::ios::trunc);
+	REQUIRE(f);
+	f.write(reinterpret_cast<char const *>(b.data()), static_cast<std::streamsize>(b.size()));
+	REQUIRE(f);
+}
+
+std::string quote(std::string const &s)
+{
+	std::string q = "'";
+	for (char c : s) {
+		if (c == '\'')
+			q += "'\\''";
+		else
+			q += c;
+	}
+	return q + "'";
+}
+
+// The CLI: $RAX_CLI, else the one built next to the tests.
+std::string cli()
+{
+	char const *p = std::getenv("RAX_CLI");
+	if (p && *p)
+		return p;
+	std::string built = std::string(RAX_TEST_BINARY_DIR) + "/../cli/rax";
+	if (!fs::exists(built))
+		FAIL("RAX_CLI is not set and " << built << " does not exist");
+	return built;
+}
+
+struct Run {
+	int status = -1;
+	std::string out, err;
+};
+
+// Run the CLI with @args, capturing its output.
+Run rax_cli(std::vector<std::string> const &args)
+{
+	TempDir d;
+	std::string cmd = quote(cli());
+	for (auto const &a : args)
+		cmd += " " + quote(a);
+	cmd += " >" + quote(d / "out") + " 2>" + quote(d / "err") + " </dev/null";
+	int st = std::system(cmd.c_str());
+	Run r;
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	r.out = slurp(d / "out");
+	r.err = slurp(d / "err");
+	return r;
+}
+
+bool has(std::string const &s, std::string const &what)
+{
+	return s.find(what) != std::string::npos;
+}
+
+// A key and certificate for the CLI tests, 2048-bit for speed.
+struct CliKeys {
+	TempDir dir;
+	std::string cert = dir / "cert.pem";
+	std::string key = dir / "key.pem";
+	std::string other = dir / "other.pem";
+
+	CliKeys()
+	{
+		Run r = rax_cli({"keygen", "--bits", "2048", "--cn", "Rax CLI test", "-o", cert, "-k", key});
+		INFO(r.err);
+		REQUIRE(r.status == 0);
+		Run r2 = rax_cli({"keygen", "--bits", "2048", "-o", other, "-k", dir / "other.key"});
+		REQUIRE(r2.status == 0);
+	}
+};
+
+CliKeys &keys()
+{
+	static CliKeys k;
+	return k;
+}
+
+} // namespace
+
+TEST_CASE("cli: --help lists the commands and exit codes, --version", "[cli]")
+{
+	Run r = rax_cli({"--help"});
+	CHECK(r.status == 0);
+	for (char const *c : {"build", "keygen", "sign", "verify", "inspect", "Exit status"})
+		CHECK(has(r.out, c));
+	r = rax_cli({"-h"});
+	CHECK(r.status == 0);
+
+	r = rax_cli({"--version"});
+	CHECK(r.status == 0);
+	CHECK(r.out.rfind("rax ", 0) == 0);
+	CHECK(has(r.out, "format"));
+}
+
+TEST_CASE("cli: each command's --help exits 0 and names its options", "[cli]")
+{
+	struct {
+		char const *cmd;
+		std::vector<char const *> words;
+	} const cases[] = {
+		{"keygen", {"Usage: rax keygen", "--cn", "--bits", "-o", "-k", "Exit status"}},
+		{"sign", {"Usage: rax sign", "-k", "-c", "-o", "OBJ.sig"}},
+		{"verify", {"Usage: rax verify", "-s", "-c", "signature"}},
+		{"inspect", {"Usage: rax inspect", "-s", "-j", "-p"}},
+		{"build", {"rax build"}},
+	};
+	for (auto const &c : cases) {
+		Run r = rax_cli({c.cmd, "--help"});
+		INFO(c.cmd << ": " << r.err);
+		CHECK(r.status == 0);
+		for (auto w : c.words)
+			CHECK(has(r.out, w));
+		Run s = rax_cli({c.cmd, "-h"});
+		CHECK(s.status == 0);
+		CHECK(s.out == r.out);
+	}
+}
+
+TEST_CASE("cli: usage errors exit 2 with a message", "[cli]")
+{
+	Run r = rax_cli({"frobnicate"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "rax: usage: unknown command 'frobnicate'"));
+	CHECK(r.out.empty());
+
+	r = rax_cli({});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "Usage: rax"));
+
+	r = rax_cli({"--frob"});
+	CHECK(r.status == 2);
+
+	r = rax_cli({"sign", "x.o", "--no-such-option"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "rax: sign: unknown option '--no-such-option'"));
+
+	r = rax_cli({"sign", "x.o", "-k"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "needs an argument"));
+
+	r = rax_cli({"sign", "x.o"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "-k"));
+
+	r = rax_cli({"verify", "x.o"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "-c"));
+
+	r = rax_cli({"keygen", "-o", "c.pem"});
+	CHECK(r.status == 2);
+
+	r = rax_cli({"keygen", "--bits", "12x", "-o", "c.pem", "-k", "k.pem"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "--bits"));
+
+	r = rax_cli({"inspect"});
+	CHECK(r.status == 2);
+}
+
+TEST_CASE("cli: keygen prints the certificate's key id and fingerprints", "[cli]")
+{
+	CliKeys &k = keys();
+	TempDir d;
+	Run r = rax_cli({"keygen", "--bits", "2048", "--cn", "Printed", "-o", d / "c.pem", "-k", d / "k.pem"});
+	REQUIRE(r.status == 0);
+	auto ci = rax::cert_info(d / "c.pem");
+	REQUIRE(ci);
+	CHECK(has(r.out, "CN = Printed"));
+	CHECK(has(r.out, ci->key_id));
+	CHECK(has(r.out, ci->serial));
+	CHECK(has(r.out, "SHA-1 fingerprint"));
+	CHECK(fs::status(d / "k.pem").permissions() ==
+	      (fs::perms::owner_read | fs::perms::owner_write));
+	CHECK(fs::exists(k.cert));
+}
+
+TEST_CASE("cli: sign and verify, the signature is checked before the object is parsed", "[cli]")
+{
+	CliKeys &k = keys();
+	TempDir d;
+	std::string blob = d / "blob.bin";
+	std::vector<std::uint8_t> data(3000);
+	for (std::size_t i = 0; i < data.size(); i++)
+		data[i] = static_cast<std::uint8_t>(i * 13 + 1);
+	store(blob, data);
+
+	Run r = rax_cli({"sign", blob, "-k", k.key, "-c", k.cert});
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	REQUIRE(fs::exists(blob + ".sig"));
+	r = rax_cli({"sign", blob, "-k", k.key, "-c", k.cert, "-o", d / "other.sig"});
+	REQUIRE(r.status == 0);
+	CHECK(slurp(d / "other.sig") == slurp(blob + ".sig"));
+
+	// A good signature over bytes that are not a Rax object: the signature
+	// passes, then the parser refuses.
+	r = rax_cli({"verify", blob, "-c", k.cert});
+	CHECK(r.status == 1);
+	CHECK(has(r.out, "signature OK"));
+	CHECK(has(r.out, "CN = Rax CLI test"));
+	CHECK(has(r.err, "rax: parse: "));
+
+	// The wrong certificate: refused at the signature, never parsed.
+	r = rax_cli({"verify", blob, "-c", k.other});
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "rax: signature: "));
+	CHECK(has(r.err, "no trusted certificate"));
+	CHECK(!has(r.err, "parse"));
+
+	// The right one among several.
+	r = rax_cli({"verify", blob, "-c", k.other, "-c", k.cert});
+	CHECK(has(r.out, "signature OK"));
+
+	// A changed byte.
+	data[100] ^= 0x20;
+	store(d / "changed.bin", data);
+	r = rax_cli({"verify", d / "changed.bin", "-s", blob + ".sig", "-c", k.cert});
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "rax: signature: "));
+	CHECK(has(r.err, "does not match"));
+
+	// Garbage as the signature.
+	store(d / "garbage.sig", std::vector<std::uint8_t>(64, 0x41));
+	r = rax_cli({"verify", blob, "-s", d / "garbage.sig", "-c", k.cert});
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "PKCS#7"));
+
+	// No signature file: a system error.
+	r = rax_cli({"verify", d / "changed.bin", "-c", k.cert});
+	CHECK(r.status == 3);
+	CHECK(has(r.err, "changed.bin.sig"));
+
+	// A missing object.
+	r = rax_cli({"sign", d / "missing.o", "-k", k.key, "-c", k.cert});
+	CHECK(r.status == 3);
+	CHECK(has(r.err, "missing.o"));
+
+	// A certificate that is not the key's.
+	r = rax_cli({"sign", blob, "-k", k.key, "-c", k.other, "-o", d / "x.sig"});
+	CHECK(r.status == 1);
+	CHECK(!fs::exists(d / "x.sig"));
+}
+
+TEST_CASE("cli: sign, verify and inspect a Rax object", "[cli]")
+{
+	CliKeys &k = keys();
+	TempDir d;
+	std::string obj = d / "prog.rax.o";
+	store(obj, rax::test::valid_object());
+
+	Run r = rax_cli({"sign", obj, "-k", k.key, "-c", k.cert});
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	r = rax_cli({"verify", obj, "-c", k.cert});
+	INFO(r.err);
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "signature OK"));
+	CHECK(has(r.out, "Rax object OK"));
+	r = rax_cli({"verify", "-q", obj, "-c", k.cert});
+	CHECK(r.status == 0);
+	CHECK(r.out.empty());
+
+	r = rax_cli({"inspect", obj});
+	INFO(r.err);
+	CHECK(r.status == 0);
+	for (char const *w : {"entries:", "kprobe", "symbol prog", "maps:", "hash", "name counts",
+			      "array", "name cfg", "helpers:", "rax_map_lookup_elem", "rax_ktime_get_ns",
+			      "provenance:", "rustc rustc 1.95.0", "signer", "CN = Rax CLI test",
+			      "stack 64B"})
+		CHECK(has(r.out, w));
+	CHECK(!has(r.out, "host: x86_64"));
+	CHECK(!has(r.out, "attach_type")); // unset for kprobe
+
+	r = rax_cli({"inspect", obj, "-j"});
+	CHECK(r.status == 0);
+	CHECK(r.out.front() == '{');
+	CHECK(r.out.find('\n') == r.out.size() - 1);
+	for (char const *w : {"\"entries\":[", "\"prog_type\":\"kprobe\"", "\"symbol\":\"prog\"",
+			      "\"name\":\"counts\"", "\"type\":\"hash\"", "\"helpers\":[",
+			      "\"provenance\":{", "\"signer\":{", "\"verified\":false",
+			      "\"rustc_sha256\":\"000102", "\"attach_type\":null"})
+		CHECK(has(r.out, w));
+
+	r = rax_cli({"inspect", obj, "-p"});
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "\n    \"entries\": ["));
+
+	// Without a signature there is no signer.
+	fs::remove(obj + ".sig");
+	r = rax_cli({"inspect", obj, "-j"});
+	CHECK(r.status == 0);
+	CHECK(!has(r.out, "\"signer\""));
+	r = rax_cli({"inspect", obj, "-s", d / "none.sig"});
+	CHECK(r.status == 3);
+
+	// A broken object is refused by inspect.
+	std::vector<std::uint8_t> bad(64, 0);
+	store(d / "bad.o", bad);
+	r = rax_cli({"inspect", d / "bad.o"});
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "rax: parse: "));
+}
+
+TEST_CASE("cli: the C API signs, verifies and describes an object", "[cli]")
+{
+	CliKeys &k = keys();
+	TempDir d;
+	std::string obj = d / "prog.rax.o";
+	store(obj, rax::test::valid_object());
+	char err[RAX_ERR_SIZE];
+
+	CHECK(std::string(rax_version()).size() > 0);
+	REQUIRE(rax_sign_file(obj.c_str(), k.key.c_str(), k.cert.c_str(), nullptr, err, sizeof(err)) == 0);
+	char const *certs[] = {k.other.c_str(), k.cert.c_str()};
+	int rc = rax_verify_file(obj.c_str(), nullptr, certs, 2, err, sizeof(err));
+	INFO(err);
+	CHECK(rc == 0);
+	CHECK(rax_verify_file(obj.c_str(), nullptr, certs, 1, err, sizeof(err)) == -ENOKEY);
+	CHECK(has(err, "signature: "));
+
+	char *json = nullptr;
+	std::string sig = obj + ".sig";
+	rc = rax_inspect_json(obj.c_str(), sig.c_str(), 0, &json, err, sizeof(err));
+	INFO(err);
+	REQUIRE(rc == 0);
+	REQUIRE(json);
+	CHECK(has(json, "\"prog_type\":\"kprobe\""));
+	CHECK(has(json, "\"signer\":{"));
+	rax_free(json);
+
+	// Errors: -errno and the message, truncated to the buffer.
+	char small[8];
+	CHECK(rax_verify_file((d / "none.o").c_str(), nullptr, certs, 2, small, sizeof(small)) == -ENOENT);
+	CHECK(std::string(small).size() == 7);
+	CHECK(rax_keygen(nullptr, nullptr, nullptr, 0, err, sizeof(err)) == -EINVAL);
+	CHECK(rax_keygen((d / "c.pem").c_str(), (d / "k.pem").c_str(), "C API", 1000, err, sizeof(err)) ==
+	      -EINVAL);
+	CHECK(has(err, "1000"));
+}

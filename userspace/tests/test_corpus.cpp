@@ -1,0 +1,607 @@
+// SPDX-License-Identifier: GPL-2.0
+// The corpus of malformed Rax objects: each case starts from a valid
+// object, breaks one thing and expects parse_object() to refuse it with a
+// specific errno and a message naming what is wrong. The same corpus
+// drives the kernel's checks (kernel/rax/elf_kunit.c). Run under ASan and
+// UBSan by scripts/test.sh.
+#include <catch2/catch.hpp>
+
+#include "elf_builder.hpp"
+
+using namespace rax;
+using namespace rax::test;
+
+namespace {
+
+void expect_refused(Bytes const &img, int code, std::string const &needle)
+{
+	auto r = parse_object(img);
+	REQUIRE_FALSE(r.ok());
+	INFO("message: " << r.error().message());
+	CHECK(r.error().code() == code);
+	CHECK(r.error().message().find(needle) != std::string::npos);
+}
+
+Bytes with_section(BSection s)
+{
+	ObjectSpec spec;
+	spec.extra_sections.push_back(std::move(s));
+	return make_object(spec);
+}
+
+} // namespace
+
+TEST_CASE("corpus: the base object is valid", "[corpus][elf]")
+{
+	auto r = parse_object(valid_object());
+	INFO((r ? "" : r.error().to_string()));
+	REQUIRE(r.ok());
+}
+
+TEST_CASE("corpus: ELF header", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+
+	SECTION("bad magic") {
+		Bytes img = v;
+		img[1] = 'X';
+		expect_refused(img, EBADMSG, "bad magic");
+	}
+	SECTION("wrong class") {
+		Bytes img = v;
+		img[EI_CLASS] = ELFCLASS32;
+		expect_refused(img, EBADMSG, "ELF64 little-endian");
+	}
+	SECTION("big endian") {
+		Bytes img = v;
+		img[EI_DATA] = ELFDATA2MSB;
+		expect_refused(img, EBADMSG, "ELF64 little-endian");
+	}
+	SECTION("wrong machine") {
+		expect_refused(patch_ehdr(v, [](Elf64_Ehdr &e) { e.e_machine = EM_AARCH64; }),
+			       EBADMSG, "machine 183");
+	}
+	SECTION("ET_EXEC") {
+		expect_refused(patch_ehdr(v, [](Elf64_Ehdr &e) { e.e_type = ET_EXEC; }), EBADMSG,
+			       "ET_REL");
+	}
+	SECTION("program headers") {
+		expect_refused(patch_ehdr(v, [](Elf64_Ehdr &e) { e.e_phnum = 1; }), EBADMSG,
+			       "program headers");
+	}
+	SECTION("image smaller than a header") {
+		expect_refused(Bytes(v.begin(), v.begin() + 40), EBADMSG, "too small");
+	}
+}
+
+TEST_CASE("corpus: section table", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+
+	SECTION("e_shoff past end") {
+		expect_refused(patch_ehdr(v, [&](Elf64_Ehdr &e) { e.e_shoff = v.size(); }), EBADMSG,
+			       "past the end of the image");
+	}
+	SECTION("e_shoff misaligned") {
+		expect_refused(patch_ehdr(v, [&](Elf64_Ehdr &e) { e.e_shoff += 4; }), EBADMSG,
+			       "misaligned");
+	}
+	SECTION("e_shoff + shnum * shentsize overflows") {
+		expect_refused(patch_ehdr(v,
+					  [&](Elf64_Ehdr &e) {
+						  e.e_shoff = ~0ULL - 63 - 64;
+					  }),
+			       EBADMSG, "past the end of the image");
+		expect_refused(patch_ehdr(v, [&](Elf64_Ehdr &e) { e.e_shnum = 0xffff; }), EBADMSG,
+			       "section count 65535 out of range");
+	}
+	SECTION("section table of too many entries") {
+		expect_refused(patch_ehdr(v, [&](Elf64_Ehdr &e) { e.e_shnum += 1; }), EBADMSG,
+			       "entries is past the end of the image");
+	}
+	SECTION("shentsize wrong") {
+		expect_refused(patch_ehdr(v, [](Elf64_Ehdr &e) { e.e_shentsize = 40; }), EBADMSG,
+			       "e_shentsize 40");
+	}
+	SECTION("shstrndx out of range") {
+		expect_refused(patch_ehdr(v, [](Elf64_Ehdr &e) { e.e_shstrndx = e.e_shnum; }),
+			       EBADMSG, "name table index");
+	}
+	SECTION("shstrndx is not a string table") {
+		expect_refused(patch_ehdr(v, [](Elf64_Ehdr &e) { e.e_shstrndx = 1; }), EBADMSG,
+			       "expected a string table");
+	}
+	SECTION("section 0 not null") {
+		Bytes img = v;
+		Elf64_Shdr s = shdr(img, 0);
+		s.sh_type = SHT_PROGBITS;
+		set_shdr(img, 0, s);
+		expect_refused(img, EBADMSG, "null section");
+	}
+}
+
+TEST_CASE("corpus: section bounds and names", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+
+	SECTION("section offset+size past end") {
+		expect_refused(patch_shdr(v, ".data.state",
+					  [&](Elf64_Shdr &s) { s.sh_size = v.size(); }),
+			       EBADMSG, "is past the end of the image");
+	}
+	SECTION("section size overflow") {
+		expect_refused(patch_shdr(v, ".data.state",
+					  [&](Elf64_Shdr &s) { s.sh_offset = ~0ULL - 7; }),
+			       EBADMSG, "is past the end of the image");
+	}
+	SECTION("sections overlap") {
+		unsigned const t = find_shdr(v, ".text.prog");
+		expect_refused(patch_shdr(v, ".data.state",
+					  [&](Elf64_Shdr &s) { s.sh_offset = shdr(v, t).sh_offset; }),
+			       EBADMSG, "overlaps");
+	}
+	SECTION("alignment not a power of two") {
+		expect_refused(patch_shdr(v, ".data.state", [](Elf64_Shdr &s) { s.sh_addralign = 12; }),
+			       EBADMSG, "not a power of two");
+	}
+	SECTION("name offset outside shstrtab") {
+		unsigned const str = ehdr(v).e_shstrndx;
+		expect_refused(patch_shdr(v, ".data.state",
+					  [&](Elf64_Shdr &s) { s.sh_name = shdr(v, str).sh_size; }),
+			       EBADMSG, "name offset");
+	}
+	SECTION("name not NUL-terminated") {
+		unsigned const str = ehdr(v).e_shstrndx;
+		Bytes img = v;
+		img[shdr(v, str).sh_offset + shdr(v, str).sh_size - 1] = 'x';
+		expect_refused(img, EBADMSG, "not NUL-terminated");
+	}
+	SECTION("unknown section name") {
+		BSection s;
+		s.name = ".init_array";
+		s.flags = SHF_ALLOC | SHF_WRITE;
+		s.data = Bytes(8, 0);
+		expect_refused(with_section(s), EINVAL, "(.init_array): unknown section");
+	}
+	SECTION("dropped compiler section in a final object") {
+		BSection s;
+		s.name = ".comment";
+		s.data = Bytes(4, 0);
+		expect_refused(with_section(s), EINVAL, "(.comment): unknown section");
+	}
+	SECTION("unknown section type") {
+		BSection s;
+		s.name = ".data.dyn";
+		s.type = SHT_DYNAMIC;
+		s.flags = SHF_ALLOC | SHF_WRITE;
+		expect_refused(with_section(s), EINVAL, "(.data.dyn): type 0x6");
+	}
+	SECTION("executable rodata") {
+		expect_refused(patch_shdr(v, ".rodata.str1.1",
+					  [](Elf64_Shdr &s) { s.sh_flags |= SHF_EXECINSTR; }),
+			       EINVAL, "(.rodata.str1.1)");
+	}
+	SECTION("writable rodata") {
+		expect_refused(patch_shdr(v, ".rodata.str1.1", [](Elf64_Shdr &s) { s.sh_flags |= SHF_WRITE; }),
+			       EINVAL, "never writable");
+	}
+	SECTION("writable text") {
+		expect_refused(patch_shdr(v, ".text.prog", [](Elf64_Shdr &s) { s.sh_flags |= SHF_WRITE; }),
+			       EINVAL, "(.text.prog)");
+	}
+	SECTION("executable data") {
+		expect_refused(patch_shdr(v, ".data.state",
+					  [](Elf64_Shdr &s) { s.sh_flags |= SHF_EXECINSTR; }),
+			       EINVAL, "(.data.state)");
+	}
+	SECTION("executable bss") {
+		expect_refused(patch_shdr(v, ".bss.zero", [](Elf64_Shdr &s) { s.sh_flags |= SHF_EXECINSTR; }),
+			       EINVAL, "(.bss.zero)");
+	}
+	SECTION("data without contents") {
+		expect_refused(patch_shdr(v, ".data.state", [](Elf64_Shdr &s) { s.sh_type = SHT_NOBITS; }),
+			       EINVAL, "(.data.state): type 0x8");
+	}
+	SECTION("non-zero address") {
+		expect_refused(patch_shdr(v, ".text.prog", [](Elf64_Shdr &s) { s.sh_addr = 0x1000; }),
+			       EBADMSG, "non-zero address");
+	}
+	SECTION("two entries sections") {
+		BSection s;
+		s.name = RAX_SECTION_ENTRIES;
+		s.flags = SHF_ALLOC;
+		s.data = Bytes(sizeof(rax_entry_def), 0);
+		expect_refused(with_section(s), EBADMSG, "duplicate section");
+	}
+}
+
+TEST_CASE("corpus: symbol table", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+
+	SECTION("two symtabs") {
+		BSection s;
+		s.name = ".symtab";
+		s.type = SHT_SYMTAB;
+		s.data = Bytes(2 * sizeof(Elf64_Sym), 0);
+		s.entsize = sizeof(Elf64_Sym);
+		s.align = 8;
+		s.info = 1;
+		Bytes img = with_section(s);
+		// Link it to the real string table.
+		unsigned const str = find_shdr(img, ".strtab");
+		unsigned i = find_shdr(img, ".symtab");
+		Elf64_Shdr h = shdr(img, i);
+		h.sh_link = str;
+		set_shdr(img, i, h);
+		expect_refused(img, EBADMSG, "more than one symbol table");
+	}
+	SECTION("no symtab") {
+		expect_refused(patch_shdr(v, ".symtab",
+					  [](Elf64_Shdr &s) {
+						  s.sh_type = SHT_PROGBITS;
+					  }),
+			       EINVAL, "(.symtab)");
+	}
+	SECTION("symtab entsize wrong") {
+		expect_refused(patch_shdr(v, ".symtab", [](Elf64_Shdr &s) { s.sh_entsize = 16; }),
+			       EBADMSG, "malformed symbol table");
+	}
+	SECTION("symtab size not a multiple") {
+		expect_refused(patch_shdr(v, ".symtab", [](Elf64_Shdr &s) { s.sh_size -= 1; }), EBADMSG,
+			       "malformed symbol table");
+	}
+	SECTION("symtab link out of range") {
+		expect_refused(patch_shdr(v, ".symtab", [](Elf64_Shdr &s) { s.sh_link = 999; }), EBADMSG,
+			       "links to no string table");
+	}
+	SECTION("symtab link not a string table") {
+		expect_refused(patch_shdr(v, ".symtab", [](Elf64_Shdr &s) { s.sh_link = 1; }), EBADMSG,
+			       "expected a string table");
+	}
+	SECTION("symbol name out of bounds") {
+		Elf64_Shdr const str = shdr(v, find_shdr(v, ".strtab"));
+		Elf64_Sym s = read_data<Elf64_Sym>(v, ".symtab", sizeof(Elf64_Sym));
+		s.st_name = std::uint32_t(str.sh_size + 100);
+		expect_refused(patch_data(v, ".symtab", sizeof(Elf64_Sym), s), EBADMSG,
+			       "symbol 1: name offset");
+	}
+	SECTION("symbol shndx out of range") {
+		Elf64_Sym s = read_data<Elf64_Sym>(v, ".symtab", sizeof(Elf64_Sym));
+		s.st_shndx = 200;
+		expect_refused(patch_data(v, ".symtab", sizeof(Elf64_Sym), s), EBADMSG,
+			       "section index 200 out of range");
+	}
+	SECTION("common symbol") {
+		Elf64_Sym s = read_data<Elf64_Sym>(v, ".symtab", sizeof(Elf64_Sym));
+		s.st_shndx = SHN_COMMON;
+		expect_refused(patch_data(v, ".symtab", sizeof(Elf64_Sym), s), EBADMSG, "common");
+	}
+	SECTION("symbol past the end of its section") {
+		expect_refused(patch_shdr(v, RAX_SECTION_ENTRIES, [](Elf64_Shdr &s) { s.sh_size -= 4; }),
+			       EBADMSG, "(ENTRIES): value 0 size 64 outside section");
+	}
+	SECTION("symbol outside its section") {
+		Elf64_Sym s = read_data<Elf64_Sym>(v, ".symtab", 2 * sizeof(Elf64_Sym));
+		s.st_size = 1000;
+		expect_refused(patch_data(v, ".symtab", 2 * sizeof(Elf64_Sym), s), EBADMSG,
+			       "symbol 2 (STATE): value 0 size 1000 outside");
+	}
+	SECTION("TLS symbol") {
+		Elf64_Sym s = read_data<Elf64_Sym>(v, ".symtab", 2 * sizeof(Elf64_Sym));
+		s.st_info = ELF64_ST_INFO(STB_LOCAL, STT_TLS);
+		expect_refused(patch_data(v, ".symtab", 2 * sizeof(Elf64_Sym), s), EINVAL,
+			       "symbol 2 (STATE): symbol type 6");
+	}
+	SECTION("global before local") {
+		expect_refused(patch_shdr(v, ".symtab", [](Elf64_Shdr &s) { s.sh_info = 2; }), EBADMSG,
+			       "local symbols do not all precede");
+	}
+	SECTION("undefined symbol not a helper") {
+		ObjectSpec spec;
+		spec.helpers = {"rax_ktime_get_ns", "kmalloc"};
+		expect_refused(make_object(spec), EINVAL, "(kmalloc) is not a Rax helper");
+	}
+	SECTION("helper not allowed for prog type") {
+		ObjectSpec spec;
+		spec.entries = {{prog_xdp, "prog"}};
+		spec.helpers = {"rax_get_current_pid_tgid"};
+		expect_refused(make_object(spec), EINVAL,
+			       "helper rax_get_current_pid_tgid is not allowed for entry 0 (prog)");
+	}
+	SECTION("helper not allowed for one of two entries") {
+		ObjectSpec spec;
+		spec.entries = {{prog_kprobe, "kp"}, {prog_sched_cls, "tc"}};
+		spec.helpers = {"rax_probe_read_kernel"};
+		expect_refused(make_object(spec), EINVAL, "entry 1 (tc) of program type 3");
+	}
+}
+
+TEST_CASE("corpus: relocations", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+	std::string const rela = ".rela.text.prog";
+
+	SECTION("reloc type not allowed") {
+		ObjectSpec spec;
+		spec.reloc_type = R_X86_64_GOTPCREL;
+		expect_refused(make_object(spec), EINVAL, "(.rela.text.prog): relocation 0 has unsupported type 9");
+	}
+	SECTION("reloc offset past section end") {
+		Elf64_Rela r = read_data<Elf64_Rela>(v, rela, 0);
+		r.r_offset = shdr(v, find_shdr(v, ".text.prog")).sh_size - 3;
+		expect_refused(patch_data(v, rela, 0, r), EBADMSG, "past the end of section");
+	}
+	SECTION("reloc offset overflow") {
+		Elf64_Rela r = read_data<Elf64_Rela>(v, rela, 0);
+		r.r_offset = ~0ULL - 1;
+		expect_refused(patch_data(v, rela, 0, r), EBADMSG, "past the end of section");
+	}
+	SECTION("reloc symbol index out of range") {
+		Elf64_Rela r = read_data<Elf64_Rela>(v, rela, 0);
+		r.r_info = ELF64_R_INFO(500, R_X86_64_PLT32);
+		expect_refused(patch_data(v, rela, 0, r), EBADMSG, "refers to symbol 500, out of range");
+	}
+	SECTION("reloc against the null symbol") {
+		Elf64_Rela r = read_data<Elf64_Rela>(v, rela, 0);
+		r.r_info = ELF64_R_INFO(0, R_X86_64_PLT32);
+		expect_refused(patch_data(v, rela, 0, r), EBADMSG, "refers to symbol 0");
+	}
+	SECTION("rela entsize wrong") {
+		expect_refused(patch_shdr(v, rela, [](Elf64_Shdr &s) { s.sh_entsize = 16; }), EBADMSG,
+			       "malformed relocation table");
+	}
+	SECTION("rela link not the symtab") {
+		expect_refused(patch_shdr(v, rela, [](Elf64_Shdr &s) { s.sh_link = 1; }), EBADMSG,
+			       "do not refer to the symbol table");
+	}
+	SECTION("rela info out of range") {
+		expect_refused(patch_shdr(v, rela, [](Elf64_Shdr &s) { s.sh_info = 999; }), EBADMSG,
+			       "target section 999 out of range");
+	}
+	SECTION("rela against the symtab") {
+		unsigned const st = find_shdr(v, ".symtab");
+		expect_refused(patch_shdr(v, rela, [&](Elf64_Shdr &s) { s.sh_info = st; }), EINVAL,
+			       "which is not loaded");
+	}
+	SECTION("rela name does not match its target") {
+		unsigned const d = find_shdr(v, ".data.state");
+		expect_refused(patch_shdr(v, rela, [&](Elf64_Shdr &s) { s.sh_info = d; }), EINVAL,
+			       "whose relocation section is .rela.data.state");
+	}
+}
+
+TEST_CASE("corpus: entries and maps", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+
+	SECTION("entries size not multiple") {
+		ObjectSpec spec;
+		spec.entries_tail = Bytes(4, 0);
+		expect_refused(make_object(spec), EBADMSG, "(.rax.entries): size 68 is not a multiple of 64");
+	}
+	SECTION("no entries") {
+		ObjectSpec spec;
+		spec.entries.clear();
+		expect_refused(make_object(spec), EINVAL, "no entry point");
+	}
+	SECTION("no entries section") {
+		expect_refused(patch_shdr(v, RAX_SECTION_ENTRIES,
+					  [](Elf64_Shdr &s) { s.sh_name += 4; }), // ".entries"
+			       EINVAL, "unknown section");
+	}
+	SECTION("entry symbol not NUL-terminated") {
+		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
+		std::memset(e.symbol, 'a', sizeof(e.symbol));
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG,
+			       "entry 0: symbol is not NUL-terminated");
+	}
+	SECTION("entry symbol missing") {
+		rax_entry_def e = entry_def(prog_kprobe, "nosuchfn");
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EINVAL,
+			       "symbol nosuchfn is not a global function");
+	}
+	SECTION("entry symbol is data") {
+		rax_entry_def e = entry_def(prog_kprobe, "MAPS");
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EINVAL,
+			       "symbol MAPS is not a global function");
+	}
+	SECTION("entry flags") {
+		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
+		e.flags = 1;
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG, "flags");
+	}
+	SECTION("unsupported program type") {
+		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
+		e.prog_type = 1; // SOCKET_FILTER
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EINVAL,
+			       "program type 1 is not supported");
+	}
+	SECTION("maps size not multiple") {
+		ObjectSpec spec;
+		spec.maps_tail = Bytes(8, 0);
+		expect_refused(make_object(spec), EBADMSG, "(.rax.maps): size 136 is not a multiple of 64");
+	}
+	SECTION("map def with non-zero reserved") {
+		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 64);
+		m.reserved = 1;
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 64, m), EBADMSG,
+			       "map 1 (cfg): reserved fields");
+	}
+	SECTION("map def with non-zero map") {
+		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
+		m.map = 0xffff888000000000ULL;
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EBADMSG, "map 0 (counts)");
+	}
+	SECTION("map def with non-zero reserved2") {
+		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
+		m.reserved2[1] = 1;
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EBADMSG, "reserved fields");
+	}
+	SECTION("unknown map type") {
+		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
+		m.type = 27; // BPF_MAP_TYPE_RINGBUF
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EINVAL,
+			       "map type 27 is not supported");
+	}
+	SECTION("map name not NUL-terminated") {
+		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
+		std::memset(m.name, 'm', sizeof(m.name));
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EBADMSG, "name is not NUL-terminated");
+	}
+	SECTION("array with a wide key") {
+		ObjectSpec spec;
+		spec.maps = {map_def(2, "arr", 8)};
+		expect_refused(make_object(spec), EINVAL, "an array's key is 4 bytes");
+	}
+	SECTION("map without entries") {
+		ObjectSpec spec;
+		spec.maps = {map_def(1, "h", 4, 8, 0)};
+		expect_refused(make_object(spec), EINVAL, "must be non-zero");
+	}
+}
+
+TEST_CASE("corpus: provenance note", "[corpus][elf][provenance]")
+{
+	ObjectSpec spec;
+	Provenance const p = sample_provenance(1, spec.helpers);
+	Bytes const desc = encode_provenance(p);
+
+	SECTION("note missing") {
+		spec.note = false;
+		expect_refused(make_object(spec), EBADMSG, "no .rax.provenance note");
+	}
+	SECTION("note name wrong") {
+		spec.note_contents = note_section(desc, RAX_NOTE_PROVENANCE, "Rbx");
+		expect_refused(make_object(spec), EBADMSG, "note name is not \"Rax\"");
+	}
+	SECTION("note name long") {
+		spec.note_contents = note_section(desc, RAX_NOTE_PROVENANCE, "Raxx");
+		expect_refused(make_object(spec), EBADMSG, "note name");
+	}
+	SECTION("note type wrong") {
+		spec.note_contents = note_section(desc, 2);
+		expect_refused(make_object(spec), EBADMSG, "note type 2");
+	}
+	SECTION("note descsz past end") {
+		Bytes n = note_section(desc);
+		std::uint32_t big = std::uint32_t(desc.size() + 4);
+		std::memcpy(n.data() + 4, &big, 4);
+		spec.note_contents = n;
+		expect_refused(make_object(spec), EBADMSG, "past the end of the section");
+	}
+	SECTION("note descsz huge") {
+		Bytes n = note_section(desc);
+		std::uint32_t big = 0xfffffffc;
+		std::memcpy(n.data() + 4, &big, 4);
+		spec.note_contents = n;
+		expect_refused(make_object(spec), EBADMSG, "past the end of the section");
+	}
+	SECTION("two notes") {
+		Bytes n = note_section(desc);
+		Bytes two = n;
+		two.insert(two.end(), n.begin(), n.end());
+		spec.note_contents = two;
+		expect_refused(make_object(spec), EBADMSG, "exactly one note");
+	}
+	SECTION("note truncated") {
+		spec.note_contents = Bytes(8, 0);
+		expect_refused(make_object(spec), EBADMSG, "truncated note");
+	}
+	SECTION("note section misaligned") {
+		Bytes img = make_object(spec);
+		img = patch_shdr(img, RAX_SECTION_PROVENANCE, [](Elf64_Shdr &s) { s.sh_offset += 2; });
+		expect_refused(img, EBADMSG, "not 4-byte aligned");
+	}
+	SECTION("note with flags") {
+		Bytes img = make_object(spec);
+		img = patch_shdr(img, RAX_SECTION_PROVENANCE, [](Elf64_Shdr &s) { s.sh_flags = SHF_ALLOC; });
+		expect_refused(img, EINVAL, "(.rax.provenance)");
+	}
+	SECTION("provenance unknown tag") {
+		Bytes d = desc;
+		rax_prov_record rec{42, 0, 0};
+		append_pod(d, rec);
+		spec.note_contents = note_section(d);
+		expect_refused(make_object(spec), EBADMSG, "unknown tag 42");
+	}
+	SECTION("provenance record overrun") {
+		Bytes d = desc;
+		rax_prov_record rec{RAX_PROV_HELPER, 0, 100};
+		append_pod(d, rec);
+		d.insert(d.end(), {'a', 'b', 'c', 'd'});
+		spec.note_contents = note_section(d);
+		expect_refused(make_object(spec), EBADMSG, "run past the end of the descriptor");
+	}
+	SECTION("provenance reserved field") {
+		Bytes d = desc;
+		d[2] = 1; // the first record's reserved field
+		spec.note_contents = note_section(d);
+		expect_refused(make_object(spec), EBADMSG, "reserved field is not zero");
+	}
+	SECTION("provenance missing stack record") {
+		spec.entries = {{prog_kprobe, "a"}, {prog_kprobe, "b"}};
+		spec.provenance = sample_provenance(1, spec.helpers);
+		expect_refused(make_object(spec), EBADMSG, "1 stack records for 2 entries");
+		spec.provenance->stack.clear();
+		expect_refused(make_object(spec), EBADMSG, "missing stack record");
+	}
+	SECTION("provenance unsupported version") {
+		Provenance q = p;
+		q.format = 7;
+		spec.provenance = q;
+		expect_refused(make_object(spec), EINVAL, "format version 7");
+	}
+	SECTION("helper records not matching imports") {
+		Provenance q = p;
+		q.helpers = {"rax_ktime_get_ns"};
+		spec.provenance = q;
+		expect_refused(make_object(spec), EBADMSG,
+			       "helper records (rax_ktime_get_ns) do not match the imported helpers "
+			       "(rax_ktime_get_ns, rax_map_lookup_elem)");
+		q.helpers = {"rax_ktime_get_ns", "rax_map_lookup_elem", "rax_trace_print"};
+		spec.provenance = q;
+		expect_refused(make_object(spec), EBADMSG, "do not match the imported helpers");
+	}
+}
+
+TEST_CASE("corpus: truncated images are refused", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+
+	for (std::size_t k = 0; k < 8; k++) {
+		std::size_t const len = v.size() * k / 8;
+		DYNAMIC_SECTION("truncated to " << k << "/8 (" << len << " bytes)") {
+			auto r = parse_object(std::span(v.data(), len));
+			REQUIRE_FALSE(r.ok());
+			CHECK(r.error().code() == EBADMSG);
+		}
+	}
+	// One byte short: the section table runs past the end.
+	auto r = parse_object(std::span(v.data(), v.size() - 1));
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().code() == EBADMSG);
+}
+
+TEST_CASE("corpus: flipping any byte never crashes the parser", "[corpus][elf]")
+{
+	Bytes const v = valid_object();
+	std::size_t accepted = 0, refused = 0;
+
+	for (std::size_t i = 0; i < v.size(); i++) {
+		for (std::uint8_t mask : {std::uint8_t(0xff), std::uint8_t(0x01), std::uint8_t(0x80)}) {
+			Bytes img = v;
+			img[i] ^= mask;
+			auto r = parse_object(img);
+			if (r.ok()) {
+				accepted++;
+			} else {
+				refused++;
+				CHECK((r.error().code() == EBADMSG || r.error().code() == EINVAL));
+				CHECK_FALSE(r.error().message().empty());
+			}
+		}
+	}
+	CHECK(refused > 0);
+	CHECK(accepted + refused == 3 * v.size());
+}
