@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 # The Rax main job: install what is missing, prepare the kernel tree (base +
-# series), build the Rax kernel, boot it in QEMU and show the subsystem
-# alive inside the guest.
+# series), build the Rax kernel and the toolchain, build and sign a sample
+# extension with the kernel's build-time key, boot the kernel in QEMU and
+# show the subsystem alive inside the guest.
 #
 # Usage: scripts/demo.sh [--release]
 set -euo pipefail
@@ -14,7 +15,18 @@ t0=$(date +%s)
 "$RAX_TOP/scripts/setup-deps.sh"
 "$RAX_TOP/scripts/prepare-tree.sh" >/dev/null
 kbuild=$("$RAX_TOP/scripts/build-kernel.sh" "${variant[@]}")
-rax_userspace_build rax-console-check
+rax_userspace_build rax-console-check rax-cli
+
+rax_stage "demo: build and sign the xdp_counter sample with the Rax toolchain"
+rax=$RAX_BUILD/userspace/cli/rax
+key=$kbuild/kernel/rax/rax_signing_key.pem
+obj=$RAX_CACHE/demo/xdp_counter.rax.o
+mkdir -p "$RAX_CACHE/demo"
+"$rax" build --cache "$RAX_SYSROOT_CACHE" -k "$key" -c "$key" -o "$obj" \
+	"$RAX_TOP/userspace/samples/xdp_counter"
+"$rax" verify "$obj" -c "$kbuild/kernel/rax/rax_signing_key.x509"
+"$rax" inspect "$obj"
+rax_stage_end
 
 rax_stage "demo: boot the Rax kernel ($kbuild/arch/x86/boot/bzImage)"
 "$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --timeout 600 -- bash -c '

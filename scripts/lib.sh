@@ -18,6 +18,9 @@ RAX_BASE_DIR=$RAX_CACHE/base-$RAX_BASE_KEY
 # applied series (branch rax). It is also the source tree of every build.
 RAX_TREE=$RAX_BASE_DIR/linux
 RAX_CCACHE_DIR=$RAX_CACHE/ccache
+# The rax build sysroot cache, shared by the Catch2 build tests and the
+# kselftest objects (scripts/make-test-objects.sh).
+export RAX_SYSROOT_CACHE=${RAX_SYSROOT_CACHE:-$RAX_CACHE/rax-sysroot}
 RAX_LOGS=${RAX_LOGS:-$RAX_CACHE/logs}
 
 # Fixed identity and dates so that the base commit and the generated

@@ -8,10 +8,25 @@
 #   prov.o              a signed x86-64 relocatable object with the note
 #   prov.o.untrusted.sig  prov.o signed by a key the kernel does not trust
 #
+# and, built by the Rax toolchain (rax build) from the samples:
+#
+#   xdp.o               userspace/samples/xdp_counter
+#   hello.o             userspace/samples/hello (tracepoint, kprobe)
+#   format1.o           xdp.o with provenance format version 1
+#   bigstack.o          xdp.o with a stack bound of 1 MiB for entry 0
+#   xdp-tracing.o       hello.o with entry 0 made an XDP entry, which may
+#                       not import its tracing helpers
+#   unknown-helper.o    hello.o importing rax_trace_prinx
+#   xdp-flipped-text.o  xdp.o with one byte of code flipped (use xdp.o.sig)
+#   xdp-flipped-note.o  xdp.o with one byte of the note flipped (xdp.o.sig)
+#   toolchain           the toolchain identity of the built objects (hex)
+#
 # Each FILE has FILE.sig, a detached PKCS#7 signature (CMS, SHA-256, no
 # certificates, no signed attributes) made with KEY.
 #
 # Usage: scripts/make-test-objects.sh OUTDIR KEY.pem [UNTRUSTED-KEY.pem]
+# The rax CLI is $RAX_BUILD/userspace/cli/rax (build userspace first); its
+# sysroot cache is $RAX_SYSROOT_CACHE.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -46,7 +61,24 @@ ASM
 gcc -c "$tmp/prov.S" -o "$tmp/prov.o"
 objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 
-for f in notelf.bin noprov.o prov.o; do
+rax=$RAX_BUILD/userspace/cli/rax
+[ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
+for s in xdp_counter:xdp hello:hello; do
+	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
+		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
+done
+"$rax" inspect -j "$out/xdp.o" | python3 -c \
+	'import json,sys; print(json.load(sys.stdin)["provenance"]["rustc_sha256"])' >"$out/toolchain"
+mutate() { python3 "$RAX_TOP/scripts/mutate-object.py" "$@"; }
+mutate "$out/xdp.o" "$out/format1.o" format=1
+mutate "$out/xdp.o" "$out/bigstack.o" stack=1048576
+mutate "$out/hello.o" "$out/xdp-tracing.o" prog_type=6
+mutate "$out/hello.o" "$out/unknown-helper.o" rename=rax_trace_print:rax_trace_prinx
+mutate "$out/xdp.o" "$out/xdp-flipped-text.o" flip=.text
+mutate "$out/xdp.o" "$out/xdp-flipped-note.o" flip=.rax.provenance
+
+for f in notelf.bin noprov.o prov.o xdp.o hello.o format1.o bigstack.o xdp-tracing.o \
+	unknown-helper.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

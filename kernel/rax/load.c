@@ -149,7 +149,7 @@ struct rax_load {
 	u32 image_size;
 	void *sig;
 	u32 sig_size;
-	struct rax_elf elf;
+	struct rax_obj obj;
 };
 
 static __printf(2, 3) void rax_log(struct rax_load *ld, const char *fmt, ...)
@@ -295,25 +295,29 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 	if (!err)
 		err = rax_load_verify(ld);
 	if (!err) {
-		err = rax_elf_parse(&ld->elf, ld->image, ld->image_size,
+		err = rax_elf_parse(&ld->obj.elf, ld->image, ld->image_size,
 				    &ld->log);
 	}
-	if (!err && !rax_elf_find_section(&ld->elf, RAX_SECTION_PROVENANCE)) {
+	if (!err && !rax_elf_find_section(&ld->obj.elf, RAX_SECTION_PROVENANCE)) {
 		rax_log(ld,
 			"rax: format: no %s note: the object was not built by the Rax toolchain\n",
 			RAX_SECTION_PROVENANCE);
 		err = -EINVAL;
 	}
+	if (!err)
+		err = rax_format_parse(&ld->obj);
+	if (!err)
+		err = rax_policy_check(&ld->obj, attr->rax_entry, attr->prog_type,
+				       attr->expected_attach_type);
 	if (!err) {
-		/* The object format's sections, policy and relocation come
-		 * in the next patches of the series; until then nothing
-		 * passes this point.
+		/* Relocation and the program image come in the next patches
+		 * of the series; until then nothing passes this point.
 		 */
 		rax_log(ld,
-			"rax: format: object format v%u sections are not implemented by this kernel yet\n",
-			RAX_FORMAT_VERSION);
+			"rax: load: relocation and running Rax programs are not implemented by this kernel yet\n");
 		err = -EOPNOTSUPP;
 	}
+	rax_format_free(&ld->obj);
 
 	lerr = bpf_vlog_finalize(&ld->log, &true_size);
 	if (uattr_size >= offsetofend(union bpf_attr, log_true_size) &&

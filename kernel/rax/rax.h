@@ -34,6 +34,12 @@ extern __initconst const u8 rax_builtin_certs_end[];
 #ifndef SHN_XINDEX
 #define SHN_XINDEX		0xffff
 #endif
+#ifndef SHF_MERGE
+#define SHF_MERGE		0x10
+#endif
+#ifndef SHF_STRINGS
+#define SHF_STRINGS		0x20
+#endif
 #ifndef SHF_INFO_LINK
 #define SHF_INFO_LINK		0x40
 #endif
@@ -72,6 +78,77 @@ int rax_elf_parse(struct rax_elf *elf, const void *image, u32 size,
 unsigned int rax_elf_reloc_width(u32 type);
 const char *rax_elf_section_name(const struct rax_elf *elf, u32 idx);
 u32 rax_elf_find_section(const struct rax_elf *elf, const char *name);
+
+/* Limits of the Rax object format. */
+#define RAX_MAX_ENTRIES		64U
+#define RAX_MAX_MAPS		64U
+#define RAX_SHA256_SIZE		32U
+
+/* What each section of an object is, by its name and type. */
+enum rax_sec_class {
+	RAX_SEC_BAD = 0,
+	RAX_SEC_TEXT,
+	RAX_SEC_RODATA,
+	RAX_SEC_DATA,
+	RAX_SEC_BSS,
+	RAX_SEC_ENTRIES,
+	RAX_SEC_MAPS,
+	RAX_SEC_NOTE,
+	RAX_SEC_RELA,
+	RAX_SEC_META,
+};
+
+/* The decoded provenance note; pointers are into the image. */
+struct rax_prov {
+	u32 format;
+	const u8 *rustc_version;
+	u32 rustc_version_len;
+	const u8 *rustc_sha256;
+	const u8 *crate_sha256;
+	u32 *stack;		/* worst-case stack per entry, in bytes */
+};
+
+/* An object that passed rax_format_parse(). */
+struct rax_obj {
+	struct rax_elf elf;
+	u8 *sec_class;		/* enum rax_sec_class per section */
+	const struct rax_entry_def *entries;
+	u32 nentries;
+	u32 *entry_sym;		/* symbol index of each entry */
+	const struct rax_map_def *maps;
+	u32 nmaps;
+	u64 imports;		/* bit i: helper i of the list is imported */
+	struct rax_prov prov;
+};
+
+/* Stack kept free below a program's bound for interrupts. */
+#define RAX_STACK_RESERVE	(16U * 1024)
+
+int rax_format_parse(struct rax_obj *obj);
+int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type);
+bool rax_toolchain_allowed(const u8 *rustc_sha256);
+void rax_format_free(struct rax_obj *obj);
+
+/* The helper list (helpers.h), in order. */
+#define RAX_HT_KPROBE		BIT(0)
+#define RAX_HT_TRACEPOINT	BIT(1)
+#define RAX_HT_PERF_EVENT	BIT(2)
+#define RAX_HT_XDP		BIT(3)
+#define RAX_HT_SCHED_CLS	BIT(4)
+#define RAX_HT_TRACING		(RAX_HT_KPROBE | RAX_HT_TRACEPOINT | RAX_HT_PERF_EVENT)
+#define RAX_HT_NET		(RAX_HT_XDP | RAX_HT_SCHED_CLS)
+#define RAX_HT_ALL		(RAX_HT_TRACING | RAX_HT_NET)
+
+struct rax_helper {
+	const char *name;
+	u8 nargs;
+	u8 types;		/* RAX_HT_* */
+};
+
+extern const struct rax_helper rax_helpers[];
+extern const unsigned int rax_nr_helpers;
+int rax_helper_find(const char *name, size_t len);
+u32 rax_prog_type_bit(u32 prog_type);
 
 int __init rax_sysctl_init(void);
 int __init rax_keyring_init(void);

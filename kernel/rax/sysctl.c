@@ -9,13 +9,20 @@
  *                  [1, 10000000] microseconds.
  *   format_version the Rax object format version this kernel accepts
  *                  (read-only).
+ *   toolchains     the toolchain identities (RAX_PROV_RUSTC_SHA256 of the
+ *                  provenance note, 64 hex digits each, separated by
+ *                  commas or spaces) whose objects may be loaded; empty
+ *                  accepts every toolchain whose object is signed.
  *
  * A write outside a parameter's range fails with EINVAL and leaves the
  * parameter unchanged.
  */
 
+#include <linux/hex.h>
 #include <linux/init.h>
 #include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/sysctl.h>
 
 #include "rax.h"
@@ -59,6 +66,79 @@ static int rax_uint_handler(const struct ctl_table *table, int write,
 	return 0;
 }
 
+#define RAX_MAX_TOOLCHAINS	8
+#define RAX_TOOLCHAINS_LEN	(RAX_MAX_TOOLCHAINS * (2 * RAX_SHA256_SIZE + 1) + 1)
+
+static u8 rax_toolchains[RAX_MAX_TOOLCHAINS][RAX_SHA256_SIZE];
+static unsigned int rax_nr_toolchains;
+
+/* Parse a list of hashes; on success replace the accepted toolchains. */
+static int rax_toolchains_set(char *s)
+{
+	u8 ids[RAX_MAX_TOOLCHAINS][RAX_SHA256_SIZE];
+	unsigned int n = 0;
+	char *tok;
+
+	while ((tok = strsep(&s, ", \t\n"))) {
+		if (!*tok)
+			continue;
+		if (n == RAX_MAX_TOOLCHAINS || strlen(tok) != 2 * RAX_SHA256_SIZE ||
+		    hex2bin(ids[n], tok, RAX_SHA256_SIZE))
+			return -EINVAL;
+		n++;
+	}
+	memcpy(rax_toolchains, ids, n * RAX_SHA256_SIZE);
+	rax_nr_toolchains = n;
+	return 0;
+}
+
+static int rax_toolchains_handler(const struct ctl_table *table, int write,
+				  void *buffer, size_t *lenp, loff_t *ppos)
+{
+	struct ctl_table tmp = *table;
+	unsigned int i;
+	char *buf, *p;
+	int err;
+
+	buf = kzalloc(RAX_TOOLCHAINS_LEN, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	tmp.data = buf;
+	tmp.maxlen = RAX_TOOLCHAINS_LEN;
+
+	mutex_lock(&rax_sysctl_mutex);
+	if (!write) {
+		for (i = 0, p = buf; i < rax_nr_toolchains; i++)
+			p += sprintf(p, "%s%*phN", i ? "," : "", RAX_SHA256_SIZE,
+				     rax_toolchains[i]);
+	}
+	err = proc_dostring(&tmp, write, buffer, lenp, ppos);
+	if (!err && write)
+		err = rax_toolchains_set(buf);
+	mutex_unlock(&rax_sysctl_mutex);
+	kfree(buf);
+	return err;
+}
+
+/**
+ * rax_toolchain_allowed() - Does the administrator accept this toolchain?
+ * @rustc_sha256: the toolchain identity from an object's provenance note.
+ *
+ * Return: true when kernel.rax.toolchains is empty or lists it.
+ */
+bool rax_toolchain_allowed(const u8 *rustc_sha256)
+{
+	bool ok = false;
+	unsigned int i;
+
+	mutex_lock(&rax_sysctl_mutex);
+	ok = !rax_nr_toolchains;
+	for (i = 0; i < rax_nr_toolchains && !ok; i++)
+		ok = !memcmp(rax_toolchains[i], rustc_sha256, RAX_SHA256_SIZE);
+	mutex_unlock(&rax_sysctl_mutex);
+	return ok;
+}
+
 static struct ctl_table rax_sysctl_table[] = {
 	{
 		.procname	= "enabled",
@@ -93,6 +173,12 @@ static struct ctl_table rax_sysctl_table[] = {
 		.maxlen		= sizeof(unsigned int),
 		.mode		= 0444,
 		.proc_handler	= proc_douintvec,
+	},
+	{
+		.procname	= "toolchains",
+		.maxlen		= RAX_TOOLCHAINS_LEN,
+		.mode		= 0644,
+		.proc_handler	= rax_toolchains_handler,
 	},
 };
 

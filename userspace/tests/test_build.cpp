@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,8 +24,10 @@ rax::BuildOptions options(std::string const &crate, std::string const &out_name)
 	rax::BuildOptions o;
 	o.crate_dir = crate;
 	o.source_dir = top;
-	// One sysroot for the whole test run, shared by parallel tests (locked).
-	o.cache_dir = std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
+	// One sysroot for the whole test run, shared by parallel tests (locked);
+	// scripts/test.sh shares its cache with the kselftest objects.
+	char const *cache = std::getenv("RAX_SYSROOT_CACHE");
+	o.cache_dir = cache && *cache ? cache : std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
 	o.output = std::string(RAX_TEST_BINARY_DIR) + "/objects/" + out_name + ".rax.o";
 	return o;
 }

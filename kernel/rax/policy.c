@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The provenance policy: what the kernel requires of an object's
+ * provenance note before it relocates and runs the object, in place of
+ * the verifier's analysis. The signature says the trusted toolchain built
+ * the object; the policy says whether this kernel accepts what it built:
+ * the format version, the toolchain, the stack bound and the helpers.
+ */
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/kernel.h>
+#include <linux/mutex.h>
+#include <linux/sizes.h>
+#include <linux/string.h>
+
+#include "rax.h"
+
+static __printf(2, 3) void rax_policy_log(struct rax_obj *obj, const char *fmt, ...)
+{
+	struct bpf_verifier_log *log = obj->elf.log;
+	va_list args;
+
+	if (!log || !bpf_verifier_log_needed(log))
+		return;
+	bpf_log(log, "rax: policy: ");
+	va_start(args, fmt);
+	bpf_verifier_vlog(log, fmt, args);
+	va_end(args);
+	bpf_log(log, "\n");
+}
+
+/**
+ * rax_policy_check() - Check an object's provenance against the policy.
+ * @obj: the object, parsed by rax_format_parse().
+ * @entry: the entry to load.
+ * @prog_type: the program type of the load.
+ * @attach_type: the expected attach type of the load.
+ *
+ * Return: 0; -EINVAL for a format version or entry this kernel does not
+ * accept; -E2BIG when the entry's stack bound does not fit the Rax stack;
+ * -EACCES for a toolchain the administrator did not accept or a helper
+ * the program type may not import. The reason is in the log.
+ */
+int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type)
+{
+	const struct rax_entry_def *e;
+	u32 stack, limit, type_bit;
+	unsigned int i;
+
+	if (obj->prov.format != RAX_FORMAT_VERSION) {
+		rax_policy_log(obj, "object format version %u; this kernel accepts version %u",
+			       obj->prov.format, RAX_FORMAT_VERSION);
+		return -EINVAL;
+	}
+	if (entry >= obj->nentries) {
+		rax_policy_log(obj, "entry %u requested; the object has %u", entry,
+			       obj->nentries);
+		return -EINVAL;
+	}
+	e = &obj->entries[entry];
+	if (e->prog_type != prog_type || e->expected_attach_type != attach_type) {
+		rax_policy_log(obj,
+			       "entry %u (%s) is for program type %u attach type %u, not %u/%u",
+			       entry, e->symbol, e->prog_type, e->expected_attach_type,
+			       prog_type, attach_type);
+		return -EINVAL;
+	}
+
+	if (!rax_toolchain_allowed(obj->prov.rustc_sha256)) {
+		rax_policy_log(obj,
+			       "toolchain %*phN... is not in kernel.rax.toolchains",
+			       8, obj->prov.rustc_sha256);
+		return -EACCES;
+	}
+
+	stack = obj->prov.stack[entry];
+	limit = READ_ONCE(rax_params.stack_size_kb) * SZ_1K - RAX_STACK_RESERVE;
+	if (stack > limit) {
+		rax_policy_log(obj,
+			       "entry %u (%s) needs %u bytes of stack; %u fit in the %u KiB Rax stack",
+			       entry, e->symbol, stack, limit,
+			       READ_ONCE(rax_params.stack_size_kb));
+		return -E2BIG;
+	}
+
+	type_bit = rax_prog_type_bit(prog_type);
+	for (i = 0; i < rax_nr_helpers; i++) {
+		if (!(obj->imports & BIT_ULL(i)) || (rax_helpers[i].types & type_bit))
+			continue;
+		rax_policy_log(obj, "helper %s is not allowed for program type %u",
+			       rax_helpers[i].name, prog_type);
+		return -EACCES;
+	}
+	return 0;
+}
