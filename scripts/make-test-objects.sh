@@ -20,6 +20,8 @@
 #   xdp-flipped-text.o  xdp.o with one byte of code flipped (use xdp.o.sig)
 #   xdp-flipped-note.o  xdp.o with one byte of the note flipped (xdp.o.sig)
 #   toolchain           the toolchain identity of the built objects (hex)
+#   corpus/             the malformed objects of userspace/tests/test_corpus.cpp
+#                       and its valid object (valid.o), each signed
 #
 # Each FILE has FILE.sig, a detached PKCS#7 signature (CMS, SHA-256, no
 # certificates, no signed attributes) made with KEY.
@@ -47,7 +49,7 @@ gcc -O2 -c -fno-asynchronous-unwind-tables -mcmodel=kernel -mno-red-zone -fno-pi
 # Keep only what a Rax object may hold: no .comment or .note.GNU-stack.
 objcopy -R .comment -R .note.GNU-stack "$tmp/noprov.o" "$out/noprov.o"
 cat >"$tmp/prov.S" <<'ASM'
-	.section .rax.provenance,"a",@note
+	.section .rax.provenance,"",@note
 	.balign 4
 	.long 4, 4, 1
 	.asciz "Rax"
@@ -76,6 +78,13 @@ mutate "$out/hello.o" "$out/xdp-tracing.o" prog_type=6
 mutate "$out/hello.o" "$out/unknown-helper.o" rename=rax_trace_print:rax_trace_prinx
 mutate "$out/xdp.o" "$out/xdp-flipped-text.o" flip=.text
 mutate "$out/xdp.o" "$out/xdp-flipped-note.o" flip=.rax.provenance
+
+# The corpus of malformed objects of userspace's parser tests.
+mkdir -p "$out/corpus"
+RAX_CORPUS_DIR=$out/corpus "$RAX_BUILD/userspace/tests/rax-tests" "[corpus]" >/dev/null
+for f in "$out"/corpus/*.o; do
+	sign "$f" "$key" "$f.sig"
+done
 
 for f in notelf.bin noprov.o prov.o xdp.o hello.o format1.o bigstack.o xdp-tracing.o \
 	unknown-helper.o; do

@@ -163,6 +163,7 @@ static int rax_elf_check_symtab(struct rax_elf *elf, u32 idx)
 {
 	const struct elf64_shdr *sh = &elf->shdrs[idx];
 	const struct elf64_shdr *str;
+	bool local;
 	u32 i;
 	int err;
 
@@ -189,12 +190,32 @@ static int rax_elf_check_symtab(struct rax_elf *elf, u32 idx)
 	elf->strtab = elf->image + str->sh_offset;
 	elf->strtab_size = str->sh_size;
 
+	if (sh->sh_info > elf->nsyms)
+		return rax_elf_err(elf, "section %u: first global symbol %u out of range",
+				   idx, sh->sh_info);
 	for (i = 0; i < elf->nsyms; i++) {
 		const struct elf64_sym *sym = &elf->syms[i];
 
 		if (sym->st_name >= elf->strtab_size)
 			return rax_elf_err(elf, "symbol %u: name offset %u out of range",
 					   i, sym->st_name);
+		local = ELF64_ST_BIND(sym->st_info) == STB_LOCAL;
+		if (local != i < sh->sh_info)
+			return rax_elf_err(elf,
+					   "symbol %u (%s): local symbols must precede the others",
+					   i, elf->strtab + sym->st_name);
+		switch (ELF64_ST_TYPE(sym->st_info)) {
+		case STT_NOTYPE:
+		case STT_OBJECT:
+		case STT_FUNC:
+		case STT_SECTION:
+		case STT_FILE:
+			break;
+		default:
+			return rax_elf_err(elf, "symbol %u (%s): symbol type %u is not supported",
+					   i, elf->strtab + sym->st_name,
+					   ELF64_ST_TYPE(sym->st_info));
+		}
 		switch (sym->st_shndx) {
 		case SHN_UNDEF:
 		case SHN_ABS:
@@ -212,6 +233,12 @@ static int rax_elf_check_symtab(struct rax_elf *elf, u32 idx)
 						   "symbol %u (%s): section index %u out of range",
 						   i, elf->strtab + sym->st_name,
 						   sym->st_shndx);
+			if (sym->st_value > elf->shdrs[sym->st_shndx].sh_size ||
+			    sym->st_size > elf->shdrs[sym->st_shndx].sh_size - sym->st_value)
+				return rax_elf_err(elf,
+						   "symbol %u (%s): value %llu size %llu outside its section",
+						   i, elf->strtab + sym->st_name,
+						   sym->st_value, sym->st_size);
 		}
 	}
 	return 0;
@@ -377,6 +404,8 @@ int rax_elf_parse(struct rax_elf *elf, const void *image, u32 size,
 		if (sh->sh_addralign > 1 && !is_power_of_2(sh->sh_addralign))
 			return rax_elf_err(elf, "section %u: alignment %llu is not a power of two",
 					   i, sh->sh_addralign);
+		if (sh->sh_addr)
+			return rax_elf_err(elf, "section %u: non-zero address", i);
 		if (sh->sh_type == SHT_NOBITS)
 			continue;
 		if (!rax_elf_range_ok(elf, sh->sh_offset, sh->sh_size))

@@ -110,7 +110,6 @@ static int rax_sec_check_flags(struct rax_obj *obj, u32 i, enum rax_sec_class c)
 		may = SHF_ALLOC | SHF_WRITE;
 		break;
 	case RAX_SEC_NOTE:
-		may = SHF_ALLOC;
 		break;
 	case RAX_SEC_RELA:
 		may = SHF_INFO_LINK;
@@ -150,6 +149,9 @@ static int rax_fmt_entries(struct rax_obj *obj, u32 idx)
 			return rax_fmt_err(obj,
 					   "entry %u: symbol name is empty or not NUL-terminated",
 					   i);
+		if (!rax_prog_type_bit(e->prog_type))
+			return rax_fmt_err(obj, "entry %u (%s): program type %u is not supported",
+					   i, e->symbol, e->prog_type);
 		if (e->flags || e->max_ctx_offset)
 			return rax_fmt_err(obj, "entry %u (%s): reserved fields are not zero",
 					   i, e->symbol);
@@ -208,6 +210,9 @@ static int rax_fmt_maps(struct rax_obj *obj, u32 idx)
 		if (!m->key_size || !m->value_size || !m->max_entries)
 			return rax_fmt_err(obj, "map %u (%s): zero key size, value size or entries",
 					   i, m->name);
+		if (m->type != BPF_MAP_TYPE_HASH && m->key_size != sizeof(u32))
+			return rax_fmt_err(obj, "map %u (%s): an array's key is 4 bytes, not %u",
+					   i, m->name, m->key_size);
 	}
 	return 0;
 }

@@ -46,7 +46,7 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 {
 	const struct rax_entry_def *e;
 	u32 stack, limit, type_bit;
-	unsigned int i;
+	unsigned int i, n;
 
 	if (obj->prov.format != RAX_FORMAT_VERSION) {
 		rax_policy_log(obj, "object format version %u; this kernel accepts version %u",
@@ -84,13 +84,21 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 		return -E2BIG;
 	}
 
-	type_bit = rax_prog_type_bit(prog_type);
-	for (i = 0; i < rax_nr_helpers; i++) {
-		if (!(obj->imports & BIT_ULL(i)) || (rax_helpers[i].types & type_bit))
-			continue;
-		rax_policy_log(obj, "helper %s is not allowed for program type %u",
-			       rax_helpers[i].name, prog_type);
-		return -EACCES;
+	/*
+	 * Imports are the object's, not an entry's: every entry's program
+	 * type must allow every imported helper, the loaded entry's first.
+	 */
+	for (n = 0; n <= obj->nentries; n++) {
+		u32 type = n ? obj->entries[n - 1].prog_type : prog_type;
+
+		type_bit = rax_prog_type_bit(type);
+		for (i = 0; i < rax_nr_helpers; i++) {
+			if (!(obj->imports & BIT_ULL(i)) || (rax_helpers[i].types & type_bit))
+				continue;
+			rax_policy_log(obj, "helper %s is not allowed for program type %u",
+				       rax_helpers[i].name, type);
+			return -EACCES;
+		}
 	}
 	return 0;
 }

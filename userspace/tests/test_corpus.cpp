@@ -2,9 +2,15 @@
 // The corpus of malformed Rax objects: each case starts from a valid
 // object, breaks one thing and expects parse_object() to refuse it with a
 // specific errno and a message naming what is wrong. The same corpus
-// drives the kernel's checks (kernel/rax/elf_kunit.c). Run under ASan and
-// UBSan by scripts/test.sh.
+// drives the kernel's checks: scripts/make-test-objects.sh writes it out
+// (RAX_CORPUS_DIR) and tools/testing/selftests/rax/rax_corpus_test.c loads
+// every case. Run under ASan and UBSan by scripts/test.sh.
 #include <catch2/catch.hpp>
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 
 #include "elf_builder.hpp"
 
@@ -13,8 +19,27 @@ using namespace rax::test;
 
 namespace {
 
+// With RAX_CORPUS_DIR set, every refused image is also written there, so
+// that scripts/make-test-objects.sh can sign them and the kernel's checks
+// run on the same corpus (tools/testing/selftests/rax/rax_corpus_test.c).
+void dump(Bytes const &img, std::string const &needle)
+{
+	static unsigned n;
+	char const *dir = std::getenv("RAX_CORPUS_DIR");
+	if (!dir || !*dir)
+		return;
+	std::string name;
+	for (char c : needle)
+		name += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+	char num[16];
+	std::snprintf(num, sizeof(num), "%03u-", n++);
+	std::ofstream(std::string(dir) + "/" + num + name.substr(0, 40) + ".o", std::ios::binary)
+		.write(reinterpret_cast<char const *>(img.data()), static_cast<std::streamsize>(img.size()));
+}
+
 void expect_refused(Bytes const &img, int code, std::string const &needle)
 {
+	dump(img, needle);
 	auto r = parse_object(img);
 	REQUIRE_FALSE(r.ok());
 	INFO("message: " << r.error().message());
@@ -36,6 +61,11 @@ TEST_CASE("corpus: the base object is valid", "[corpus][elf]")
 	auto r = parse_object(valid_object());
 	INFO((r ? "" : r.error().to_string()));
 	REQUIRE(r.ok());
+	if (char const *dir = std::getenv("RAX_CORPUS_DIR"); dir && *dir) {
+		Bytes const v = valid_object();
+		std::ofstream(std::string(dir) + "/valid.o", std::ios::binary)
+			.write(reinterpret_cast<char const *>(v.data()), static_cast<std::streamsize>(v.size()));
+	}
 }
 
 TEST_CASE("corpus: ELF header", "[corpus][elf]")

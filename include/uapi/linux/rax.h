@@ -44,7 +44,7 @@
 struct rax_entry_def {
 	__u32	prog_type;		/* enum bpf_prog_type */
 	__u32	expected_attach_type;	/* enum bpf_attach_type */
-	__u32	max_ctx_offset;		/* bytes of the context it reads */
+	__u32	max_ctx_offset;		/* 0 in format v0 */
 	__u32	flags;			/* 0 */
 	char	symbol[RAX_SYMBOL_LEN];	/* ELF symbol of the function */
 };
