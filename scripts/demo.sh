@@ -41,7 +41,7 @@ rax_stage "demo: boot the Rax kernel ($kbuild/arch/x86/boot/bzImage)"
 	echo "--- the .rax keyring (/proc/keys)"
 	grep -E " \.rax: | Rax " /proc/keys | sed "s/^/  /"
 	echo "--- an out-of-range write is refused"
-	{ sh -c "echo 48 > /proc/sys/kernel/rax/stack_size_kb" 2>&1 || true; } | sed "s/^/  /"
+	{ bash -c "echo 48 > /proc/sys/kernel/rax/stack_size_kb" 2>&1 || true; } | sed "s/^/  /"
 '
 rax_stage_end
 rax_log "demo finished in $(( $(date +%s) - t0 )) s"
