@@ -12,6 +12,8 @@
 #
 #   xdp.o               userspace/samples/xdp_counter
 #   hello.o             userspace/samples/hello (tracepoint, kprobe)
+#   oob.o               userspace/samples/oob_panic (XDP, panics on every packet)
+#   xdp.o.tag           the tag the kernel must give xdp.o
 #   format1.o           xdp.o with provenance format version 1
 #   bigstack.o          xdp.o with a stack bound of 1 MiB for entry 0
 #   xdp-tracing.o       hello.o with entry 0 made an XDP entry, which may
@@ -65,12 +67,14 @@ objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 
 rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
-for s in xdp_counter:xdp hello:hello; do
+for s in xdp_counter:xdp hello:hello oob_panic:oob; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
 "$rax" inspect -j "$out/xdp.o" | python3 -c \
 	'import json,sys; print(json.load(sys.stdin)["provenance"]["rustc_sha256"])' >"$out/toolchain"
+# The tag the kernel gives xdp.o: the first 8 bytes of its SHA-256.
+sha256sum "$out/xdp.o" | cut -c1-16 >"$out/xdp.o.tag"
 mutate() { python3 "$RAX_TOP/scripts/mutate-object.py" "$@"; }
 mutate "$out/xdp.o" "$out/format1.o" format=1
 mutate "$out/xdp.o" "$out/bigstack.o" stack=1048576
@@ -86,8 +90,8 @@ for f in "$out"/corpus/*.o; do
 	sign "$f" "$key" "$f.sig"
 done
 
-for f in notelf.bin noprov.o prov.o xdp.o hello.o format1.o bigstack.o xdp-tracing.o \
-	unknown-helper.o; do
+for f in notelf.bin noprov.o prov.o xdp.o hello.o oob.o format1.o bigstack.o \
+	xdp-tracing.o unknown-helper.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

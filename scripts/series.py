@@ -12,6 +12,12 @@ of it onto the base gives back the repository's files byte for byte.
   series.py generate            rewrite patches/
   series.py check               fail if patches/ is stale or does not round-trip
   series.py checkpatch          run checkpatch.pl --strict on every patch
+  series.py hunk NAME FILE...   write series/hunks/NAME: the change of each
+                                repository FILE since HEAD (without the
+                                NAME of HEAD, if it exists)
+  series.py hunk NAME --tree T FILE...
+                                the same for files of a kernel tree T (a
+                                git tree of the base and the series)
 """
 
 import argparse
@@ -379,15 +385,54 @@ def cmd_checkpatch(args):
         raise SeriesError("checkpatch errors in: " + ", ".join(failed))
 
 
+def cmd_hunk(args):
+    hp = os.path.join(SERIES_DIR, "hunks", args.name)
+    rel_hp = os.path.relpath(hp, TOP)
+    chunks = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for f in args.files:
+            root = args.tree or TOP
+            p = run(["git", "show", "HEAD:" + f], cwd=root, check=False)
+            if p.returncode != 0:
+                raise SeriesError("%s is not in HEAD of %s: a new file goes into the "
+                                  "manifest as file:, not as a hunk" % (f, root))
+            work = os.path.join(tmp, "old")
+            os.makedirs(os.path.dirname(os.path.join(work, f)), exist_ok=True)
+            with open(os.path.join(work, f), "wb") as o:
+                o.write(p.stdout)
+            old_hunk = run(["git", "show", "HEAD:" + rel_hp], cwd=TOP, check=False)
+            if not args.tree and old_hunk.returncode == 0:
+                h = os.path.join(tmp, "old.diff")
+                with open(h, "wb") as o:
+                    o.write(old_hunk.stdout)
+                if f in hunk_targets(h):
+                    run(["git", "apply", "-R", "--include=" + f, h], cwd=work)
+            d = run(["diff", "-u", "--label", "a/" + f, "--label", "b/" + f,
+                     os.path.join(work, f), os.path.join(root, f)], check=False)
+            if d.returncode > 1:
+                raise SeriesError("diff failed: %s" % d.stderr.decode(errors="replace"))
+            if d.returncode == 0:
+                raise SeriesError("%s has no change for hunk %s" % (f, args.name))
+            chunks.append(d.stdout.decode())
+    with open(hp, "w") as o:
+        o.write("".join(chunks))
+    print("[rax] wrote %s (%d file(s))" % (rel_hp, len(args.files)))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("generate", help="rewrite patches/ from the manifest")
     sub.add_parser("check", help="fail if patches/ is stale or does not round-trip")
     sub.add_parser("checkpatch", help="checkpatch.pl --strict on every patch")
+    h = sub.add_parser("hunk", help="write a hunk from the changes since HEAD")
+    h.add_argument("name")
+    h.add_argument("--tree", help="a kernel git tree holding the files")
+    h.add_argument("files", nargs="+")
     args = ap.parse_args()
     try:
-        {"generate": cmd_generate, "check": cmd_check, "checkpatch": cmd_checkpatch}[args.cmd](args)
+        {"generate": cmd_generate, "check": cmd_check, "checkpatch": cmd_checkpatch,
+         "hunk": cmd_hunk}[args.cmd](args)
     except SeriesError as e:
         print("[rax] error: %s" % e, file=sys.stderr)
         sys.exit(1)

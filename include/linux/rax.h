@@ -14,6 +14,7 @@
 #include <uapi/linux/rax.h>
 
 struct bpf_prog;
+struct bpf_prog_aux;
 struct key;
 union bpf_attr;
 
@@ -35,6 +36,7 @@ int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
 			u32 uattr_size);
 int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		  bpfptr_t uattr, u32 uattr_size);
+void rax_prog_free(struct bpf_prog_aux *aux);
 
 #else /* !CONFIG_RAX */
 
@@ -54,6 +56,10 @@ static inline int rax_prog_load(struct bpf_prog *prog,
 				bpfptr_t uattr, u32 uattr_size)
 {
 	return -EINVAL;
+}
+
+static inline void rax_prog_free(struct bpf_prog_aux *aux)
+{
 }
 
 #endif /* CONFIG_RAX */

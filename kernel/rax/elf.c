@@ -163,7 +163,7 @@ static int rax_elf_check_symtab(struct rax_elf *elf, u32 idx)
 {
 	const struct elf64_shdr *sh = &elf->shdrs[idx];
 	const struct elf64_shdr *str;
-	bool local;
+	bool local, want_local;
 	u32 i;
 	int err;
 
@@ -200,7 +200,8 @@ static int rax_elf_check_symtab(struct rax_elf *elf, u32 idx)
 			return rax_elf_err(elf, "symbol %u: name offset %u out of range",
 					   i, sym->st_name);
 		local = ELF64_ST_BIND(sym->st_info) == STB_LOCAL;
-		if (local != i < sh->sh_info)
+		want_local = i < sh->sh_info;
+		if (local != want_local)
 			return rax_elf_err(elf,
 					   "symbol %u (%s): local symbols must precede the others",
 					   i, elf->strtab + sym->st_name);

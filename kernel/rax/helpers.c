@@ -13,7 +13,8 @@
 
 const struct rax_helper rax_helpers[] = {
 #define RAX_HELPER(_name, _nargs, _types)		\
-	{ .name = #_name, .nargs = _nargs, .types = RAX_HT_##_types },
+	{ .name = #_name, .addr = (void *)_name, .nargs = _nargs,	\
+	  .types = RAX_HT_##_types },
 #include "helpers.h"
 #undef RAX_HELPER
 };

@@ -12,7 +12,10 @@
  *  2. the image and its signature are copied in once, within size limits;
  *     user memory is not read again;
  *  3. the PKCS#7 signature over the image, against the .rax keyring only;
- *  4. strict ELF parsing of the signed image (elf.c).
+ *  4. strict ELF parsing of the signed image (elf.c);
+ *  5. the object format and the provenance policy (format.c, policy.c);
+ *  6. the maps of fd_array against the object's signed definitions;
+ *  7. relocation against the helper table only, and the image (image.c).
  *
  * Every rejection returns a specific errno and writes its reason, naming
  * the stage, to the BPF log buffer, with the verifier's log semantics
@@ -30,6 +33,7 @@
 #include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/verification.h>
+#include <crypto/sha2.h>
 
 #include "rax.h"
 
@@ -150,6 +154,7 @@ struct rax_load {
 	void *sig;
 	u32 sig_size;
 	struct rax_obj obj;
+	struct rax_prog *rp;	/* NULL once the program holds it */
 };
 
 static __printf(2, 3) void rax_log(struct rax_load *ld, const char *fmt, ...)
@@ -264,6 +269,151 @@ static int rax_load_verify(struct rax_load *ld)
 	return err;
 }
 
+/* Whether the program type may use a map as the object defines it. */
+static const char *rax_map_mismatch(const struct rax_map_def *def,
+				    struct bpf_map *map, u32 type_bit)
+{
+	if (map->map_type != def->type)
+		return "map type";
+	if (map->key_size != def->key_size)
+		return "key size";
+	if (map->value_size != def->value_size)
+		return "value size";
+	if (map->max_entries != def->max_entries)
+		return "max_entries";
+	if (map->map_flags != def->map_flags)
+		return "map_flags";
+	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
+		return "program access flags (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG)";
+	if (!IS_ERR_OR_NULL(map->record))
+		return "BTF-described fields (kptr, timer, lock, list, rbtree)";
+	if (bpf_map_is_offloaded(map))
+		return "offload";
+	/* As for eBPF: tracing programs may run in NMI, where the
+	 * allocation of an element of a hash map could deadlock.
+	 */
+	if ((type_bit & RAX_HT_TRACING) && (map->map_flags & BPF_F_NO_PREALLOC))
+		return "BPF_F_NO_PREALLOC, which a tracing program cannot use";
+	return NULL;
+}
+
+/*
+ * Stage 6: the maps, one per definition, from fd_array. The loader is not
+ * trusted: each map must be what the signed object defines. References go
+ * to aux->used_maps, which the BPF core releases with the program.
+ */
+static int rax_load_maps(struct rax_load *ld, bpfptr_t uattr)
+{
+	const union bpf_attr *attr = ld->attr;
+	struct bpf_prog_aux *aux = ld->prog->aux;
+	const struct rax_obj *obj = &ld->obj;
+	bpfptr_t fds = make_bpfptr(attr->fd_array, uattr.is_kernel);
+	u32 type_bit = rax_prog_type_bit(attr->prog_type);
+	struct rax_prog *rp;
+	u32 i;
+
+	rp = kzalloc(sizeof(*rp), GFP_KERNEL_ACCOUNT);
+	if (!rp)
+		return -ENOMEM;
+	ld->rp = rp;
+	if (attr->fd_array_cnt != obj->nmaps) {
+		rax_log(ld,
+			"rax: maps: the object defines %u maps, fd_array_cnt is %u\n",
+			obj->nmaps, attr->fd_array_cnt);
+		return -EINVAL;
+	}
+	if (!obj->nmaps)
+		return 0;
+	rp->maps = kcalloc(obj->nmaps, sizeof(*rp->maps), GFP_KERNEL_ACCOUNT);
+	aux->used_maps = kcalloc(obj->nmaps, sizeof(*aux->used_maps), GFP_KERNEL_ACCOUNT);
+	if (!rp->maps || !aux->used_maps)
+		return -ENOMEM;
+
+	for (i = 0; i < obj->nmaps; i++) {
+		const struct rax_map_def *def = &obj->maps[i];
+		struct bpf_map *map;
+		const char *why;
+		int fd;
+
+		if (copy_from_bpfptr_offset(&fd, fds, i * sizeof(fd), sizeof(fd)))
+			return -EFAULT;
+		map = bpf_map_get(fd);
+		if (IS_ERR(map)) {
+			rax_log(ld, "rax: maps: map %u (%.*s): fd %d is not a map\n",
+				i, RAX_MAP_NAME_LEN, def->name, fd);
+			return PTR_ERR(map);
+		}
+		aux->used_maps[aux->used_map_cnt++] = map;
+		rp->maps[i] = map;
+		why = rax_map_mismatch(def, map, type_bit);
+		if (why) {
+			rax_log(ld,
+				"rax: maps: map %u (%.*s): fd %d differs from the signed definition: %s\n",
+				i, RAX_MAP_NAME_LEN, def->name, fd, why);
+			return -EINVAL;
+		}
+	}
+	rp->nmaps = obj->nmaps;
+	return 0;
+}
+
+/* Stage 7: relocation, the image, and the program's bpf_func. */
+static int rax_load_image(struct rax_load *ld)
+{
+	const union bpf_attr *attr = ld->attr;
+	struct rax_prog *rp = ld->rp;
+	struct bpf_prog *prog = ld->prog;
+	u8 digest[SHA256_DIGEST_SIZE];
+	int err, h;
+
+	rp->prog = prog;
+	rp->prog_type = attr->prog_type;
+	rp->expected_attach_type = attr->expected_attach_type;
+	rp->default_ret = rax_default_ret(attr->prog_type);
+	strscpy(rp->entry_name, ld->obj.entries[attr->rax_entry].symbol,
+		sizeof(rp->entry_name));
+	atomic64_set(&rp->panics, 0);
+
+	err = rax_image_build(&ld->obj, rp, attr->rax_entry);
+	if (err)
+		return err;
+
+	h = rax_helper_find("rax_trace_print", strlen("rax_trace_print"));
+	if (h >= 0 && (ld->obj.imports & BIT_ULL(h)))
+		rax_trace_print_enable();
+
+	/* The tag names the signed image, as it names the instructions
+	 * of an eBPF program.
+	 */
+	sha256(ld->image, ld->image_size, digest);
+	memcpy(prog->tag, digest, sizeof(prog->tag));
+	prog->bpf_func = (void *)rp->image;
+	prog->jited = 1;
+	prog->jited_len = rp->image_size;
+	prog->aux->rax = rp;
+	ld->rp = NULL;
+	return 0;
+}
+
+/**
+ * rax_prog_free() - Free what a Rax program holds beyond its bpf_prog.
+ * @aux: the program's aux, from bpf_prog_free_deferred(), before
+ *	bpf_jit_free() frees the code from bpf_func.
+ *
+ * The maps are released with aux->used_maps by the BPF core.
+ */
+void rax_prog_free(struct bpf_prog_aux *aux)
+{
+	struct rax_prog *rp = aux->rax;
+
+	if (!rp)
+		return;
+	rax_image_free(rp);
+	kfree(rp->maps);
+	kfree(rp);
+	aux->rax = NULL;
+}
+
 /**
  * rax_prog_load() - Load a Rax program into @prog, in place of the verifier.
  * @prog: the program allocated by bpf_prog_load(), type and name set.
@@ -309,15 +459,15 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 	if (!err)
 		err = rax_policy_check(&ld->obj, attr->rax_entry, attr->prog_type,
 				       attr->expected_attach_type);
-	if (!err) {
-		/* Relocation and the program image come in the next patches
-		 * of the series; until then nothing passes this point.
-		 */
-		rax_log(ld,
-			"rax: load: relocation and running Rax programs are not implemented by this kernel yet\n");
-		err = -EOPNOTSUPP;
-	}
+	if (!err)
+		err = rax_load_maps(ld, uattr);
+	if (!err)
+		err = rax_load_image(ld);
 	rax_format_free(&ld->obj);
+	if (ld->rp) {
+		kfree(ld->rp->maps);
+		kfree(ld->rp);
+	}
 
 	lerr = bpf_vlog_finalize(&ld->log, &true_size);
 	if (uattr_size >= offsetofend(union bpf_attr, log_true_size) &&

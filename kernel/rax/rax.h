@@ -5,10 +5,13 @@
 #ifndef _KERNEL_RAX_RAX_H
 #define _KERNEL_RAX_RAX_H
 
+#include <linux/atomic.h>
 #include <linux/elf.h>
 #include <linux/init.h>
 #include <linux/rax.h>
 
+struct bpf_insn;
+struct bpf_prog;
 struct bpf_verifier_log;
 
 /*
@@ -141,6 +144,7 @@ void rax_format_free(struct rax_obj *obj);
 
 struct rax_helper {
 	const char *name;
+	void *addr;
 	u8 nargs;
 	u8 types;		/* RAX_HT_* */
 };
@@ -149,6 +153,73 @@ extern const struct rax_helper rax_helpers[];
 extern const unsigned int rax_nr_helpers;
 int rax_helper_find(const char *name, size_t len);
 u32 rax_prog_type_bit(u32 prog_type);
+
+struct bpf_map;
+
+/*
+ * A loaded Rax program: what its struct bpf_prog does not hold itself.
+ * Reached from prog->aux->rax; freed with the program.
+ */
+struct rax_prog {
+	struct bpf_prog *prog;
+	unsigned int (*entry)(void *ctx);	/* the entry in the image */
+	u32 prog_type;
+	u32 expected_attach_type;
+	u32 default_ret;	/* returned after a panic */
+	u8 *image;		/* the stub, then the code */
+	u32 image_size;
+	u8 *text;
+	u8 *data;		/* read-only data, then writable data */
+	u32 data_size;
+	u32 ro_size;
+	struct bpf_map **maps;	/* in definition order; refs in used_maps */
+	u32 nmaps;
+	atomic64_t panics;
+	char entry_name[RAX_SYMBOL_LEN];
+};
+
+/*
+ * One running invocation on this CPU, on the stack of rax_run(); the
+ * innermost is in rax_cur_frame. rax_throw() goes back to it.
+ */
+struct rax_frame {
+	unsigned long sp;	/* stack pointer after rax_enter()'s pushes */
+	struct rax_frame *prev;
+	struct rax_prog *rp;
+	u32 *held_lock;		/* the spin lock taken through rax_spin_lock() */
+	unsigned long lock_flags;
+	bool thrown;
+};
+
+/* Offsets used by entry.S; checked in run.c. */
+#define RAX_FRAME_SP		0
+
+int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry);
+void rax_image_free(struct rax_prog *rp);
+unsigned int rax_run(const void *ctx, const struct bpf_insn *insn);
+u32 rax_default_ret(u32 prog_type);
+void rax_trace_print_enable(void);
+int __init rax_run_init(void);
+u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame);
+void __noreturn rax_unwind(struct rax_frame *frame);
+
+/* The helpers: the functions helpers.h lists, with their contracts. */
+void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key);
+s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
+			const void *value, u64 flags);
+s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key);
+u64 rax_ktime_get_ns(void);
+u64 rax_ktime_get_boot_ns(void);
+u32 rax_get_prandom_u32(void);
+u32 rax_get_smp_processor_id(void);
+s64 rax_trace_print(const u8 *buf, u32 len);
+u64 rax_get_current_pid_tgid(void);
+u64 rax_get_current_uid_gid(void);
+s64 rax_get_current_comm(u8 *buf, u32 size);
+s64 rax_probe_read_kernel(void *dst, u32 size, const void *src);
+void rax_spin_lock(u32 *lock);
+void rax_spin_unlock(u32 *lock);
+void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column);
 
 int __init rax_sysctl_init(void);
 int __init rax_keyring_init(void);

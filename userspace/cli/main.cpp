@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // rax: the Rax toolchain command. Builds, signs, verifies and inspects Rax
-// objects (Documentation/rax/format.rst); one file per command.
+// objects (Documentation/rax/format.rst), loads them into the kernel,
+// attaches them and shows programs and maps; one file per command.
 
 #include <cstring>
 #include <iostream>
@@ -29,6 +30,11 @@ constexpr Command commands[] = {
 	{"sign", cmd_sign, "sign an object (detached PKCS#7, as the kernel checks)"},
 	{"verify", cmd_verify, "check an object's signature and format, as the kernel does"},
 	{"inspect", cmd_inspect, "show an object's entries, maps, helpers, provenance, signer"},
+	{"load", cmd_load, "load a signed object into the kernel (BPF_F_RAX) and pin it"},
+	{"attach", cmd_attach, "attach a program to xdp, tc, a kprobe, tracepoint or perf event"},
+	{"prog", cmd_prog, "list or show the kernel's programs, Rax ones marked"},
+	{"map", cmd_map, "dump a map's keys and values"},
+	{"test-run", cmd_test_run, "run an XDP or tc program on a packet (BPF_PROG_TEST_RUN)"},
 };
 
 void usage(std::ostream &out)

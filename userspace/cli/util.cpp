@@ -3,11 +3,14 @@
 
 #include "util.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iomanip>
 #include <iostream>
+#include <sstream>
 
 namespace rax::cli {
 
@@ -182,6 +185,98 @@ std::string colon_hex(std::string const &hex)
 		s += static_cast<char>(c >= 'a' && c <= 'f' ? c - 'a' + 'A' : c);
 	}
 	return s;
+}
+
+std::string ObjRef::text() const
+{
+	return pinned ? "pinned " + path : "id " + std::to_string(id);
+}
+
+std::string take_ref(std::vector<std::string> const &args, std::size_t &i, char const *what,
+		     ObjRef &ref)
+{
+	std::string const w = what;
+	long id = 0;
+
+	if (i >= args.size())
+		return "no " + w + " given (ID, id ID or pinned PATH)";
+	std::string const &a = args[i];
+	if (a == "pinned" || a == "id") {
+		if (i + 1 >= args.size())
+			return "'" + a + "' needs " + (a == "id" ? "an id" : "a path");
+		std::string const &v = args[i + 1];
+		if (a == "pinned") {
+			if (v.empty())
+				return "'pinned' needs a path";
+			ref.pinned = true;
+			ref.path = v;
+		} else {
+			if (!parse_int(v, 1, UINT32_MAX, id))
+				return "bad " + w + " id '" + v + "'";
+			ref.id = static_cast<std::uint32_t>(id);
+		}
+		i += 2;
+		return "";
+	}
+	if (!parse_int(a, 1, UINT32_MAX, id))
+		return "bad " + w + " '" + a + "' (ID, id ID or pinned PATH)";
+	ref.id = static_cast<std::uint32_t>(id);
+	i++;
+	return "";
+}
+
+Result<kernel::Fd> open_ref(ObjRef const &ref, kernel::ObjKind kind)
+{
+	kernel::Fd fd;
+
+	if (ref.pinned) {
+		fd = RAX_TRY(kernel::obj_get(ref.path));
+	} else if (kind == kernel::ObjKind::prog) {
+		fd = RAX_TRY(kernel::prog_fd_by_id(ref.id));
+	} else if (kind == kernel::ObjKind::map) {
+		fd = RAX_TRY(kernel::map_fd_by_id(ref.id));
+	} else {
+		return Error(EINVAL, "open", "cannot open " + ref.text());
+	}
+	auto info = RAX_TRY(kernel::fdinfo(fd.get()));
+	if (kernel::ObjKind k = kernel::obj_kind(info); k != kind)
+		return Error(EINVAL, "open",
+			     ref.text() + " is a " + kernel::obj_kind_name(k) + ", not a " +
+				     kernel::obj_kind_name(kind));
+	return fd;
+}
+
+std::string spaced_hex(std::span<std::uint8_t const> b, char const *sep)
+{
+	std::string s;
+	std::string const h = rax::hex(b);
+
+	for (std::size_t i = 0; i < b.size(); i++) {
+		if (i)
+			s += sep;
+		s += h.substr(2 * i, 2);
+	}
+	return s;
+}
+
+void json_bytes(JsonWriter &w, std::span<std::uint8_t const> b)
+{
+	std::string const h = rax::hex(b);
+
+	w.begin_array();
+	for (std::size_t i = 0; i < b.size(); i++)
+		w.value("0x" + h.substr(2 * i, 2));
+	w.end_array();
+}
+
+void print_hexdump(std::ostream &out, std::span<std::uint8_t const> b, char const *indent)
+{
+	for (std::size_t off = 0; off < b.size(); off += 16) {
+		std::ostringstream line;
+		line << indent << std::hex << std::setw(4) << std::setfill('0') << off << "  ";
+		out << line.str() << spaced_hex(b.subspan(off, std::min<std::size_t>(16, b.size() - off)))
+		    << '\n';
+	}
 }
 
 } // namespace rax::cli

@@ -14,9 +14,13 @@
 
 #include <getopt.h>
 
+#include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
+#include <rax/json.hpp>
+#include <rax/kernel.hpp>
 #include <rax/result.hpp>
 
 namespace rax::cli {
@@ -94,5 +98,45 @@ bool parse_int(std::string const &s, long lo, long hi, long &out);
 // Colon-separated upper-case hex ("AB:CD:..."), as openssl prints
 // fingerprints.
 std::string colon_hex(std::string const &hex);
+
+// ---- The kernel-facing commands (load, attach, prog, map, test-run)
+
+// Values of Option::short_name for long-only options.
+enum LongOnly {
+	OPT_PIN = 256,
+	OPT_PIN_LINK,
+	OPT_FREQ,
+	OPT_PERIOD,
+	OPT_CPU,
+	OPT_DATA,
+	OPT_DATA_FILE,
+	OPT_REPEAT,
+};
+
+// A BPF object named on the command line, as bpftool names them: "ID",
+// "id ID" or "pinned PATH".
+struct ObjRef {
+	bool pinned = false;
+	std::uint32_t id = 0;
+	std::string path;
+
+	// "id 42" or "pinned /sys/fs/bpf/x".
+	[[nodiscard]] std::string text() const;
+};
+
+// Take an ObjRef from @args at @i, advancing @i past it. Returns "" or the
+// usage message (naming @what: "program", "map").
+std::string take_ref(std::vector<std::string> const &args, std::size_t &i, char const *what,
+		     ObjRef &ref);
+
+// Open the object @ref names and check that it is a @kind.
+Result<kernel::Fd> open_ref(ObjRef const &ref, kernel::ObjKind kind);
+
+// "00 1f a0" (@sep between bytes).
+std::string spaced_hex(std::span<std::uint8_t const> b, char const *sep = " ");
+// A JSON array of bytes as bpftool writes them: ["0x00","0x1f"].
+void json_bytes(JsonWriter &w, std::span<std::uint8_t const> b);
+// A hex dump: 16 bytes a line, each line prefixed by its offset.
+void print_hexdump(std::ostream &out, std::span<std::uint8_t const> b, char const *indent);
 
 } // namespace rax::cli

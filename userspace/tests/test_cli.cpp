@@ -15,94 +15,14 @@
 #include <rax/rax.h>
 #include <rax/sign.hpp>
 
+#include "cli_run.hpp"
 #include "elf_builder.hpp"
 
 namespace fs = std::filesystem;
 
+using namespace rax::test;
+
 namespace {
-
-struct TempDir {
-	fs::path path;
-
-	TempDir()
-	{
-		std::string t = (fs::temp_directory_path() / "rax-cli-XXXXXX").string();
-		REQUIRE(mkdtemp(t.data()) != nullptr);
-		path = t;
-	}
-	~TempDir()
-	{
-		std::error_code ec;
-		fs::remove_all(path, ec);
-	}
-	TempDir(TempDir const &) = delete;
-	TempDir &operator=(TempDir const &) = delete;
-	std::string operator/(std::string const &name) const { return (path / name).string(); }
-};
-
-std::string slurp(std::string const &path)
-{
-	std::ifstream f(path, std::ios::binary);
-	return std::string(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-}
-
-void store(std::string const &path, std::vector<std::uint8_t> const &b)
-{
-	std::ofstream f(path, std::ios::binary | std::ios::trunc);
-	REQUIRE(f);
-	f.write(reinterpret_cast<char const *>(b.data()), static_cast<std::streamsize>(b.size()));
-	REQUIRE(f);
-}
-
-std::string quote(std::string const &s)
-{
-	std::string q = "'";
-	for (char c : s) {
-		if (c == '\'')
-			q += "'\\''";
-		else
-			q += c;
-	}
-	return q + "'";
-}
-
-// The CLI: $RAX_CLI, else the one built next to the tests.
-std::string cli()
-{
-	char const *p = std::getenv("RAX_CLI");
-	if (p && *p)
-		return p;
-	std::string built = std::string(RAX_TEST_BINARY_DIR) + "/../cli/rax";
-	if (!fs::exists(built))
-		FAIL("RAX_CLI is not set and " << built << " does not exist");
-	return built;
-}
-
-struct Run {
-	int status = -1;
-	std::string out, err;
-};
-
-// Run the CLI with @args, capturing its output.
-Run rax_cli(std::vector<std::string> const &args)
-{
-	TempDir d;
-	std::string cmd = quote(cli());
-	for (auto const &a : args)
-		cmd += " " + quote(a);
-	cmd += " >" + quote(d / "out") + " 2>" + quote(d / "err") + " </dev/null";
-	int st = std::system(cmd.c_str());
-	Run r;
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	r.out = slurp(d / "out");
-	r.err = slurp(d / "err");
-	return r;
-}
-
-bool has(std::string const &s, std::string const &what)
-{
-	return s.find(what) != std::string::npos;
-}
 
 // A key and certificate for the CLI tests, 2048-bit for speed.
 struct CliKeys {

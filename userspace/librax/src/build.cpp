@@ -593,7 +593,10 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 		else
 			argv.push_back(f);
 	}
-	argv.insert(argv.end(), {"--sysroot", sys->dir, "--emit",
+	// --out-dir: rustc's intermediate objects go to the work directory, not
+	// to its working directory (the crate), where parallel builds of one
+	// crate would remove each other's.
+	argv.insert(argv.end(), {"--sysroot", sys->dir, "--out-dir", work.string(), "--emit",
 				 "link=" + lib.string() + ",dep-info=" + dep.string(), "src/lib.rs"});
 	say("compiling " + res.manifest.name + " " + res.manifest.version);
 	auto t0 = std::chrono::steady_clock::now();

@@ -4,10 +4,6 @@
  * privilege, size limits, the signature, the ELF container. Each bad input
  * must be refused with its documented errno and a log_buf line naming the
  * stage, and must leave no program behind.
- *
- * The test runner passes, through the environment, RAX_TEST_OBJECTS: a
- * directory made by scripts/make-test-objects.sh with images signed by the
- * kernel's build-time key (FILE and FILE.sig).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,74 +21,7 @@
 #include <linux/rax.h>
 
 #include "../kselftest_harness.h"
-
-struct blob {
-	unsigned char *data;
-	size_t size;
-};
-
-static struct blob load_file(const char *name)
-{
-	const char *dir = getenv("RAX_TEST_OBJECTS");
-	struct blob b = { NULL, 0 };
-	char path[512];
-	struct stat st;
-	int fd;
-
-	if (!dir)
-		return b;
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return b;
-	if (fstat(fd, &st) == 0 && st.st_size > 0) {
-		b.data = malloc(st.st_size);
-		if (b.data && read(fd, b.data, st.st_size) == st.st_size)
-			b.size = st.st_size;
-	}
-	close(fd);
-	return b;
-}
-
-static char log_buf[65536];
-
-/* Load @img/@sig as a Rax XDP program; returns the fd or -errno. */
-static int rax_load(const void *img, size_t img_size, const void *sig,
-		    size_t sig_size, unsigned int extra_flags, int keyring_id)
-{
-	union bpf_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	memset(log_buf, 0, sizeof(log_buf));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
-	attr.prog_flags = BPF_F_RAX | extra_flags;
-	attr.license = (unsigned long)"GPL";
-	attr.log_level = 1;
-	attr.log_buf = (unsigned long)log_buf;
-	attr.log_size = sizeof(log_buf);
-	attr.rax_image = (unsigned long)img;
-	attr.rax_image_size = img_size;
-	attr.signature = (unsigned long)sig;
-	attr.signature_size = sig_size;
-	attr.keyring_id = keyring_id;
-	memcpy(attr.prog_name, "rax_test", sizeof("rax_test"));
-	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-	return fd < 0 ? -errno : fd;
-}
-
-static unsigned int count_progs(void)
-{
-	union bpf_attr attr;
-	unsigned int n = 0;
-
-	memset(&attr, 0, sizeof(attr));
-	while (!syscall(__NR_bpf, BPF_PROG_GET_NEXT_ID, &attr, sizeof(attr))) {
-		attr.start_id = attr.next_id;
-		n++;
-	}
-	return n;
-}
+#include "rax_util.h"
 
 FIXTURE(load) {
 	struct blob prov, prov_sig;
@@ -114,12 +43,6 @@ FIXTURE_TEARDOWN(load)
 	EXPECT_EQ(self->progs_before, count_progs());
 	free(self->prov.data);
 	free(self->prov_sig.data);
-}
-
-static void expect_log(struct __test_metadata *_metadata, const char *needle)
-{
-	EXPECT_NE(NULL, strstr(log_buf, needle))
-		TH_LOG("no '%s' in log_buf: %s", needle, log_buf);
 }
 
 /*

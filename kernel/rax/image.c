@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The image of a Rax program: its code, relocated against the helper
+ * table and made read-only and executable, and its data, in separate
+ * memory that is never executable.
+ *
+ * Code goes into a BPF program pack, as JIT output does, behind a small
+ * per-program stub that bpf_func points at:
+ *
+ *   [ ENDBR | jmp rax_run | int3 padding | .text sections ]
+ *
+ * so that everything the BPF core derives from bpf_func (the pack header
+ * freed by bpf_jit_free(), the kallsyms range, the XDP dispatcher's
+ * direct call) holds for a Rax program too. Data (read-only data, the entry
+ * and map definitions, writable data and bss) goes into module-range memory so
+ * that the kernel code model's 32-bit relocations reach it; the
+ * read-only part is made read-only once relocated.
+ */
+
+#define pr_fmt(fmt) "rax: " fmt
+
+#include <linux/bpf.h>
+#include <linux/bpf_verifier.h>
+#include <linux/execmem.h>
+#include <linux/filter.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/set_memory.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <asm/ibt.h>
+
+#include "rax.h"
+
+/* Bytes of the per-program stub before the first section of code. */
+#define RAX_STUB_SIZE		16U
+/* Largest section alignment honoured; code needs no more. */
+#define RAX_MAX_ALIGN		64U
+
+static __printf(2, 3) int rax_img_err(struct rax_obj *obj, const char *fmt, ...)
+{
+	struct bpf_verifier_log *log = obj->elf.log;
+	va_list args;
+
+	if (log && bpf_verifier_log_needed(log)) {
+		bpf_log(log, "rax: relocation: ");
+		va_start(args, fmt);
+		bpf_verifier_vlog(log, fmt, args);
+		va_end(args);
+		bpf_log(log, "\n");
+	}
+	return -EINVAL;
+}
+
+static void rax_fill_int3(void *area, unsigned int size)
+{
+	memset(area, 0xcc, size);
+}
+
+/* Where each loaded section goes, while the image is being built. */
+struct rax_layout {
+	u64 *addr;		/* run-time address per section, 0 if not loaded */
+	u8 **buf;		/* where to write each section now */
+	u32 text_size;		/* stub and code */
+	u32 ro_size;		/* read-only data, page aligned */
+	u32 rw_size;		/* writable data, page aligned */
+	u32 *off;		/* offset of each section in its region */
+	u8 *region;		/* enum rax_region per section */
+};
+
+enum rax_region { RAX_REG_NONE, RAX_REG_TEXT, RAX_REG_RO, RAX_REG_RW };
+
+static enum rax_region rax_sec_region(u8 class)
+{
+	switch (class) {
+	case RAX_SEC_TEXT:
+		return RAX_REG_TEXT;
+	case RAX_SEC_RODATA:
+	case RAX_SEC_ENTRIES:
+	case RAX_SEC_MAPS:
+		return RAX_REG_RO;
+	case RAX_SEC_DATA:
+	case RAX_SEC_BSS:
+		return RAX_REG_RW;
+	default:
+		return RAX_REG_NONE;
+	}
+}
+
+static int rax_place(struct rax_obj *obj, struct rax_layout *lay)
+{
+	const struct rax_elf *elf = &obj->elf;
+	u32 size[4] = { [RAX_REG_TEXT] = RAX_STUB_SIZE };
+	u32 i;
+
+	for (i = 1; i < elf->shnum; i++) {
+		const struct elf64_shdr *sh = &elf->shdrs[i];
+		enum rax_region r = rax_sec_region(obj->sec_class[i]);
+		u64 align = max_t(u64, sh->sh_addralign, 1);
+		u64 start, end;
+
+		lay->region[i] = r;
+		if (r == RAX_REG_NONE)
+			continue;
+		if (!is_power_of_2(align) || align > PAGE_SIZE)
+			return rax_img_err(obj, "section %u (%s): alignment %llu is not supported",
+					   i, rax_elf_section_name(elf, i), sh->sh_addralign);
+		align = min_t(u64, align, r == RAX_REG_TEXT ? RAX_MAX_ALIGN : PAGE_SIZE);
+		start = ALIGN((u64)size[r], align);
+		if (check_add_overflow(start, sh->sh_size, &end) ||
+		    end > RAX_IMAGE_SIZE_MAX)
+			return rax_img_err(obj, "section %u (%s): the program is too large",
+					   i, rax_elf_section_name(elf, i));
+		lay->off[i] = start;
+		size[r] = end;
+	}
+	lay->text_size = size[RAX_REG_TEXT];
+	lay->ro_size = PAGE_ALIGN(size[RAX_REG_RO]);
+	lay->rw_size = PAGE_ALIGN(size[RAX_REG_RW]);
+	return 0;
+}
+
+/* The run-time address of symbol @idx, or 0 with the reason logged. */
+static u64 rax_sym_addr(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
+{
+	const struct rax_elf *elf = &obj->elf;
+	const struct elf64_sym *sym = &elf->syms[idx];
+	const char *name = elf->strtab + sym->st_name;
+	int h;
+
+	if (sym->st_shndx == SHN_UNDEF) {
+		h = rax_helper_find(name, strlen(name));
+		if (h < 0 || !(obj->imports & BIT_ULL(h))) {
+			rax_img_err(obj, "symbol %s is not in the helper table", name);
+			return 0;
+		}
+		return (unsigned long)rax_helpers[h].addr;
+	}
+	if (sym->st_shndx == SHN_ABS || !lay->addr[sym->st_shndx]) {
+		rax_img_err(obj, "symbol %s is not in a loaded section", name);
+		return 0;
+	}
+	return lay->addr[sym->st_shndx] + sym->st_value;
+}
+
+static int rax_apply_rela(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
+{
+	const struct rax_elf *elf = &obj->elf;
+	const struct elf64_shdr *sh = &elf->shdrs[idx];
+	const struct elf64_rela *rela = elf->image + sh->sh_offset;
+	u32 target = sh->sh_info, i, n = sh->sh_size / sizeof(*rela);
+
+	if (!lay->addr[target])
+		return rax_img_err(obj, "section %u: relocates section %u, which is not loaded",
+				   idx, target);
+	for (i = 0; i < n; i++) {
+		u32 type = ELF64_R_TYPE(rela[i].r_info);
+		u8 *loc = lay->buf[target] + rela[i].r_offset;
+		u64 p = lay->addr[target] + rela[i].r_offset;
+		u64 s = rax_sym_addr(obj, lay, ELF64_R_SYM(rela[i].r_info));
+		s64 v;
+
+		if (!s)
+			return -EINVAL;
+		switch (type) {
+		case R_X86_64_64:
+			put_unaligned(s + rela[i].r_addend, (u64 *)loc);
+			continue;
+		case R_X86_64_PC32:
+		case R_X86_64_PLT32:
+			v = (s64)(s + rela[i].r_addend - p);
+			if (v != (s32)v)
+				goto range;
+			put_unaligned((s32)v, (s32 *)loc);
+			continue;
+		case R_X86_64_32:
+			v = (s64)(s + rela[i].r_addend);
+			if ((u64)v != (u32)v)
+				goto range;
+			put_unaligned((u32)v, (u32 *)loc);
+			continue;
+		case R_X86_64_32S:
+			v = (s64)(s + rela[i].r_addend);
+			if (v != (s32)v)
+				goto range;
+			put_unaligned((s32)v, (s32 *)loc);
+			continue;
+		default:
+			return rax_img_err(obj, "section %u: relocation %u has type %u",
+					   idx, i, type);
+		}
+range:
+		return rax_img_err(obj,
+				   "section %u: relocation %u (type %u) at %s+%#llx is out of reach",
+				   idx, i, type, rax_elf_section_name(elf, target),
+				   rela[i].r_offset);
+	}
+	return 0;
+}
+
+/* The stub bpf_func points at: [ENDBR] jmp rax_run; int3... */
+static int rax_emit_stub(u8 *rw, const u8 *ro)
+{
+	unsigned long target;
+	u8 *p = rw;
+	s64 rel;
+
+	rax_fill_int3(rw, RAX_STUB_SIZE);
+	if (IS_ENABLED(CONFIG_X86_KERNEL_IBT)) {
+		u32 endbr = gen_endbr();
+
+		memcpy(p, &endbr, sizeof(endbr));
+		p += sizeof(endbr);
+	}
+	target = (unsigned long)rax_run;
+	/* Keep the compiler from folding the offset into the relocation. */
+	OPTIMIZER_HIDE_VAR(target);
+	rel = (s64)(target - ((unsigned long)ro + (p - rw) + 5));
+	if (rel != (s32)rel)
+		return -ERANGE;
+	*p++ = 0xe9;
+	put_unaligned((s32)rel, (s32 *)p);
+	return 0;
+}
+
+/**
+ * rax_image_build() - Build the image of a checked object into a program.
+ * @obj: an object that passed rax_format_parse() and rax_policy_check().
+ * @rp: the program's Rax state; on success its image fields are set.
+ * @entry: the index of the entry point being loaded.
+ *
+ * Lays the object's loaded sections out, copies them in, applies every
+ * relocation against the object's own sections and the helper table only,
+ * writes each map's address into its definition and makes code read-only
+ * and executable and read-only data read-only. On failure nothing is left
+ * allocated.
+ *
+ * Return: 0, -EINVAL with the reason logged, -ENOMEM or -ERANGE.
+ */
+int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
+{
+	const struct rax_elf *elf = &obj->elf;
+	struct bpf_binary_header *ro_hdr, *rw_hdr = NULL;
+	struct rax_layout lay = {};
+	u8 *ro_image, *rw_image, *data = NULL;
+	const struct elf64_sym *esym;
+	u32 i, maps_sec = 0;
+	int err = -ENOMEM;
+
+	lay.addr = kcalloc(elf->shnum, sizeof(*lay.addr), GFP_KERNEL_ACCOUNT);
+	lay.buf = kcalloc(elf->shnum, sizeof(*lay.buf), GFP_KERNEL_ACCOUNT);
+	lay.off = kcalloc(elf->shnum, sizeof(*lay.off), GFP_KERNEL_ACCOUNT);
+	lay.region = kcalloc(elf->shnum, sizeof(*lay.region), GFP_KERNEL_ACCOUNT);
+	if (!lay.addr || !lay.buf || !lay.off || !lay.region)
+		goto out;
+	err = rax_place(obj, &lay);
+	if (err)
+		goto out;
+
+	err = -ENOMEM;
+	ro_hdr = bpf_jit_binary_pack_alloc(lay.text_size, &ro_image, 8, &rw_hdr,
+					   &rw_image, rax_fill_int3, false);
+	if (!ro_hdr)
+		goto out;
+	if (lay.ro_size + lay.rw_size) {
+		data = execmem_alloc(EXECMEM_MODULE_DATA, lay.ro_size + lay.rw_size);
+		if (!data)
+			goto out_pack;
+		memset(data, 0, lay.ro_size + lay.rw_size);
+	}
+
+	for (i = 1; i < elf->shnum; i++) {
+		const struct elf64_shdr *sh = &elf->shdrs[i];
+
+		switch (lay.region[i]) {
+		case RAX_REG_TEXT:
+			lay.buf[i] = rw_image + lay.off[i];
+			lay.addr[i] = (unsigned long)ro_image + lay.off[i];
+			break;
+		case RAX_REG_RO:
+			lay.buf[i] = data + lay.off[i];
+			break;
+		case RAX_REG_RW:
+			lay.buf[i] = data + lay.ro_size + lay.off[i];
+			break;
+		default:
+			continue;
+		}
+		if (lay.region[i] != RAX_REG_TEXT)
+			lay.addr[i] = (unsigned long)lay.buf[i];
+		if (sh->sh_type != SHT_NOBITS)
+			memcpy(lay.buf[i], elf->image + sh->sh_offset, sh->sh_size);
+		if (obj->sec_class[i] == RAX_SEC_MAPS)
+			maps_sec = i;
+	}
+
+	for (i = 1; i < elf->shnum; i++) {
+		if (obj->sec_class[i] != RAX_SEC_RELA)
+			continue;
+		err = rax_apply_rela(obj, &lay, i);
+		if (err)
+			goto out_data;
+	}
+
+	/* The maps, checked against their definitions by the caller. */
+	if (obj->nmaps) {
+		struct rax_map_def *defs = (struct rax_map_def *)lay.buf[maps_sec];
+
+		for (i = 0; i < obj->nmaps; i++)
+			defs[i].map = (unsigned long)rp->maps[i];
+	}
+
+	esym = &elf->syms[obj->entry_sym[entry]];
+	rp->entry = (void *)(unsigned long)(lay.addr[esym->st_shndx] + esym->st_value);
+	if (cpu_feature_enabled(X86_FEATURE_IBT) &&
+	    !is_endbr(get_unaligned((u32 *)(lay.buf[esym->st_shndx] + esym->st_value)))) {
+		err = rax_img_err(obj,
+				  "entry %s does not start with ENDBR64 and this CPU enforces IBT",
+				  elf->strtab + esym->st_name);
+		goto out_data;
+	}
+
+	err = rax_emit_stub(rw_image, ro_image);
+	if (err) {
+		rax_img_err(obj, "the image is out of reach of the dispatcher");
+		goto out_data;
+	}
+	err = bpf_jit_binary_pack_finalize(ro_hdr, rw_hdr);
+	rw_hdr = NULL;
+	if (err) {
+		ro_hdr = NULL;
+		goto out_data;
+	}
+	if (data) {
+		set_vm_flush_reset_perms(data);
+		if (lay.ro_size)
+			set_memory_ro((unsigned long)data, lay.ro_size >> PAGE_SHIFT);
+	}
+
+	rp->image = ro_image;
+	rp->image_size = lay.text_size;
+	rp->text = ro_image + RAX_STUB_SIZE;
+	rp->data = data;
+	rp->data_size = lay.ro_size + lay.rw_size;
+	rp->ro_size = lay.ro_size;
+	err = 0;
+	goto out;
+
+out_data:
+	if (data)
+		execmem_free(data);
+out_pack:
+	if (ro_hdr) {
+		/* The pack is freed by the size in its read-only header,
+		 * which finalize has not written yet.
+		 */
+		if (rw_hdr)
+			bpf_arch_text_copy(&ro_hdr->size, &rw_hdr->size,
+					   sizeof(rw_hdr->size));
+		bpf_jit_binary_pack_free(ro_hdr, rw_hdr);
+	}
+out:
+	kfree(lay.region);
+	kfree(lay.off);
+	kfree(lay.buf);
+	kfree(lay.addr);
+	return err;
+}
+
+/**
+ * rax_image_free() - Free the data of a program's image.
+ * @rp: the program's Rax state.
+ *
+ * The code is freed with the program pack by bpf_jit_free(), from
+ * bpf_func; this frees the data region. Process context only.
+ */
+void rax_image_free(struct rax_prog *rp)
+{
+	if (rp->data)
+		execmem_free(rp->data);
+	rp->data = NULL;
+}

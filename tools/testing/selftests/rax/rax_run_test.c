@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Rax programs that load and run: the xdp_counter sample (xdp.o) through
+ * BPF_PROG_TEST_RUN, its maps from userspace, its program info, a program
+ * that panics, and maps that do not match their signed definitions.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+
+#include "../kselftest_harness.h"
+#include "rax_util.h"
+
+#define MAX_MAPS	8
+
+static int possible_cpus(void)
+{
+	FILE *f = fopen("/sys/devices/system/cpu/possible", "r");
+	int lo = 0, hi = 0;
+
+	if (!f)
+		return 1;
+	if (fscanf(f, "%d-%d", &lo, &hi) < 2)
+		hi = lo;
+	fclose(f);
+	return hi + 1;
+}
+
+static int map_lookup(int fd, const void *key, void *value)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (unsigned long)key;
+	attr.value = (unsigned long)value;
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -errno : 0;
+}
+
+static int map_update(int fd, const void *key, const void *value)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (unsigned long)key;
+	attr.value = (unsigned long)value;
+	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) ? -errno : 0;
+}
+
+/* A u64 array element; per-CPU values are summed. */
+static long long map_u64(int fd, unsigned int key, int percpu)
+{
+	unsigned long long v[256] = { 0 }, sum = 0;
+	int i, n = percpu ? possible_cpus() : 1;
+
+	if (map_lookup(fd, &key, v))
+		return -1;
+	for (i = 0; i < n; i++)
+		sum += v[i];
+	return sum;
+}
+
+/* Run @prog once per @repeat on @pkt; returns retval or -errno. */
+static long long test_run(int prog, const void *pkt, unsigned int len,
+			  unsigned int repeat)
+{
+	unsigned char out[2048];
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = prog;
+	attr.test.data_in = (unsigned long)pkt;
+	attr.test.data_size_in = len;
+	attr.test.data_out = (unsigned long)out;
+	attr.test.data_size_out = sizeof(out);
+	attr.test.repeat = repeat;
+	if (sys_bpf(BPF_PROG_TEST_RUN, &attr))
+		return -errno;
+	return attr.test.retval;
+}
+
+/* An Ethernet frame with an IPv4 header of @proto and, for UDP, a port. */
+static unsigned int make_ipv4(unsigned char *buf, unsigned char proto,
+			      unsigned short dport)
+{
+	struct ethhdr *eth = (void *)buf;
+	struct iphdr *ip = (void *)(eth + 1);
+	struct udphdr *udp = (void *)(ip + 1);
+
+	memset(buf, 0, 64);
+	memset(eth->h_dest, 0xff, ETH_ALEN);
+	eth->h_source[5] = 1;
+	eth->h_proto = htons(ETH_P_IP);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = proto;
+	ip->tot_len = htons(sizeof(*ip) + sizeof(*udp));
+	ip->saddr = htonl(0x0a000001);
+	ip->daddr = htonl(0x0a000002);
+	udp->source = htons(1234);
+	udp->dest = htons(dport);
+	udp->len = htons(sizeof(*udp));
+	return 64;
+}
+
+/* @count() once it equals @want, or after two seconds. */
+static unsigned int settle(unsigned int (*count)(void), unsigned int want)
+{
+	unsigned int n = count();
+	int i;
+
+	for (i = 0; i < 200 && n != want; i++) {
+		usleep(10000);
+		n = count();
+	}
+	return n;
+}
+
+enum { CLASS_IPV4, CLASS_IPV6, CLASS_ARP, CLASS_OTHER, CLASS_DROPPED };
+
+FIXTURE(xdp) {
+	struct rax_obj_file o;
+	int fds[MAX_MAPS];
+	int nmaps;
+	int proto, eth;		/* map fds */
+	int prog;
+};
+
+FIXTURE_SETUP(xdp)
+{
+	struct rax_load_opts opts = { .prog_type = BPF_PROG_TYPE_XDP,
+				      .name = "xdp_counter" };
+
+	self->prog = -1;
+	self->nmaps = 0;
+	self->o = rax_obj_read("xdp.o");
+	ASSERT_NE(0, self->o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o missing");
+	ASSERT_NE(0, self->o.sig.size);
+	self->nmaps = rax_create_maps(&self->o.img, self->fds, MAX_MAPS);
+	ASSERT_EQ(2, self->nmaps) TH_LOG("creating the maps: %d", self->nmaps);
+	self->proto = self->fds[rax_map_index(&self->o.img, "PROTO_COUNT")];
+	self->eth = self->fds[rax_map_index(&self->o.img, "ETH_COUNT")];
+	opts.fd_array = self->fds;
+	opts.fd_array_cnt = self->nmaps;
+	self->prog = rax_load_opts(self->o.img.data, self->o.img.size,
+				   self->o.sig.data, self->o.sig.size, &opts);
+	ASSERT_LE(0, self->prog) TH_LOG("load: %s\n%s", strerror(-self->prog), log_buf);
+}
+
+FIXTURE_TEARDOWN(xdp)
+{
+	int i;
+
+	if (self->prog >= 0)
+		close(self->prog);
+	for (i = 0; i < self->nmaps; i++)
+		close(self->fds[i]);
+	rax_obj_free(&self->o);
+}
+
+TEST_F(xdp, udp_to_discard_port_dropped)
+{
+	unsigned char pkt[64];
+	unsigned int len = make_ipv4(pkt, IPPROTO_UDP, 9);
+
+	EXPECT_EQ(XDP_DROP, test_run(self->prog, pkt, len, 1));
+	EXPECT_EQ(1, map_u64(self->proto, IPPROTO_UDP, 0));
+	EXPECT_EQ(1, map_u64(self->eth, CLASS_IPV4, 1));
+	EXPECT_EQ(1, map_u64(self->eth, CLASS_DROPPED, 1));
+}
+
+TEST_F(xdp, tcp_passed_and_counted)
+{
+	unsigned char pkt[64];
+	unsigned int len = make_ipv4(pkt, IPPROTO_TCP, 9);
+
+	EXPECT_EQ(XDP_PASS, test_run(self->prog, pkt, len, 1));
+	EXPECT_EQ(1, map_u64(self->proto, IPPROTO_TCP, 0));
+	EXPECT_EQ(0, map_u64(self->proto, IPPROTO_UDP, 0));
+	EXPECT_EQ(0, map_u64(self->eth, CLASS_DROPPED, 1));
+}
+
+TEST_F(xdp, every_repeat_runs_the_program)
+{
+	unsigned char pkt[64];
+	unsigned int len = make_ipv4(pkt, IPPROTO_UDP, 53);
+
+	EXPECT_EQ(XDP_PASS, test_run(self->prog, pkt, len, 1000));
+	EXPECT_EQ(1000, map_u64(self->proto, IPPROTO_UDP, 0));
+	EXPECT_EQ(1000, map_u64(self->eth, CLASS_IPV4, 1));
+}
+
+TEST_F(xdp, short_and_unknown_frames)
+{
+	unsigned char pkt[64];
+
+	memset(pkt, 0, sizeof(pkt));
+	pkt[12] = 0x88;		/* an ethertype the program does not know */
+	pkt[13] = 0xb5;
+	EXPECT_EQ(XDP_PASS, test_run(self->prog, pkt, ETH_HLEN, 1));
+	EXPECT_EQ(1, map_u64(self->eth, CLASS_OTHER, 1));
+	pkt[12] = 0x08;		/* IPv4, but the header is cut off */
+	pkt[13] = 0x00;
+	EXPECT_EQ(XDP_PASS, test_run(self->prog, pkt, ETH_HLEN + 4, 1));
+	EXPECT_EQ(1, map_u64(self->eth, CLASS_IPV4, 1));
+	EXPECT_EQ(0, map_u64(self->proto, 0, 0));
+}
+
+/* The program and userspace see each other's writes to the same map. */
+TEST_F(xdp, map_shared_with_userspace)
+{
+	unsigned long long v = 41;
+	unsigned int key = IPPROTO_TCP;
+	unsigned char pkt[64];
+	unsigned int len = make_ipv4(pkt, IPPROTO_TCP, 80);
+
+	ASSERT_EQ(0, map_update(self->proto, &key, &v));
+	EXPECT_EQ(XDP_PASS, test_run(self->prog, pkt, len, 1));
+	EXPECT_EQ(42, map_u64(self->proto, IPPROTO_TCP, 0));
+}
+
+/* Program info: type, name, a JIT image and no instructions, the tag. */
+TEST_F(xdp, prog_info)
+{
+	struct bpf_prog_info info;
+	union bpf_attr attr;
+	struct blob tag = load_file("xdp.o.tag");
+	char hex[2 * BPF_TAG_SIZE + 1];
+	int i;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = self->prog;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (unsigned long)&info;
+	ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) TH_LOG("%s", strerror(errno));
+	EXPECT_EQ(BPF_PROG_TYPE_XDP, info.type);
+	EXPECT_STREQ("xdp_counter", info.name);
+	EXPECT_LT(16, info.jited_prog_len);
+	EXPECT_EQ(0, info.xlated_prog_len);
+	EXPECT_EQ(2, info.nr_map_ids);
+	for (i = 0; i < BPF_TAG_SIZE; i++)
+		sprintf(hex + 2 * i, "%02x", info.tag[i]);
+	ASSERT_LE(2 * BPF_TAG_SIZE, tag.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o.tag missing");
+	EXPECT_EQ(0, memcmp(hex, tag.data, 2 * BPF_TAG_SIZE))
+		TH_LOG("tag %s, want the first 8 bytes of sha256(xdp.o) %.16s", hex, tag.data);
+	blob_free(&tag);
+}
+
+/*
+ * A program that panics on every packet: each run stops at the panic and
+ * returns XDP_ABORTED, the kernel keeps running, and so does the program.
+ */
+TEST(panic_returns_the_default_verdict)
+{
+	struct rax_obj_file o = rax_obj_read("oob.o");
+	struct rax_load_opts opts = { .prog_type = BPF_PROG_TYPE_XDP, .name = "oob_panic" };
+	unsigned char pkt[64] = { 0 };
+	int prog;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/oob.o missing");
+	prog = rax_load_opts(o.img.data, o.img.size, o.sig.data, o.sig.size, &opts);
+	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 100));
+	close(prog);
+	rax_obj_free(&o);
+}
+
+/* The loader is not trusted: the maps must be the signed definitions. */
+FIXTURE(maps) {
+	struct rax_obj_file o;
+	int fds[MAX_MAPS];
+	int nmaps;
+	unsigned int progs_before, maps_before;
+};
+
+FIXTURE_SETUP(maps)
+{
+	self->o = rax_obj_read("xdp.o");
+	ASSERT_NE(0, self->o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o missing");
+	self->progs_before = count_progs();
+	self->maps_before = count_maps();
+	self->nmaps = rax_create_maps(&self->o.img, self->fds, MAX_MAPS);
+	ASSERT_EQ(2, self->nmaps);
+}
+
+FIXTURE_TEARDOWN(maps)
+{
+	int i;
+
+	for (i = 0; i < self->nmaps; i++)
+		close(self->fds[i]);
+	rax_obj_free(&self->o);
+	/* Nothing a refused load took is left behind, once the deferred
+	 * release of the refused program has run.
+	 */
+	EXPECT_EQ(self->progs_before, count_progs());
+	EXPECT_EQ(self->maps_before, settle(count_maps, self->maps_before));
+}
+
+static int load_with(struct rax_obj_file *o, const int *fds, unsigned int n)
+{
+	struct rax_load_opts opts = { .prog_type = BPF_PROG_TYPE_XDP,
+				      .fd_array = fds, .fd_array_cnt = n };
+
+	return rax_load_opts(o->img.data, o->img.size, o->sig.data, o->sig.size, &opts);
+}
+
+TEST_F(maps, fewer_maps_than_defined)
+{
+	EXPECT_EQ(-EINVAL, load_with(&self->o, self->fds, 1));
+	expect_log(_metadata, "rax: maps: the object defines 2 maps, fd_array_cnt is 1");
+}
+
+TEST_F(maps, value_size_differs)
+{
+	const struct rax_map_def *defs;
+	struct rax_map_def bad;
+	int i = rax_map_index(&self->o.img, "PROTO_COUNT"), fd, fds[MAX_MAPS];
+
+	ASSERT_LE(0, i);
+	rax_obj_maps(&self->o.img, &defs);
+	bad = defs[i];
+	bad.value_size = 4;
+	fd = rax_map_create(&bad);
+	ASSERT_LE(0, fd);
+	memcpy(fds, self->fds, sizeof(fds));
+	fds[i] = fd;
+	EXPECT_EQ(-EINVAL, load_with(&self->o, fds, self->nmaps));
+	expect_log(_metadata, "differs from the signed definition: value size");
+	close(fd);
+}
+
+TEST_F(maps, map_type_differs)
+{
+	const struct rax_map_def *defs;
+	struct rax_map_def bad;
+	int i = rax_map_index(&self->o.img, "ETH_COUNT"), fd, fds[MAX_MAPS];
+
+	ASSERT_LE(0, i);
+	rax_obj_maps(&self->o.img, &defs);
+	bad = defs[i];
+	bad.type = BPF_MAP_TYPE_ARRAY;	/* the object wants a per-CPU array */
+	fd = rax_map_create(&bad);
+	ASSERT_LE(0, fd);
+	memcpy(fds, self->fds, sizeof(fds));
+	fds[i] = fd;
+	EXPECT_EQ(-EINVAL, load_with(&self->o, fds, self->nmaps));
+	expect_log(_metadata, "differs from the signed definition: map type");
+	close(fd);
+}
+
+TEST_F(maps, fd_is_not_a_map)
+{
+	int fds[MAX_MAPS], fd = open("/dev/null", O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	memcpy(fds, self->fds, sizeof(fds));
+	fds[1] = fd;
+	EXPECT_EQ(-EINVAL, load_with(&self->o, fds, self->nmaps));
+	expect_log(_metadata, "is not a map");
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
