@@ -17,15 +17,17 @@ t0=$(date +%s)
 kbuild=$("$RAX_TOP/scripts/build-kernel.sh" "${variant[@]}")
 rax_userspace_build rax-console-check rax-cli
 
-rax_stage "demo: build and sign the xdp_counter sample with the Rax toolchain"
+rax_stage "demo: build and sign the samples with the Rax toolchain"
 rax=$RAX_BUILD/userspace/cli/rax
 key=$kbuild/kernel/rax/rax_signing_key.pem
-obj=$RAX_CACHE/demo/xdp_counter.rax.o
-mkdir -p "$RAX_CACHE/demo"
-"$rax" build --cache "$RAX_SYSROOT_CACHE" -k "$key" -c "$key" -o "$obj" \
-	"$RAX_TOP/userspace/samples/xdp_counter"
-"$rax" verify "$obj" -c "$kbuild/kernel/rax/rax_signing_key.x509"
-"$rax" inspect "$obj"
+demo=$RAX_CACHE/demo
+mkdir -p "$demo"
+for s in xdp_counter counters; do
+	"$rax" build --cache "$RAX_SYSROOT_CACHE" -k "$key" -c "$key" -o "$demo/$s.o" \
+		"$RAX_TOP/userspace/samples/$s"
+done
+"$rax" verify "$demo/xdp_counter.o" -c "$kbuild/kernel/rax/rax_signing_key.x509"
+"$rax" inspect "$demo/xdp_counter.o"
 rax_stage_end
 
 rax_stage "demo: boot the Rax kernel ($kbuild/arch/x86/boot/bzImage)"
@@ -42,6 +44,35 @@ rax_stage "demo: boot the Rax kernel ($kbuild/arch/x86/boot/bzImage)"
 	grep -E " \.rax: | Rax " /proc/keys | sed "s/^/  /"
 	echo "--- an out-of-range write is refused"
 	{ bash -c "echo 48 > /proc/sys/kernel/rax/stack_size_kb" 2>&1 || true; } | sed "s/^/  /"
+	set -e
+	rax='"$rax"' demo='"$demo"'
+	echo "--- rax load: xdp_counter, signed, into /sys/fs/bpf/xdp_counter"
+	$rax load "$demo/xdp_counter.o" --pin /sys/fs/bpf/xdp_counter
+	echo "--- rax test-run: an IPv4 UDP packet to port 9 (dropped) and to port 53"
+	udp="ffffffffffff02000000000108004500001c00000000401100000a0000010a00000204d2"
+	$rax test-run pinned /sys/fs/bpf/xdp_counter/prog --data "${udp}000900080000"
+	$rax test-run pinned /sys/fs/bpf/xdp_counter/prog --data "${udp}003500080000" --repeat 10
+	echo "--- rax attach: XDP on a veth pair; ping and a UDP datagram to port 9 through it"
+	ip netns add peer
+	ip link add rax0 type veth peer name rax1 netns peer
+	ip addr add 10.9.0.1/24 dev rax0 && ip link set rax0 up
+	ip netns exec peer ip addr add 10.9.0.2/24 dev rax1
+	ip netns exec peer ip link set rax1 up
+	ip netns exec peer $rax attach pinned /sys/fs/bpf/xdp_counter/prog xdp rax1 \
+		--pin-link /sys/fs/bpf/xdp_counter/link
+	ping -c 3 -W 2 10.9.0.2 | sed -n "/packets/p"
+	echo demo >/dev/udp/10.9.0.2/9 || true
+	sleep 1
+	echo "--- rax map dump: packets per class (0 IPv4, 1 IPv6, 2 ARP, 3 other, 4 dropped)"
+	$rax map dump pinned /sys/fs/bpf/xdp_counter/maps/ETH_COUNT
+	echo "--- rax load + attach: the counters sample on syscalls:sys_enter_getppid"
+	$rax load "$demo/counters.o" --entry count_tracepoint --pin /sys/fs/bpf/counters
+	$rax attach pinned /sys/fs/bpf/counters/prog tracepoint syscalls:sys_enter_getppid \
+		--pin-link /sys/fs/bpf/counters/link
+	for i in 1 2 3; do bash -c "echo \$PPID" >/dev/null; done
+	grep -m 3 "counters: syscall" /sys/kernel/tracing/trace | sed "s/^ *//"
+	echo "--- rax prog list"
+	$rax prog list
 '
 rax_stage_end
 rax_log "demo finished in $(( $(date +%s) - t0 )) s"

@@ -13,6 +13,8 @@
 #   xdp.o               userspace/samples/xdp_counter
 #   hello.o             userspace/samples/hello (tracepoint, kprobe)
 #   oob.o               userspace/samples/oob_panic (XDP, panics on every packet)
+#   counters.o          userspace/samples/counters (kprobe, tracepoint, perf_event)
+#   tc.o                userspace/samples/tc_filter (sched_cls)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   format1.o           xdp.o with provenance format version 1
 #   bigstack.o          xdp.o with a stack bound of 1 MiB for entry 0
@@ -67,7 +69,7 @@ objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 
 rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
-for s in xdp_counter:xdp hello:hello oob_panic:oob; do
+for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -90,7 +92,7 @@ for f in "$out"/corpus/*.o; do
 	sign "$f" "$key" "$f.sig"
 done
 
-for f in notelf.bin noprov.o prov.o xdp.o hello.o oob.o format1.o bigstack.o \
+for f in notelf.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o format1.o bigstack.o \
 	xdp-tracing.o unknown-helper.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done

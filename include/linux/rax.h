@@ -16,6 +16,7 @@
 struct bpf_prog;
 struct bpf_prog_aux;
 struct key;
+struct seq_file;
 union bpf_attr;
 
 /* Bounds of the kernel.rax.* sysctls. */
@@ -37,6 +38,8 @@ int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
 int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		  bpfptr_t uattr, u32 uattr_size);
 void rax_prog_free(struct bpf_prog_aux *aux);
+void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m);
+bool rax_prog_is_rax(const struct bpf_prog *prog);
 
 #else /* !CONFIG_RAX */
 
@@ -60,6 +63,16 @@ static inline int rax_prog_load(struct bpf_prog *prog,
 
 static inline void rax_prog_free(struct bpf_prog_aux *aux)
 {
+}
+
+static inline void rax_prog_show_fdinfo(const struct bpf_prog *prog,
+					struct seq_file *m)
+{
+}
+
+static inline bool rax_prog_is_rax(const struct bpf_prog *prog)
+{
+	return false;
 }
 
 #endif /* CONFIG_RAX */

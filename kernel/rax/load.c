@@ -31,6 +31,7 @@
 #include <linux/filter.h>
 #include <linux/key.h>
 #include <linux/mm.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/verification.h>
 #include <crypto/sha2.h>
@@ -412,6 +413,38 @@ void rax_prog_free(struct bpf_prog_aux *aux)
 	kfree(rp->maps);
 	kfree(rp);
 	aux->rax = NULL;
+}
+
+/**
+ * rax_prog_is_rax() - Whether a program is a Rax program.
+ * @prog: a program.
+ *
+ * For the paths that assume a JIT image laid out by the eBPF JIT (tail
+ * calls, trampolines) and must refuse a Rax program.
+ *
+ * Return: true for a Rax program.
+ */
+bool rax_prog_is_rax(const struct bpf_prog *prog)
+{
+	return prog->aux->rax;
+}
+
+/**
+ * rax_prog_show_fdinfo() - Tell a Rax program apart in its fdinfo.
+ * @prog: a program.
+ * @m: the fdinfo file.
+ *
+ * Adds, for a Rax program only, "rax: 1", the entry's symbol and the
+ * number of panics so far.
+ */
+void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
+{
+	const struct rax_prog *rp = prog->aux->rax;
+
+	if (!rp)
+		return;
+	seq_printf(m, "rax:\t1\nrax_entry:\t%s\nrax_panics:\t%lld\n",
+		   rp->entry_name, (long long)atomic64_read(&rp->panics));
 }
 
 /**

@@ -251,6 +251,65 @@ TEST_F(xdp, prog_info)
 	blob_free(&tag);
 }
 
+/* The value of fdinfo line @key of @fd, or "" when it has none. */
+static const char *fdinfo(int fd, const char *key)
+{
+	static char val[256];
+	char path[64], line[256];
+	size_t n = strlen(key);
+	FILE *f;
+
+	val[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return val;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			snprintf(val, sizeof(val), "%s", line + n + 1 + strspn(line + n + 1, "\t "));
+			val[strcspn(val, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+	return val;
+}
+
+/* fdinfo tells a Rax program apart: rax, its entry, its panics. */
+TEST_F(xdp, fdinfo_marks_rax)
+{
+	EXPECT_STREQ("1", fdinfo(self->prog, "rax"));
+	EXPECT_STREQ("rax_entry_xdp_counter", fdinfo(self->prog, "rax_entry"));
+	EXPECT_STREQ("0", fdinfo(self->prog, "rax_panics"));
+	EXPECT_STREQ("1", fdinfo(self->prog, "prog_jited"));
+}
+
+/*
+ * A Rax program cannot go into a PROG_ARRAY: a tail call jumps into the
+ * eBPF JIT's layout, which a Rax image does not have.
+ */
+TEST_F(xdp, prog_array_refuses_rax)
+{
+	union bpf_attr attr;
+	unsigned int key = 0;
+	int map;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_PROG_ARRAY;
+	attr.key_size = 4;
+	attr.value_size = 4;
+	attr.max_entries = 1;
+	map = sys_bpf(BPF_MAP_CREATE, &attr);
+	ASSERT_LE(0, map) TH_LOG("%s", strerror(errno));
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = map;
+	attr.key = (unsigned long)&key;
+	attr.value = (unsigned long)&self->prog;
+	EXPECT_EQ(-1, sys_bpf(BPF_MAP_UPDATE_ELEM, &attr));
+	EXPECT_EQ(EINVAL, errno);
+	close(map);
+}
+
 /*
  * A program that panics on every packet: each run stops at the panic and
  * returns XDP_ABORTED, the kernel keeps running, and so does the program.
@@ -267,6 +326,7 @@ TEST(panic_returns_the_default_verdict)
 	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
 	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
 	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 100));
+	EXPECT_STREQ("101", fdinfo(prog, "rax_panics"));
 	close(prog);
 	rax_obj_free(&o);
 }
