@@ -95,9 +95,12 @@ void text_prog(Prog const &p)
 			out << (i ? "," : "") << p.info.map_ids[i];
 		out << '\n';
 	}
-	if (p.rax)
-		out << "\trax_entry " << p.rax->entry << "  rax_signer " << p.rax->signer
-		    << "  rax_panics " << p.rax->panics << '\n';
+	if (p.rax) {
+		out << "\trax_entry " << p.rax->entry;
+		if (!p.rax->signer.empty())
+			out << "  rax_signer " << p.rax->signer;
+		out << "  rax_panics " << p.rax->panics << '\n';
+	}
 }
 
 Options options(std::string const &cmd)
