@@ -228,7 +228,7 @@ TEST(tracepoint_counts_and_prints)
 	f = fopen("/sys/kernel/tracing/trace", "r");
 	ASSERT_NE(NULL, f);
 	while (!found && fgets(line, sizeof(line), f))
-		found = strstr(line, want) != NULL;
+		found = !!strstr(line, want);
 	fclose(f);
 	EXPECT_TRUE(found) TH_LOG("no '%s' in /sys/kernel/tracing/trace", want);
 	unload(&l);
@@ -330,8 +330,8 @@ FIXTURE(veth) {
 
 FIXTURE_SETUP(veth)
 {
-	ASSERT_EQ(0, system("ip link add rax0 type veth peer name rax1 && "
-			    "ip link set rax0 up && ip link set rax1 up"));
+	ASSERT_EQ(0, system("ip link add rax0 type veth peer name rax1"));
+	ASSERT_EQ(0, system("ip link set rax0 up && ip link set rax1 up"));
 	self->ifindex = if_nametoindex("rax1");
 	ASSERT_LT(0, self->ifindex);
 	self->sock = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
@@ -461,12 +461,12 @@ static int load_ebpf_reader(int map)
 	memset(log_buf, 0, sizeof(log_buf));
 	attr.prog_type = BPF_PROG_TYPE_XDP;
 	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.insn_cnt = ARRAY_SIZE(insns);
 	attr.license = (unsigned long)"GPL";
 	attr.log_level = 1;
 	attr.log_buf = (unsigned long)log_buf;
 	attr.log_size = sizeof(log_buf);
-	strcpy(attr.prog_name, "ebpf_reader");
+	memcpy(attr.prog_name, "ebpf_reader", sizeof("ebpf_reader"));
 	fd = sys_bpf(BPF_PROG_LOAD, &attr);
 	return fd < 0 ? -errno : fd;
 }

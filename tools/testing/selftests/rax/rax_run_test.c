@@ -252,7 +252,7 @@ TEST_F(xdp, prog_info)
 }
 
 /* The value of fdinfo line @key of @fd, or "" when it has none. */
-static const char *fdinfo(int fd, const char *key)
+static const char *fdinfo_value(int fd, const char *key)
 {
 	static char val[256];
 	char path[64], line[256];
@@ -266,7 +266,9 @@ static const char *fdinfo(int fd, const char *key)
 		return val;
 	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, key, n) && line[n] == ':') {
-			snprintf(val, sizeof(val), "%s", line + n + 1 + strspn(line + n + 1, "\t "));
+			const char *v = line + n + 1;
+
+			snprintf(val, sizeof(val), "%s", v + strspn(v, "\t "));
 			val[strcspn(val, "\n")] = '\0';
 			break;
 		}
@@ -278,10 +280,10 @@ static const char *fdinfo(int fd, const char *key)
 /* fdinfo tells a Rax program apart: rax, its entry, its panics. */
 TEST_F(xdp, fdinfo_marks_rax)
 {
-	EXPECT_STREQ("1", fdinfo(self->prog, "rax"));
-	EXPECT_STREQ("rax_entry_xdp_counter", fdinfo(self->prog, "rax_entry"));
-	EXPECT_STREQ("0", fdinfo(self->prog, "rax_panics"));
-	EXPECT_STREQ("1", fdinfo(self->prog, "prog_jited"));
+	EXPECT_STREQ("1", fdinfo_value(self->prog, "rax"));
+	EXPECT_STREQ("rax_entry_xdp_counter", fdinfo_value(self->prog, "rax_entry"));
+	EXPECT_STREQ("0", fdinfo_value(self->prog, "rax_panics"));
+	EXPECT_STREQ("1", fdinfo_value(self->prog, "prog_jited"));
 }
 
 /*
@@ -326,7 +328,7 @@ TEST(panic_returns_the_default_verdict)
 	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
 	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
 	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 100));
-	EXPECT_STREQ("101", fdinfo(prog, "rax_panics"));
+	EXPECT_STREQ("101", fdinfo_value(prog, "rax_panics"));
 	close(prog);
 	rax_obj_free(&o);
 }
