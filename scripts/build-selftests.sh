@@ -22,5 +22,14 @@ make -C "$RAX_TREE/tools/testing/selftests" TARGETS=rax \
 	O="$out/obj" KHDR_INCLUDES="-isystem $kbuild/usr/include" \
 	INSTALL_PATH="$out/install" install >"$log" 2>&1 ||
 	rax_die "building the kselftests failed" "$log"
+# The tree's own bpftool (newer than Debian's), which the tests run in the
+# guest next to the Rax CLI. No LLVM or libbfd disassembler: Debian's
+# llvm-19 lacks the static libraries bpftool links.
+bpftool_out=$RAX_CACHE/bpftool/$(basename "$kbuild")
+mkdir -p "$bpftool_out"
+make -C "$RAX_TREE/tools/bpf/bpftool" OUTPUT="$bpftool_out/" CLANG=clang-19 \
+	feature-llvm=0 feature-libbfd=0 feature-libbfd-liberty=0 feature-libbfd-liberty-z=0 \
+	-j"$(rax_nproc)" >>"$log" 2>&1 || rax_die "building bpftool failed" "$log"
+cp "$bpftool_out/bpftool" "$out/install/bpftool"
 rax_stage_end
 echo "$out/install"

@@ -508,6 +508,53 @@ TEST(map_shared_with_ebpf)
 	unload(&l);
 }
 
+/* The output of @cmd, at most @size - 1 bytes. */
+static int run_cmd(const char *cmd, char *out, size_t size)
+{
+	FILE *p = popen(cmd, "r");
+	size_t n;
+
+	if (!p)
+		return -errno;
+	n = fread(out, 1, size - 1, p);
+	out[n] = '\0';
+	return pclose(p);
+}
+
+/*
+ * The kernel tree's bpftool (installed next to the tests) lists the Rax
+ * and the eBPF program side by side and dumps the map they share.
+ */
+TEST(bpftool_lists_rax_and_ebpf)
+{
+	static char out[1 << 16];
+	unsigned char pkt[64];
+	unsigned int len = make_udp(pkt, 53);
+	struct loaded l;
+	int err, ebpf;
+
+	err = load_entry(&l, "xdp.o", BPF_PROG_TYPE_XDP, 0, "xdp_counter");
+	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
+	ebpf = load_ebpf_reader(map_fd(&l, "PROTO_COUNT"));
+	ASSERT_LE(0, ebpf) TH_LOG("eBPF load: %s\n%s", strerror(-ebpf), log_buf);
+	EXPECT_EQ(XDP_PASS, run_once(l.prog, pkt, len));
+
+	ASSERT_EQ(0, run_cmd("../bpftool -j prog show", out, sizeof(out)))
+		TH_LOG("bpftool prog show: %s", out);
+	EXPECT_NE(NULL, strstr(out, "\"type\":\"xdp\",\"name\":\"xdp_counter\""))
+		TH_LOG("no xdp_counter in %s", out);
+	EXPECT_NE(NULL, strstr(out, "\"type\":\"xdp\",\"name\":\"ebpf_reader\""))
+		TH_LOG("no ebpf_reader in %s", out);
+
+	ASSERT_EQ(0, run_cmd("../bpftool -j map dump name PROTO_COUNT", out, sizeof(out)))
+		TH_LOG("bpftool map dump: %s", out);
+	EXPECT_NE(NULL, strstr(out, "{\"key\":[\"0x11\",\"0x00\",\"0x00\",\"0x00\"],"
+				    "\"value\":[\"0x01\",\"0x00\""))
+		TH_LOG("PROTO_COUNT[17] is not 1 in %s", out);
+	close(ebpf);
+	unload(&l);
+}
+
 /* eBPF still goes through the verifier: an invalid program is refused. */
 TEST(invalid_ebpf_still_refused)
 {
