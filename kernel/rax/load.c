@@ -388,6 +388,10 @@ static int rax_load_image(struct rax_load *ld)
 	 */
 	sha256(ld->image, ld->image_size, digest);
 	memcpy(prog->tag, digest, sizeof(prog->tag));
+	/* The entry table says how far into its context the program reads
+	 * (0 in format v0): the attach paths check it as for eBPF.
+	 */
+	prog->aux->max_ctx_offset = ld->obj.entries[attr->rax_entry].max_ctx_offset;
 	prog->bpf_func = (void *)rp->image;
 	prog->jited = 1;
 	prog->jited_len = rp->image_size;

@@ -78,6 +78,20 @@ static bool rax_tc_ctx_fill(struct rax_tc_ctx *tc, struct sk_buff *skb)
 	return true;
 }
 
+/*
+ * What the verifier's check_return_code() enforces on eBPF: an XDP program
+ * run from a devmap or cpumap entry may only abort, drop or pass. Other
+ * types and attach points take any value, as from eBPF.
+ */
+static bool rax_ret_valid(const struct rax_prog *rp, u32 ret)
+{
+	if (rp->prog_type == BPF_PROG_TYPE_XDP &&
+	    (rp->expected_attach_type == BPF_XDP_DEVMAP ||
+	     rp->expected_attach_type == BPF_XDP_CPUMAP))
+		return ret <= XDP_PASS;
+	return true;
+}
+
 /**
  * rax_run() - Run a Rax program; every Rax program's bpf_func leads here.
  * @ctx: the context the hook passes, as to an eBPF program.
@@ -108,7 +122,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	this_cpu_write(rax_cur_frame, frame.prev);
 	preempt_enable();
 
-	if (frame.thrown)
+	if (frame.thrown || !rax_ret_valid(rp, (u32)ret))
 		return rp->default_ret;
 	return ret;
 }
