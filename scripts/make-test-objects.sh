@@ -16,6 +16,8 @@
 #   counters.o          userspace/samples/counters (kprobe, tracepoint, perf_event)
 #   tc.o                userspace/samples/tc_filter (sched_cls)
 #   xdp.o.tag           the tag the kernel must give xdp.o
+#   xdp.o.sha256        the SHA-256 of xdp.o
+#   toolchain, crate    xdp.o's toolchain identity and rax crate hash
 #   format1.o           xdp.o with provenance format version 1
 #   bigstack.o          xdp.o with a stack bound of 1 MiB for entry 0
 #   xdp-tracing.o       hello.o with entry 0 made an XDP entry, which may
@@ -75,6 +77,9 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 done
 "$rax" inspect -j "$out/xdp.o" | python3 -c \
 	'import json,sys; print(json.load(sys.stdin)["provenance"]["rustc_sha256"])' >"$out/toolchain"
+"$rax" inspect -j "$out/xdp.o" | python3 -c \
+	'import json,sys; print(json.load(sys.stdin)["provenance"]["crate_sha256"])' >"$out/crate"
+sha256sum "$out/xdp.o" | cut -d' ' -f1 >"$out/xdp.o.sha256"
 # The tag the kernel gives xdp.o: the first 8 bytes of its SHA-256.
 sha256sum "$out/xdp.o" | cut -c1-16 >"$out/xdp.o.tag"
 mutate() { python3 "$RAX_TOP/scripts/mutate-object.py" "$@"; }

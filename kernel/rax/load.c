@@ -156,6 +156,7 @@ struct rax_load {
 	u32 sig_size;
 	struct rax_obj obj;
 	struct rax_prog *rp;	/* NULL once the program holds it */
+	u8 digest[SHA256_DIGEST_SIZE];	/* of the image */
 };
 
 static __printf(2, 3) void rax_log(struct rax_load *ld, const char *fmt, ...)
@@ -364,7 +365,6 @@ static int rax_load_image(struct rax_load *ld)
 	const union bpf_attr *attr = ld->attr;
 	struct rax_prog *rp = ld->rp;
 	struct bpf_prog *prog = ld->prog;
-	u8 digest[SHA256_DIGEST_SIZE];
 	int err, h;
 
 	rp->prog = prog;
@@ -386,8 +386,7 @@ static int rax_load_image(struct rax_load *ld)
 	/* The tag names the signed image, as it names the instructions
 	 * of an eBPF program.
 	 */
-	sha256(ld->image, ld->image_size, digest);
-	memcpy(prog->tag, digest, sizeof(prog->tag));
+	memcpy(prog->tag, ld->digest, sizeof(prog->tag));
 	/* The entry table says how far into its context the program reads
 	 * (0 in format v0): the attach paths check it as for eBPF.
 	 */
@@ -481,6 +480,14 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 	err = rax_load_copy(ld, uattr);
 	if (!err)
 		err = rax_load_verify(ld);
+	if (!err) {
+		sha256(ld->image, ld->image_size, ld->digest);
+		if (rax_hash_denied(ld->digest)) {
+			rax_log(ld, "rax: policy: image %*phN... is revoked (kernel.rax.denied)\n",
+				8, ld->digest);
+			err = -EACCES;
+		}
+	}
 	if (!err) {
 		err = rax_elf_parse(&ld->obj.elf, ld->image, ld->image_size,
 				    &ld->log);

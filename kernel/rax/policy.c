@@ -74,6 +74,17 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 		return -EACCES;
 	}
 
+	if (rax_hash_denied(obj->prov.rustc_sha256)) {
+		rax_policy_log(obj, "toolchain %*phN... is revoked (kernel.rax.denied)",
+			       8, obj->prov.rustc_sha256);
+		return -EACCES;
+	}
+	if (rax_hash_denied(obj->prov.crate_sha256)) {
+		rax_policy_log(obj, "rax crate %*phN... is revoked (kernel.rax.denied)",
+			       8, obj->prov.crate_sha256);
+		return -EACCES;
+	}
+
 	stack = obj->prov.stack[entry];
 	limit = READ_ONCE(rax_params.stack_size_kb) * SZ_1K - RAX_STACK_RESERVE;
 	if (stack > limit) {

@@ -130,6 +130,7 @@ struct rax_obj {
 int rax_format_parse(struct rax_obj *obj);
 int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type);
 bool rax_toolchain_allowed(const u8 *rustc_sha256);
+bool rax_hash_denied(const u8 *sha256);
 void rax_format_free(struct rax_obj *obj);
 
 /* The helper list (helpers.h), in order. */

@@ -13,6 +13,9 @@
  *                  provenance note, 64 hex digits each, separated by
  *                  commas or spaces) whose objects may be loaded; empty
  *                  accepts every toolchain whose object is signed.
+ *   denied         revoked hashes, in the same syntax: an object whose
+ *                  toolchain identity, rax crate hash (RAX_PROV_CRATE_SHA256)
+ *                  or image SHA-256 is listed is refused.
  *
  * A write outside a parameter's range fails with EINVAL and leaves the
  * parameter unchanged.
@@ -66,58 +69,77 @@ static int rax_uint_handler(const struct ctl_table *table, int write,
 	return 0;
 }
 
-#define RAX_MAX_TOOLCHAINS	8
-#define RAX_TOOLCHAINS_LEN	(RAX_MAX_TOOLCHAINS * (2 * RAX_SHA256_SIZE + 1) + 1)
+#define RAX_MAX_HASHES		16
+#define RAX_HASHES_LEN		(RAX_MAX_HASHES * (2 * RAX_SHA256_SIZE + 1) + 1)
 
-static u8 rax_toolchains[RAX_MAX_TOOLCHAINS][RAX_SHA256_SIZE];
-static unsigned int rax_nr_toolchains;
+/* A list of SHA-256 hashes set through a sysctl. */
+struct rax_hash_list {
+	u8 ids[RAX_MAX_HASHES][RAX_SHA256_SIZE];
+	unsigned int n;
+};
 
-/* Parse a list of hashes; on success replace the accepted toolchains. */
-static int rax_toolchains_set(char *s)
+/* The toolchains accepted, and the hashes revoked. */
+static struct rax_hash_list rax_toolchains, rax_denied;
+
+/* Parse a list of hashes; on success replace @list. */
+static int rax_hash_list_set(struct rax_hash_list *list, char *s)
 {
-	u8 ids[RAX_MAX_TOOLCHAINS][RAX_SHA256_SIZE];
+	u8 ids[RAX_MAX_HASHES][RAX_SHA256_SIZE];
 	unsigned int n = 0;
 	char *tok;
 
 	while ((tok = strsep(&s, ", \t\n"))) {
 		if (!*tok)
 			continue;
-		if (n == RAX_MAX_TOOLCHAINS || strlen(tok) != 2 * RAX_SHA256_SIZE ||
+		if (n == RAX_MAX_HASHES || strlen(tok) != 2 * RAX_SHA256_SIZE ||
 		    hex2bin(ids[n], tok, RAX_SHA256_SIZE))
 			return -EINVAL;
 		n++;
 	}
-	memcpy(rax_toolchains, ids, n * RAX_SHA256_SIZE);
-	rax_nr_toolchains = n;
+	memcpy(list->ids, ids, n * RAX_SHA256_SIZE);
+	list->n = n;
 	return 0;
 }
 
-static int rax_toolchains_handler(const struct ctl_table *table, int write,
-				  void *buffer, size_t *lenp, loff_t *ppos)
+static int rax_hash_list_handler(const struct ctl_table *table, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos)
 {
+	struct rax_hash_list *list = table->data;
 	struct ctl_table tmp = *table;
 	unsigned int i;
 	char *buf, *p;
 	int err;
 
-	buf = kzalloc(RAX_TOOLCHAINS_LEN, GFP_KERNEL);
+	buf = kzalloc(RAX_HASHES_LEN, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	tmp.data = buf;
-	tmp.maxlen = RAX_TOOLCHAINS_LEN;
+	tmp.maxlen = RAX_HASHES_LEN;
 
 	mutex_lock(&rax_sysctl_mutex);
 	if (!write) {
-		for (i = 0, p = buf; i < rax_nr_toolchains; i++)
+		for (i = 0, p = buf; i < list->n; i++)
 			p += sprintf(p, "%s%*phN", i ? "," : "", RAX_SHA256_SIZE,
-				     rax_toolchains[i]);
+				     list->ids[i]);
 	}
 	err = proc_dostring(&tmp, write, buffer, lenp, ppos);
 	if (!err && write)
-		err = rax_toolchains_set(buf);
+		err = rax_hash_list_set(list, buf);
 	mutex_unlock(&rax_sysctl_mutex);
 	kfree(buf);
 	return err;
+}
+
+static bool rax_hash_listed(struct rax_hash_list *list, const u8 *hash)
+{
+	bool found = false;
+	unsigned int i;
+
+	mutex_lock(&rax_sysctl_mutex);
+	for (i = 0; i < list->n && !found; i++)
+		found = !memcmp(list->ids[i], hash, RAX_SHA256_SIZE);
+	mutex_unlock(&rax_sysctl_mutex);
+	return found;
 }
 
 /**
@@ -128,15 +150,19 @@ static int rax_toolchains_handler(const struct ctl_table *table, int write,
  */
 bool rax_toolchain_allowed(const u8 *rustc_sha256)
 {
-	bool ok = false;
-	unsigned int i;
+	return !READ_ONCE(rax_toolchains.n) ||
+	       rax_hash_listed(&rax_toolchains, rustc_sha256);
+}
 
-	mutex_lock(&rax_sysctl_mutex);
-	ok = !rax_nr_toolchains;
-	for (i = 0; i < rax_nr_toolchains && !ok; i++)
-		ok = !memcmp(rax_toolchains[i], rustc_sha256, RAX_SHA256_SIZE);
-	mutex_unlock(&rax_sysctl_mutex);
-	return ok;
+/**
+ * rax_hash_denied() - Has the administrator revoked this hash?
+ * @sha256: a toolchain identity, a rax crate hash or an image's SHA-256.
+ *
+ * Return: true when kernel.rax.denied lists it.
+ */
+bool rax_hash_denied(const u8 *sha256)
+{
+	return rax_hash_listed(&rax_denied, sha256);
 }
 
 static struct ctl_table rax_sysctl_table[] = {
@@ -176,9 +202,17 @@ static struct ctl_table rax_sysctl_table[] = {
 	},
 	{
 		.procname	= "toolchains",
-		.maxlen		= RAX_TOOLCHAINS_LEN,
+		.data		= &rax_toolchains,
+		.maxlen		= RAX_HASHES_LEN,
 		.mode		= 0644,
-		.proc_handler	= rax_toolchains_handler,
+		.proc_handler	= rax_hash_list_handler,
+	},
+	{
+		.procname	= "denied",
+		.data		= &rax_denied,
+		.maxlen		= RAX_HASHES_LEN,
+		.mode		= 0644,
+		.proc_handler	= rax_hash_list_handler,
 	},
 };
 

@@ -172,4 +172,32 @@ TEST(toolchain_not_accepted)
 	free(id.data);
 }
 
+static const char denied[] = "/proc/sys/kernel/rax/denied";
+
+/* Revoke @file's hash: the load is refused with @why, then allowed again. */
+static void expect_revoked(struct __test_metadata *_metadata, const char *file,
+			   const char *why)
+{
+	struct blob id = load_file(file);
+
+	ASSERT_NE(0, id.size) TH_LOG("RAX_TEST_OBJECTS/%s missing", file);
+	ASSERT_EQ(0, write_sysctl(denied, (char *)id.data));
+	EXPECT_EQ(-EACCES, load_obj("xdp.o", "xdp.o.sig", BPF_PROG_TYPE_XDP, 0));
+	expect_log(_metadata, why);
+	ASSERT_EQ(0, write_sysctl(denied, "\n"));
+	/* Not revoked: past the policy, to the maps stage. */
+	EXPECT_EQ(-EINVAL, load_obj("xdp.o", "xdp.o.sig", BPF_PROG_TYPE_XDP, 0));
+	expect_log(_metadata, "rax: maps:");
+	free(id.data);
+}
+
+/* kernel.rax.denied revokes a toolchain, a rax crate or one image. */
+TEST(revoked_toolchain_crate_and_image)
+{
+	EXPECT_EQ(-EINVAL, write_sysctl(denied, "not-a-hash"));
+	expect_revoked(_metadata, "toolchain", "rax: policy: toolchain");
+	expect_revoked(_metadata, "crate", "rax: policy: rax crate");
+	expect_revoked(_metadata, "xdp.o.sha256", "rax: policy: image");
+}
+
 TEST_HARNESS_MAIN
