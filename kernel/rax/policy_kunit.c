@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * KUnit tests of the provenance policy, on objects crafted in memory:
+ * each rule of rax_policy_check() refuses what it must, with its errno,
+ * and a well-formed object passes.
+ */
+
+#include <kunit/test.h>
+#include <linux/bpf.h>
+#include <linux/sizes.h>
+
+#include "rax.h"
+
+struct rax_policy_fixture {
+	struct rax_obj obj;
+	struct rax_entry_def entries[2];
+	u32 stack[2];
+	u8 rustc[RAX_SHA256_SIZE];
+	u8 crate[RAX_SHA256_SIZE];
+};
+
+static int rax_helper_bit(const char *name)
+{
+	int h = rax_helper_find(name, strlen(name));
+
+	return h < 0 ? 0 : h;
+}
+
+/* An XDP entry and a tc entry, importing one helper both may use. */
+static struct rax_obj *rax_policy_obj(struct kunit *test)
+{
+	struct rax_policy_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, f);
+	f->entries[0].prog_type = BPF_PROG_TYPE_XDP;
+	strscpy(f->entries[0].symbol, "rax_entry_a", sizeof(f->entries[0].symbol));
+	f->entries[1].prog_type = BPF_PROG_TYPE_SCHED_CLS;
+	strscpy(f->entries[1].symbol, "rax_entry_b", sizeof(f->entries[1].symbol));
+	f->stack[0] = 512;
+	f->stack[1] = 1024;
+	memset(f->rustc, 0xab, sizeof(f->rustc));
+	memset(f->crate, 0xcd, sizeof(f->crate));
+	f->obj.entries = f->entries;
+	f->obj.nentries = 2;
+	f->obj.prov.format = RAX_FORMAT_VERSION;
+	f->obj.prov.rustc_sha256 = f->rustc;
+	f->obj.prov.crate_sha256 = f->crate;
+	f->obj.prov.stack = f->stack;
+	f->obj.imports = BIT_ULL(rax_helper_bit("rax_map_lookup_elem"));
+	return &f->obj;
+}
+
+static void rax_policy_accepts_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 1, BPF_PROG_TYPE_SCHED_CLS, 0), 0);
+}
+
+static void rax_policy_format_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+
+	obj->prov.format = RAX_FORMAT_VERSION + 1;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EINVAL);
+}
+
+static void rax_policy_entry_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 2, BPF_PROG_TYPE_XDP, 0), -EINVAL);
+	/* Entry 0 is XDP: loading it as tc, or for a devmap, is refused. */
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_SCHED_CLS, 0), -EINVAL);
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, BPF_XDP_DEVMAP),
+			-EINVAL);
+}
+
+static void rax_policy_stack_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+	u32 limit = READ_ONCE(rax_params.stack_size_kb) * SZ_1K - RAX_STACK_RESERVE;
+
+	obj->prov.stack[0] = limit;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+	obj->prov.stack[0] = limit + 1;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -E2BIG);
+}
+
+static void rax_policy_helpers_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+
+	/* A tracing-only helper: refused for the XDP entry being loaded,
+	 * and for the object's tc entry when the XDP entry is a kprobe.
+	 */
+	obj->imports |= BIT_ULL(rax_helper_bit("rax_get_current_pid_tgid"));
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
+	container_of(obj, struct rax_policy_fixture, obj)->entries[0].prog_type =
+		BPF_PROG_TYPE_KPROBE;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_KPROBE, 0), -EACCES);
+	obj->nentries = 1;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_KPROBE, 0), 0);
+}
+
+static struct kunit_case rax_policy_test_cases[] = {
+	KUNIT_CASE(rax_policy_accepts_test),
+	KUNIT_CASE(rax_policy_format_test),
+	KUNIT_CASE(rax_policy_entry_test),
+	KUNIT_CASE(rax_policy_stack_test),
+	KUNIT_CASE(rax_policy_helpers_test),
+	{}
+};
+
+static struct kunit_suite rax_policy_test_suite = {
+	.name = "rax_policy",
+	.test_cases = rax_policy_test_cases,
+};
+
+kunit_test_suite(rax_policy_test_suite);
+
+MODULE_DESCRIPTION("KUnit tests of the Rax provenance policy");
+MODULE_LICENSE("GPL");
