@@ -32,28 +32,6 @@
 enum { KPROBE_HITS, TRACEPOINT_HITS, PERF_SAMPLES };
 enum { ENTRY_KPROBE, ENTRY_TRACEPOINT, ENTRY_PERF };
 
-static int map_lookup(int fd, const void *key, void *value)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_fd = fd;
-	attr.key = (unsigned long)key;
-	attr.value = (unsigned long)value;
-	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -errno : 0;
-}
-
-static int map_update(int fd, const void *key, const void *value)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_fd = fd;
-	attr.key = (unsigned long)key;
-	attr.value = (unsigned long)value;
-	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) ? -errno : 0;
-}
-
 static long long map_u64(int fd, unsigned int key)
 {
 	unsigned long long v = 0;

@@ -28,28 +28,6 @@ static int possible_cpus(void)
 	return hi + 1;
 }
 
-static int map_lookup(int fd, const void *key, void *value)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_fd = fd;
-	attr.key = (unsigned long)key;
-	attr.value = (unsigned long)value;
-	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -errno : 0;
-}
-
-static int map_update(int fd, const void *key, const void *value)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.map_fd = fd;
-	attr.key = (unsigned long)key;
-	attr.value = (unsigned long)value;
-	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) ? -errno : 0;
-}
-
 /* A u64 array element; per-CPU values are summed. */
 static long long map_u64(int fd, unsigned int key, int percpu)
 {

@@ -233,6 +233,30 @@ static inline int rax_map_index(const struct blob *b, const char *name)
 	return -1;
 }
 
+/* Look @key up in map @fd; 0 or -errno. */
+static inline int map_lookup(int fd, const void *key, void *value)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (unsigned long)key;
+	attr.value = (unsigned long)value;
+	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -errno : 0;
+}
+
+/* Set @key of map @fd to @value; 0 or -errno. */
+static inline int map_update(int fd, const void *key, const void *value)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (unsigned long)key;
+	attr.value = (unsigned long)value;
+	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) ? -errno : 0;
+}
+
 static inline unsigned int count_progs(void)
 {
 	union bpf_attr attr;
