@@ -40,6 +40,8 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 void rax_prog_free(struct bpf_prog_aux *aux);
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m);
 bool rax_prog_is_rax(const struct bpf_prog *prog);
+int rax_prog_refuse_target(const union bpf_attr *attr, bpfptr_t uattr,
+			   u32 uattr_size);
 
 #else /* !CONFIG_RAX */
 
@@ -73,6 +75,12 @@ static inline void rax_prog_show_fdinfo(const struct bpf_prog *prog,
 static inline bool rax_prog_is_rax(const struct bpf_prog *prog)
 {
 	return false;
+}
+
+static inline int rax_prog_refuse_target(const union bpf_attr *attr,
+					 bpfptr_t uattr, u32 uattr_size)
+{
+	return -EINVAL;
 }
 
 #endif /* CONFIG_RAX */

@@ -56,33 +56,41 @@ static const char *rax_prog_type_name(enum bpf_prog_type type)
 	}
 }
 
-/* Write one message to the log of a load that has not set up its own. */
-static __printf(4, 5) void rax_log_once(const union bpf_attr *attr,
-					bpfptr_t uattr, u32 uattr_size,
-					const char *fmt, ...)
+/*
+ * Write one message to the log of a load that has not set up its own.
+ * Return: 0, or -ENOSPC when the message did not fit, -EINVAL for bad log
+ * attributes, -EFAULT or -ENOMEM, as the verifier's log would.
+ */
+static __printf(4, 5) int rax_log_once(const union bpf_attr *attr,
+				       bpfptr_t uattr, u32 uattr_size,
+				       const char *fmt, ...)
 {
 	struct bpf_verifier_log *log;
 	u32 true_size;
 	va_list args;
+	int err;
 
 	if (!attr->log_level)
-		return;
+		return 0;
 	log = kzalloc(sizeof(*log), GFP_KERNEL);
 	if (!log)
-		return;
-	if (bpf_vlog_init(log, attr->log_level,
-			  u64_to_user_ptr(attr->log_buf), attr->log_size))
+		return -ENOMEM;
+	err = bpf_vlog_init(log, attr->log_level,
+			    u64_to_user_ptr(attr->log_buf), attr->log_size);
+	if (err)
 		goto out;
 	va_start(args, fmt);
 	bpf_verifier_vlog(log, fmt, args);
 	va_end(args);
-	bpf_vlog_finalize(log, &true_size);
-	if (uattr_size >= offsetofend(union bpf_attr, log_true_size))
-		copy_to_bpfptr_offset(uattr,
-				      offsetof(union bpf_attr, log_true_size),
-				      &true_size, sizeof(true_size));
+	err = bpf_vlog_finalize(log, &true_size);
+	if (uattr_size >= offsetofend(union bpf_attr, log_true_size) &&
+	    copy_to_bpfptr_offset(uattr,
+				  offsetof(union bpf_attr, log_true_size),
+				  &true_size, sizeof(true_size)))
+		err = -EFAULT;
 out:
 	kfree(log);
+	return err;
 }
 
 /**
@@ -99,7 +107,8 @@ out:
  * for verified or JIT-compiled eBPF are refused.
  *
  * Return: 0, -EPERM for an unprivileged caller, a token or Rax disabled,
- * -EINVAL for attributes a Rax load cannot take.
+ * -EINVAL for attributes a Rax load cannot take, -ENOSPC when the reason
+ * does not fit in the log buffer.
  */
 int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
 			u32 uattr_size)
@@ -141,8 +150,30 @@ int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
 		return 0;
 	}
 
-	rax_log_once(attr, uattr, uattr_size, "rax: attr: %s\n", why);
-	return err;
+	/* As for the verifier, a log that did not fit turns into the error. */
+	return rax_log_once(attr, uattr, uattr_size, "rax: attr: %s\n", why) ?: err;
+}
+
+/**
+ * rax_prog_refuse_target() - Refuse an eBPF load that targets a Rax program.
+ * @attr: the BPF_PROG_LOAD attributes, whose attach_prog_fd is a Rax program.
+ * @uattr: the attributes in user (or kernel) memory, for log_true_size.
+ * @uattr_size: size of @uattr.
+ *
+ * fentry, fexit and freplace programs are built against their target's BTF
+ * and JIT layout; a Rax program has neither, so bpf_prog_load() refuses
+ * them before the verifier runs, with the reason in the log buffer.
+ *
+ * Return: -EINVAL, or -ENOSPC when the reason does not fit in the log.
+ */
+int rax_prog_refuse_target(const union bpf_attr *attr, bpfptr_t uattr,
+			   u32 uattr_size)
+{
+	int err;
+
+	err = rax_log_once(attr, uattr, uattr_size,
+			   "rax: attach_prog_fd is a Rax program: fentry, fexit and freplace cannot target one\n");
+	return err ?: -EINVAL;
 }
 
 /* State of one Rax load, from the copy of the image to the bpf_prog. */
@@ -458,7 +489,8 @@ void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
  * @uattr_size: size of @uattr.
  *
  * Return: 0 with @prog ready to run, or a negative errno, the reason in
- * the log buffer and nothing held.
+ * the log buffer and nothing held; -ENOSPC when the log buffer was too
+ * small, whatever the outcome, as for the verifier.
  */
 int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		  bpfptr_t uattr, u32 uattr_size)
@@ -519,7 +551,8 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 				  offsetof(union bpf_attr, log_true_size),
 				  &true_size, sizeof(true_size)))
 		lerr = -EFAULT;
-	if (!err)
+	/* The verifier's rule: a truncated log (-ENOSPC) overrides the error. */
+	if (lerr)
 		err = lerr;
 
 out_free:
