@@ -188,6 +188,7 @@ struct rax_load {
 	struct rax_obj obj;
 	struct rax_prog *rp;	/* NULL once the program holds it */
 	u8 digest[SHA256_DIGEST_SIZE];	/* of the image */
+	char signer[RAX_SIGNER_LEN];	/* the key that signed it */
 };
 
 static __printf(2, 3) void rax_log(struct rax_load *ld, const char *fmt, ...)
@@ -280,6 +281,8 @@ static int rax_load_verify(struct rax_load *ld)
 				     NULL, NULL);
 	switch (err) {
 	case 0:
+		rax_signer_describe(ld->sig, ld->sig_size, keyring, ld->signer,
+				    sizeof(ld->signer));
 		return 0;
 	case -ENOKEY:
 		rax_log(ld, "rax: signature: no key in the %s keyring matches the signer\n",
@@ -404,6 +407,7 @@ static int rax_load_image(struct rax_load *ld)
 	rp->default_ret = rax_default_ret(attr->prog_type);
 	strscpy(rp->entry_name, ld->obj.entries[attr->rax_entry].symbol,
 		sizeof(rp->entry_name));
+	strscpy(rp->signer, ld->signer, sizeof(rp->signer));
 	atomic64_set(&rp->panics, 0);
 
 	err = rax_image_build(&ld->obj, rp, attr->rax_entry);
@@ -468,8 +472,8 @@ bool rax_prog_is_rax(const struct bpf_prog *prog)
  * @prog: a program.
  * @m: the fdinfo file.
  *
- * Adds, for a Rax program only, "rax: 1", the entry's symbol and the
- * number of panics so far.
+ * Adds, for a Rax program only, "rax: 1", the entry's symbol, the
+ * number of panics so far and the description of the key that signed it.
  */
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 {
@@ -477,8 +481,9 @@ void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 
 	if (!rp)
 		return;
-	seq_printf(m, "rax:\t1\nrax_entry:\t%s\nrax_panics:\t%lld\n",
-		   rp->entry_name, (long long)atomic64_read(&rp->panics));
+	seq_printf(m, "rax:\t1\nrax_entry:\t%s\nrax_panics:\t%lld\nrax_signer:\t%s\n",
+		   rp->entry_name, (long long)atomic64_read(&rp->panics),
+		   rp->signer);
 }
 
 /**

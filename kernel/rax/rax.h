@@ -161,6 +161,9 @@ struct bpf_map;
  * A loaded Rax program: what its struct bpf_prog does not hold itself.
  * Reached from prog->aux->rax; freed with the program.
  */
+/* Room for a key's description: a subject CN and a key identifier. */
+#define RAX_SIGNER_LEN	128
+
 struct rax_prog {
 	struct bpf_prog *prog;
 	unsigned int (*entry)(void *ctx);	/* the entry in the image */
@@ -177,6 +180,7 @@ struct rax_prog {
 	u32 nmaps;
 	atomic64_t panics;
 	char entry_name[RAX_SYMBOL_LEN];
+	char signer[RAX_SIGNER_LEN];	/* description of the signing key */
 };
 
 /*
@@ -224,5 +228,7 @@ void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column)
 
 int __init rax_sysctl_init(void);
 int __init rax_keyring_init(void);
+int rax_signer_describe(const void *sig, size_t size, struct key *keyring,
+			char *buf, size_t len);
 
 #endif /* _KERNEL_RAX_RAX_H */
