@@ -35,6 +35,7 @@
 #include <linux/slab.h>
 #include <linux/verification.h>
 #include <crypto/sha2.h>
+#include <keys/system_keyring.h>
 
 #include "rax.h"
 
@@ -519,7 +520,11 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		err = rax_load_verify(ld);
 	if (!err) {
 		sha256(ld->image, ld->image_size, ld->digest);
-		if (rax_hash_denied(ld->digest)) {
+		if (is_binary_blacklisted(ld->digest, sizeof(ld->digest))) {
+			rax_log(ld, "rax: signature: image %*phN... is in the .blacklist keyring\n",
+				8, ld->digest);
+			err = -EKEYREJECTED;
+		} else if (rax_hash_denied(ld->digest)) {
 			rax_log(ld, "rax: policy: image %*phN... is revoked (kernel.rax.denied)\n",
 				8, ld->digest);
 			err = -EACCES;
