@@ -39,8 +39,9 @@ static __printf(2, 3) void rax_policy_log(struct rax_obj *obj, const char *fmt, 
  *
  * Return: 0; -EINVAL for a format version or entry this kernel does not
  * accept; -E2BIG when the entry's stack bound does not fit the Rax stack;
- * -EACCES for a toolchain the administrator did not accept or a helper
- * the program type may not import. The reason is in the log.
+ * -EACCES for a format version below kernel.rax.min_format_version, a
+ * toolchain the administrator did not accept or revoked, or a helper the
+ * program type may not import. The reason is in the log.
  */
 int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type)
 {
@@ -52,6 +53,13 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 		rax_policy_log(obj, "object format version %u; this kernel accepts version %u",
 			       obj->prov.format, RAX_FORMAT_VERSION);
 		return -EINVAL;
+	}
+	if (obj->prov.format < READ_ONCE(rax_params.min_format_version)) {
+		rax_policy_log(obj,
+			       "object format version %u is revoked (kernel.rax.min_format_version %u)",
+			       obj->prov.format,
+			       READ_ONCE(rax_params.min_format_version));
+		return -EACCES;
 	}
 	if (entry >= obj->nentries) {
 		rax_policy_log(obj, "entry %u requested; the object has %u", entry,

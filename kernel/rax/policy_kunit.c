@@ -66,6 +66,23 @@ static void rax_policy_format_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EINVAL);
 }
 
+/*
+ * kernel.rax.min_format_version revokes older format versions. Its sysctl
+ * keeps it at or below RAX_FORMAT_VERSION; set past it here, it revokes
+ * the version this kernel reads.
+ */
+static void rax_policy_min_format_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+	unsigned int saved = READ_ONCE(rax_params.min_format_version);
+
+	WRITE_ONCE(rax_params.min_format_version, RAX_FORMAT_VERSION);
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+	WRITE_ONCE(rax_params.min_format_version, RAX_FORMAT_VERSION + 1);
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
+	WRITE_ONCE(rax_params.min_format_version, saved);
+}
+
 static void rax_policy_entry_test(struct kunit *test)
 {
 	struct rax_obj *obj = rax_policy_obj(test);
@@ -107,6 +124,7 @@ static void rax_policy_helpers_test(struct kunit *test)
 static struct kunit_case rax_policy_test_cases[] = {
 	KUNIT_CASE(rax_policy_accepts_test),
 	KUNIT_CASE(rax_policy_format_test),
+	KUNIT_CASE(rax_policy_min_format_test),
 	KUNIT_CASE(rax_policy_entry_test),
 	KUNIT_CASE(rax_policy_stack_test),
 	KUNIT_CASE(rax_policy_helpers_test),

@@ -25,6 +25,8 @@ struct rax_params {
 	unsigned int stack_size_kb;
 	/* Largest time budget a program may ask for, in microseconds. */
 	unsigned int budget_max_us;
+	/* Oldest object format version still accepted. */
+	unsigned int min_format_version;
 };
 
 extern struct rax_params rax_params;

@@ -9,6 +9,10 @@
  *                  [1, 10000000] microseconds.
  *   format_version the Rax object format version this kernel accepts
  *                  (read-only).
+ *   min_format_version
+ *                  the oldest format version still accepted, in
+ *                  [0, format_version]: raising it revokes every object
+ *                  built for an older format.
  *   toolchains     the toolchain identities (RAX_PROV_RUSTC_SHA256 of the
  *                  provenance note, 64 hex digits each, separated by
  *                  commas or spaces) whose objects may be loaded; empty
@@ -199,6 +203,15 @@ static struct ctl_table rax_sysctl_table[] = {
 		.maxlen		= sizeof(unsigned int),
 		.mode		= 0444,
 		.proc_handler	= proc_douintvec,
+	},
+	{
+		.procname	= "min_format_version",
+		.data		= &rax_params.min_format_version,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= rax_uint_handler,
+		.extra1		= &rax_zero,
+		.extra2		= &rax_format_version,
 	},
 	{
 		.procname	= "toolchains",
