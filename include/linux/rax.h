@@ -38,6 +38,8 @@ int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
 int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		  bpfptr_t uattr, u32 uattr_size);
 void rax_prog_free(struct bpf_prog_aux *aux);
+void rax_prog_kallsyms_add(struct bpf_prog *prog);
+void rax_prog_kallsyms_del(struct bpf_prog *prog);
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m);
 bool rax_prog_is_rax(const struct bpf_prog *prog);
 int rax_prog_refuse_target(const union bpf_attr *attr, bpfptr_t uattr,
@@ -64,6 +66,14 @@ static inline int rax_prog_load(struct bpf_prog *prog,
 }
 
 static inline void rax_prog_free(struct bpf_prog_aux *aux)
+{
+}
+
+static inline void rax_prog_kallsyms_add(struct bpf_prog *prog)
+{
+}
+
+static inline void rax_prog_kallsyms_del(struct bpf_prog *prog)
 {
 }
 

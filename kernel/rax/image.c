@@ -27,13 +27,12 @@
 #include <linux/overflow.h>
 #include <linux/set_memory.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include <asm/ibt.h>
 
 #include "rax.h"
 
-/* Bytes of the per-program stub before the first section of code. */
-#define RAX_STUB_SIZE		16U
 /* Largest section alignment honoured; code needs no more. */
 #define RAX_MAX_ALIGN		64U
 
@@ -198,6 +197,77 @@ range:
 	return 0;
 }
 
+/* Most functions of one image that get a kernel symbol each. */
+#define RAX_MAX_KSYMS		256U
+
+/* Whether symbol @idx is a function in a loaded code section. */
+static bool rax_sym_is_func(const struct rax_obj *obj,
+			    const struct rax_layout *lay, u32 idx)
+{
+	const struct rax_elf *elf = &obj->elf;
+	const struct elf64_sym *sym = &elf->syms[idx];
+	u64 end;
+
+	return ELF64_ST_TYPE(sym->st_info) == STT_FUNC && sym->st_size &&
+	       sym->st_shndx && sym->st_shndx < elf->shnum &&
+	       lay->region[sym->st_shndx] == RAX_REG_TEXT &&
+	       !check_add_overflow(sym->st_value, sym->st_size, &end) &&
+	       end <= elf->shdrs[sym->st_shndx].sh_size;
+}
+
+static int rax_ksym_cmp(const void *a, const void *b)
+{
+	const struct bpf_ksym *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/*
+ * One kernel symbol per function of the image, named as the JIT names an
+ * eBPF subprogram, bpf_prog_<tag>_<symbol>, so that kallsyms, perf and
+ * stack traces show the Rust functions. Aliases and overlaps are dropped:
+ * the BPF symbol tree needs disjoint ranges.
+ */
+static int rax_image_ksyms(struct rax_obj *obj, struct rax_layout *lay,
+			   struct rax_prog *rp)
+{
+	const struct rax_elf *elf = &obj->elf;
+	struct bpf_ksym *k;
+	u32 i, n = 0, kept;
+
+	for (i = 1; i < elf->nsyms; i++)
+		n += rax_sym_is_func(obj, lay, i);
+	n = min(n, RAX_MAX_KSYMS);
+	if (!n)
+		return 0;
+	k = kvcalloc(n, sizeof(*k), GFP_KERNEL_ACCOUNT);
+	if (!k)
+		return -ENOMEM;
+	for (i = 1, n = 0; i < elf->nsyms && n < RAX_MAX_KSYMS; i++) {
+		const struct elf64_sym *sym = &elf->syms[i];
+
+		if (!rax_sym_is_func(obj, lay, i))
+			continue;
+		k[n].start = lay->addr[sym->st_shndx] + sym->st_value;
+		k[n].end = k[n].start + sym->st_size;
+		snprintf(k[n].name, KSYM_NAME_LEN, "bpf_prog_%*phN_%s",
+			 BPF_TAG_SIZE, rp->prog->tag, elf->strtab + sym->st_name);
+		n++;
+	}
+	sort(k, n, sizeof(*k), rax_ksym_cmp, NULL);
+	for (i = 0, kept = 0; i < n; i++) {
+		if (kept && k[i].start < k[kept - 1].end)
+			continue;
+		if (kept != i)
+			k[kept] = k[i];
+		INIT_LIST_HEAD_RCU(&k[kept].lnode);
+		kept++;
+	}
+	rp->ksyms = k;
+	rp->nksyms = kept;
+	return 0;
+}
+
 /* The stub bpf_func points at: [ENDBR] jmp rax_run; int3... */
 static int rax_emit_stub(u8 *rw, const u8 *ro)
 {
@@ -310,6 +380,10 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 			defs[i].map = (unsigned long)rp->maps[i];
 	}
 
+	err = rax_image_ksyms(obj, &lay, rp);
+	if (err)
+		goto out_data;
+
 	esym = &elf->syms[obj->entry_sym[entry]];
 	rp->entry = (void *)(unsigned long)(lay.addr[esym->st_shndx] + esym->st_value);
 	if (cpu_feature_enabled(X86_FEATURE_IBT) &&
@@ -347,6 +421,9 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 	goto out;
 
 out_data:
+	kvfree(rp->ksyms);
+	rp->ksyms = NULL;
+	rp->nksyms = 0;
 	if (data)
 		execmem_free(data);
 out_pack:
@@ -372,11 +449,16 @@ out:
  * @rp: the program's Rax state.
  *
  * The code is freed with the program pack by bpf_jit_free(), from
- * bpf_func; this frees the data region. Process context only.
+ * bpf_func; this frees the data region and the function symbols, which
+ * bpf_prog_kallsyms_del() took out of kallsyms an RCU grace period
+ * before. Process context only.
  */
 void rax_image_free(struct rax_prog *rp)
 {
 	if (rp->data)
 		execmem_free(rp->data);
 	rp->data = NULL;
+	kvfree(rp->ksyms);
+	rp->ksyms = NULL;
+	rp->nksyms = 0;
 }

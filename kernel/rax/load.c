@@ -411,6 +411,10 @@ static int rax_load_image(struct rax_load *ld)
 	strscpy(rp->signer, ld->signer, sizeof(rp->signer));
 	atomic64_set(&rp->panics, 0);
 
+	/* The tag names the signed image, as it names the instructions
+	 * of an eBPF program; the function symbols carry it.
+	 */
+	memcpy(prog->tag, ld->digest, sizeof(prog->tag));
 	err = rax_image_build(&ld->obj, rp, attr->rax_entry);
 	if (err)
 		return err;
@@ -419,10 +423,6 @@ static int rax_load_image(struct rax_load *ld)
 	if (h >= 0 && (ld->obj.imports & BIT_ULL(h)))
 		rax_trace_print_enable();
 
-	/* The tag names the signed image, as it names the instructions
-	 * of an eBPF program.
-	 */
-	memcpy(prog->tag, ld->digest, sizeof(prog->tag));
 	/* The entry table says how far into its context the program reads
 	 * (0 in format v0): the attach paths check it as for eBPF.
 	 */
@@ -452,6 +452,47 @@ void rax_prog_free(struct bpf_prog_aux *aux)
 	kfree(rp->maps);
 	kfree(rp);
 	aux->rax = NULL;
+}
+
+/**
+ * rax_prog_kallsyms_add() - Give each function of a Rax program a symbol.
+ * @prog: a program whose own symbol bpf_prog_kallsyms_add() has named and
+ *	placed over [bpf_func, bpf_func + jited_len) but not yet added.
+ *
+ * The program's symbol shrinks to the stub; each function of the image
+ * gets its own, bpf_prog_<tag>_<function>, so that /proc/kallsyms, perf
+ * and stack traces name the Rust function that runs. Nothing for an eBPF
+ * program. Called under the same conditions as the BPF core's own
+ * symbol; undone by rax_prog_kallsyms_del().
+ */
+void rax_prog_kallsyms_add(struct bpf_prog *prog)
+{
+	struct rax_prog *rp = prog->aux->rax;
+	u32 i;
+
+	if (!rp)
+		return;
+	prog->aux->ksym.end = prog->aux->ksym.start + RAX_STUB_SIZE;
+	for (i = 0; i < rp->nksyms; i++)
+		bpf_ksym_add(&rp->ksyms[i]);
+}
+
+/**
+ * rax_prog_kallsyms_del() - Remove the function symbols of a Rax program.
+ * @prog: a program passed to rax_prog_kallsyms_add(), or an eBPF program.
+ *
+ * The symbols themselves are freed with the program, after an RCU grace
+ * period.
+ */
+void rax_prog_kallsyms_del(struct bpf_prog *prog)
+{
+	struct rax_prog *rp = prog->aux->rax;
+	u32 i;
+
+	if (!rp)
+		return;
+	for (i = 0; i < rp->nksyms; i++)
+		bpf_ksym_del(&rp->ksyms[i]);
 }
 
 /**

@@ -178,6 +178,8 @@ struct rax_prog {
 	u8 *data;		/* read-only data, then writable data */
 	u32 data_size;
 	u32 ro_size;
+	struct bpf_ksym *ksyms;	/* one kernel symbol per function */
+	u32 nksyms;
 	struct bpf_map **maps;	/* in definition order; refs in used_maps */
 	u32 nmaps;
 	atomic64_t panics;
@@ -203,6 +205,8 @@ struct rax_frame {
 
 int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry);
 void rax_image_free(struct rax_prog *rp);
+/* Bytes of the per-program stub before the first section of code. */
+#define RAX_STUB_SIZE		16U
 unsigned int rax_run(const void *ctx, const struct bpf_insn *insn);
 u32 rax_default_ret(u32 prog_type);
 void rax_trace_print_enable(void);
