@@ -34,7 +34,8 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 export KBUILD_BUILD_TIMESTAMP="Tue Nov 24 00:00:00 UTC 2026"
 export KBUILD_BUILD_USER=rax
 export KBUILD_BUILD_HOST=rax-build
-mk=(make -C "$tree" O="$out" CC="ccache gcc" -j"$(rax_nproc)")
+# AWK=gawk: certs/check-blacklist-hashes.awk needs gawk's match().
+mk=(make -C "$tree" O="$out" CC="ccache gcc" AWK=gawk -j"$(rax_nproc)")
 
 # Configure when the fragments changed (or on the first build).
 stamp=$out/.rax-config-stamp
@@ -73,6 +74,12 @@ echo "$want" >"$stamp"
 
 rax_stage "kernel build ($variant) in $out"
 ccache -z >/dev/null 2>&1 || true
+# The .blacklist test hash (debug.config), rewritten only when it changes.
+if grep -q '^CONFIG_SYSTEM_BLACKLIST_HASH_LIST="rax-blacklist-hashes"' "$out/.config"; then
+	want_bl="\"bin:$(sha256sum <"$RAX_TOP/scripts/config/blacklisted-image.txt" | cut -c1-64)\""
+	[ "$(cat "$out/rax-blacklist-hashes" 2>/dev/null)" = "$want_bl" ] ||
+		echo "$want_bl" >"$out/rax-blacklist-hashes"
+fi
 if ! "${mk[@]}" bzImage modules headers_install >>"$log" 2>&1; then
 	grep -E '(error|Error)[: ]' "$log" | head -n 10 | sed 's/^/    /' >&2 || true
 	rax_die "kernel build failed" "$log"

@@ -3,6 +3,8 @@
 # Make the signed test inputs of the load-path kselftests (rax_load_test):
 #
 #   notelf.bin          signed bytes that are not an ELF object
+#   blacklisted.bin     signed bytes whose SHA-256 the test kernel has in
+#                       its .blacklist keyring (build-kernel.sh)
 #   noprov.o            a signed x86-64 relocatable object without the
 #                       .rax.provenance note
 #   prov.o              a signed x86-64 relocatable object with the note
@@ -15,6 +17,8 @@
 #   oob.o               userspace/samples/oob_panic (XDP, panics on every packet)
 #   counters.o          userspace/samples/counters (kprobe, tracepoint, perf_event)
 #   tc.o                userspace/samples/tc_filter (sched_cls)
+#   rule.o              userspace/samples/rule_table (XDP, 512 unrolled rules;
+#                       the large case of rax_load_bench)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   xdp.o.sha256        the SHA-256 of xdp.o
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
@@ -49,6 +53,7 @@ sign() { # FILE KEY SIG
 }
 
 head -c 4096 /dev/urandom >"$out/notelf.bin"
+cp "$RAX_TOP/scripts/config/blacklisted-image.txt" "$out/blacklisted.bin"
 printf 'int rax_test_value = 42;\nint rax_test_fn(int x) { return x + rax_test_value; }\n' >"$tmp/t.c"
 gcc -O2 -c -fno-asynchronous-unwind-tables -mcmodel=kernel -mno-red-zone -fno-pic \
 	"$tmp/t.c" -o "$tmp/noprov.o"
@@ -71,7 +76,7 @@ objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 
 rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
-for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc; do
+for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -97,7 +102,7 @@ for f in "$out"/corpus/*.o; do
 	sign "$f" "$key" "$f.sig"
 done
 
-for f in notelf.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o format1.o bigstack.o \
+for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o \
 	xdp-tracing.o unknown-helper.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done

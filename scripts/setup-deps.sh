@@ -6,7 +6,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 pkgs=(
-	build-essential bc bison flex cpio kmod rsync xz-utils openssl
+	build-essential bc bison flex cpio kmod rsync xz-utils openssl gawk
 	libelf-dev libssl-dev zlib1g-dev libcap-dev dwarves ccache
 	cmake catch2 pkg-config python3-ply python3-git
 	clang-19 lld-19 llvm-19

@@ -95,6 +95,24 @@ TEST_CASE("build: the XDP counter sample has its map", "[build]")
 	CHECK(has(obj.imports, "rax_map_lookup_elem"));
 }
 
+TEST_CASE("build: the rule table sample unrolls its 512 rules into one large function",
+	  "[build]")
+{
+	auto obj = build_sample("rule_table");
+	REQUIRE(obj.entries.size() == 1);
+	CHECK(obj.entries[0].prog_type == 6 /* XDP */);
+	REQUIRE(obj.maps.size() == 1);
+	CHECK(obj.maps[0].max_entries == 512);
+	CHECK(obj.imports == std::vector<std::string>{"rax_map_lookup_elem"});
+	// Unrolled, not a loop: tens of kilobytes of code (the load benchmark's
+	// large case depends on it).
+	std::size_t code = 0;
+	for (auto const &s : obj.sections)
+		if (s.name.rfind(".text", 0) == 0)
+			code += s.size;
+	CHECK(code > 16384);
+}
+
 TEST_CASE("build: the out-of-bounds sample imports the throw helper", "[build]")
 {
 	auto obj = build_sample("oob_panic");

@@ -140,11 +140,12 @@ TEST(sysctls_present)
 {
 	static const char * const names[] = {
 		"enabled", "stack_size_kb", "budget_max_us", "format_version",
+		"min_format_version",
 	};
 	unsigned long v;
-	int i;
+	size_t i;
 
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < ARRAY_SIZE(names); i++)
 		ASSERT_EQ(0, read_sysctl(names[i], &v)) TH_LOG("kernel.rax.%s", names[i]);
 }
 
@@ -158,6 +159,9 @@ TEST(format_version_matches_uapi)
 	EXPECT_EQ(EACCES, write_sysctl("format_version", "1"));
 	ASSERT_EQ(0, read_sysctl("format_version", &v));
 	EXPECT_EQ(RAX_FORMAT_VERSION, v);
+	/* Every version this kernel reads is accepted by default. */
+	ASSERT_EQ(0, read_sysctl("min_format_version", &v));
+	EXPECT_EQ(0, v);
 }
 
 TEST(defaults_match_kconfig)
@@ -194,6 +198,9 @@ TEST(out_of_range_writes_are_einval)
 		{ "budget_max_us", "0" },
 		{ "budget_max_us", "10000001" },
 		{ "budget_max_us", "99999999999" },
+		/* No floor above the only version this kernel reads. */
+		{ "min_format_version", "1" },
+		{ "min_format_version", "-1" },
 	};
 	unsigned long before, after;
 	size_t i;

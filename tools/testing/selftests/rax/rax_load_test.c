@@ -165,6 +165,28 @@ TEST_F(load, signed_but_not_elf)
 	free(sig.data);
 }
 
+/*
+ * An image whose SHA-256 is in the system .blacklist keyring is refused
+ * right after the signature check, before it is parsed. The Rax test
+ * kernel has the hash of blacklisted.bin in CONFIG_SYSTEM_BLACKLIST_HASH_LIST;
+ * another kernel may not, so outside the Rax runner this is skipped.
+ */
+TEST_F(load, blacklisted_image)
+{
+	struct blob img = load_file("blacklisted.bin"), sig = load_file("blacklisted.bin.sig");
+
+	if (!getenv("RAX_BUILD_KEY_SKID"))
+		SKIP(return, "not the Rax test kernel: its .blacklist hash list is unknown");
+	ASSERT_NE(0, img.size);
+	ASSERT_NE(0, sig.size);
+	EXPECT_EQ(-EKEYREJECTED, rax_load(img.data, img.size, sig.data, sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: image ");
+	expect_log(_metadata, "is in the .blacklist keyring");
+	EXPECT_EQ(NULL, strstr(log_buf, "rax: elf:"));
+	free(img.data);
+	free(sig.data);
+}
+
 TEST_F(load, signed_elf_without_provenance)
 {
 	struct blob img = load_file("noprov.o"), sig = load_file("noprov.o.sig");
@@ -200,6 +222,72 @@ TEST_F(load, sleepable_refused)
 				    self->prov_sig.data, self->prov_sig.size,
 				    BPF_F_SLEEPABLE, 0));
 	expect_log(_metadata, "rax: attr:");
+}
+
+/* Attributes that assume verified or JIT-compiled eBPF, one at a time. */
+static int load_edited(const struct blob *img, const struct blob *sig,
+		       void (*edit)(union bpf_attr *))
+{
+	struct rax_load_opts o = { .prog_type = BPF_PROG_TYPE_XDP, .edit = edit };
+
+	return rax_load_opts(img->data, img->size, sig->data, sig->size, &o);
+}
+
+static void set_xdp_frags(union bpf_attr *attr)
+{
+	attr->prog_flags |= BPF_F_XDP_HAS_FRAGS;
+}
+
+static void set_prog_ifindex(union bpf_attr *attr)
+{
+	attr->prog_ifindex = 1;
+}
+
+static struct bpf_insn exit_insns[] = {
+	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 2 },
+	{ .code = BPF_JMP | BPF_EXIT },
+};
+
+static void set_insns(union bpf_attr *attr)
+{
+	attr->insns = (unsigned long)exit_insns;
+	attr->insn_cnt = 2;
+}
+
+static void set_insn_cnt_only(union bpf_attr *attr)
+{
+	attr->insn_cnt = 1;
+}
+
+static void set_attach_btf_id(union bpf_attr *attr)
+{
+	attr->attach_btf_id = 1;
+}
+
+TEST_F(load, xdp_frags_refused)
+{
+	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_xdp_frags));
+	expect_log(_metadata, "rax: attr: prog_flags not supported");
+}
+
+TEST_F(load, offload_refused)
+{
+	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_prog_ifindex));
+	expect_log(_metadata, "rax: attr: Rax programs cannot be offloaded");
+}
+
+TEST_F(load, ebpf_insns_refused)
+{
+	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_insns));
+	expect_log(_metadata, "rax: attr: a Rax load carries no eBPF instructions");
+	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_insn_cnt_only));
+	expect_log(_metadata, "rax: attr: a Rax load carries no eBPF instructions");
+}
+
+TEST_F(load, btf_attach_refused)
+{
+	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_attach_btf_id));
+	expect_log(_metadata, "rax: attr: Rax programs do not attach through BTF");
 }
 
 TEST_F(load, disabled_by_sysctl)
@@ -312,33 +400,71 @@ TEST(ebpf_still_verified)
 }
 
 /* log_buf follows the verifier's rules: with a buffer too small for the
- * reason, the load keeps the errno of its check, the log is truncated and
- * NUL-terminated, and log_true_size gives the size the reason needs.
+ * reason, the load fails with ENOSPC, the log is truncated and
+ * NUL-terminated, and log_true_size gives the size the reason needs. The
+ * default log keeps the end of the reason, BPF_LOG_FIXED its start.
  */
-TEST(log_true_size)
+/* BPF_LOG_FIXED: the log keeps its start (include/linux/bpf_verifier.h). */
+#define LOG_FIXED	8
+
+static void small_log_load(struct __test_metadata *_metadata, __u32 prog_flags,
+			   __u32 log_level, __u32 log_size)
 {
 	struct blob img = load_file("notelf.bin"), sig = load_file("notelf.bin.sig");
 	union bpf_attr attr;
 	char small[8];
 
 	ASSERT_NE(0, img.size);
+	memset(small, 'x', sizeof(small));
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = BPF_PROG_TYPE_XDP;
-	attr.prog_flags = BPF_F_RAX;
+	attr.prog_flags = BPF_F_RAX | prog_flags;
 	attr.license = (unsigned long)"GPL";
-	attr.log_level = 1;
+	attr.log_level = log_level;
 	attr.log_buf = (unsigned long)small;
-	attr.log_size = sizeof(small);
+	attr.log_size = log_size;
 	attr.rax_image = (unsigned long)img.data;
 	attr.rax_image_size = img.size;
-	attr.signature = (unsigned long)sig.data;
-	attr.signature_size = sig.size;
+	if (log_size) {
+		attr.signature = (unsigned long)sig.data;
+		attr.signature_size = sig.size;
+	}
 	EXPECT_EQ(-1, syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr)));
-	EXPECT_EQ(EINVAL, errno);
-	EXPECT_GT(attr.log_true_size, sizeof(small));
-	EXPECT_EQ('\0', small[sizeof(small) - 1]);
+	if (log_size) {
+		EXPECT_EQ(ENOSPC, errno);
+		EXPECT_GT(attr.log_true_size, log_size);
+		EXPECT_EQ(log_size - 1, strlen(small));
+		/* The start of the reason, or the end of its line. */
+		EXPECT_EQ(0, log_level & LOG_FIXED ? memcmp(small, "rax: ", 5) :
+			  small[log_size - 2] != '\n') TH_LOG("log_buf: %s", small);
+	} else {
+		/* A buffer without a size is a bad log attribute: EINVAL
+		 * where the unsigned image would otherwise be EKEYREJECTED.
+		 */
+		EXPECT_EQ(EINVAL, errno);
+		EXPECT_EQ('x', small[0]);
+	}
 	free(img.data);
 	free(sig.data);
+}
+
+/* The ELF stage's reason does not fit. */
+TEST(log_enospc_in_a_stage)
+{
+	small_log_load(_metadata, 0, 1, 8);
+	small_log_load(_metadata, 0, 1 | LOG_FIXED, 8);
+}
+
+/* An attribute refusal's reason does not fit. */
+TEST(log_enospc_in_attr_check)
+{
+	small_log_load(_metadata, BPF_F_SLEEPABLE, 1, 8);
+	small_log_load(_metadata, BPF_F_SLEEPABLE, 1 | LOG_FIXED, 8);
+}
+
+TEST(log_buf_without_size)
+{
+	small_log_load(_metadata, 0, 1, 0);
 }
 
 TEST_HARNESS_MAIN

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <linux/if_ether.h>
 #include <linux/ip.h>
 #include <linux/udp.h>
@@ -229,6 +230,61 @@ TEST_F(xdp, prog_info)
 	blob_free(&tag);
 }
 
+/*
+ * kallsyms: the program's own symbol, bpf_prog_<tag>_<name>, covers the
+ * stub at bpf_func; each function of the image has its own symbol,
+ * bpf_prog_<tag>_<function>, inside [bpf_func + 16, bpf_func + jited_len),
+ * the entry among them.
+ */
+TEST_F(xdp, kallsyms_names_each_function)
+{
+	unsigned long long addr, bpf_func = 0, entry = 0;
+	unsigned int jited_len, funcs = 0;
+	struct bpf_prog_info info;
+	char line[1024], sym[600], prefix[64], want[96];
+	union bpf_attr attr;
+	FILE *f;
+	int i;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	info.nr_jited_ksyms = 1;
+	info.jited_ksyms = (unsigned long)&bpf_func;
+	attr.info.bpf_fd = self->prog;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (unsigned long)&info;
+	ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) TH_LOG("%s", strerror(errno));
+	ASSERT_NE(0, bpf_func);
+	jited_len = info.jited_prog_len;
+	snprintf(prefix, sizeof(prefix), "bpf_prog_");
+	for (i = 0; i < BPF_TAG_SIZE; i++)
+		sprintf(prefix + strlen(prefix), "%02x", info.tag[i]);
+	strcat(prefix, "_");
+	snprintf(want, sizeof(want), "%sxdp_counter", prefix);
+
+	f = fopen("/proc/kallsyms", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		char type;
+
+		if (sscanf(line, "%llx %c %599s", &addr, &type, sym) != 3 ||
+		    strncmp(sym, prefix, strlen(prefix)))
+			continue;
+		if (!strcmp(sym, want)) {
+			EXPECT_EQ(bpf_func, addr) TH_LOG("%s", line);
+			continue;
+		}
+		funcs++;
+		EXPECT_LE(bpf_func + 16, addr) TH_LOG("%s", line);
+		EXPECT_GT(bpf_func + jited_len, addr) TH_LOG("%s", line);
+		if (strstr(sym, "rax_entry_xdp_counter"))
+			entry = addr;
+	}
+	fclose(f);
+	EXPECT_LE(2, funcs) TH_LOG("function symbols with prefix %s", prefix);
+	EXPECT_NE(0, entry) TH_LOG("no symbol %srax_entry_xdp_counter", prefix);
+}
+
 /* The value of fdinfo line @key of @fd, or "" when it has none. */
 static const char *fdinfo_value(int fd, const char *key)
 {
@@ -262,6 +318,68 @@ TEST_F(xdp, fdinfo_marks_rax)
 	EXPECT_STREQ("rax_entry_xdp_counter", fdinfo_value(self->prog, "rax_entry"));
 	EXPECT_STREQ("0", fdinfo_value(self->prog, "rax_panics"));
 	EXPECT_STREQ("1", fdinfo_value(self->prog, "prog_jited"));
+}
+
+/*
+ * fdinfo names the key that signed the program as /proc/keys describes it:
+ * the build-time key's subject and its key identifier.
+ */
+TEST_F(xdp, fdinfo_names_the_signer)
+{
+	const char *skid = getenv("RAX_BUILD_KEY_SKID");
+	const char *signer = fdinfo_value(self->prog, "rax_signer");
+	const char *prefix = "Rax build-time signing key: ";
+	char want[256];
+	size_t i, n;
+
+	ASSERT_NE(NULL, signer);
+	EXPECT_EQ(0, strncmp(signer, prefix, strlen(prefix))) TH_LOG("rax_signer: %s", signer);
+	if (!skid)
+		return;
+	n = snprintf(want, sizeof(want), "%s", prefix);
+	for (i = 0; skid[i] && n + 1 < sizeof(want); i++)
+		want[n++] = tolower((unsigned char)skid[i]);
+	want[n] = '\0';
+	EXPECT_STREQ(want, signer);
+}
+
+/*
+ * fentry, fexit and freplace are built on their target's BTF and JIT
+ * layout: an eBPF program naming a Rax program in attach_prog_fd is
+ * refused before the verifier runs, with the reason in its log.
+ */
+TEST_F(xdp, tracing_cannot_target_rax)
+{
+	static const struct { unsigned int type, attach; } kinds[] = {
+		{ BPF_PROG_TYPE_TRACING, BPF_TRACE_FENTRY },
+		{ BPF_PROG_TYPE_TRACING, BPF_TRACE_FEXIT },
+		{ BPF_PROG_TYPE_EXT, 0 },
+	};
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kinds); i++) {
+		memset(&attr, 0, sizeof(attr));
+		memset(log_buf, 0, sizeof(log_buf));
+		attr.prog_type = kinds[i].type;
+		attr.expected_attach_type = kinds[i].attach;
+		attr.insns = (unsigned long)insns;
+		attr.insn_cnt = ARRAY_SIZE(insns);
+		attr.license = (unsigned long)"GPL";
+		attr.attach_prog_fd = self->prog;
+		attr.attach_btf_id = 1;
+		attr.log_level = 1;
+		attr.log_buf = (unsigned long)log_buf;
+		attr.log_size = sizeof(log_buf);
+		EXPECT_EQ(-1, sys_bpf(BPF_PROG_LOAD, &attr)) TH_LOG("kind %zu", i);
+		EXPECT_EQ(EINVAL, errno) TH_LOG("kind %zu", i);
+		EXPECT_NE(NULL, strstr(log_buf, "cannot target one"))
+			TH_LOG("kind %zu: log_buf: %s", i, log_buf);
+	}
 }
 
 /*

@@ -98,6 +98,7 @@ struct rax_load_opts {
 	const int *fd_array;
 	unsigned int fd_array_cnt;
 	const char *name;
+	void (*edit)(union bpf_attr *attr);	/* last change before the call */
 };
 
 /* Load @img/@sig as a Rax program; returns the fd or -errno. */
@@ -127,6 +128,8 @@ static inline int rax_load_opts(const void *img, size_t img_size,
 	attr.fd_array_cnt = o->fd_array_cnt;
 	snprintf(attr.prog_name, sizeof(attr.prog_name), "%s",
 		 o->name ? o->name : "rax_test");
+	if (o->edit)
+		o->edit(&attr);
 	fd = sys_bpf(BPF_PROG_LOAD, &attr);
 	return fd < 0 ? -errno : fd;
 }
