@@ -320,6 +320,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: RAX_TEST_OBJECTS=DIR %s [N <= %d]\n", argv[0], MAX_RUNS);
 		return 2;
 	}
+	/* Each result as soon as it is known, even into a file. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		if (bench(&cases[i], n))
 			return 1;
