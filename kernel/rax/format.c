@@ -217,7 +217,20 @@ static int rax_fmt_maps(struct rax_obj *obj, u32 idx)
 	return 0;
 }
 
-/* Undefined symbols must be helpers of the list, each imported once. */
+/**
+ * rax_is_thunk() - Is @name one of the kernel's thunks code may reference?
+ * @name: an undefined symbol's name.
+ *
+ * Return: true for RAX_THUNK_RETURN and RAX_THUNK_INDIRECT, which are not
+ * helpers and not imports: relocation resolves them to the thunks the
+ * running kernel uses (image.c).
+ */
+bool rax_is_thunk(const char *name)
+{
+	return !strcmp(name, RAX_THUNK_RETURN) || !strcmp(name, RAX_THUNK_INDIRECT);
+}
+
+/* Undefined symbols must be helpers of the list (or the kernel's thunks). */
 static int rax_fmt_imports(struct rax_obj *obj)
 {
 	const struct rax_elf *elf = &obj->elf;
@@ -232,6 +245,8 @@ static int rax_fmt_imports(struct rax_obj *obj)
 			continue;
 		if (!*name)
 			return rax_fmt_err(obj, "symbol %u: undefined and unnamed", s);
+		if (rax_is_thunk(name))
+			continue;
 		h = rax_helper_find(name, strlen(name));
 		if (h < 0)
 			return rax_fmt_err(obj, "symbol %s: not a Rax helper", name);

@@ -30,6 +30,8 @@
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
 #include <asm/ibt.h>
+#include <asm/nospec-branch.h>
+#include <asm/text-patching.h>
 
 #include "rax.h"
 
@@ -142,6 +144,64 @@ static u64 rax_sym_addr(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
 	return lay->addr[sym->st_shndx] + sym->st_value;
 }
 
+/*
+ * A rel32 jmp or call of one of the kernel's thunks, made what objtool's
+ * sites of the kernel's own code are made at boot (apply_returns(),
+ * apply_retpolines()): "jmp __x86_return_thunk" jumps to the return thunk
+ * this CPU needs, or becomes "ret; int3..." when it needs none; "call/jmp
+ * __x86_indirect_thunk_r11" goes to the kernel's retpoline thunk for r11,
+ * or becomes "call/jmp *%r11" in a kernel built without retpolines.
+ */
+static int rax_apply_thunk(struct rax_obj *obj, struct rax_layout *lay,
+			   u32 target, const struct elf64_rela *r,
+			   const char *name)
+{
+	u32 type = ELF64_R_TYPE(r->r_info);
+	u8 *insn = lay->buf[target] + r->r_offset - 1;
+	u64 addr = lay->addr[target] + r->r_offset - 1;
+	unsigned long dest;
+	bool call;
+	s64 v;
+
+	if ((type != R_X86_64_PLT32 && type != R_X86_64_PC32) || !r->r_offset ||
+	    r->r_addend != -4)
+		goto bad;
+	call = insn[0] == CALL_INSN_OPCODE;
+	if (!call && insn[0] != JMP32_INSN_OPCODE)
+		goto bad;
+
+	if (!strcmp(name, RAX_THUNK_RETURN)) {
+		if (call)
+			goto bad;
+		if (!cpu_wants_rethunk_at((void *)(unsigned long)addr)) {
+			insn[0] = RET_INSN_OPCODE;
+			memset(insn + 1, INT3_INSN_OPCODE, 4);
+			return 0;
+		}
+		dest = (unsigned long)x86_return_thunk;
+	} else if (IS_ENABLED(CONFIG_MITIGATION_RETPOLINE)) {
+		dest = (unsigned long)&__x86_indirect_thunk_array[11];
+	} else {
+		/* call *%r11 and two bytes of nop, or jmp *%r11; int3; int3 */
+		insn[0] = 0x41;
+		insn[1] = 0xff;
+		insn[2] = call ? 0xd3 : 0xe3;
+		insn[3] = call ? 0x66 : INT3_INSN_OPCODE;
+		insn[4] = call ? 0x90 : INT3_INSN_OPCODE;
+		return 0;
+	}
+	v = (s64)(dest - (addr + 5));
+	if (v != (s32)v)
+		return rax_img_err(obj, "%s at %s+%#llx is out of reach", name,
+				   rax_elf_section_name(&obj->elf, target), r->r_offset);
+	put_unaligned((s32)v, (s32 *)(insn + 1));
+	return 0;
+bad:
+	return rax_img_err(obj, "%s at %s+%#llx is not the target of a rel32 %s",
+			   name, rax_elf_section_name(&obj->elf, target), r->r_offset,
+			   strcmp(name, RAX_THUNK_RETURN) ? "jmp or call" : "jmp");
+}
+
 static int rax_apply_rela(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
 {
 	const struct rax_elf *elf = &obj->elf;
@@ -153,12 +213,22 @@ static int rax_apply_rela(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
 		return rax_img_err(obj, "section %u: relocates section %u, which is not loaded",
 				   idx, target);
 	for (i = 0; i < n; i++) {
+		const struct elf64_sym *sym = &elf->syms[ELF64_R_SYM(rela[i].r_info)];
 		u32 type = ELF64_R_TYPE(rela[i].r_info);
 		u8 *loc = lay->buf[target] + rela[i].r_offset;
 		u64 p = lay->addr[target] + rela[i].r_offset;
-		u64 s = rax_sym_addr(obj, lay, ELF64_R_SYM(rela[i].r_info));
+		u64 s;
 		s64 v;
+		int err;
 
+		if (sym->st_shndx == SHN_UNDEF && rax_is_thunk(elf->strtab + sym->st_name)) {
+			err = rax_apply_thunk(obj, lay, target, &rela[i],
+					      elf->strtab + sym->st_name);
+			if (err)
+				return err;
+			continue;
+		}
+		s = rax_sym_addr(obj, lay, ELF64_R_SYM(rela[i].r_info));
 		if (!s)
 			return -EINVAL;
 		switch (type) {

@@ -234,6 +234,7 @@ void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column)
 
 int __init rax_sysctl_init(void);
 int __init rax_keyring_init(void);
+bool rax_is_thunk(const char *name);
 int rax_signer_describe(const void *sig, size_t size, struct key *keyring,
 			char *buf, size_t len);
 

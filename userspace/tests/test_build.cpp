@@ -6,9 +6,13 @@
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include <elf.h>
+#include <linux/rax.h>
 
 #include <rax/build.hpp>
 #include <rax/object.hpp>
@@ -93,6 +97,56 @@ TEST_CASE("build: the XDP counter sample has its map", "[build]")
 	CHECK(obj.entries[0].prog_type == 6 /* XDP */);
 	REQUIRE(obj.maps.size() >= 1);
 	CHECK(has(obj.imports, "rax_map_lookup_elem"));
+}
+
+namespace {
+
+// The contents of section @name of the ELF64 object @img (empty if none).
+std::string section_bytes(std::string const &img, std::string const &name)
+{
+	Elf64_Ehdr eh;
+	std::memcpy(&eh, img.data(), sizeof(eh));
+	auto shdr = [&](unsigned i) {
+		Elf64_Shdr sh;
+		std::memcpy(&sh, img.data() + eh.e_shoff + i * sizeof(sh), sizeof(sh));
+		return sh;
+	};
+	Elf64_Shdr const strs = shdr(eh.e_shstrndx);
+	for (unsigned i = 1; i < eh.e_shnum; i++) {
+		Elf64_Shdr const sh = shdr(i);
+		if (img.c_str() + strs.sh_offset + sh.sh_name == name)
+			return img.substr(sh.sh_offset, sh.sh_size);
+	}
+	return {};
+}
+
+} // namespace
+
+TEST_CASE("build: code returns through the kernel's return thunk and entries start with ENDBR64",
+	  "[build]")
+{
+	build_sample("xdp_counter");
+	std::ifstream in(std::string(RAX_TEST_BINARY_DIR) + "/objects/xdp_counter.rax.o",
+			 std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	std::string const img = ss.str();
+	REQUIRE(img.size() > sizeof(Elf64_Ehdr));
+	// The thunk is referenced (by name, in the symbol table) and is not an
+	// import: the helper records do not list it.
+	CHECK(img.find(std::string(RAX_THUNK_RETURN) + '\0') != std::string::npos);
+	std::string const entry = section_bytes(img, ".text.rax_entry_xdp_counter");
+	REQUIRE(entry.size() > 4);
+	CHECK(entry.substr(0, 4) == std::string("\xf3\x0f\x1e\xfa", 4));
+	auto obj = rax::parse_object(std::span<std::uint8_t const>(
+		reinterpret_cast<std::uint8_t const *>(img.data()), img.size()));
+	REQUIRE(obj.ok());
+	for (auto const &h : obj->imports)
+		CHECK_FALSE(rax::kernel_thunk(h));
+	// The flags that make it so are recorded in the provenance note.
+	CHECK(obj->provenance.flags.find("-Zfunction-return=thunk-extern") != std::string::npos);
+	CHECK(obj->provenance.flags.find("-Zretpoline-external-thunk") != std::string::npos);
+	CHECK(obj->provenance.flags.find("-Zcf-protection=branch") != std::string::npos);
 }
 
 TEST_CASE("build: the rule table sample unrolls its 512 rules into one large function",

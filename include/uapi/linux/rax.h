@@ -38,6 +38,16 @@
 #define RAX_SECTION_PROVENANCE	".rax.provenance"
 
 #define RAX_SYMBOL_LEN		48
+
+/*
+ * Besides the helpers, code may reference two undefined symbols, the
+ * kernel's thunks: every return is "jmp RAX_THUNK_RETURN" and every
+ * indirect call or jump "call/jmp RAX_THUNK_INDIRECT" (R_X86_64_PLT32 or
+ * PC32 of a rel32 jmp or call), resolved at load time to what the running
+ * kernel uses for its own code.
+ */
+#define RAX_THUNK_RETURN	"__x86_return_thunk"
+#define RAX_THUNK_INDIRECT	"__x86_indirect_thunk_r11"
 #define RAX_MAP_NAME_LEN	16
 
 /* One entry point: a function the program can be loaded at. */

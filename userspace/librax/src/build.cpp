@@ -139,12 +139,24 @@ fs::path target_libdir(fs::path const &sysroot)
 	return sysroot / "lib" / "rustlib" / kTargetName / "lib";
 }
 
+// Every crate, the sysroot's and the extension's, returns through the
+// kernel's return thunk and makes indirect calls through its retpoline
+// thunk (jmp __x86_return_thunk, call __x86_indirect_thunk_r11), which the
+// kernel resolves at load time as objtool's sites are patched, so that no
+// bare ret or indirect branch bypasses the kernel's Spectre mitigations;
+// and every function starts with ENDBR64, which a CPU enforcing IBT needs
+// at every indirect branch target, the entry first.
+constexpr char const *kMitigationFlags[] = {"-Zfunction-return=thunk-extern",
+					     "-Zretpoline-external-thunk", "-Zcf-protection=branch"};
+
 // Flags every crate of the sysroot is compiled with.
 std::vector<std::string> common_flags(Toolchain const &tc)
 {
-	return {tc.rustc,     "--edition", "2024",	   "-Zunstable-options", "--target",
-		tc.target_spec, "-O",       "-C",	   "panic=abort",        "-C",
-		"debuginfo=0",  "--error-format=short"};
+	std::vector<std::string> f = {tc.rustc,	"--edition", "2024", "-Zunstable-options",
+				      "--target", tc.target_spec, "-O",  "-C",
+				      "panic=abort", "-C",	  "debuginfo=0", "--error-format=short"};
+	f.insert(f.end(), std::begin(kMitigationFlags), std::end(kMitigationFlags));
+	return f;
 }
 
 Result<void> run_rustc(std::vector<std::string> const &argv, std::string const &what,
@@ -434,6 +446,8 @@ Result<Sysroot> ensure_sysroot(Toolchain const &tc, std::string const &cache_dir
 	kh.add("rustc", {reinterpret_cast<char const *>(tc.rustc_sha256.data()), 32});
 	kh.add("target", {reinterpret_cast<char const *>(tc.target_sha256.data()), 32});
 	kh.add("crate", {reinterpret_cast<char const *>(tc.crate_sha256.data()), 32});
+	for (auto const *f : kMitigationFlags)
+		kh.add("flag", f);
 	Sha256 key = kh.finish();
 	std::string tag = hex(key).substr(0, 16);
 	fs::path cache = cache_dir;
@@ -584,6 +598,7 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 		"--crate-type", "staticlib", "--crate-name", res.manifest.name, "-O", "-C", "panic=abort",
 		"-C", "debuginfo=0", "-C", "lto=fat", "-C", "codegen-units=1", "-Z", "emit-stack-sizes",
 		"-F", "unsafe_code", "-Zallow-features=", "--extern", "rax", "--error-format=short"};
+	flags.insert(flags.end(), std::begin(kMitigationFlags), std::end(kMitigationFlags));
 	std::vector<std::string> argv = {tc->rustc};
 	for (auto const &f : flags) {
 		if (f == "x86_64-rax.json")

@@ -520,6 +520,8 @@ Result<void> check_symbols(View const &v, Mode mode, char const *op,
 			std::string const name(v.symnames[i]);
 			if (name.empty() || bind == STB_LOCAL || type == STT_SECTION || type == STT_OBJECT)
 				return bad(op, where + ": malformed undefined symbol");
+			if (kernel_thunk(name))
+				continue;
 			if (!helper_known(name))
 				return refuse(op, "undefined " + where +
 							  " is not a Rax helper (kernel/rax/helpers.h)");
@@ -576,6 +578,10 @@ Result<void> check_relocations(View const &v, char const *op)
 				return bad(op, where + " at offset " + std::to_string(r.r_offset) +
 						       " is past the end of " + v.section_desc(target));
 			Elf64_Sym const &s = v.syms[sym];
+			if (s.st_shndx == SHN_UNDEF && kernel_thunk(std::string(v.symnames[sym])) &&
+			    type != R_X86_64_PLT32 && type != R_X86_64_PC32)
+				return refuse(op, where + " refers to the thunk " + v.symbol_desc(sym) +
+							  " other than through a rel32 jmp or call");
 			if (s.st_shndx == SHN_ABS ||
 			    (s.st_shndx != SHN_UNDEF && !is_alloc(v.kinds[s.st_shndx])))
 				return refuse(op, where + " refers to " + v.symbol_desc(sym) +

@@ -5,6 +5,8 @@
 // bound of every entry from .stack_sizes.
 #include "elf.hpp"
 
+#include <linux/rax.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -53,6 +55,11 @@ HelperInfo const *find_helper(std::string const &name)
 bool helper_known(std::string const &name)
 {
 	return find_helper(name) != nullptr;
+}
+
+bool kernel_thunk(std::string const &name)
+{
+	return name == RAX_THUNK_RETURN || name == RAX_THUNK_INDIRECT;
 }
 
 bool helper_allowed(std::string const &name, std::uint32_t prog_type)

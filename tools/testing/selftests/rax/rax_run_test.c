@@ -285,6 +285,140 @@ TEST_F(xdp, kallsyms_names_each_function)
 	EXPECT_NE(0, entry) TH_LOG("no symbol %srax_entry_xdp_counter", prefix);
 }
 
+/* The address of kernel symbol @name, or 0. */
+static unsigned long long ksym_addr(const char *name)
+{
+	unsigned long long addr, found = 0;
+	char line[1024], sym[600], type;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %599s", &addr, &type, sym) == 3 && !strcmp(sym, name))
+			found = addr;
+	fclose(f);
+	return found;
+}
+
+/* The kernel symbol at exactly @addr, or "". */
+static const char *ksym_name(unsigned long long want)
+{
+	static char sym[600];
+	unsigned long long addr;
+	char line[1024], type;
+	FILE *f = fopen("/proc/kallsyms", "r");
+
+	sym[0] = '\0';
+	if (!f)
+		return sym;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %599s", &addr, &type, sym) == 3 && addr == want)
+			break;
+	if (addr != want)
+		sym[0] = '\0';
+	fclose(f);
+	return sym;
+}
+
+/*
+ * Every return of the program went through "jmp __x86_return_thunk" in the
+ * object; in the loaded image each such site is either "ret; int3 x4"
+ * (this CPU needs no return thunk) or a jmp to one of the kernel's return
+ * thunks, as the kernel's own returns are patched at boot. Sites are found
+ * from the object's relocations and placed in the image through the
+ * function symbols of kallsyms.
+ */
+TEST_F(xdp, returns_go_through_the_kernels_thunk)
+{
+	const struct blob *b = &self->o.img;
+	const struct elf64_hdr *eh = (const void *)b->data;
+	const struct elf64_shdr *sh = (const void *)(b->data + eh->e_shoff);
+	const struct elf64_sym *syms = NULL;
+	unsigned long long bpf_func = 0;
+	unsigned int i, nsyms = 0, sites = 0, rets = 0;
+	static unsigned char image[1 << 16];
+	struct bpf_prog_info info;
+	const char *strtab = NULL;
+	union bpf_attr attr;
+	char prefix[64];
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	info.nr_jited_ksyms = 1;
+	info.jited_ksyms = (unsigned long)&bpf_func;
+	info.jited_prog_len = sizeof(image);
+	info.jited_prog_insns = (unsigned long)image;
+	attr.info.bpf_fd = self->prog;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (unsigned long)&info;
+	ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) TH_LOG("%s", strerror(errno));
+	ASSERT_GE(sizeof(image), info.jited_prog_len);
+	snprintf(prefix, sizeof(prefix), "bpf_prog_");
+	for (i = 0; i < BPF_TAG_SIZE; i++)
+		sprintf(prefix + strlen(prefix), "%02x", info.tag[i]);
+
+	for (i = 1; i < eh->e_shnum; i++) {
+		if (sh[i].sh_type == SHT_SYMTAB) {
+			syms = (const void *)(b->data + sh[i].sh_offset);
+			nsyms = sh[i].sh_size / sizeof(*syms);
+			strtab = (const char *)b->data + sh[sh[i].sh_link].sh_offset;
+		}
+	}
+	ASSERT_NE(NULL, syms);
+	for (i = 1; i < eh->e_shnum; i++) {
+		const struct elf64_rela *r = (const void *)(b->data + sh[i].sh_offset);
+		unsigned int j, n = sh[i].sh_size / sizeof(*r);
+
+		if (sh[i].sh_type != SHT_RELA)
+			continue;
+		for (j = 0; j < n; j++) {
+			const struct elf64_sym *t = &syms[ELF64_R_SYM(r[j].r_info)];
+			unsigned long long fn = 0, off;
+			const unsigned char *site;
+			char name[700];
+			unsigned int k;
+			int rel;
+
+			if (strcmp(strtab + t->st_name, RAX_THUNK_RETURN))
+				continue;
+			/* The function of the target section holding the site. */
+			for (k = 1; k < nsyms && !fn; k++) {
+				const struct elf64_sym *f = &syms[k];
+
+				if (ELF64_ST_TYPE(f->st_info) != STT_FUNC ||
+				    f->st_shndx != sh[i].sh_info ||
+				    r[j].r_offset < f->st_value ||
+				    r[j].r_offset >= f->st_value + f->st_size)
+					continue;
+				snprintf(name, sizeof(name), "%s_%s", prefix, strtab + f->st_name);
+				fn = ksym_addr(name);
+				ASSERT_NE(0, fn) TH_LOG("no kernel symbol %s", name);
+				fn += r[j].r_offset - f->st_value;
+			}
+			ASSERT_NE(0, fn)
+				TH_LOG("relocation %u of section %u is in no function", j, i);
+			off = fn - 1 - bpf_func;
+			ASSERT_GT(info.jited_prog_len, off + 5);
+			site = image + off;
+			sites++;
+			if (site[0] == 0xc3) {
+				EXPECT_EQ(0, memcmp(site + 1, "\xcc\xcc\xcc\xcc", 4));
+				rets++;
+				continue;
+			}
+			ASSERT_EQ(0xe9, site[0]) TH_LOG("site at +%#llx: %02x", off, site[0]);
+			memcpy(&rel, site + 1, 4);
+			EXPECT_NE(NULL, strstr(ksym_name(bpf_func + off + 5 + rel), "return_thunk"))
+				TH_LOG("jmp at +%#llx goes to %s", off,
+				       ksym_name(bpf_func + off + 5 + rel));
+		}
+	}
+	EXPECT_LE(1, sites);
+	printf("# %u return sites: %u jump to a return thunk, %u return directly\n",
+	       sites, sites - rets, rets);
+}
+
 /* The value of fdinfo line @key of @fd, or "" when it has none. */
 static const char *fdinfo_value(int fd, const char *key)
 {
