@@ -20,7 +20,7 @@ fi
 mapfile -t patches <"$RAX_TOP/patches/series"
 export CCACHE_DIR=$RAX_CCACHE_DIR CCACHE_BASEDIR=$RAX_CACHE
 export KBUILD_BUILD_TIMESTAMP="Tue Nov 24 00:00:00 UTC 2026" KBUILD_BUILD_USER=rax KBUILD_BUILD_HOST=rax-build
-mk=(make -C "$wt" O="$out" CC="ccache gcc" -j"$(rax_nproc)")
+mk=(make -C "$wt" O="$out" CC="ccache gcc" AWK=gawk -j"$(rax_nproc)")
 mkdir -p "$out" "$RAX_LOGS"
 for ((i = first; i <= ${#patches[@]}; i++)); do
 	p=${patches[$((i - 1))]}
@@ -37,7 +37,11 @@ for ((i = first; i <= ${#patches[@]}; i++)); do
 		"${mk[@]}" tinyconfig &&
 		"$wt/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
 			"$RAX_TOP"/scripts/config/{vm,rax,debug}.config &&
-		"${mk[@]}" olddefconfig && "${mk[@]}" bzImage
+		"${mk[@]}" olddefconfig &&
+		# The .blacklist test hash debug.config names, as build-kernel.sh writes it.
+		echo "\"bin:$(sha256sum <"$RAX_TOP/scripts/config/blacklisted-image.txt" | cut -c1-64)\"" \
+			>"$out/rax-blacklist-hashes" &&
+		"${mk[@]}" bzImage
 	} >>"$log" 2>&1 || rax_die "patch $i ($p) does not build" "$log"
 	rax_stage_end
 done
