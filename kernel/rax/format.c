@@ -10,6 +10,7 @@
 #include <linux/bpf_verifier.h>
 #include <linux/elf.h>
 #include <linux/kernel.h>
+#include <linux/log2.h>
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -195,17 +196,39 @@ static int rax_fmt_maps(struct rax_obj *obj, u32 idx)
 		m = &obj->maps[i];
 		if (!memchr(m->name, '\0', sizeof(m->name)))
 			return rax_fmt_err(obj, "map %u: name is not NUL-terminated", i);
-		if (m->reserved || m->map || m->reserved2[0] || m->reserved2[1])
+		if (m->reserved || m->map || m->reserved2 ||
+		    (m->spin_lock_off && !(m->flags & RAX_MAP_SPIN_LOCK)))
 			return rax_fmt_err(obj, "map %u (%s): reserved fields are not zero",
 					   i, m->name);
+		if (m->flags & ~RAX_MAP_SPIN_LOCK)
+			return rax_fmt_err(obj, "map %u (%s): unknown flags %#x",
+					   i, m->name, m->flags & ~RAX_MAP_SPIN_LOCK);
 		switch (m->type) {
 		case BPF_MAP_TYPE_HASH:
 		case BPF_MAP_TYPE_ARRAY:
 		case BPF_MAP_TYPE_PERCPU_ARRAY:
 			break;
+		case BPF_MAP_TYPE_RINGBUF:
+			if (m->key_size || m->value_size || m->map_flags || m->flags ||
+			    m->max_entries < PAGE_SIZE || !is_power_of_2(m->max_entries))
+				return rax_fmt_err(obj,
+						   "map %u (%s): a ring buffer has no key or value and a power-of-2 size of at least a page",
+						   i, m->name);
+			continue;
 		default:
 			return rax_fmt_err(obj, "map %u (%s): map type %u is not supported",
 					   i, m->name, m->type);
+		}
+		if (m->flags & RAX_MAP_SPIN_LOCK) {
+			if (m->type == BPF_MAP_TYPE_PERCPU_ARRAY)
+				return rax_fmt_err(obj,
+						   "map %u (%s): only hash and array values may hold a spin lock",
+						   i, m->name);
+			if (m->spin_lock_off % sizeof(u32) || m->value_size < sizeof(u32) ||
+			    m->spin_lock_off > m->value_size - sizeof(u32))
+				return rax_fmt_err(obj,
+						   "map %u (%s): spin lock at %u is outside the value or misaligned",
+						   i, m->name, m->spin_lock_off);
 		}
 		if (!m->key_size || !m->value_size || !m->max_entries)
 			return rax_fmt_err(obj, "map %u (%s): zero key size, value size or entries",

@@ -322,8 +322,19 @@ static const char *rax_map_mismatch(const struct rax_map_def *def,
 		return "map_flags";
 	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
 		return "program access flags (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG)";
-	if (!IS_ERR_OR_NULL(map->record))
+	if (def->flags & RAX_MAP_SPIN_LOCK) {
+		/* As for eBPF: a program in NMI could spin on a lock the
+		 * program it interrupted holds.
+		 */
+		if (type_bit & RAX_HT_TRACING)
+			return "a spin lock in the value, which a tracing program cannot use";
+		if (IS_ERR_OR_NULL(map->record) ||
+		    map->record->field_mask != BPF_SPIN_LOCK ||
+		    map->record->spin_lock_off != def->spin_lock_off)
+			return "the value's BTF does not place exactly one bpf_spin_lock at spin_lock_off";
+	} else if (!IS_ERR_OR_NULL(map->record)) {
 		return "BTF-described fields (kptr, timer, lock, list, rbtree)";
+	}
 	if (bpf_map_is_offloaded(map))
 		return "offload";
 	/* As for eBPF: tracing programs may run in NMI, where the

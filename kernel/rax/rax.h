@@ -191,13 +191,32 @@ struct rax_prog {
  * One running invocation on this CPU, on the stack of rax_run(); the
  * innermost is in rax_cur_frame. rax_throw() goes back to it.
  */
+/*
+ * What an invocation holds: the cleanup log. Helpers that take a resource
+ * enter it and those that give it back remove it; a throw, or a return
+ * with anything left, releases the rest in reverse order.
+ */
+enum rax_held_kind {
+	RAX_HELD_LOCK = 1,	/* a bpf_spin_lock, taken with irqs off */
+	RAX_HELD_RINGBUF,	/* a ring buffer record, discarded */
+	RAX_HELD_TASK,		/* a task reference (rcu_users), put */
+};
+
+#define RAX_MAX_HELD		8
+
+struct rax_held {
+	void *obj;
+	unsigned long kind;	/* enum rax_held_kind */
+};
+
 struct rax_frame {
 	unsigned long sp;	/* stack pointer after rax_enter()'s pushes */
 	struct rax_frame *prev;
 	struct rax_prog *rp;
-	u32 *held_lock;		/* the spin lock taken through rax_spin_lock() */
-	unsigned long lock_flags;
+	unsigned long lock_flags;	/* irq state under the held lock */
+	u32 nheld;
 	bool thrown;
+	struct rax_held held[RAX_MAX_HELD];
 };
 
 /* Offsets used by entry.S; checked in run.c. */
@@ -213,6 +232,8 @@ void rax_trace_print_enable(void);
 int __init rax_run_init(void);
 u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame);
 void __noreturn rax_unwind(struct rax_frame *frame);
+
+struct task_struct;
 
 /* The helpers: the functions helpers.h lists, with their contracts. */
 void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key);
@@ -230,6 +251,16 @@ s64 rax_get_current_comm(u8 *buf, u32 size);
 s64 rax_probe_read_kernel(void *dst, u32 size, const void *src);
 void rax_spin_lock(u32 *lock);
 void rax_spin_unlock(u32 *lock);
+void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags);
+void rax_ringbuf_submit(void *rec, u64 flags);
+void rax_ringbuf_discard(void *rec, u64 flags);
+s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
+		       u64 size, u64 flags);
+struct task_struct *rax_task_acquire_current(void);
+struct task_struct *rax_task_from_pid(s32 pid);
+void rax_task_release(struct task_struct *task);
+u64 rax_task_pid_tgid(const struct task_struct *task);
+s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size);
 void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column);
 
 int __init rax_sysctl_init(void);

@@ -20,6 +20,7 @@
 #include <linux/pid_namespace.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
+#include <linux/sched/task.h>
 #include <linux/security.h>
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
@@ -92,6 +93,88 @@ static bool rax_ret_valid(const struct rax_prog *rp, u32 ret)
 	return true;
 }
 
+/* Enters @obj in the invocation's cleanup log; false when it is full. */
+static bool rax_hold(struct rax_frame *frame, enum rax_held_kind kind, void *obj)
+{
+	if (frame->nheld >= RAX_MAX_HELD)
+		return false;
+	frame->held[frame->nheld].obj = obj;
+	frame->held[frame->nheld].kind = kind;
+	frame->nheld++;
+	return true;
+}
+
+static int rax_held_find(const struct rax_frame *frame, enum rax_held_kind kind,
+			 const void *obj)
+{
+	int i;
+
+	for (i = frame->nheld - 1; i >= 0; i--)
+		if (frame->held[i].kind == kind && frame->held[i].obj == obj)
+			return i;
+	return -1;
+}
+
+static bool rax_holds_kind(const struct rax_frame *frame, enum rax_held_kind kind)
+{
+	u32 i;
+
+	for (i = 0; i < frame->nheld; i++)
+		if (frame->held[i].kind == kind)
+			return true;
+	return false;
+}
+
+/* Removes @obj from the cleanup log; false if the invocation does not hold it. */
+static bool rax_unhold(struct rax_frame *frame, enum rax_held_kind kind, void *obj)
+{
+	int i = rax_held_find(frame, kind, obj);
+
+	if (i < 0)
+		return false;
+	frame->nheld--;
+	memmove(&frame->held[i], &frame->held[i + 1],
+		(frame->nheld - i) * sizeof(frame->held[0]));
+	return true;
+}
+
+/* Releases everything in the cleanup log, last taken first. */
+static void rax_release_held(struct rax_frame *frame)
+{
+	while (frame->nheld) {
+		struct rax_held *h = &frame->held[--frame->nheld];
+
+		switch (h->kind) {
+		case RAX_HELD_LOCK:
+			arch_spin_unlock(h->obj);
+			local_irq_restore(frame->lock_flags);
+			break;
+		case RAX_HELD_RINGBUF:
+			bpf_ringbuf_discard_proto.func((unsigned long)h->obj, 0, 0, 0, 0);
+			break;
+		case RAX_HELD_TASK:
+			put_task_struct_rcu_user(h->obj);
+			break;
+		}
+	}
+}
+
+/*
+ * The program returned without giving back what it took (a guard it
+ * leaked with mem::forget): release it and treat the run like a panic.
+ */
+static void rax_returned_holding(struct rax_frame *frame)
+{
+	struct rax_prog *rp = frame->rp;
+	u32 n = frame->nheld;
+
+	rax_release_held(frame);
+	frame->thrown = true;
+	atomic64_inc(&rp->panics);
+	pr_warn_ratelimited("program %s (tag %*phN) returned holding %u resources; released them\n",
+			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, n);
+}
+
 /**
  * rax_run() - Run a Rax program; every Rax program's bpf_func leads here.
  * @ctx: the context the hook passes, as to an eBPF program.
@@ -119,6 +202,8 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	frame.prev = this_cpu_read(rax_cur_frame);
 	this_cpu_write(rax_cur_frame, &frame);
 	ret = rax_enter(arg, rp->entry, &frame);
+	if (unlikely(frame.nheld))
+		rax_returned_holding(&frame);
 	this_cpu_write(rax_cur_frame, frame.prev);
 	preempt_enable();
 
@@ -136,21 +221,13 @@ static bool rax_in_data(const struct rax_prog *rp, const u8 *p, size_t len)
 	       a - start <= rp->data_size - len;
 }
 
-/**
- * rax_throw() - Stop the running program after a panic.
- * @file: the panic's source file, in the program's read-only data.
- * @file_len: its length.
- * @line: the panic's line.
- * @column: the panic's column.
- *
- * Called by the rax crate's panic handler with the location only; the
- * panic message is never formatted. Releases the spin lock the
- * invocation holds, if any, restoring the interrupt state it saved,
- * counts the panic, logs the program's name and tag and the location
- * (rate limited) and returns from rax_run() with the program type's
- * default verdict. Never returns to the program.
+/*
+ * Stops the running program: releases what it holds, counts the panic,
+ * logs @why or the panic's location (rate limited) and returns from
+ * rax_run() with the program type's default verdict.
  */
-void __noreturn notrace rax_throw(const u8 *file, size_t file_len, u32 line, u32 column)
+static void __noreturn notrace rax_stop(const char *why, const u8 *file,
+					size_t file_len, u32 line, u32 column)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	unsigned long sp = round_down(current_stack_pointer, 8);
@@ -159,24 +236,53 @@ void __noreturn notrace rax_throw(const u8 *file, size_t file_len, u32 line, u32
 	/* Only a running program calls it: there is always a frame. */
 	rp = frame->rp;
 	frame->thrown = true;
-	if (frame->held_lock) {
-		arch_spin_unlock((arch_spinlock_t *)frame->held_lock);
-		local_irq_restore(frame->lock_flags);
-		frame->held_lock = NULL;
-	}
+	rax_release_held(frame);
 	atomic64_inc(&rp->panics);
-	if (!rax_in_data(rp, file, file_len)) {
-		file = "?";
-		file_len = 1;
+	if (why) {
+		pr_warn_ratelimited("program %s (tag %*phN) stopped: %s\n",
+				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, why);
+	} else {
+		if (!rax_in_data(rp, file, file_len)) {
+			file = "?";
+			file_len = 1;
+		}
+		pr_warn_ratelimited("program %s (tag %*phN) panicked at %.*s:%u:%u\n",
+				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag,
+				    (int)min_t(size_t, file_len, 256), file, line, column);
 	}
-	pr_warn_ratelimited("program %s (tag %*phN) panicked at %.*s:%u:%u\n",
-			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag,
-			    (int)min_t(size_t, file_len, 256), file, line, column);
 
 	/* The stack below the frame is abandoned: drop its KASAN poison. */
 	if (frame->sp > sp)
 		kasan_unpoison_range((void *)sp, frame->sp - sp);
 	rax_unwind(frame);
+}
+
+NOKPROBE_SYMBOL(rax_stop);
+
+/* A helper found the program breaking a rule of its contract. */
+static void __noreturn rax_refuse(const char *why)
+{
+	rax_stop(why, NULL, 0, 0, 0);
+}
+
+/**
+ * rax_throw() - Stop the running program after a panic.
+ * @file: the panic's source file, in the program's read-only data.
+ * @file_len: its length.
+ * @line: the panic's line.
+ * @column: the panic's column.
+ *
+ * Called by the rax crate's panic handler with the location only; the
+ * panic message is never formatted. Releases what the invocation holds
+ * (its cleanup log, last taken first: spin locks unlocked with the
+ * interrupt state restored, ring buffer records discarded, task
+ * references put), counts the panic, logs the program's name and tag and
+ * the location (rate limited) and returns from rax_run() with the program
+ * type's default verdict. Never returns to the program.
+ */
+void __noreturn notrace rax_throw(const u8 *file, size_t file_len, u32 line, u32 column)
+{
+	rax_stop(NULL, file, file_len, line, column);
 }
 
 NOKPROBE_SYMBOL(rax_throw);
@@ -197,6 +303,8 @@ void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def);
 
+	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
+		return NULL;
 	return map->ops->map_lookup_elem(map, (void *)key);
 }
 
@@ -214,7 +322,8 @@ s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 {
 	struct bpf_map *map = rax_def_map(def);
 
-	if (flags & ~(u64)(BPF_NOEXIST | BPF_EXIST))
+	if ((flags & ~(u64)(BPF_NOEXIST | BPF_EXIST)) ||
+	    map->map_type == BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
 	return map->ops->map_update_elem(map, (void *)key, (void *)value, flags);
 }
@@ -230,6 +339,8 @@ s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def);
 
+	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
 	return map->ops->map_delete_elem(map, (void *)key);
 }
 
@@ -363,32 +474,226 @@ s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
  * rax_spin_lock() - Take a bpf_spin_lock in a map value.
  * @lock: the lock.
  *
- * Disables interrupts and takes the lock. An invocation holds at most one
- * such lock at a time; a panic releases it.
+ * Disables interrupts and takes the lock, which the invocation's cleanup
+ * log records. An invocation holds at most one such lock at a time, as
+ * an eBPF program does: taking a second one stops the program (it would
+ * deadlock on the same lock, or could on another). A panic, or a return
+ * with the lock held, releases it.
  */
 void rax_spin_lock(u32 *lock)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	unsigned long flags;
 
+	if (rax_holds_kind(frame, RAX_HELD_LOCK))
+		rax_refuse("took a second spin lock while holding one");
+	if (frame->nheld >= RAX_MAX_HELD)
+		rax_refuse("holds too many resources to take a spin lock");
 	local_irq_save(flags);
 	arch_spin_lock((arch_spinlock_t *)lock);
-	frame->held_lock = lock;
 	frame->lock_flags = flags;
+	rax_hold(frame, RAX_HELD_LOCK, lock);
 }
 
 /**
  * rax_spin_unlock() - Release the lock taken by rax_spin_lock().
  * @lock: the lock.
+ *
+ * Releasing a lock the invocation does not hold stops the program.
  */
 void rax_spin_unlock(u32 *lock)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
-	unsigned long flags = frame->lock_flags;
 
-	frame->held_lock = NULL;
+	if (!rax_unhold(frame, RAX_HELD_LOCK, lock))
+		rax_refuse("released a spin lock it does not hold");
 	arch_spin_unlock((arch_spinlock_t *)lock);
-	local_irq_restore(flags);
+	local_irq_restore(frame->lock_flags);
+}
+
+/**
+ * rax_ringbuf_reserve() - Reserve a record in a ring buffer.
+ * @def: the definition of a BPF_MAP_TYPE_RINGBUF map.
+ * @size: the record's size.
+ * @flags: 0.
+ *
+ * As bpf_ringbuf_reserve() from eBPF; the record enters the invocation's
+ * cleanup log until it is submitted or discarded, and is discarded if the
+ * program stops or returns first.
+ *
+ * Return: the record (8-byte aligned, @size writable bytes, not
+ * initialised), or NULL when the map is not a ring buffer, it has no
+ * room, @flags is not 0 or the invocation holds too much.
+ */
+void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct bpf_map *map = rax_def_map(def);
+	void *rec;
+
+	if (map->map_type != BPF_MAP_TYPE_RINGBUF || frame->nheld >= RAX_MAX_HELD)
+		return NULL;
+	rec = (void *)(unsigned long)
+		bpf_ringbuf_reserve_proto.func((unsigned long)map, size, flags, 0, 0);
+	if (rec)
+		rax_hold(frame, RAX_HELD_RINGBUF, rec);
+	return rec;
+}
+
+/**
+ * rax_ringbuf_submit() - Publish a record reserved by rax_ringbuf_reserve().
+ * @rec: the record.
+ * @flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP.
+ *
+ * A record the invocation does not hold stops the program.
+ */
+void rax_ringbuf_submit(void *rec, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
+		rax_refuse("submitted a ring buffer record it does not hold");
+	bpf_ringbuf_submit_proto.func((unsigned long)rec, flags, 0, 0, 0);
+}
+
+/**
+ * rax_ringbuf_discard() - Drop a record reserved by rax_ringbuf_reserve().
+ * @rec: the record.
+ * @flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP.
+ *
+ * A record the invocation does not hold stops the program.
+ */
+void rax_ringbuf_discard(void *rec, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
+		rax_refuse("discarded a ring buffer record it does not hold");
+	bpf_ringbuf_discard_proto.func((unsigned long)rec, flags, 0, 0, 0);
+}
+
+/**
+ * rax_ringbuf_output() - Copy a record into a ring buffer.
+ * @def: the definition of a BPF_MAP_TYPE_RINGBUF map.
+ * @data: @size readable bytes.
+ * @size: the record's size.
+ * @flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP.
+ *
+ * Return: 0, -EINVAL if the map is not a ring buffer or @flags is
+ * invalid, -EAGAIN when it has no room.
+ */
+s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
+		       u64 size, u64 flags)
+{
+	struct bpf_map *map = rax_def_map(def);
+
+	if (map->map_type != BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	return bpf_ringbuf_output_proto.func((unsigned long)map, (unsigned long)data,
+					     size, flags, 0);
+}
+
+/*
+ * A task reference is a count on rcu_users, as bpf_task_acquire() takes:
+ * the last put frees the task through call_rcu(), which NMI context must
+ * not call. So no reference is taken in NMI, and none can be put there.
+ */
+static struct task_struct *rax_task_hold(struct rax_frame *frame,
+					 struct task_struct *task)
+{
+	if (!task || !refcount_inc_not_zero(&task->rcu_users))
+		return NULL;
+	rax_hold(frame, RAX_HELD_TASK, task);
+	return task;
+}
+
+/**
+ * rax_task_acquire_current() - Take a reference on the current task.
+ *
+ * The reference enters the invocation's cleanup log until
+ * rax_task_release(); a panic or a return puts it.
+ *
+ * Return: the task, or NULL in NMI context, for an exiting task, or when
+ * the invocation holds too much.
+ */
+struct task_struct *rax_task_acquire_current(void)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
+		return NULL;
+	return rax_task_hold(frame, current);
+}
+
+/**
+ * rax_task_from_pid() - Take a reference on a task by its pid.
+ * @pid: a pid in the initial pid namespace.
+ *
+ * As rax_task_acquire_current(), for the task with pid @pid.
+ *
+ * Return: the task, or NULL if there is none, in NMI context, or when
+ * the invocation holds too much.
+ */
+struct task_struct *rax_task_from_pid(s32 pid)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct task_struct *task;
+
+	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
+		return NULL;
+	rcu_read_lock();
+	task = rax_task_hold(frame, find_task_by_pid_ns(pid, &init_pid_ns));
+	rcu_read_unlock();
+	return task;
+}
+
+/* Stops the program unless it holds a reference on @task. */
+static void rax_task_check(const struct task_struct *task)
+{
+	if (rax_held_find(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task) < 0)
+		rax_refuse("used a task it holds no reference on");
+}
+
+/**
+ * rax_task_release() - Put a task reference taken by this invocation.
+ * @task: the task.
+ *
+ * A task the invocation holds no reference on stops the program.
+ */
+void rax_task_release(struct task_struct *task)
+{
+	if (!rax_unhold(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task))
+		rax_refuse("released a task it holds no reference on");
+	put_task_struct_rcu_user(task);
+}
+
+/**
+ * rax_task_pid_tgid() - A referenced task's ids.
+ * @task: a task this invocation holds a reference on.
+ *
+ * Return: tgid << 32 | pid, in the initial pid namespace.
+ */
+u64 rax_task_pid_tgid(const struct task_struct *task)
+{
+	rax_task_check(task);
+	return (u64)task->tgid << 32 | (u32)task->pid;
+}
+
+/**
+ * rax_task_comm() - A referenced task's name.
+ * @task: a task this invocation holds a reference on.
+ * @buf: @size writable bytes; filled and NUL-terminated.
+ * @size: the size of @buf.
+ *
+ * Return: 0, or -EINVAL for a zero @size.
+ */
+s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
+{
+	rax_task_check(task);
+	if (!size)
+		return -EINVAL;
+	strscpy_pad(buf, task->comm, size);
+	return 0;
 }
 
 /**

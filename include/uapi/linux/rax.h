@@ -59,18 +59,30 @@ struct rax_entry_def {
 	char	symbol[RAX_SYMBOL_LEN];	/* ELF symbol of the function */
 };
 
-/* One map. The kernel writes the map's address to @map at load time. */
+/*
+ * One map. The kernel writes the map's address to @map at load time.
+ *
+ * HASH and ARRAY values may hold one struct bpf_spin_lock, at
+ * @spin_lock_off with RAX_MAP_SPIN_LOCK in @flags; the loader creates
+ * such a map with BTF that places the lock there, as for eBPF. A RINGBUF
+ * has key and value size 0 and @max_entries bytes, a power of 2 and a
+ * multiple of the page size.
+ */
 struct rax_map_def {
 	__u32	type;			/* enum bpf_map_type */
 	__u32	key_size;
 	__u32	value_size;
 	__u32	max_entries;
 	__u32	map_flags;
-	__u32	reserved;
+	__u32	flags;			/* RAX_MAP_* */
 	__u64	map;			/* 0 in the object */
 	char	name[RAX_MAP_NAME_LEN];
-	__u64	reserved2[2];
+	__u32	spin_lock_off;		/* with RAX_MAP_SPIN_LOCK, else 0 */
+	__u32	reserved;
+	__u64	reserved2;
 };
+
+#define RAX_MAP_SPIN_LOCK	(1U << 0)	/* a bpf_spin_lock in the value */
 
 /*
  * The context of a SCHED_CLS (tc) entry: the dispatcher fills it from the
