@@ -13,6 +13,7 @@
 #include <linux/types.h>
 #include <uapi/linux/rax.h>
 
+struct audit_buffer;
 struct bpf_prog;
 struct bpf_prog_aux;
 struct key;
@@ -41,6 +42,7 @@ void rax_prog_free(struct bpf_prog_aux *aux);
 void rax_prog_kallsyms_add(struct bpf_prog *prog);
 void rax_prog_kallsyms_del(struct bpf_prog *prog);
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m);
+void rax_prog_audit(struct audit_buffer *ab, const struct bpf_prog *prog);
 bool rax_prog_is_rax(const struct bpf_prog *prog);
 int rax_prog_refuse_target(const union bpf_attr *attr, bpfptr_t uattr,
 			   u32 uattr_size);
@@ -79,6 +81,11 @@ static inline void rax_prog_kallsyms_del(struct bpf_prog *prog)
 
 static inline void rax_prog_show_fdinfo(const struct bpf_prog *prog,
 					struct seq_file *m)
+{
+}
+
+static inline void rax_prog_audit(struct audit_buffer *ab,
+				  const struct bpf_prog *prog)
 {
 }
 

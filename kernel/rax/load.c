@@ -26,6 +26,7 @@
 
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
+#include <linux/audit.h>
 #include <linux/bpfptr.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
@@ -537,6 +538,27 @@ void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 	seq_printf(m, "rax:\t1\nrax_entry:\t%s\nrax_panics:\t%lld\nrax_signer:\t%s\n",
 		   rp->entry_name, (long long)atomic64_read(&rp->panics),
 		   rp->signer);
+}
+
+/**
+ * rax_prog_audit() - Name a Rax program's signer in its audit record.
+ * @ab: the AUDIT_BPF record bpf_audit_prog() is writing.
+ * @prog: the program.
+ *
+ * Appends, for a Rax program only, "rax=1", the signing key's
+ * description (hex-encoded by the audit code when it has spaces) and the
+ * program's tag, so an audit trail tells which key let each Rax program
+ * in.
+ */
+void rax_prog_audit(struct audit_buffer *ab, const struct bpf_prog *prog)
+{
+	const struct rax_prog *rp = prog->aux->rax;
+
+	if (!rp)
+		return;
+	audit_log_format(ab, " rax=1 rax_tag=%*phN rax_signer=",
+			 BPF_TAG_SIZE, prog->tag);
+	audit_log_untrustedstring(ab, rp->signer);
 }
 
 /**
