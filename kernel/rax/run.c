@@ -187,7 +187,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 {
 	const struct bpf_prog *prog = (const void *)insn - offsetof(struct bpf_prog, insnsi);
 	struct rax_prog *rp = prog->aux->rax;
-	struct rax_frame frame = { .rp = rp };
+	struct rax_frame frame;	/* held[] is not cleared: nheld counts it */
 	void *arg = (void *)ctx;
 	struct rax_tc_ctx tc;
 	u64 ret;
@@ -198,6 +198,9 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 		arg = &tc;
 	}
 
+	frame.rp = rp;
+	frame.nheld = 0;
+	frame.thrown = false;
 	preempt_disable();
 	frame.prev = this_cpu_read(rax_cur_frame);
 	this_cpu_write(rax_cur_frame, &frame);
