@@ -25,7 +25,8 @@ constexpr char help[] =
 	"\n"
 	"Parse OBJ strictly (as the kernel does after the signature check) and show\n"
 	"its entry points (symbol, program type, attach type, stack bound), maps\n"
-	"(name, type, key and value size, max entries), imported helpers and\n"
+	"(name, type, key and value size, max entries, the offset of a spin lock\n"
+	"in the value; a ring buffer's size), imported helpers and\n"
 	"provenance (format, rustc, hashes, flags), and the signer named by its\n"
 	"signature (OBJ.sig if it exists, or -s). The signer is not verified:\n"
 	"use 'rax verify' for that.\n"
@@ -77,9 +78,16 @@ void print_text(std::string const &path, std::uint64_t size, rax::Object const &
 	for (std::size_t i = 0; i < obj.maps.size(); i++) {
 		rax::MapDef const &m = obj.maps[i];
 
-		out << '\t' << i << ": " << rax::map_type_name(m.type) << "  name " << m.name
-		    << "  key " << m.key_size << "B  value " << m.value_size << "B  max_entries "
-		    << m.max_entries << "  flags 0x" << std::hex << m.map_flags << std::dec << '\n';
+		out << '\t' << i << ": " << rax::map_type_name(m.type) << "  name " << m.name;
+		if (m.is_ringbuf())
+			out << "  size " << m.max_entries << "B";
+		else
+			out << "  key " << m.key_size << "B  value " << m.value_size << "B  max_entries "
+			    << m.max_entries;
+		out << "  flags 0x" << std::hex << m.map_flags << std::dec;
+		if (m.has_spin_lock())
+			out << "  spin_lock at " << m.spin_lock_off;
+		out << '\n';
 	}
 
 	out << "helpers:\n";

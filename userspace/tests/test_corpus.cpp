@@ -47,6 +47,14 @@ void expect_refused(Bytes const &img, int code, std::string const &needle)
 	CHECK(r.error().message().find(needle) != std::string::npos);
 }
 
+// @m with a spin lock at @off.
+rax_map_def locked(rax_map_def m, std::uint32_t off)
+{
+	m.flags = RAX_MAP_SPIN_LOCK;
+	m.spin_lock_off = off;
+	return m;
+}
+
 Bytes with_section(BSection s)
 {
 	ObjectSpec spec;
@@ -465,14 +473,30 @@ TEST_CASE("corpus: entries and maps", "[corpus][elf]")
 	}
 	SECTION("map def with non-zero reserved2") {
 		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
-		m.reserved2[1] = 1;
+		m.reserved2 = 1ULL << 63;
 		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EBADMSG, "reserved fields");
+	}
+	SECTION("spin_lock_off without RAX_MAP_SPIN_LOCK") {
+		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
+		m.spin_lock_off = 4;
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EBADMSG,
+			       "map 0 (counts): reserved fields and map must be zero (spin_lock_off 4 "
+			       "without RAX_MAP_SPIN_LOCK)");
+	}
+	SECTION("unknown map flag") {
+		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 64);
+		m.flags = RAX_MAP_SPIN_LOCK | 0x8;
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 64, m), EINVAL,
+			       "map 1 (cfg): unknown flags 0x8");
 	}
 	SECTION("unknown map type") {
 		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
-		m.type = 27; // BPF_MAP_TYPE_RINGBUF
+		m.type = 5; // BPF_MAP_TYPE_PERCPU_HASH
 		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EINVAL,
-			       "map type 27 is not supported");
+			       "map type 5 is not supported");
+		m.type = 28; // BPF_MAP_TYPE_INODE_STORAGE, after RINGBUF
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EINVAL,
+			       "map type 28 is not supported");
 	}
 	SECTION("map name not NUL-terminated") {
 		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
@@ -489,6 +513,122 @@ TEST_CASE("corpus: entries and maps", "[corpus][elf]")
 		spec.maps = {map_def(1, "h", 4, 8, 0)};
 		expect_refused(make_object(spec), EINVAL, "must be non-zero");
 	}
+}
+
+TEST_CASE("corpus: spin locks in map values", "[corpus][elf]")
+{
+	ObjectSpec spec;
+
+	SECTION("lock past the end of the value") {
+		spec.maps = {locked(map_def(1, "locked", 4, 16), 16)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (locked): spin lock at 16 is outside the value or misaligned");
+	}
+	SECTION("lock across the end of the value") {
+		spec.maps = {map_def(1, "counts"), locked(map_def(2, "cfg", 4, 16), 14)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 1 (cfg): spin lock at 14 is outside the value or misaligned");
+	}
+	SECTION("lock misaligned") {
+		spec.maps = {locked(map_def(1, "locked", 4, 16), 6)};
+		expect_refused(make_object(spec), EINVAL,
+			       "spin lock at 6 is outside the value or misaligned");
+	}
+	SECTION("lock in a value smaller than the lock") {
+		spec.maps = {locked(map_def(2, "tiny", 4, 2), 0)};
+		expect_refused(make_object(spec), EINVAL,
+			       "spin lock at 0 is outside the value or misaligned");
+	}
+	SECTION("lock at the end of the largest value") {
+		// The last aligned word of the value is allowed; the check does
+		// not overflow for the next one.
+		spec.maps = {locked(map_def(1, "huge", 4, 0xffffffffU), 0xfffffff8U)};
+		auto r = parse_object(make_object(spec));
+		INFO((r ? "" : r.error().to_string()));
+		CHECK(r.ok());
+		spec.maps = {locked(map_def(1, "huge", 4, 0xffffffffU), 0xfffffffcU)};
+		expect_refused(make_object(spec), EINVAL,
+			       "spin lock at 4294967292 is outside the value or misaligned");
+	}
+	SECTION("lock on a per-CPU array") {
+		spec.maps = {locked(map_def(6, "percpu", 4, 16), 0)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (percpu): only hash and array values may hold a spin lock");
+	}
+	SECTION("lock in a ring buffer") {
+		spec.maps = {locked(map_def(27, "events", 0, 0, 4096), 0)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (events): a ring buffer has no key or value");
+	}
+	SECTION("lock on a map of an unsupported type") {
+		spec.maps = {locked(map_def(5, "percpu_hash", 4, 16), 0)};
+		expect_refused(make_object(spec), EINVAL, "map type 5 is not supported");
+	}
+}
+
+TEST_CASE("corpus: ring buffers", "[corpus][elf]")
+{
+	ObjectSpec spec;
+	std::string const rule = "a ring buffer has no key or value and a power-of-2 size of at least "
+				 "a page";
+
+	SECTION("ring buffer with a key") {
+		spec.maps = {map_def(27, "events", 4, 0, 4096)};
+		expect_refused(make_object(spec), EINVAL, "map 0 (events): " + rule);
+	}
+	SECTION("ring buffer with a value") {
+		spec.maps = {map_def(1, "counts"), map_def(27, "events", 0, 8, 4096)};
+		expect_refused(make_object(spec), EINVAL, "map 1 (events): " + rule);
+	}
+	SECTION("ring buffer size not a power of 2") {
+		spec.maps = {map_def(27, "events", 0, 0, 3 * 4096)};
+		expect_refused(make_object(spec), EINVAL, rule);
+	}
+	SECTION("ring buffer smaller than a page") {
+		spec.maps = {map_def(27, "events", 0, 0, 2048)};
+		expect_refused(make_object(spec), EINVAL, rule);
+	}
+	SECTION("ring buffer of size 0") {
+		spec.maps = {map_def(27, "events", 0, 0, 0)};
+		expect_refused(make_object(spec), EINVAL, rule);
+	}
+	SECTION("ring buffer with map_flags") {
+		rax_map_def m = map_def(27, "events", 0, 0, 4096);
+		m.map_flags = 1; // BPF_F_NO_PREALLOC
+		spec.maps = {m};
+		expect_refused(make_object(spec), EINVAL, rule);
+	}
+}
+
+TEST_CASE("corpus: maps the format allows", "[corpus][elf]")
+{
+	ObjectSpec spec;
+	rax_map_def big_ring = map_def(27, "big", 0, 0, 1U << 31);
+	spec.maps = {map_def(1, "counts"),
+		     locked(map_def(1, "flows", 12, 24), 20),
+		     locked(map_def(2, "cfg", 4, 4), 0),
+		     map_def(27, "events", 0, 0, 4096),
+		     big_ring};
+	auto r = parse_object(make_object(spec));
+	INFO((r ? "" : r.error().to_string()));
+	REQUIRE(r.ok());
+	auto const &maps = r->maps;
+	REQUIRE(maps.size() == 5);
+	CHECK_FALSE(maps[0].has_spin_lock());
+	CHECK(maps[0].flags == 0);
+	CHECK(maps[1].has_spin_lock());
+	CHECK(maps[1].flags == RAX_MAP_SPIN_LOCK);
+	CHECK(maps[1].spin_lock_off == 20);
+	CHECK(maps[1].key_size == 12);
+	CHECK(maps[2].has_spin_lock());
+	CHECK(maps[2].spin_lock_off == 0);
+	CHECK(maps[3].is_ringbuf());
+	CHECK(maps[3].key_size == 0);
+	CHECK(maps[3].value_size == 0);
+	CHECK(maps[3].max_entries == 4096);
+	CHECK_FALSE(maps[3].has_spin_lock());
+	CHECK(maps[4].is_ringbuf());
+	CHECK(maps[4].max_entries == 1U << 31);
 }
 
 TEST_CASE("corpus: provenance note", "[corpus][elf][provenance]")

@@ -1,32 +1,44 @@
 // SPDX-License-Identifier: GPL-2.0
 // The kernel's helper list (kernel/rax/helpers.h) is the one source of the
 // helpers; the rax crate's declarations must match it exactly, so the two
-// cannot drift. This test fails on any difference in names or arity.
+// cannot drift. This test fails on any difference in names, arity or order.
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <rax/object.hpp>
 
 namespace {
 
-std::map<std::string, int> kernel_list()
+using HelperList = std::vector<std::pair<std::string, int>>;
+
+// The kernel's helpers with their argument counts, in the header's order.
+HelperList kernel_order()
 {
-	std::map<std::string, int> m;
-#define RAX_HELPER(name, nargs, types) m[#name] = nargs;
+	HelperList l;
+#define RAX_HELPER(name, nargs, types) l.emplace_back(#name, nargs);
 #include "../../kernel/rax/helpers.h"
 #undef RAX_HELPER
-	return m;
+	return l;
+}
+
+std::map<std::string, int> kernel_list()
+{
+	auto const l = kernel_order();
+	return std::map<std::string, int>(l.begin(), l.end());
 }
 
 // The functions declared in the crate's `extern "C"` blocks, with their
-// argument counts.
-std::map<std::string, int> crate_list(std::string const &text)
+// argument counts, in declaration order.
+HelperList crate_order(std::string const &text)
 {
-	std::map<std::string, int> m;
+	HelperList m;
 	std::size_t pos = 0;
 	while ((pos = text.find("extern \"C\"", pos)) != std::string::npos) {
 		auto open = text.find_first_not_of(" \t\n", pos + 10);
@@ -78,7 +90,7 @@ std::map<std::string, int> crate_list(std::string const &text)
 			inner.erase(inner.find_last_not_of(" \t\n") + 1);
 			if (!inner.empty() && inner.back() == ',')
 				args--;
-			m[name] = any ? args + 1 : 0;
+			m.emplace_back(name, any ? args + 1 : 0);
 			f = k;
 		}
 		pos = i;
@@ -86,15 +98,25 @@ std::map<std::string, int> crate_list(std::string const &text)
 	return m;
 }
 
-} // namespace
-
-TEST_CASE("helpers: the rax crate declares exactly the kernel's helper list", "[helpers]")
+std::string crate_source()
 {
 	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/userspace/rax/src/helpers.rs");
 	REQUIRE(in.good());
 	std::stringstream ss;
 	ss << in.rdbuf();
-	auto crate = crate_list(ss.str());
+	return ss.str();
+}
+
+} // namespace
+
+TEST_CASE("helpers: the rax crate declares exactly the kernel's helper list", "[helpers]")
+{
+	auto const order = crate_order(crate_source());
+	std::map<std::string, int> crate;
+	for (auto const &[name, n] : order) {
+		INFO("crate declares " << name);
+		CHECK(crate.emplace(name, n).second); // once
+	}
 	auto kernel = kernel_list();
 	REQUIRE(kernel.size() >= 15);
 	for (auto const &[name, n] : kernel) {
@@ -108,6 +130,20 @@ TEST_CASE("helpers: the rax crate declares exactly the kernel's helper list", "[
 	}
 }
 
+TEST_CASE("helpers: the rax crate declares the helpers in the kernel's order", "[helpers]")
+{
+	// Appending to kernel/rax/helpers.h appends to the crate's list too;
+	// names and arity are checked above, this is the order.
+	auto const crate = crate_order(crate_source());
+	auto const kernel = kernel_order();
+	std::vector<std::string> cn, kn;
+	for (auto const &[name, n] : crate)
+		cn.push_back(name);
+	for (auto const &[name, n] : kernel)
+		kn.push_back(name);
+	CHECK(cn == kn);
+}
+
 TEST_CASE("helpers: librax's helper table is the kernel's list", "[helpers]")
 {
 	auto names = rax::helper_names();
@@ -119,4 +155,11 @@ TEST_CASE("helpers: librax's helper table is the kernel's list", "[helpers]")
 	CHECK(rax::helper_allowed("rax_probe_read_kernel", 2 /* KPROBE */));
 	CHECK_FALSE(rax::helper_allowed("rax_probe_read_kernel", 6 /* XDP */));
 	CHECK(rax::helper_allowed("rax_map_lookup_elem", 6 /* XDP */));
+	// The ring buffer helpers are for every program type, the task
+	// references for tracing programs only.
+	CHECK(rax::helper_allowed("rax_ringbuf_output", 3 /* SCHED_CLS */));
+	CHECK(rax::helper_allowed("rax_ringbuf_reserve", 6 /* XDP */));
+	CHECK(rax::helper_allowed("rax_task_from_pid", 7 /* PERF_EVENT */));
+	CHECK_FALSE(rax::helper_allowed("rax_task_acquire_current", 6 /* XDP */));
+	CHECK_FALSE(rax::helper_allowed("rax_task_release", 3 /* SCHED_CLS */));
 }

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <linux/rax.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include <rax/btf.hpp>
 #include <rax/build.hpp>
 #include <rax/kernel.hpp>
 #include <rax/object.hpp>
@@ -682,6 +684,102 @@ TEST_CASE("kernel: maps of the sample, created and dumped through rax map dump",
 	r = rax_cli({"map", "dump", "4000000000"});
 	CHECK(r.status == 3);
 	CHECK(has(r.err, "BPF_MAP_GET_FD_BY_ID"));
+}
+
+TEST_CASE("kernel: spin-lock maps are created with their BTF", "[kernel][bpf][btf]")
+{
+	REQUIRE_BPF();
+	rax::MapDef def;
+	def.type = BPF_MAP_TYPE_HASH;
+	def.name = "rax_t_lock";
+	def.key_size = 12;
+	def.value_size = 16;
+	def.max_entries = 4;
+	def.flags = RAX_MAP_SPIN_LOCK;
+	def.spin_lock_off = 8;
+	auto fd = k::map_create(def);
+	INFO((fd ? "" : fd.error().to_string()));
+	REQUIRE(fd);
+	auto info = k::map_info(fd->get());
+	REQUIRE(info);
+	CHECK(info->btf_id != 0);
+	CHECK(info->btf_key_type_id == 4);
+	CHECK(info->btf_value_type_id == 5);
+	// BPF_F_LOCK updates work only on a map whose BTF places a lock.
+	Bytes const key(12, 7);
+	Bytes value = le64(42);
+	Bytes const tail = le64(0);
+	value.insert(value.end(), tail.begin(), tail.end());
+	CHECK(k::map_update(fd->get(), key, value, BPF_F_LOCK));
+	auto got = k::map_lookup(fd->get(), key, 16);
+	REQUIRE(got);
+	REQUIRE(got->has_value());
+	CHECK(k::le_value(std::span(**got).first(8)) == 42U);
+
+	// An array: its key is u32, the lock at 0.
+	def.type = BPF_MAP_TYPE_ARRAY;
+	def.key_size = 4;
+	def.spin_lock_off = 0;
+	fd = k::map_create(def);
+	INFO((fd ? "" : fd.error().to_string()));
+	REQUIRE(fd);
+	info = k::map_info(fd->get());
+	REQUIRE(info);
+	CHECK(info->btf_key_type_id == 2);
+	CHECK(info->btf_value_type_id == 4);
+	CHECK(k::map_update(fd->get(), le32(1), value, BPF_F_LOCK));
+
+	// Without the lock: no BTF, and BPF_F_LOCK is refused.
+	def.flags = 0;
+	fd = k::map_create(def);
+	REQUIRE(fd);
+	info = k::map_info(fd->get());
+	REQUIRE(info);
+	CHECK(info->btf_id == 0);
+	CHECK_FALSE(k::map_update(fd->get(), le32(1), value, BPF_F_LOCK));
+
+	// BTF the kernel refuses: its log is in the error.
+	rax::BtfIds ids;
+	def.flags = RAX_MAP_SPIN_LOCK;
+	auto blob = rax::map_value_btf(def, ids);
+	REQUIRE(blob);
+	Bytes bad = *blob;
+	bad[24 + 4] = 1; // type 1's info: a vlen, which an INT has not
+	auto btf = k::btf_load(bad);
+	REQUIRE_FALSE(btf);
+	CHECK(has(btf.error().message(), "BPF_BTF_LOAD: "));
+	CHECK(has(btf.error().message(), "; the kernel's log:\n"));
+	CHECK(has(btf.error().message(), "[1] INT u8"));
+}
+
+TEST_CASE("kernel: a ring buffer is created but not dumped", "[kernel][bpf]")
+{
+	REQUIRE_BPF();
+	rax::MapDef def;
+	def.type = BPF_MAP_TYPE_RINGBUF;
+	def.name = "rax_t_ring";
+	def.max_entries = 4096;
+	auto fd = k::map_create(def);
+	INFO((fd ? "" : fd.error().to_string()));
+	REQUIRE(fd);
+	auto info = k::map_info(fd->get());
+	REQUIRE(info);
+	CHECK(info->type == BPF_MAP_TYPE_RINGBUF);
+	CHECK(info->key_size == 0);
+	CHECK(info->value_size == 0);
+	CHECK(info->max_entries == 4096);
+	CHECK(k::map_is_ringbuf(info->type));
+
+	auto d = k::map_dump(fd->get(), *info, 1);
+	REQUIRE_FALSE(d);
+	CHECK(d.error().code() == EINVAL);
+	CHECK(d.error().message() ==
+	      "map rax_t_ring is a ring buffer: its records are read with mmap, not dumped");
+
+	Run r = rax_cli({"map", "dump", std::to_string(info->id), "-j"});
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "map rax_t_ring is a ring buffer: its records are read with mmap, not dumped"));
+	CHECK(r.out.empty());
 }
 
 TEST_CASE("kernel: eBPF programs in rax prog list/show and rax test-run", "[kernel][bpf]")

@@ -218,6 +218,11 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 		w.field("value_size", m.value_size);
 		w.field("max_entries", m.max_entries);
 		w.field("map_flags", m.map_flags);
+		w.field("flags", m.flags);
+		if (m.has_spin_lock())
+			w.field("spin_lock_off", m.spin_lock_off);
+		else
+			w.key("spin_lock_off").null();
 		w.end_object();
 	}
 	w.end_array();

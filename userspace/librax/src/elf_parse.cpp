@@ -50,6 +50,13 @@ bool starts_with_section(std::string_view name, std::string_view base)
 				name[base.size()] == '.');
 }
 
+// The map types of the format (enum bpf_map_type) and x86-64's page size.
+constexpr std::uint32_t map_hash = 1;         // BPF_MAP_TYPE_HASH
+constexpr std::uint32_t map_array = 2;        // BPF_MAP_TYPE_ARRAY
+constexpr std::uint32_t map_percpu_array = 6; // BPF_MAP_TYPE_PERCPU_ARRAY
+constexpr std::uint32_t map_ringbuf = 27;     // BPF_MAP_TYPE_RINGBUF
+constexpr std::uint32_t page_size = 4096;
+
 std::string hexnum(std::uint64_t x)
 {
 	char buf[24];
@@ -665,24 +672,51 @@ Result<std::vector<MapDef>> parse_maps(View const &v, char const *op)
 		out.value_size = m.value_size;
 		out.max_entries = m.max_entries;
 		out.map_flags = m.map_flags;
+		out.flags = m.flags;
+		out.spin_lock_off = m.spin_lock_off;
 		out.name.assign(m.name, len);
 		where += " (" + out.name + ")";
-		if (m.reserved || m.map || m.reserved2[0] || m.reserved2[1])
+		// The checks of the kernel's rax_fmt_maps(), in its order.
+		if (m.reserved || m.map || m.reserved2)
 			return bad(op, where + ": reserved fields and map must be zero");
+		if (m.spin_lock_off && !(m.flags & RAX_MAP_SPIN_LOCK))
+			return bad(op, where + ": reserved fields and map must be zero (spin_lock_off " +
+					       std::to_string(m.spin_lock_off) +
+					       " without RAX_MAP_SPIN_LOCK)");
+		if (m.flags & ~RAX_MAP_SPIN_LOCK)
+			return refuse(op, where + ": unknown flags " +
+						  hexnum(m.flags & ~RAX_MAP_SPIN_LOCK));
 		switch (m.type) {
-		case 1: // BPF_MAP_TYPE_HASH
+		case map_hash:
+		case map_array:
+		case map_percpu_array:
 			break;
-		case 2: // BPF_MAP_TYPE_ARRAY
-		case 6: // BPF_MAP_TYPE_PERCPU_ARRAY
-			if (m.key_size != 4)
-				return refuse(op, where + ": an array's key is 4 bytes");
-			break;
+		case map_ringbuf:
+			// max_entries is a power of 2 of at least a page, hence a
+			// multiple of the page size.
+			if (m.key_size || m.value_size || m.map_flags || m.flags ||
+			    m.max_entries < page_size || (m.max_entries & (m.max_entries - 1)))
+				return refuse(op, where + ": a ring buffer has no key or value and a "
+							  "power-of-2 size of at least a page");
+			maps.push_back(std::move(out));
+			continue;
 		default:
 			return refuse(op, where + ": map type " + std::to_string(m.type) +
 						  " is not supported");
 		}
+		if (m.flags & RAX_MAP_SPIN_LOCK) {
+			if (m.type == map_percpu_array)
+				return refuse(op, where +
+							  ": only hash and array values may hold a spin lock");
+			if (m.spin_lock_off % 4 || m.value_size < 4 || m.spin_lock_off > m.value_size - 4)
+				return refuse(op, where + ": spin lock at " +
+							  std::to_string(m.spin_lock_off) +
+							  " is outside the value or misaligned");
+		}
 		if (!m.key_size || !m.value_size || !m.max_entries)
 			return refuse(op, where + ": key size, value size and max entries must be non-zero");
+		if (m.type != map_hash && m.key_size != 4)
+			return refuse(op, where + ": an array's key is 4 bytes");
 		maps.push_back(std::move(out));
 	}
 	return maps;
@@ -707,6 +741,16 @@ Result<void> check_imports(std::vector<Entry> const &entries,
 } // namespace rax::elf
 
 namespace rax {
+
+bool MapDef::has_spin_lock() const
+{
+	return flags & RAX_MAP_SPIN_LOCK;
+}
+
+bool MapDef::is_ringbuf() const
+{
+	return type == elf::map_ringbuf;
+}
 
 Result<Object> parse_object(std::span<std::uint8_t const> image)
 {

@@ -13,6 +13,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include <rax/btf.hpp>
+
 namespace rax::kernel {
 
 namespace {
@@ -142,6 +144,7 @@ std::string bpf_cmd_name(int cmd)
 		RAX_CMD(BPF_PROG_GET_FD_BY_ID)
 		RAX_CMD(BPF_MAP_GET_FD_BY_ID)
 		RAX_CMD(BPF_OBJ_GET_INFO_BY_FD)
+		RAX_CMD(BPF_BTF_LOAD)
 		RAX_CMD(BPF_LINK_CREATE)
 #undef RAX_CMD
 	default:
@@ -205,9 +208,54 @@ union bpf_attr map_create_attr(MapDef const &def)
 	return attr;
 }
 
+Result<Fd> btf_load(std::span<std::uint8_t const> blob)
+{
+	union bpf_attr attr {};
+	// The log of a few types is short; the kernel fills it as it checks
+	// them, and on failure it says why.
+	std::vector<char> log(64 * 1024);
+
+	attr.btf = ptr(blob.data());
+	attr.btf_size = static_cast<std::uint32_t>(blob.size());
+	attr.btf_log_buf = ptr(log.data());
+	attr.btf_log_size = static_cast<std::uint32_t>(log.size());
+	attr.btf_log_level = 1;
+	auto r = sys_bpf(BPF_BTF_LOAD, &attr, sizeof(attr));
+	if (!r) {
+		std::string l(log.data(), ::strnlen(log.data(), log.size()));
+		while (!l.empty() && l.back() == '\n')
+			l.pop_back();
+		std::string msg = r.error().message();
+		if (!l.empty())
+			msg += "; the kernel's log:\n" + l;
+		return Error(r.error().code(), r.error().op(), std::move(msg));
+	}
+	return Fd(*r);
+}
+
 Result<Fd> map_create(MapDef const &def)
 {
 	union bpf_attr attr = map_create_attr(def);
+	// The BTF that places the value's bpf_spin_lock; the map holds its
+	// own reference, this fd is closed on return.
+	Fd btf;
+
+	if (def.has_spin_lock()) {
+		BtfIds ids;
+		auto blob = map_value_btf(def, ids);
+		if (!blob)
+			return Error(blob.error().code(), "map", blob.error().message());
+		auto fd = btf_load(*blob);
+		if (!fd)
+			return Error(fd.error().code(), fd.error().op(),
+				     "map " + def.name + ": the BTF of its value (spin lock at " +
+					     std::to_string(def.spin_lock_off) +
+					     "): " + fd.error().message());
+		btf = std::move(*fd);
+		attr.btf_fd = static_cast<std::uint32_t>(btf.get());
+		attr.btf_key_type_id = ids.key_type_id;
+		attr.btf_value_type_id = ids.value_type_id;
+	}
 	auto r = sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
 	if (!r)
 		return Error(r.error().code(), r.error().op(),
@@ -301,6 +349,9 @@ Result<MapInfo> map_info(int fd)
 	out.max_entries = info.max_entries;
 	out.map_flags = info.map_flags;
 	out.name = name_of(info.name, sizeof(info.name));
+	out.btf_id = info.btf_id;
+	out.btf_key_type_id = info.btf_key_type_id;
+	out.btf_value_type_id = info.btf_value_type_id;
 	return out;
 }
 
@@ -498,11 +549,26 @@ Result<void> map_update(int fd, Bytes const &key, Bytes const &value, std::uint6
 	return {};
 }
 
+bool map_is_ringbuf(std::uint32_t type)
+{
+	return type == BPF_MAP_TYPE_RINGBUF || type == BPF_MAP_TYPE_USER_RINGBUF;
+}
+
 Result<std::vector<MapEntry>> map_dump(int fd, MapInfo const &info, std::size_t ncpus)
 {
 	std::vector<MapEntry> out;
 	std::optional<Bytes> key;
 	std::size_t const vsize = lookup_size(info, ncpus);
+	std::string const name = info.name.empty() ? "id " + std::to_string(info.id) : info.name;
+
+	if (map_is_ringbuf(info.type))
+		return Error(EINVAL, "map",
+			     "map " + name + " is a ring buffer: its records are read with mmap, not dumped");
+	if (!info.key_size || !info.value_size)
+		return Error(EINVAL, "map",
+			     "map " + name + " has no keys or values to dump (key " +
+				     std::to_string(info.key_size) + "B, value " +
+				     std::to_string(info.value_size) + "B)");
 
 	// A hash map whose entries are deleted meanwhile may start over from
 	// its first key: never return more entries than the map holds.

@@ -145,11 +145,13 @@ std::string pin_name(std::string const &name)
 	return s;
 }
 
+// The kernel checks the rest: that the BTF places exactly one
+// bpf_spin_lock at the def's spin_lock_off, and no other special field.
 bool same_map(MapInfo const &have, MapDef const &want)
 {
 	return have.type == want.type && have.key_size == want.key_size &&
 	       have.value_size == want.value_size && have.max_entries == want.max_entries &&
-	       have.map_flags == want.map_flags;
+	       have.map_flags == want.map_flags && (!want.has_spin_lock() || have.btf_value_type_id);
 }
 
 std::string describe_map(std::uint32_t type, std::uint32_t key, std::uint32_t value,
@@ -288,9 +290,16 @@ Result<std::vector<LoadedMap>> create_maps(LoadPlan const &plan)
 						     describe_map(have.type, have.key_size,
 								  have.value_size, have.max_entries,
 								  have.map_flags) +
+						     (def.has_spin_lock() && !have.btf_value_type_id
+							      ? ", without BTF for a spin lock"
+							      : "") +
 						     "; the object defines a " +
 						     describe_map(def.type, def.key_size, def.value_size,
-								  def.max_entries, def.map_flags));
+								  def.max_entries, def.map_flags) +
+						     (def.has_spin_lock()
+							      ? ", a spin lock at " +
+									std::to_string(def.spin_lock_off)
+							      : ""));
 			m.id = have.id;
 		} else {
 			m.fd = RAX_TRY(map_create(def));

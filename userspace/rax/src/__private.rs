@@ -94,6 +94,8 @@ impl<V: crate::Pod, const N: u32> sealed::Sealed for crate::PerCpuArray<V, N> {}
 impl<V: crate::Pod, const N: u32> MapType for crate::PerCpuArray<V, N> {}
 impl<K: crate::Pod, V: crate::Pod, const N: u32> sealed::Sealed for crate::HashMap<K, V, N> {}
 impl<K: crate::Pod, V: crate::Pod, const N: u32> MapType for crate::HashMap<K, V, N> {}
+impl<const SIZE: u32> sealed::Sealed for crate::RingBuf<SIZE> {}
+impl<const SIZE: u32> MapType for crate::RingBuf<SIZE> {}
 
 /// Compiles only for a map type.
 pub fn assert_map<T: MapType>() {}

@@ -11,9 +11,15 @@
 //! eBPF helpers).
 //!
 //! Some helpers may only be imported by some program types (`RAX_HT_*` in
-//! helpers.h): `current_*` and [`probe_read_kernel`] are for tracing
-//! programs (kprobe, tracepoint, perf_event). The toolchain refuses an
-//! object whose entry imports a helper its program type may not use.
+//! helpers.h): `current_*`, [`probe_read_kernel`] and the task helpers
+//! behind [`crate::TaskRef`] are for tracing programs (kprobe, tracepoint,
+//! perf_event). The toolchain refuses an object whose entry imports a
+//! helper its program type may not use.
+//!
+//! The ring-buffer, task and spin-lock helpers enter what they hand out
+//! (a reserved record, a task reference, a held lock) in the kernel's
+//! per-invocation cleanup log and remove it when it is given back; a panic
+//! or a return with anything left in the log releases it.
 
 use core::ffi::{c_int, c_void};
 use core::mem::{MaybeUninit, size_of};
@@ -21,6 +27,7 @@ use core::mem::{MaybeUninit, size_of};
 use crate::error::Error;
 use crate::maps::MapDef;
 use crate::pod::Pod;
+use crate::task::Task;
 
 unsafe extern "C" {
     /// `(def, key)`: pointer to the value or NULL.
@@ -70,6 +77,33 @@ unsafe extern "C" {
     pub(crate) fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int;
     #[allow(dead_code)]
     pub(crate) fn bcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int;
+    /// `(def, size, flags)`: a record of `size` bytes in a ring buffer,
+    /// 8-byte aligned, entered in the cleanup log; NULL on failure.
+    pub(crate) fn rax_ringbuf_reserve(def: *const MapDef, size: u64, flags: u64) -> *mut c_void;
+    /// `(rec, flags)`: makes a reserved record visible to the consumer.
+    pub(crate) fn rax_ringbuf_submit(rec: *mut c_void, flags: u64);
+    /// `(rec, flags)`: drops a reserved record.
+    pub(crate) fn rax_ringbuf_discard(rec: *mut c_void, flags: u64);
+    /// `(def, data, size, flags)`: copies a record into a ring buffer, 0 or
+    /// -errno.
+    pub(crate) fn rax_ringbuf_output(
+        def: *const MapDef,
+        data: *const c_void,
+        size: u64,
+        flags: u64,
+    ) -> i64;
+    /// A reference to current (tracing programs only); NULL in NMI context
+    /// or on failure.
+    pub(crate) fn rax_task_acquire_current() -> *mut Task;
+    /// `(pid)`: a reference to the task with that pid in the initial pid
+    /// namespace (tracing programs only); NULL if there is none.
+    pub(crate) fn rax_task_from_pid(pid: i32) -> *mut Task;
+    /// `(task)`: releases a reference from the two helpers above.
+    pub(crate) fn rax_task_release(task: *mut Task);
+    /// `(task)`: `tgid << 32 | pid` of the task.
+    pub(crate) fn rax_task_pid_tgid(task: *mut Task) -> u64;
+    /// `(task, buf, size)`: the task's comm, NUL-terminated; 0 or -errno.
+    pub(crate) fn rax_task_comm(task: *mut Task, buf: *mut u8, size: u32) -> i64;
 }
 
 /// Monotonic time in nanoseconds (`ktime_get_ns`).

@@ -7,9 +7,11 @@
 //!
 //! * [`helpers`]: the kernel's helper list (`kernel/rax/helpers.h`) as one
 //!   `unsafe extern "C"` block, and safe wrappers around it;
-//! * `raw`: every access to kernel memory (contexts, packets, map values);
+//! * `raw`: every access to kernel context memory (contexts, packets);
+//! * [`maps`]: map values and ring-buffer records;
 //! * `pod`: the [`Pod`] trait and byte-level reads of `Pod` values;
 //! * `sync`: [`SpinLock`];
+//! * [`task`]: [`TaskRef`], counted task references;
 //! * `__private`: what the entry-point macros expand to.
 //!
 //! Every `unsafe` block carries a `// SAFETY:` comment. The macros are
@@ -35,6 +37,7 @@ pub mod pod;
 mod print;
 mod raw;
 pub mod sync;
+pub mod task;
 
 #[doc(hidden)]
 pub mod __private;
@@ -48,7 +51,8 @@ pub use helpers::{
     current_comm, current_pid_tgid, current_uid_gid, ktime_get_boot_ns, ktime_get_ns, prandom_u32,
     probe_read_kernel, smp_processor_id,
 };
-pub use maps::{ArrayMap, HashMap, PerCpuArray};
+pub use maps::{ArrayMap, HashMap, PerCpuArray, RingBuf, RingBufEntry};
 pub use pod::Pod;
 pub use print::{Arg, PRINT_BUF_LEN, ToArg};
 pub use sync::{SpinLock, SpinLockGuard};
+pub use task::TaskRef;

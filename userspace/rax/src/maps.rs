@@ -7,6 +7,7 @@
 //! ```ignore
 //! rax::map!(static COUNTS: rax::ArrayMap<u64, 16>);
 //! rax::map!(static FLOWS: rax::HashMap<u32, u64, 1024>);
+//! rax::map!(static EVENTS: rax::RingBuf<4096>);
 //! ```
 //!
 //! The loader creates the maps (in section order) and the kernel writes each
@@ -18,15 +19,27 @@
 //! Values are shared with other CPUs and with userspace, exactly as eBPF
 //! map values are: a value obtained by `get` may change under the program's
 //! feet. Use atomic value types ([`core::sync::atomic::AtomicU64`], ...) or
-//! a [`crate::SpinLock`] inside the value for coherent updates.
+//! a [`crate::SpinLock`] inside the value for coherent updates. A value
+//! type holding a lock makes [`crate::map!`] declare it
+//! (`RAX_MAP_SPIN_LOCK` and the lock's offset); the loader then creates the
+//! map with BTF describing the lock, as eBPF does.
+//!
+//! A [`RingBuf`] (`BPF_MAP_TYPE_RINGBUF`) has no keys or values: records
+//! are reserved in it, filled and submitted (or discarded), or copied into
+//! it with [`RingBuf::output`]; userspace consumes them.
 
 use core::ffi::c_void;
 use core::marker::PhantomData;
 use core::mem::{align_of, size_of};
+use core::ops::{Deref, DerefMut};
+use core::ptr::NonNull;
 use core::sync::atomic::AtomicU64;
 
 use crate::error::Error;
-use crate::helpers::{rax_map_delete_elem, rax_map_lookup_elem, rax_map_update_elem};
+use crate::helpers::{
+    rax_map_delete_elem, rax_map_lookup_elem, rax_map_update_elem, rax_ringbuf_discard,
+    rax_ringbuf_output, rax_ringbuf_reserve, rax_ringbuf_submit,
+};
 use crate::pod::Pod;
 
 /// `update` flag: create or replace.
@@ -39,6 +52,14 @@ pub const BPF_EXIST: u64 = 2;
 const BPF_MAP_TYPE_HASH: u32 = 1;
 const BPF_MAP_TYPE_ARRAY: u32 = 2;
 const BPF_MAP_TYPE_PERCPU_ARRAY: u32 = 6;
+const BPF_MAP_TYPE_RINGBUF: u32 = 27;
+
+/// `rax_map_def.flags`: the value holds a `struct bpf_spin_lock` at
+/// `spin_lock_off`.
+const RAX_MAP_SPIN_LOCK: u32 = 1 << 0;
+
+/// The smallest ring buffer: one page.
+const RINGBUF_MIN_SIZE: u32 = 4096;
 
 /// Length of a map name, including the terminating NUL.
 pub const MAP_NAME_LEN: usize = 16;
@@ -51,18 +72,24 @@ pub struct MapDef {
     value_size: u32,
     max_entries: u32,
     map_flags: u32,
-    reserved: u32,
+    /// `RAX_MAP_*`.
+    flags: u32,
     /// Written by the kernel at load time.
     map: AtomicU64,
     name: [u8; MAP_NAME_LEN],
-    reserved2: [u64; 2],
+    /// With `RAX_MAP_SPIN_LOCK`, else 0.
+    spin_lock_off: u32,
+    reserved: u32,
+    reserved2: u64,
 }
 
 const _: () = assert!(size_of::<MapDef>() == 64);
 const _: () = assert!(align_of::<MapDef>() == 8);
 
 impl MapDef {
-    const fn new<V>(map_type: u32, key_size: usize, max_entries: u32, name: &str) -> MapDef {
+    /// A hash or array map definition; `flags` and `spin_lock_off` from
+    /// the lock `V` holds, if any.
+    const fn new<V: Pod>(map_type: u32, key_size: usize, max_entries: u32, name: &str) -> MapDef {
         assert!(
             key_size > 0 && key_size <= u32::MAX as usize,
             "bad key size"
@@ -76,16 +103,45 @@ impl MapDef {
             "map values may be at most 8-byte aligned"
         );
         assert!(max_entries > 0, "a map needs at least one entry");
+        let (flags, spin_lock_off) = match V::SPIN_LOCK {
+            None => (0, 0),
+            Some(off) => {
+                assert!(
+                    off % 4 == 0 && off + 4 <= size_of::<V>(),
+                    "rax: the spin lock is outside the value or misaligned"
+                );
+                (RAX_MAP_SPIN_LOCK, off as u32)
+            }
+        };
         MapDef {
             map_type,
             key_size: key_size as u32,
             value_size: size_of::<V>() as u32,
             max_entries,
             map_flags: 0,
-            reserved: 0,
+            flags,
             map: AtomicU64::new(0),
             name: map_name(name),
-            reserved2: [0; 2],
+            spin_lock_off,
+            reserved: 0,
+            reserved2: 0,
+        }
+    }
+
+    /// A ring buffer definition: no key or value, `size` bytes.
+    const fn ring_buf(size: u32, name: &str) -> MapDef {
+        MapDef {
+            map_type: BPF_MAP_TYPE_RINGBUF,
+            key_size: 0,
+            value_size: 0,
+            max_entries: size,
+            map_flags: 0,
+            flags: 0,
+            map: AtomicU64::new(0),
+            name: map_name(name),
+            spin_lock_off: 0,
+            reserved: 0,
+            reserved2: 0,
         }
     }
 
@@ -172,6 +228,9 @@ impl<V: Pod, const N: u32> ArrayMap<V, N> {
 
 /// `BPF_MAP_TYPE_PERCPU_ARRAY`: like [`ArrayMap`], one copy per CPU;
 /// `get` and `update` act on the current CPU's copy.
+///
+/// The value may not hold a [`crate::SpinLock`] (it fails to compile), as
+/// in eBPF: each CPU has its own copy.
 #[repr(C)]
 pub struct PerCpuArray<V: Pod, const N: u32> {
     def: MapDef,
@@ -181,6 +240,12 @@ pub struct PerCpuArray<V: Pod, const N: u32> {
 impl<V: Pod, const N: u32> PerCpuArray<V, N> {
     /// A definition named `name`; use [`crate::map!`].
     pub const fn new(name: &str) -> Self {
+        const {
+            assert!(
+                V::SPIN_LOCK.is_none(),
+                "rax: a per-CPU array value may not hold a spin lock"
+            )
+        };
         PerCpuArray {
             def: MapDef::new::<V>(BPF_MAP_TYPE_PERCPU_ARRAY, size_of::<u32>(), N, name),
             _value: PhantomData,
@@ -236,6 +301,151 @@ impl<K: Pod, V: Pod, const N: u32> HashMap<K, V, N> {
     }
 }
 
+/// `BPF_MAP_TYPE_RINGBUF`: a ring buffer of `SIZE` bytes (a power of 2, at
+/// least 4096; other sizes fail to compile) of records that userspace
+/// consumes.
+///
+/// ```ignore
+/// rax::map!(static EVENTS: rax::RingBuf<4096>);
+///
+/// if let Some(mut event) = EVENTS.reserve::<Event>() {
+///     event.len = 64;
+///     event.submit();
+/// }
+/// // or, copying a value:
+/// let _ = EVENTS.output(&Event { len: 64 });
+/// ```
+///
+/// A reserved record ([`RingBufEntry`]) is entered in the kernel's
+/// per-invocation cleanup log: if the program panics, or returns without
+/// submitting or discarding it (`core::mem::forget`), the kernel discards
+/// it (such a return is counted and logged like a panic).
+#[repr(C)]
+pub struct RingBuf<const SIZE: u32> {
+    def: MapDef,
+}
+
+impl<const SIZE: u32> RingBuf<SIZE> {
+    /// A definition named `name`; use [`crate::map!`].
+    pub const fn new(name: &str) -> Self {
+        const {
+            assert!(
+                SIZE.is_power_of_two() && SIZE >= RINGBUF_MIN_SIZE,
+                "rax: a ring buffer's size is a power of 2 of at least 4096 bytes"
+            )
+        };
+        RingBuf {
+            def: MapDef::ring_buf(SIZE, name),
+        }
+    }
+
+    /// Reserves a record for a `T`, zero-filled; `None` if the buffer has
+    /// no room.
+    ///
+    /// Fill it through the entry (it dereferences to `T`), then
+    /// [`RingBufEntry::submit`] it; dropping the entry discards the record.
+    /// `T` may be at most 8-byte aligned (it fails to compile otherwise):
+    /// records are 8-byte aligned.
+    #[inline]
+    pub fn reserve<T: Pod>(&self) -> Option<RingBufEntry<'_, T>> {
+        const {
+            assert!(
+                align_of::<T>() <= 8,
+                "rax: ring buffer records may be at most 8-byte aligned"
+            )
+        };
+        // SAFETY: `self.def` is a ring buffer definition in `.rax.maps`; the
+        // size is a `usize`, which fits a `u64`.
+        let rec = unsafe { rax_ringbuf_reserve(&self.def, size_of::<T>() as u64, 0) };
+        let rec = NonNull::new(rec.cast::<T>())?;
+        // SAFETY: a non-NULL result is a record of `size_of::<T>()` writable
+        // bytes that this program alone owns until it submits or discards
+        // it; writing bytes needs no alignment.
+        unsafe { core::ptr::write_bytes(rec.as_ptr().cast::<u8>(), 0, size_of::<T>()) };
+        Some(RingBufEntry {
+            rec,
+            _borrow: PhantomData,
+        })
+    }
+
+    /// Copies `value` into a new record (`rax_ringbuf_output`).
+    #[inline]
+    pub fn output<T: Pod>(&self, value: &T) -> Result<(), Error> {
+        // SAFETY: `self.def` is a ring buffer definition in `.rax.maps`;
+        // `value` is readable for `size_of::<T>()` bytes, which the helper
+        // copies.
+        let ret = unsafe {
+            rax_ringbuf_output(
+                &self.def,
+                (value as *const T).cast::<c_void>(),
+                size_of::<T>() as u64,
+                0,
+            )
+        };
+        Error::check(ret)
+    }
+}
+
+/// A record reserved in a [`RingBuf`], dereferencing to `T`.
+///
+/// [`submit`](RingBufEntry::submit) makes it visible to userspace;
+/// [`discard`](RingBufEntry::discard), or dropping the entry, drops it.
+pub struct RingBufEntry<'a, T: Pod> {
+    rec: NonNull<T>,
+    _borrow: PhantomData<(&'a MapDef, &'a mut T)>,
+}
+
+impl<T: Pod> RingBufEntry<'_, T> {
+    /// Submits the record: userspace can read it.
+    #[inline]
+    pub fn submit(self) {
+        let rec = self.rec;
+        core::mem::forget(self);
+        // SAFETY: `rec` is a reserved record, not yet submitted or
+        // discarded (the entry is consumed and its `Drop` does not run).
+        unsafe { rax_ringbuf_submit(rec.as_ptr().cast(), 0) };
+    }
+
+    /// Discards the record (as dropping the entry does).
+    #[inline]
+    pub fn discard(self) {
+        drop(self);
+    }
+}
+
+impl<T: Pod> Deref for RingBufEntry<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: `rec` is a reserved record of `size_of::<T>()` bytes,
+        // 8-byte aligned (`align_of::<T>() <= 8` is checked at compile
+        // time), initialised (zero-filled, then written only as a `T`), and
+        // owned by this entry until it is submitted or discarded; `T: Pod`
+        // accepts any bytes. The reference borrows the entry.
+        unsafe { self.rec.as_ref() }
+    }
+}
+
+impl<T: Pod> DerefMut for RingBufEntry<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`; the record is this entry's alone (the
+        // consumer sees it only once submitted), and the reference borrows
+        // the entry mutably.
+        unsafe { self.rec.as_mut() }
+    }
+}
+
+impl<T: Pod> Drop for RingBufEntry<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        // SAFETY: `rec` is a reserved record, not yet submitted or
+        // discarded (`submit` consumes the entry without running this).
+        unsafe { rax_ringbuf_discard(self.rec.as_ptr().cast(), 0) };
+    }
+}
+
 /// Declares a map: a `static` in section `.rax.maps`, named after the
 /// static (truncated to 15 bytes).
 ///
@@ -244,8 +454,9 @@ impl<K: Pod, V: Pod, const N: u32> HashMap<K, V, N> {
 /// rax::map!(pub static FLOWS: rax::HashMap<u32, u64, 1024>);
 /// ```
 ///
-/// The type must be one of [`ArrayMap`], [`PerCpuArray`], [`HashMap`]
-/// (anything else fails to compile: the macro checks a sealed trait). The
+/// The type must be one of [`ArrayMap`], [`PerCpuArray`], [`HashMap`],
+/// [`RingBuf`] (anything else fails to compile: the macro checks a sealed
+/// trait). The
 /// caller's tokens appear only in the (safe) static item; the only unsafe
 /// piece is the macro's own `link_section` attribute.
 #[macro_export]

@@ -12,12 +12,23 @@ use core::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 /// * accepts any bit pattern of its size (no `bool`, `char`, enums,
 ///   niches),
 /// * has no padding bytes (every byte is part of a field),
-/// * holds no references or pointers (hence `'static`).
+/// * holds no references or pointers (hence `'static`),
+///
+/// and that `SPIN_LOCK` (a hidden associated constant) is `Some(offset)`
+/// exactly when the type contains a [`crate::SpinLock`], at that byte
+/// offset, and `None` when it contains none. A type contains at most one
+/// lock: a map value holds at most one `struct bpf_spin_lock`, whose offset
+/// the map definition gives the kernel.
 ///
 /// `rax` implements it for the integers, their atomics, [`crate::SpinLock`]
 /// and arrays of `Pod`. Extension crates implement it for their structs
 /// with [`crate::pod!`], which checks these properties at compile time.
 pub unsafe trait Pod: Sized + 'static {
+    /// The offset of the [`crate::SpinLock`] the type contains, if any;
+    /// [`crate::map!`] declares it to the kernel (`RAX_MAP_SPIN_LOCK`).
+    #[doc(hidden)]
+    const SPIN_LOCK: Option<usize> = None;
+
     /// Reads a `Self` from the first `size_of::<Self>()` bytes of `bytes`
     /// (any alignment); `None` if `bytes` is too short.
     #[inline]
@@ -43,8 +54,20 @@ impl_pod!(
 );
 
 // SAFETY: an array of `Pod` has no padding between elements (the stride is
-// the element size) and accepts any bit pattern in each element.
-unsafe impl<T: Pod, const N: usize> Pod for [T; N] {}
+// the element size) and accepts any bit pattern in each element. It holds
+// the lock of its only element if `N == 1`, none if `N == 0` or `T` has
+// none; more than one fails to compile.
+unsafe impl<T: Pod, const N: usize> Pod for [T; N] {
+    const SPIN_LOCK: Option<usize> = if N == 0 {
+        None
+    } else if N == 1 {
+        T::SPIN_LOCK
+    } else if T::SPIN_LOCK.is_some() {
+        panic!("rax: an array of more than one element may not hold spin locks")
+    } else {
+        None
+    };
+}
 
 /// Reads a `T` from the start of `bytes`, any alignment.
 #[inline]
@@ -93,6 +116,10 @@ pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
 /// }
 /// ```
 ///
+/// The struct may hold one [`crate::SpinLock`], as a field or inside a
+/// field (a second one fails to compile); a map whose value is the struct
+/// is declared to the kernel with the lock's offset (see [`crate::sync`]).
+///
 /// Why the generated `unsafe impl` is sound: the macro itself writes the
 /// struct definition with `#[repr(C)]` (so field order and offsets are
 /// fixed), accepts no generics, and the anonymous constant only compiles if
@@ -100,10 +127,15 @@ pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
 /// i.e. there is no padding anywhere (a `repr(align)` the caller adds shows
 /// up as extra size; `repr(packed)` keeps it padding-free). A struct whose
 /// fields all accept any bit pattern and which has no padding accepts any
-/// bit pattern; `Pod` fields hold no references. The only caller tokens in
-/// the `unsafe impl` are the struct's own name; the caller's attributes,
-/// field names and types appear only in the (safe) struct definition and
-/// the checks, never in an `unsafe` block.
+/// bit pattern; `Pod` fields hold no references. The lock offset
+/// (`Pod::SPIN_LOCK`) is computed by the macro in a hidden inherent
+/// constant of the struct, from each field's own `Pod::SPIN_LOCK` plus the
+/// field's `core::mem::offset_of!`, and fails to compile for a second lock;
+/// the anonymous constant forces its evaluation, and the `unsafe impl` only
+/// names it. The only caller tokens in the `unsafe impl` are the struct's
+/// own name; the caller's attributes, field names and types appear only in
+/// the (safe) struct definition, the inherent constant and the checks,
+/// never in an `unsafe` block.
 #[macro_export]
 #[allow_internal_unsafe]
 macro_rules! pod {
@@ -119,6 +151,28 @@ macro_rules! pod {
             $($(#[$fattr])* $fvis $field: $fty),*
         }
 
+        impl $name {
+            #[doc(hidden)]
+            const __RAX_SPIN_LOCK: ::core::option::Option<usize> = {
+                #[allow(unused_mut)]
+                let mut lock = ::core::option::Option::None;
+                $(
+                    if let ::core::option::Option::Some(inner) =
+                        <$fty as $crate::Pod>::SPIN_LOCK
+                    {
+                        ::core::assert!(
+                            lock.is_none(),
+                            "rax::pod!: a struct may hold at most one spin lock",
+                        );
+                        lock = ::core::option::Option::Some(
+                            ::core::mem::offset_of!($name, $field) + inner,
+                        );
+                    }
+                )*
+                lock
+            };
+        }
+
         const _: () = {
             const fn assert_pod<T: $crate::Pod>() {}
             $(assert_pod::<$fty>();)*
@@ -126,10 +180,14 @@ macro_rules! pod {
                 ::core::mem::size_of::<$name>() == 0 $(+ ::core::mem::size_of::<$fty>())*,
                 "rax::pod!: the struct has padding",
             );
+            let _ = <$name>::__RAX_SPIN_LOCK;
         };
 
         // SAFETY: see the documentation of `rax::pod!`: repr(C), no
-        // generics, every field `Pod` and no padding, checked above.
-        unsafe impl $crate::Pod for $name {}
+        // generics, every field `Pod` and no padding, checked above; the
+        // lock offset is the one the macro computed from the fields.
+        unsafe impl $crate::Pod for $name {
+            const SPIN_LOCK: ::core::option::Option<usize> = <$name>::__RAX_SPIN_LOCK;
+        }
     };
 }

@@ -3,15 +3,36 @@
 //!
 //! ```ignore
 //! rax::pod! {
-//!     pub struct Stats { pub lock: rax::SpinLock, pub packets: u32, pub bytes: u64 }
+//!     pub struct Stats { pub lock: rax::SpinLock, pub pad: u32, pub packets: AtomicU64 }
 //! }
+//! rax::map!(static STATS: rax::ArrayMap<Stats, 1>);
+//!
+//! if let Some(stats) = STATS.get(0) {
+//!     let _guard = stats.lock.lock();
+//!     stats.packets.store(stats.packets.load(Relaxed) + 1, Relaxed);
+//! } // unlocked here
 //! ```
 //!
+//! A map value (hash or array map, not per-CPU) may hold one lock, as a
+//! field of a [`crate::pod!`] struct or nested in one (a second lock, or an
+//! array of more than one element holding locks, fails to compile, and so
+//! does a [`crate::PerCpuArray`] of such values). [`crate::map!`] declares
+//! the lock's offset in the map definition (`RAX_MAP_SPIN_LOCK`,
+//! `spin_lock_off`); the loader creates the map with BTF that places a
+//! `struct bpf_spin_lock` there, so the kernel treats the lock word as
+//! eBPF does (skipped when values are copied, `BPF_F_LOCK` lookups and
+//! updates from userspace). The kernel refuses maps with a lock to tracing
+//! programs (kprobe, tracepoint, perf_event), as eBPF does.
+//!
 //! [`SpinLock::lock`] takes the lock with `rax_spin_lock`; dropping the
-//! guard releases it with `rax_spin_unlock`. A program that stops while
-//! holding a lock (panic, or a guard leaked with `core::mem::forget`) must
-//! have it released by the kernel: the per-invocation cleanup log that does
-//! this on the kernel side is a later step and not yet implemented.
+//! guard releases it with `rax_spin_unlock`. The kernel keeps a
+//! per-invocation cleanup log of what a program holds: a program that
+//! panics while holding the lock, or returns while holding it (a guard
+//! leaked with `core::mem::forget`), has it released by the kernel (such a
+//! return is counted and logged like a panic, and the program type's
+//! default verdict is returned). Taking a second lock while one is held
+//! (the same lock or another) stops the program like a panic, instead of
+//! deadlocking.
 
 use core::cell::UnsafeCell;
 
@@ -31,9 +52,12 @@ const _: () = assert!(core::mem::size_of::<SpinLock>() == 4);
 unsafe impl Sync for SpinLock {}
 
 // SAFETY: a `u32` (through `UnsafeCell`, same layout): any bit pattern, no
-// padding, no pointers. Map values are copied byte-wise by the kernel,
-// which handles the lock word itself, as for eBPF.
-unsafe impl Pod for SpinLock {}
+// padding, no pointers. It is a lock, at offset 0 of itself. Map values
+// are copied by the kernel, which skips the lock word (the map's BTF
+// places a `struct bpf_spin_lock` there), as for eBPF.
+unsafe impl Pod for SpinLock {
+    const SPIN_LOCK: Option<usize> = Some(0);
+}
 
 impl SpinLock {
     /// An unlocked lock.
@@ -44,6 +68,10 @@ impl SpinLock {
     }
 
     /// Takes the lock; it is released when the guard is dropped.
+    ///
+    /// A program holds at most one lock at a time: taking one while
+    /// holding one (this or another) stops the program like a panic, and
+    /// the kernel releases the lock already held.
     #[inline]
     pub fn lock(&self) -> SpinLockGuard<'_> {
         // SAFETY: `val` is a live, 4-byte aligned `u32` lock word; the
@@ -60,6 +88,10 @@ impl Default for SpinLock {
 }
 
 /// Holds a [`SpinLock`]; dropping it releases the lock.
+///
+/// A guard that is never dropped (`core::mem::forget`, or a panic while it
+/// is alive) leaves the lock in the kernel's cleanup log, which releases it
+/// when the program stops or returns.
 pub struct SpinLockGuard<'a> {
     lock: &'a SpinLock,
 }

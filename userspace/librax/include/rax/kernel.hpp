@@ -172,7 +172,13 @@ std::string object_name(std::string_view name);
 // The attributes BPF_MAP_CREATE gets for @def: type, sizes, flags and its
 // name (object_name()).
 union bpf_attr map_create_attr(MapDef const &def);
+// BPF_MAP_CREATE of @def. A map whose value holds a spin lock
+// (RAX_MAP_SPIN_LOCK) gets the BTF of map_value_btf() (rax/btf.hpp),
+// loaded with btf_load() and closed once the map exists.
 Result<Fd> map_create(MapDef const &def);
+// BPF_BTF_LOAD of @blob with a log buffer; on failure the Error's message
+// ends with the kernel's log ("; the kernel's log:\n...").
+Result<Fd> btf_load(std::span<std::uint8_t const> blob);
 
 Result<Fd> obj_get(std::string const &path);
 Result<void> obj_pin(int fd, std::string const &path);
@@ -207,6 +213,10 @@ struct MapInfo {
 	std::uint32_t max_entries = 0;
 	std::uint32_t map_flags = 0;
 	std::string name;
+	// The map's BTF (0: none), as for a map with a spin lock in its value.
+	std::uint32_t btf_id = 0;
+	std::uint32_t btf_key_type_id = 0;
+	std::uint32_t btf_value_type_id = 0;
 };
 Result<MapInfo> map_info(int fd);
 
@@ -245,6 +255,9 @@ std::optional<RaxProgInfo> rax_prog_info(FdInfo const &info);
 // Per-CPU map types: a lookup returns one value per possible CPU, each
 // rounded up to 8 bytes.
 bool map_is_percpu(std::uint32_t type);
+// Ring buffers (BPF_MAP_TYPE_RINGBUF, USER_RINGBUF): no keys or values,
+// their records are read with mmap.
+bool map_is_ringbuf(std::uint32_t type);
 // A CPU list as in /sys/devices/system/cpu/possible ("0-3,5").
 Result<std::vector<unsigned>> parse_cpu_list(std::string_view s);
 Result<std::vector<unsigned>> possible_cpus();
@@ -265,7 +278,8 @@ struct MapEntry {
 	Bytes value; // per-CPU maps: ncpus values, each rounded up to 8 bytes
 };
 // Every entry of the map, in the kernel's key order. An entry deleted
-// while the dump runs is left out.
+// while the dump runs is left out. A ring buffer, or any map without keys
+// or values, is an error (EINVAL) that says so.
 Result<std::vector<MapEntry>> map_dump(int fd, MapInfo const &info, std::size_t ncpus);
 
 // Little-endian u32/u64 of @b when it is 4 or 8 bytes long.

@@ -28,14 +28,21 @@ struct Entry {
 	std::string symbol;
 };
 
-// One map definition, from .rax.maps.
+// One map definition, from .rax.maps. A HASH or ARRAY value may hold one
+// bpf_spin_lock, at @spin_lock_off with RAX_MAP_SPIN_LOCK in @flags; a
+// RINGBUF has key and value size 0 and @max_entries bytes.
 struct MapDef {
 	std::uint32_t type = 0; // enum bpf_map_type
 	std::uint32_t key_size = 0;
 	std::uint32_t value_size = 0;
 	std::uint32_t max_entries = 0;
-	std::uint32_t map_flags = 0;
+	std::uint32_t map_flags = 0; // BPF_F_*, as BPF_MAP_CREATE gets them
+	std::uint32_t flags = 0;     // RAX_MAP_*
+	std::uint32_t spin_lock_off = 0;
 	std::string name;
+
+	[[nodiscard]] bool has_spin_lock() const;
+	[[nodiscard]] bool is_ringbuf() const;
 };
 
 // The decoded provenance note.

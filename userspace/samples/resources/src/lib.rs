@@ -1,0 +1,141 @@
+#![no_std]
+#![forbid(unsafe_code)]
+//! An XDP program that exercises the kernel's per-invocation cleanup log:
+//! a spin lock in a map value and records reserved in a ring buffer, both
+//! released normally, by a panic, or by a return that leaked them. Byte 0
+//! of the packet selects what it does (the mode).
+//!
+//! Maps:
+//! * `STATS` (array, 1 x `Stats`, 24 bytes): `lock` (a `bpf_spin_lock` at
+//!   offset 0, so the map has `RAX_MAP_SPIN_LOCK` and `spin_lock_off` 0),
+//!   `pad` (u32, unused), `packets` (u64 at offset 8) and `bytes` (u64 at
+//!   offset 16), updated under the lock by mode 0.
+//! * `EVENTS` (ring buffer, 4096 bytes): `Event` records of 16 bytes: `len`
+//!   (u32, the packet length), `mode` (u32, packet byte 0) and `tag` (u64,
+//!   packet bytes 8..16 read as little-endian, 0 if the packet is shorter
+//!   than 16 bytes).
+//!
+//! Entry `rax_entry_resources` (XDP). A packet of 0 bytes passes untouched;
+//! otherwise, by mode:
+//! * 0: under `STATS[0].lock`, adds 1 to `packets` and the length to
+//!   `bytes`; after unlocking, reserves an `Event`, fills it and submits it
+//!   (nothing if the ring buffer is full). Passes.
+//! * 1: reserves an `Event`, fills it and discards it. Passes.
+//! * 2: copies an `Event` into `EVENTS` (`output`). Passes.
+//! * 3: reserves an `Event` and fills it, takes `STATS[0].lock`, then
+//!   panics with both held: the kernel discards the record and unlocks.
+//! * 4: reserves an `Event` and fills it, takes `STATS[0].lock`, leaks both
+//!   (`core::mem::forget`) and returns `Pass`: the kernel discards the
+//!   record and unlocks at return, and treats it like a panic.
+//! * 5: takes `STATS[0].lock`, then takes it again while holding it: the
+//!   kernel stops the program (and unlocks).
+//! * any other: drops the packet.
+//!
+//! Modes 0 and 3 to 5 return `Aborted` if `STATS[0]` cannot be looked up
+//! (which does not happen: the array has one entry).
+
+use core::sync::atomic::{AtomicU64, Ordering};
+
+use rax::{ArrayMap, RingBuf, SpinLock, XdpAction, XdpContext};
+
+rax::pod! {
+    pub struct Stats {
+        pub lock: SpinLock,
+        pub pad: u32,
+        pub packets: AtomicU64,
+        pub bytes: AtomicU64,
+    }
+}
+
+rax::pod! {
+    #[derive(Clone, Copy)]
+    pub struct Event {
+        pub len: u32,
+        pub mode: u32,
+        pub tag: u64,
+    }
+}
+
+rax::map!(static STATS: ArrayMap<Stats, 1>);
+rax::map!(static EVENTS: RingBuf<4096>);
+
+/// The event describing this packet.
+fn event(ctx: &XdpContext, mode: u8) -> Event {
+    Event {
+        len: ctx.len() as u32,
+        mode: u32::from(mode),
+        tag: ctx.load::<[u8; 8]>(8).map_or(0, u64::from_le_bytes),
+    }
+}
+
+fn resources(ctx: &mut XdpContext) -> XdpAction {
+    let Some(&mode) = ctx.data().first() else {
+        return XdpAction::Pass;
+    };
+    let ev = event(ctx, mode);
+    match mode {
+        0 => {
+            let Some(stats) = STATS.get(0) else {
+                return XdpAction::Aborted;
+            };
+            {
+                let _guard = stats.lock.lock();
+                let packets = stats.packets.load(Ordering::Relaxed).wrapping_add(1);
+                stats.packets.store(packets, Ordering::Relaxed);
+                let bytes = stats.bytes.load(Ordering::Relaxed);
+                let bytes = bytes.wrapping_add(u64::from(ev.len));
+                stats.bytes.store(bytes, Ordering::Relaxed);
+            }
+            if let Some(mut entry) = EVENTS.reserve::<Event>() {
+                *entry = ev;
+                entry.submit();
+            }
+            XdpAction::Pass
+        }
+        1 => {
+            if let Some(mut entry) = EVENTS.reserve::<Event>() {
+                *entry = ev;
+                entry.discard();
+            }
+            XdpAction::Pass
+        }
+        2 => {
+            let _ = EVENTS.output(&ev);
+            XdpAction::Pass
+        }
+        3 => {
+            let Some(stats) = STATS.get(0) else {
+                return XdpAction::Aborted;
+            };
+            let mut entry = EVENTS.reserve::<Event>();
+            if let Some(entry) = entry.as_mut() {
+                **entry = ev;
+            }
+            let _guard = stats.lock.lock();
+            panic!("resources: mode 3");
+        }
+        4 => {
+            let Some(stats) = STATS.get(0) else {
+                return XdpAction::Aborted;
+            };
+            let mut entry = EVENTS.reserve::<Event>();
+            if let Some(entry) = entry.as_mut() {
+                **entry = ev;
+            }
+            let guard = stats.lock.lock();
+            core::mem::forget(guard);
+            core::mem::forget(entry);
+            XdpAction::Pass
+        }
+        5 => {
+            let Some(stats) = STATS.get(0) else {
+                return XdpAction::Aborted;
+            };
+            let _first = stats.lock.lock();
+            let _second = stats.lock.lock();
+            XdpAction::Pass
+        }
+        _ => XdpAction::Drop,
+    }
+}
+rax::xdp!(resources);
