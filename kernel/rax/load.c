@@ -332,7 +332,7 @@ static const char *rax_map_mismatch(const struct rax_map_def *def,
 		if (IS_ERR_OR_NULL(map->record) ||
 		    map->record->field_mask != BPF_SPIN_LOCK ||
 		    map->record->spin_lock_off != def->spin_lock_off)
-			return "the value's BTF does not place exactly one bpf_spin_lock at spin_lock_off";
+			return "value BTF without exactly one bpf_spin_lock at spin_lock_off";
 	} else if (!IS_ERR_OR_NULL(map->record)) {
 		return "BTF-described fields (kptr, timer, lock, list, rbtree)";
 	}
