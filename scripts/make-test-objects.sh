@@ -19,6 +19,10 @@
 #   tc.o                userspace/samples/tc_filter (sched_cls)
 #   rule.o              userspace/samples/rule_table (XDP, 512 unrolled rules;
 #                       the large case of rax_load_bench)
+#   resources.o         userspace/samples/resources (XDP: spin lock, ring buffer)
+#   resources-kprobe.o  resources.o with its entry made a kprobe entry
+#   task_ref.o          userspace/samples/task_ref (tracepoint, kprobe: task
+#                       references)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   xdp.o.sha256        the SHA-256 of xdp.o
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
@@ -76,7 +80,8 @@ objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 
 rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
-for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule; do
+for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule \
+	resources:resources task_ref:task_ref; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -92,6 +97,7 @@ mutate "$out/xdp.o" "$out/format1.o" format=1
 mutate "$out/xdp.o" "$out/bigstack.o" stack=1048576
 mutate "$out/hello.o" "$out/xdp-tracing.o" prog_type=6
 mutate "$out/hello.o" "$out/unknown-helper.o" rename=rax_trace_print:rax_trace_prinx
+mutate "$out/resources.o" "$out/resources-kprobe.o" prog_type=2
 mutate "$out/xdp.o" "$out/xdp-flipped-text.o" flip=.text
 mutate "$out/xdp.o" "$out/xdp-flipped-note.o" flip=.rax.provenance
 
@@ -103,7 +109,7 @@ for f in "$out"/corpus/*.o; do
 done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o \
-	xdp-tracing.o unknown-helper.o; do
+	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

@@ -168,17 +168,6 @@ static void report(const char *what, unsigned long long *t, int n, double *mean,
 	       what, *mean, *median, t[0], t[n - 1]);
 }
 
-static int test_run(int fd, const void *pkt, unsigned int len)
-{
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.test.prog_fd = fd;
-	attr.test.data_in = (unsigned long)pkt;
-	attr.test.data_size_in = len;
-	return sys_bpf(BPF_PROG_TEST_RUN, &attr) ? -errno : (int)attr.test.retval;
-}
-
 /* xdp_counter and its twin agree on UDP to the discard port and another. */
 static int check_counter(int rax, int twin, int map)
 {
@@ -191,8 +180,8 @@ static int check_counter(int rax, int twin, int map)
 	for (port = 9; port <= 53; port += 44) {
 		pkt[36] = port >> 8;
 		pkt[37] = port & 0xff;
-		r[0] = test_run(rax, pkt, sizeof(pkt));
-		r[1] = test_run(twin, pkt, sizeof(pkt));
+		r[0] = test_run(rax, pkt, sizeof(pkt), 1);
+		r[1] = test_run(twin, pkt, sizeof(pkt), 1);
 		printf("UDP to port %d: Rax %d, eBPF twin %d%s\n", port, r[0], r[1],
 		       r[0] == r[1] ? "" : "  DIFFER");
 		if (r[0] != r[1])
@@ -214,8 +203,8 @@ static int check_rules(int rax, int twin, int map)
 
 	for (i = 0; i < sizeof(pkt); i++)
 		pkt[i] = (i * 37 + 11) & 0xff;
-	if (test_run(rax, pkt, sizeof(pkt)) != XDP_PASS ||
-	    test_run(twin, pkt, sizeof(pkt)) != XDP_PASS)
+	if (test_run(rax, pkt, sizeof(pkt), 1) != XDP_PASS ||
+	    test_run(twin, pkt, sizeof(pkt), 1) != XDP_PASS)
 		return -1;
 	for (i = 0; i < RULES; i++) {
 		if (map_lookup(map, &i, &v))

@@ -42,25 +42,6 @@ static long long map_u64(int fd, unsigned int key, int percpu)
 	return sum;
 }
 
-/* Run @prog once per @repeat on @pkt; returns retval or -errno. */
-static long long test_run(int prog, const void *pkt, unsigned int len,
-			  unsigned int repeat)
-{
-	unsigned char out[2048];
-	union bpf_attr attr;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.test.prog_fd = prog;
-	attr.test.data_in = (unsigned long)pkt;
-	attr.test.data_size_in = len;
-	attr.test.data_out = (unsigned long)out;
-	attr.test.data_size_out = sizeof(out);
-	attr.test.repeat = repeat;
-	if (sys_bpf(BPF_PROG_TEST_RUN, &attr))
-		return -errno;
-	return attr.test.retval;
-}
-
 /* An Ethernet frame with an IPv4 header of @proto and, for UDP, a port. */
 static unsigned int make_ipv4(unsigned char *buf, unsigned char proto,
 			      unsigned short dport)
@@ -419,32 +400,6 @@ TEST_F(xdp, returns_go_through_the_kernels_thunk)
 	       sites, sites - rets, rets);
 }
 
-/* The value of fdinfo line @key of @fd, or "" when it has none. */
-static const char *fdinfo_value(int fd, const char *key)
-{
-	static char val[256];
-	char path[64], line[256];
-	size_t n = strlen(key);
-	FILE *f;
-
-	val[0] = '\0';
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return val;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, key, n) && line[n] == ':') {
-			const char *v = line + n + 1;
-
-			snprintf(val, sizeof(val), "%s", v + strspn(v, "\t "));
-			val[strcspn(val, "\n")] = '\0';
-			break;
-		}
-	}
-	fclose(f);
-	return val;
-}
-
 /* fdinfo tells a Rax program apart: rax, its entry, its panics. */
 TEST_F(xdp, fdinfo_marks_rax)
 {
@@ -657,6 +612,97 @@ TEST_F(maps, fd_is_not_a_map)
 	EXPECT_EQ(-EINVAL, load_with(&self->o, fds, self->nmaps));
 	expect_log(_metadata, "is not a map");
 	close(fd);
+}
+
+/* A field of /proc/meminfo, in kB; -1 if missing. */
+static long long meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t n = strlen(field);
+	char line[128];
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = atoll(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* The vmalloc'd kB, once it is back under @limit, or after two seconds. */
+static long long vmalloc_settle(long long limit)
+{
+	long long v = meminfo_kb("VmallocUsed");
+	int i;
+
+	for (i = 0; i < 200 && v > limit; i++) {
+		usleep(10000);
+		v = meminfo_kb("VmallocUsed");
+	}
+	return v;
+}
+
+/*
+ * Loads, runs, unloads and refused loads return the kernel's pages to
+ * their baseline: the code in the shared program packs (rule.o's 512
+ * rules need about 100 kB each, so a leaked image would soon take a new
+ * 2 MB pack), the data pages from execmem (at least a page per load),
+ * the image copies. Slab objects are kmemleak's part, scanned after the
+ * run.
+ */
+TEST(load_cycles_return_memory_to_baseline)
+{
+	enum { CYCLES = 40 };
+	static const char *const files[] = { "xdp.o", "rule.o" };
+	struct rax_obj_file o[2], bad;
+	unsigned int progs, maps;
+	unsigned char pkt[64] = { 0 };
+	long long before, after;
+	int c, f, fd, fds[MAX_MAPS], n;
+
+	for (f = 0; f < 2; f++) {
+		o[f] = rax_obj_read(files[f]);
+		ASSERT_NE(0, o[f].img.size) TH_LOG("%s missing", files[f]);
+	}
+	bad = rax_obj_read("xdp.o");
+	ASSERT_NE(0, bad.img.size);
+	bad.img.data[bad.img.size / 2] ^= 0x40;	/* the signature no longer matches */
+
+	progs = count_progs();
+	maps = count_maps();
+	for (c = -1; c < CYCLES; c++) {
+		if (c == 0) {	/* after a warm-up cycle, released */
+			EXPECT_EQ(progs, settle(count_progs, progs));
+			EXPECT_EQ(maps, settle(count_maps, maps));
+			before = meminfo_kb("VmallocUsed");
+			ASSERT_LE(0, before);
+		}
+		for (f = 0; f < 2; f++) {
+			n = rax_create_maps(&o[f].img, fds, MAX_MAPS);
+			ASSERT_LE(0, n);
+			fd = load_with(&o[f], fds, n);
+			ASSERT_LE(0, fd) TH_LOG("%s: %s\n%s", files[f], strerror(-fd), log_buf);
+			EXPECT_LE(0, test_run(fd, pkt, sizeof(pkt), 1));
+			close(fd);
+			while (n--)
+				close(fds[n]);
+		}
+		EXPECT_EQ(-EKEYREJECTED, load_with(&bad, NULL, 0));
+	}
+
+	EXPECT_EQ(progs, settle(count_progs, progs));
+	EXPECT_EQ(maps, settle(count_maps, maps));
+	after = vmalloc_settle(before + 256);
+	EXPECT_GE(before + 256, after)
+		TH_LOG("VmallocUsed %lld kB before %d load cycles, %lld kB after",
+		       before, CYCLES, after);
+	for (f = 0; f < 2; f++)
+		rax_obj_free(&o[f]);
+	rax_obj_free(&bad);
 }
 
 TEST_HARNESS_MAIN

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <linux/bpf.h>
+#include <linux/btf.h>
 #include <linux/elf.h>
 #include <linux/rax.h>
 
@@ -184,13 +185,113 @@ static inline unsigned int rax_obj_maps(const struct blob *b,
 	return *defs ? size / sizeof(**defs) : 0;
 }
 
-/* Create a map as @def defines it; returns the fd or -errno. */
-static inline int rax_map_create(const struct rax_map_def *def)
+/* BTF writing, for the value of a map that holds a bpf_spin_lock. */
+#define RAX_BTF_INFO(kind, vlen)	(((kind) << 24) | (vlen))
+#define RAX_BTF_INT_BITS(bits)		(bits)
+
+struct rax_btf {
+	unsigned char buf[512];
+	__u32 type_len, str_len;
+	char strs[128];
+	__u32 nr_types;
+};
+
+static inline __u32 rax_btf_str(struct rax_btf *b, const char *s)
 {
+	__u32 off = b->str_len;
+
+	memcpy(b->strs + off, s, strlen(s) + 1);
+	b->str_len += strlen(s) + 1;
+	return off;
+}
+
+static inline void rax_btf_u32(struct rax_btf *b, __u32 v)
+{
+	memcpy(b->buf + sizeof(struct btf_header) + b->type_len, &v, sizeof(v));
+	b->type_len += sizeof(v);
+}
+
+/* Appends a btf_type; returns its id. */
+static inline __u32 rax_btf_type(struct rax_btf *b, const char *name, __u32 info,
+				 __u32 size)
+{
+	rax_btf_u32(b, name ? rax_btf_str(b, name) : 0);
+	rax_btf_u32(b, info);
+	rax_btf_u32(b, size);
+	return ++b->nr_types;
+}
+
+/*
+ * Load BTF for @def's value: a struct of value_size bytes with a struct
+ * bpf_spin_lock at @lock_off, the key an int (4 bytes) or a byte array.
+ * Returns the BTF fd or -errno; the type ids in *@key_id, *@value_id.
+ */
+static inline int rax_lock_btf_load(const struct rax_map_def *def, __u32 lock_off,
+				    __u32 *key_id, __u32 *value_id)
+{
+	struct rax_btf b;
+	struct btf_header *h = (void *)b.buf;
 	union bpf_attr attr;
+	__u32 u8_id, u32_id, lock_id;
 	int fd;
 
+	memset(&b, 0, sizeof(b));
+	rax_btf_str(&b, "");
+	u8_id = rax_btf_type(&b, "u8", RAX_BTF_INFO(BTF_KIND_INT, 0), 1);
+	rax_btf_u32(&b, RAX_BTF_INT_BITS(8));
+	u32_id = rax_btf_type(&b, "u32", RAX_BTF_INFO(BTF_KIND_INT, 0), 4);
+	rax_btf_u32(&b, RAX_BTF_INT_BITS(32));
+	lock_id = rax_btf_type(&b, "bpf_spin_lock", RAX_BTF_INFO(BTF_KIND_STRUCT, 1), 4);
+	rax_btf_u32(&b, rax_btf_str(&b, "val"));
+	rax_btf_u32(&b, u32_id);
+	rax_btf_u32(&b, 0);
+	if (def->key_size == 4) {
+		*key_id = u32_id;
+	} else {
+		*key_id = rax_btf_type(&b, NULL, RAX_BTF_INFO(BTF_KIND_ARRAY, 0), 0);
+		rax_btf_u32(&b, u8_id);
+		rax_btf_u32(&b, u32_id);
+		rax_btf_u32(&b, def->key_size);
+	}
+	*value_id = rax_btf_type(&b, "value", RAX_BTF_INFO(BTF_KIND_STRUCT, 1),
+				 def->value_size);
+	rax_btf_u32(&b, rax_btf_str(&b, "lock"));
+	rax_btf_u32(&b, lock_id);
+	rax_btf_u32(&b, lock_off * 8);
+
+	h->magic = BTF_MAGIC;
+	h->version = BTF_VERSION;
+	h->hdr_len = sizeof(*h);
+	h->type_off = 0;
+	h->type_len = b.type_len;
+	h->str_off = b.type_len;
+	h->str_len = b.str_len;
+	memcpy(b.buf + sizeof(*h) + b.type_len, b.strs, b.str_len);
+
 	memset(&attr, 0, sizeof(attr));
+	attr.btf = (unsigned long)b.buf;
+	attr.btf_size = sizeof(*h) + b.type_len + b.str_len;
+	fd = syscall(__NR_bpf, BPF_BTF_LOAD, &attr, sizeof(attr));
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * Create a map as @def defines it, its spin lock (if any) described by BTF
+ * at @lock_off; returns the fd or -errno.
+ */
+static inline int rax_map_create_lock_at(const struct rax_map_def *def, __u32 lock_off)
+{
+	union bpf_attr attr;
+	int fd, btf = -1;
+
+	memset(&attr, 0, sizeof(attr));
+	if (def->flags & RAX_MAP_SPIN_LOCK) {
+		btf = rax_lock_btf_load(def, lock_off, &attr.btf_key_type_id,
+					&attr.btf_value_type_id);
+		if (btf < 0)
+			return btf;
+		attr.btf_fd = btf;
+	}
 	attr.map_type = def->type;
 	attr.key_size = def->key_size;
 	attr.value_size = def->value_size;
@@ -200,7 +301,17 @@ static inline int rax_map_create(const struct rax_map_def *def)
 	       sizeof(attr.map_name) < RAX_MAP_NAME_LEN ?
 	       sizeof(attr.map_name) - 1 : RAX_MAP_NAME_LEN - 1);
 	fd = sys_bpf(BPF_MAP_CREATE, &attr);
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		fd = -errno;
+	if (btf >= 0)
+		close(btf);
+	return fd;
+}
+
+/* Create a map as @def defines it; returns the fd or -errno. */
+static inline int rax_map_create(const struct rax_map_def *def)
+{
+	return rax_map_create_lock_at(def, def->spin_lock_off);
 }
 
 /* Create every map @b defines into @fds; returns how many, or -errno. */
@@ -258,6 +369,51 @@ static inline int map_update(int fd, const void *key, const void *value)
 	attr.key = (unsigned long)key;
 	attr.value = (unsigned long)value;
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) ? -errno : 0;
+}
+
+/* Run @prog once per @repeat on @pkt; returns retval or -errno. */
+static inline long long test_run(int prog, const void *pkt, unsigned int len,
+				 unsigned int repeat)
+{
+	unsigned char out[2048];
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = prog;
+	attr.test.data_in = (unsigned long)pkt;
+	attr.test.data_size_in = len;
+	attr.test.data_out = (unsigned long)out;
+	attr.test.data_size_out = sizeof(out);
+	attr.test.repeat = repeat;
+	if (sys_bpf(BPF_PROG_TEST_RUN, &attr))
+		return -errno;
+	return attr.test.retval;
+}
+
+/* The value of fdinfo line @key of @fd, or "" when it has none. */
+static inline const char *fdinfo_value(int fd, const char *key)
+{
+	static char val[256];
+	char path[64], line[256];
+	size_t n = strlen(key);
+	FILE *f;
+
+	val[0] = '\0';
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	f = fopen(path, "r");
+	if (!f)
+		return val;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, key, n) && line[n] == ':') {
+			const char *v = line + n + 1;
+
+			snprintf(val, sizeof(val), "%s", v + strspn(v, "\t "));
+			val[strcspn(val, "\n")] = '\0';
+			break;
+		}
+	}
+	fclose(f);
+	return val;
 }
 
 static inline unsigned int count_progs(void)
