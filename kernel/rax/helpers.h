@@ -14,7 +14,9 @@
  *          tracepoint, perf_event) or NET (XDP, sched_cls)
  *
  * Appending is the only compatible change; removing or changing a helper
- * needs a new RAX_FORMAT_VERSION.
+ * needs a new RAX_FORMAT_VERSION. (The spin-lock helpers were narrowed to
+ * NET before the format was released, as the verifier keeps bpf_spin_lock
+ * from tracing programs.)
  */
 RAX_HELPER(rax_map_lookup_elem, 2, ALL)
 RAX_HELPER(rax_map_update_elem, 4, ALL)
@@ -28,8 +30,8 @@ RAX_HELPER(rax_get_current_pid_tgid, 0, TRACING)
 RAX_HELPER(rax_get_current_uid_gid, 0, TRACING)
 RAX_HELPER(rax_get_current_comm, 2, TRACING)
 RAX_HELPER(rax_probe_read_kernel, 3, TRACING)
-RAX_HELPER(rax_spin_lock, 1, ALL)
-RAX_HELPER(rax_spin_unlock, 1, ALL)
+RAX_HELPER(rax_spin_lock, 1, NET)
+RAX_HELPER(rax_spin_unlock, 1, NET)
 RAX_HELPER(rax_throw, 4, ALL)
 RAX_HELPER(memcpy, 3, ALL)
 RAX_HELPER(memmove, 3, ALL)

@@ -477,8 +477,10 @@ s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
  * rax_spin_lock() - Take a bpf_spin_lock in a map value.
  * @lock: the lock.
  *
- * Disables interrupts and takes the lock, which the invocation's cleanup
- * log records. An invocation holds at most one such lock at a time, as
+ * For XDP and tc programs only, as the verifier keeps bpf_spin_lock from
+ * tracing programs: one in NMI could spin on the lock the program it
+ * interrupted holds. Disables interrupts and takes the lock, which the
+ * invocation's cleanup log records. An invocation holds at most one such lock at a time, as
  * an eBPF program does: taking a second one stops the program (it would
  * deadlock on the same lock, or could on another). A panic, or a return
  * with the lock held, releases it.

@@ -149,6 +149,38 @@ TEST_CASE("build: code returns through the kernel's return thunk and entries sta
 	CHECK(obj->provenance.flags.find("-Zcf-protection=branch") != std::string::npos);
 }
 
+TEST_CASE("build: an indirect call goes through the kernel's retpoline thunk", "[build]")
+{
+	// resources calls through a table of function pointers (mode 6).
+	auto obj = build_sample("resources");
+	std::ifstream in(std::string(RAX_TEST_BINARY_DIR) + "/objects/resources.rax.o",
+			 std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	std::string const img = ss.str();
+	REQUIRE(img.size() > sizeof(Elf64_Ehdr));
+	CHECK(img.find(std::string(RAX_THUNK_INDIRECT) + '\0') != std::string::npos);
+	CHECK_FALSE(has(obj.imports, RAX_THUNK_INDIRECT));
+	// The lock map and the ring buffer, as the format defines them.
+	REQUIRE(obj.maps.size() == 2);
+	CHECK(obj.maps[0].name == "STATS");
+	CHECK(obj.maps[0].flags == RAX_MAP_SPIN_LOCK);
+	CHECK(obj.maps[0].spin_lock_off == 0);
+	CHECK(obj.maps[1].type == 27 /* BPF_MAP_TYPE_RINGBUF */);
+	CHECK(obj.maps[1].max_entries == 4096);
+}
+
+TEST_CASE("build: task_ref takes task references from tracing entries", "[build]")
+{
+	auto obj = build_sample("task_ref");
+	REQUIRE(obj.entries.size() == 2);
+	CHECK(obj.entries[0].prog_type == 5 /* TRACEPOINT */);
+	CHECK(obj.entries[1].prog_type == 2 /* KPROBE */);
+	for (char const *h : {"rax_task_acquire_current", "rax_task_from_pid", "rax_task_release",
+			      "rax_task_pid_tgid", "rax_task_comm"})
+		CHECK(has(obj.imports, h));
+}
+
 TEST_CASE("build: the rule table sample unrolls its 512 rules into one large function",
 	  "[build]")
 {

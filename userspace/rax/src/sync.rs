@@ -21,8 +21,11 @@
 //! `spin_lock_off`); the loader creates the map with BTF that places a
 //! `struct bpf_spin_lock` there, so the kernel treats the lock word as
 //! eBPF does (skipped when values are copied, `BPF_F_LOCK` lookups and
-//! updates from userspace). The kernel refuses maps with a lock to tracing
-//! programs (kprobe, tracepoint, perf_event), as eBPF does.
+//! updates from userspace). Locks are for XDP and tc programs only, as in
+//! eBPF: `rax_spin_lock` and `rax_spin_unlock` are `NET` helpers, so `rax
+//! build` refuses a tracing entry (kprobe, tracepoint, perf_event) that
+//! takes a lock, and the kernel refuses lock maps to tracing programs (a
+//! program in NMI could spin on the lock of the program it interrupted).
 //!
 //! [`SpinLock::lock`] takes the lock with `rax_spin_lock`; dropping the
 //! guard releases it with `rax_spin_unlock`. The kernel keeps a

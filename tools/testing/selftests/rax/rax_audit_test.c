@@ -169,22 +169,16 @@ TEST_F(audit, load_record_names_the_signer)
 TEST_F(audit, ebpf_record_unchanged)
 {
 	struct bpf_insn insns[] = {
-		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = XDP_PASS },
-		{ .code = BPF_JMP | BPF_EXIT },
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_PASS),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	union bpf_attr attr;
 	char want[64];
 	const char *rec;
 	int fd;
 	__u32 id;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
-	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = 2;
-	attr.license = (unsigned long)"GPL";
-	fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	ASSERT_LE(0, fd) TH_LOG("eBPF load: %s", strerror(errno));
+	fd = ebpf_load(insns, ARRAY_SIZE(insns), "ebpf_audited");
+	ASSERT_LE(0, fd) TH_LOG("eBPF load: %s\n%s", strerror(-fd), log_buf);
 	id = prog_id(fd);
 	rec = audit_bpf_record(self->sock, id, "LOAD");
 	snprintf(want, sizeof(want), "prog-id=%u op=LOAD", id);

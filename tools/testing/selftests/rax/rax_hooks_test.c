@@ -406,10 +406,6 @@ TEST_F(veth, tc_ingress_on_veth)
 	unload(&l);
 }
 
-/* eBPF instructions, as the kernel's filter.h builds them. */
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
-						.src_reg = (s), .off = (o), .imm = (i) })
-
 /*
  * An eBPF XDP program that returns PROTO_COUNT[17] and adds 100 to it,
  * sharing the map with the Rax xdp_counter.
@@ -432,21 +428,8 @@ static int load_ebpf_reader(int map)
 		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	union bpf_attr attr;
-	int fd;
 
-	memset(&attr, 0, sizeof(attr));
-	memset(log_buf, 0, sizeof(log_buf));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
-	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = ARRAY_SIZE(insns);
-	attr.license = (unsigned long)"GPL";
-	attr.log_level = 1;
-	attr.log_buf = (unsigned long)log_buf;
-	attr.log_size = sizeof(log_buf);
-	memcpy(attr.prog_name, "ebpf_reader", sizeof("ebpf_reader"));
-	fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	return fd < 0 ? -errno : fd;
+	return ebpf_load(insns, ARRAY_SIZE(insns), "ebpf_reader");
 }
 
 static long long run_once(int prog, const void *pkt, unsigned int len)
@@ -542,19 +525,8 @@ TEST(invalid_ebpf_still_refused)
 		INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_0, BPF_REG_5, 0, 0),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	union bpf_attr attr;
 
-	memset(&attr, 0, sizeof(attr));
-	memset(log_buf, 0, sizeof(log_buf));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
-	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = 2;
-	attr.license = (unsigned long)"GPL";
-	attr.log_level = 1;
-	attr.log_buf = (unsigned long)log_buf;
-	attr.log_size = sizeof(log_buf);
-	EXPECT_EQ(-1, sys_bpf(BPF_PROG_LOAD, &attr));
-	EXPECT_EQ(EACCES, errno);
+	EXPECT_EQ(-EACCES, ebpf_load(insns, ARRAY_SIZE(insns), "ebpf_invalid"));
 	expect_log(_metadata, "R5 !read_ok");
 }
 

@@ -19,8 +19,6 @@
 #include "../kselftest_harness.h"
 #include "rax_util.h"
 
-#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
-						.src_reg = (s), .off = (o), .imm = (i) })
 #define MAX_RUNS	10000
 
 static unsigned long long now_ns(void)

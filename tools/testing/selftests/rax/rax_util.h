@@ -416,6 +416,34 @@ static inline const char *fdinfo_value(int fd, const char *key)
 	return val;
 }
 
+/* An eBPF instruction, as the kernel's filter.h builds them. */
+#define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
+						.src_reg = (s), .off = (o), .imm = (i) })
+
+/*
+ * Load @cnt eBPF instructions as an XDP program named @name, through the
+ * verifier with its log in log_buf; returns the fd or -errno.
+ */
+static inline int ebpf_load(const struct bpf_insn *insns, unsigned int cnt,
+			    const char *name)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	memset(log_buf, 0, sizeof(log_buf));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = cnt;
+	attr.license = (unsigned long)"GPL";
+	attr.log_level = 1;
+	attr.log_buf = (unsigned long)log_buf;
+	attr.log_size = sizeof(log_buf);
+	snprintf(attr.prog_name, sizeof(attr.prog_name), "%s", name);
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	return fd < 0 ? -errno : fd;
+}
+
 static inline unsigned int count_progs(void)
 {
 	union bpf_attr attr;

@@ -29,6 +29,10 @@
 //!   record and unlocks at return, and treats it like a panic.
 //! * 5: takes `STATS[0].lock`, then takes it again while holding it: the
 //!   kernel stops the program (and unlocks).
+//! * 6: calls one of two functions through a table of function pointers
+//!   (an indirect call, through the kernel's retpoline thunk) with the
+//!   packet length: byte 1 of the packet picks `double` (0) or `triple`
+//!   (1). Passes if the result is twice the length, else drops.
 //! * any other: drops the packet.
 //!
 //! Modes 0 and 3 to 5 return `Aborted` if `STATS[0]` cannot be looked up
@@ -58,6 +62,14 @@ rax::pod! {
 
 rax::map!(static STATS: ArrayMap<Stats, 1>);
 rax::map!(static EVENTS: RingBuf<4096>);
+
+fn double(x: u32) -> u32 {
+    x.wrapping_mul(2)
+}
+
+fn triple(x: u32) -> u32 {
+    x.wrapping_mul(3)
+}
 
 /// The event describing this packet.
 fn event(ctx: &XdpContext, mode: u8) -> Event {
@@ -134,6 +146,17 @@ fn resources(ctx: &mut XdpContext) -> XdpAction {
             let _first = stats.lock.lock();
             let _second = stats.lock.lock();
             XdpAction::Pass
+        }
+        6 => {
+            // black_box keeps the table in memory, so the call stays
+            // indirect.
+            let ops: [fn(u32) -> u32; 2] = core::hint::black_box([double, triple]);
+            let pick = usize::from(ctx.data().get(1).copied().unwrap_or(0) & 1);
+            if ops[pick](ev.len) == ev.len.wrapping_mul(2) {
+                XdpAction::Pass
+            } else {
+                XdpAction::Drop
+            }
         }
         _ => XdpAction::Drop,
     }
