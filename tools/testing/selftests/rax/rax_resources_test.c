@@ -478,7 +478,7 @@ TEST(lock_map_refused_for_tracing)
 	n = rax_create_maps(&o.img, fds, NR_MAPS);
 	ASSERT_EQ(NR_MAPS, n);
 	fd = load_with_maps(&o, BPF_PROG_TYPE_KPROBE, fds, NR_MAPS);
-	EXPECT_EQ(-EINVAL, fd);
+	EXPECT_EQ(-EACCES, fd);
 	expect_log(_metadata, "helper rax_spin_lock is not allowed for program type 2");
 	if (fd >= 0)
 		close(fd);
