@@ -18,6 +18,7 @@ struct bpf_prog;
 struct bpf_prog_aux;
 struct key;
 struct seq_file;
+struct stack_info;
 union bpf_attr;
 
 /* Bounds of the kernel.rax.* sysctls. */
@@ -46,6 +47,7 @@ void rax_prog_audit(struct audit_buffer *ab, const struct bpf_prog *prog);
 bool rax_prog_is_rax(const struct bpf_prog *prog);
 int rax_prog_refuse_target(const union bpf_attr *attr, bpfptr_t uattr,
 			   u32 uattr_size);
+bool rax_stack_info(unsigned long *stack, struct stack_info *info);
 
 #else /* !CONFIG_RAX */
 
@@ -98,6 +100,12 @@ static inline int rax_prog_refuse_target(const union bpf_attr *attr,
 					 bpfptr_t uattr, u32 uattr_size)
 {
 	return -EINVAL;
+}
+
+static __always_inline bool rax_stack_info(unsigned long *stack,
+					   struct stack_info *info)
+{
+	return false;
 }
 
 #endif /* CONFIG_RAX */

@@ -464,6 +464,7 @@ void rax_prog_free(struct bpf_prog_aux *aux)
 	kfree(rp->maps);
 	kfree(rp);
 	aux->rax = NULL;
+	rax_stacks_put();
 }
 
 /**
@@ -575,6 +576,7 @@ void rax_prog_audit(struct audit_buffer *ab, const struct bpf_prog *prog)
 int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		  bpfptr_t uattr, u32 uattr_size)
 {
+	bool stacks = false;
 	struct rax_load *ld;
 	u32 true_size;
 	int err, lerr;
@@ -616,6 +618,14 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 	}
 	if (!err)
 		err = rax_format_parse(&ld->obj);
+	/* Holding the stacks fixes their size for the policy's stack check. */
+	if (!err) {
+		err = rax_stacks_get();
+		if (err)
+			rax_log(ld, "rax: no memory for the Rax stacks\n");
+		else
+			stacks = true;
+	}
 	if (!err)
 		err = rax_policy_check(&ld->obj, attr->rax_entry, attr->prog_type,
 				       attr->expected_attach_type);
@@ -623,6 +633,8 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		err = rax_load_maps(ld, uattr);
 	if (!err)
 		err = rax_load_image(ld);
+	if (err && stacks)
+		rax_stacks_put();
 	rax_format_free(&ld->obj);
 	if (ld->rp) {
 		kfree(ld->rp->maps);

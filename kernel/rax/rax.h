@@ -214,6 +214,10 @@ struct rax_frame {
 	struct rax_frame *prev;
 	struct rax_prog *rp;
 	unsigned long lock_flags;	/* irq state under the held lock */
+	unsigned long stack_base;	/* the Rax stack it runs on */
+	unsigned long stack_top;
+	unsigned long *tos;	/* where rax_enter() saves the old stack pointer */
+	u32 depth;		/* nesting depth on this CPU: which stack */
 	u32 nheld;
 	bool thrown;
 	struct rax_held held[RAX_MAX_HELD];
@@ -224,13 +228,22 @@ struct rax_frame {
 
 int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry);
 void rax_image_free(struct rax_prog *rp);
+/* The saved stack pointer's place below the top of a Rax stack, in words. */
+#define RAX_TOS_WORDS		2
+
+int rax_stacks_get(void);
+void rax_stacks_put(void);
+int rax_stack_size_set(unsigned int kb);
+bool rax_stack_enter(struct rax_frame *frame);
+void rax_stack_leave(void);
+
 /* Bytes of the per-program stub before the first section of code. */
 #define RAX_STUB_SIZE		16U
 unsigned int rax_run(const void *ctx, const struct bpf_insn *insn);
 u32 rax_default_ret(u32 prog_type);
 void rax_trace_print_enable(void);
 int __init rax_run_init(void);
-u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame);
+u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame, unsigned long *tos);
 void __noreturn rax_unwind(struct rax_frame *frame);
 
 struct task_struct;
@@ -253,6 +266,7 @@ void rax_spin_lock(u32 *lock);
 void rax_spin_unlock(u32 *lock);
 void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags);
 void rax_ringbuf_submit(void *rec, u64 flags);
+void rax_stack_check(u64 need);
 void rax_ringbuf_discard(void *rec, u64 flags);
 s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 		       u64 size, u64 flags);

@@ -4,8 +4,9 @@
  * throw helper that makes a panic a safe stop, and the helpers a Rax
  * object may import (helpers.h).
  *
- * The dispatcher runs the entry with preemption disabled, inside a frame
- * recorded in rax_cur_frame. A panic in the program calls rax_throw(),
+ * The dispatcher runs the entry with preemption disabled, on this CPU's
+ * Rax stack for its nesting depth (stack.c), inside a frame recorded in
+ * rax_cur_frame. A panic in the program calls rax_throw(),
  * which releases what the invocation holds, counts and logs the panic and
  * returns from the dispatcher with the program type's default verdict.
  */
@@ -181,7 +182,12 @@ static void rax_returned_holding(struct rax_frame *frame)
  * @insn: the program's insnsi, which __bpf_prog_run() and the XDP
  *	dispatcher pass; it locates the program.
  *
- * Return: the program's return value, or its type's default after a panic.
+ * The program runs on this CPU's Rax stack for the current nesting
+ * depth. When N_RAX_STACKS programs already run on this CPU it is not
+ * run: its recursion_misses counter goes up.
+ *
+ * Return: the program's return value, or its type's default after a panic
+ * or when it was not run.
  */
 unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 {
@@ -202,12 +208,18 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	frame.nheld = 0;
 	frame.thrown = false;
 	preempt_disable();
+	if (unlikely(!rax_stack_enter(&frame))) {
+		preempt_enable();
+		bpf_prog_inc_misses_counter((struct bpf_prog *)prog);
+		return rp->default_ret;
+	}
 	frame.prev = this_cpu_read(rax_cur_frame);
 	this_cpu_write(rax_cur_frame, &frame);
-	ret = rax_enter(arg, rp->entry, &frame);
+	ret = rax_enter(arg, rp->entry, &frame, frame.tos);
 	if (unlikely(frame.nheld))
 		rax_returned_holding(&frame);
 	this_cpu_write(rax_cur_frame, frame.prev);
+	rax_stack_leave();
 	preempt_enable();
 
 	if (frame.thrown || !rax_ret_valid(rp, (u32)ret))
@@ -254,9 +266,12 @@ static void __noreturn notrace rax_stop(const char *why, const u8 *file,
 				    (int)min_t(size_t, file_len, 256), file, line, column);
 	}
 
-	/* The stack below the frame is abandoned: drop its KASAN poison. */
-	if (frame->sp > sp)
-		kasan_unpoison_range((void *)sp, frame->sp - sp);
+	/*
+	 * What is below the saved stack pointer on the Rax stack is
+	 * abandoned: drop the KASAN poison of the frames left on it.
+	 */
+	if ((unsigned long)frame->tos > sp)
+		kasan_unpoison_range((void *)sp, (unsigned long)frame->tos - sp);
 	rax_unwind(frame);
 }
 
@@ -596,6 +611,27 @@ s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 		return -EINVAL;
 	return bpf_ringbuf_output_proto.func((unsigned long)map, (unsigned long)data,
 					     size, flags, 0);
+}
+
+/**
+ * rax_stack_check() - Check the stack has room for one more step of recursion.
+ * @need: the room the caller needs, in bytes: RAX_RECURSION_STEP from the
+ *	rax crate's recursion guard.
+ *
+ * Stops the program, like a panic, when fewer than @need bytes are left
+ * on its Rax stack above the RAX_STACK_RESERVE bytes kept for interrupts
+ * and helpers. The toolchain checks that no step of recursion from one
+ * guard to the next uses more than RAX_RECURSION_STEP, so a program that
+ * recurses through the guard stops before it reaches the guard page.
+ */
+void rax_stack_check(u64 need)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	unsigned long sp = current_stack_pointer;
+	unsigned long floor = frame->stack_base + RAX_STACK_RESERVE;
+
+	if (sp < floor || sp - floor < need)
+		rax_refuse("ran out of stack: recursion too deep");
 }
 
 /*

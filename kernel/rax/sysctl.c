@@ -4,7 +4,7 @@
  *
  *   enabled        0 refuses every new Rax program load, 1 allows them.
  *   stack_size_kb  size of each per-CPU Rax program stack, a power of two
- *                  in [32, 1024].
+ *                  in [32, 1024]; EBUSY while a Rax program is loaded.
  *   budget_max_us  the largest run-time budget a program may ask for, in
  *                  [1, 10000000] microseconds.
  *   format_version the Rax object format version this kernel accepts
@@ -64,8 +64,11 @@ static int rax_uint_handler(const struct ctl_table *table, int write,
 		return -EINVAL;
 	if (err || !write)
 		return err;
-	if (param == &rax_params.stack_size_kb && !rax_stack_size_valid(val))
-		return -EINVAL;
+	if (param == &rax_params.stack_size_kb) {
+		if (!rax_stack_size_valid(val))
+			return -EINVAL;
+		return rax_stack_size_set(val);
+	}
 
 	mutex_lock(&rax_sysctl_mutex);
 	WRITE_ONCE(*param, val);

@@ -206,6 +206,19 @@ TEST_CASE("build: the out-of-bounds sample imports the throw helper", "[build]")
 	CHECK(has(obj.imports, "rax_throw"));
 }
 
+TEST_CASE("build: the stacks sample recurses through the guard", "[build]")
+{
+	auto obj = build_sample("stacks");
+	REQUIRE(obj.entries.size() == 2);
+	CHECK(obj.entries[0].prog_type == 2 /* KPROBE */);
+	CHECK(obj.entries[1].prog_type == 6 /* XDP */);
+	CHECK(has(obj.imports, "rax_stack_check"));
+	CHECK(has(obj.imports, "rax_ktime_get_boot_ns"));
+	// The recursive entry's bound holds one guarded step.
+	CHECK(obj.provenance.stack[1] > RAX_RECURSION_STEP);
+	CHECK(obj.provenance.stack[0] < RAX_RECURSION_STEP);
+}
+
 TEST_CASE("build: the output is deterministic", "[build]")
 {
 	auto a = rax::build(options(top + "/userspace/samples/xdp_counter", "det-a"));
@@ -265,6 +278,7 @@ TEST_CASE("build: recursion is refused, naming the cycle", "[build]")
 	INFO(r.error().to_string());
 	CHECK(r.error().code() == ELOOP);
 	CHECK(r.error().message().find("->") != std::string::npos);
+	CHECK(r.error().message().find("rax::stack::recurse") != std::string::npos);
 }
 
 TEST_CASE("build: a stack bound over the limit is refused with the deepest path", "[build]")

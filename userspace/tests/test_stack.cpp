@@ -5,6 +5,8 @@
 
 #include "elf_builder.hpp"
 
+#include <linux/rax.h>
+
 using namespace rax;
 using namespace rax::test;
 
@@ -95,6 +97,61 @@ TEST_CASE("stack: mutual recursion is refused with the cycle named", "[stack]")
 	CHECK(r.error().code() == ELOOP);
 	CHECK(contains(r.error().message(), "ping -> pong -> ping"));
 	CHECK_FALSE(contains(r.error().message(), "main ->"));
+}
+
+namespace {
+// What rustc's v0 mangling makes of rax::stack::recurse::<closure in f>.
+std::string const guard = "_RINvNtCs2fXNSGwdGLH_3rax5stack7recurseNCNvCsipIaxLNYkYC_3ext1f0EB6_";
+} // namespace
+
+TEST_CASE("stack: the recursion guard is recognised by its path only", "[stack]")
+{
+	CHECK(recursion_guard(guard));
+	CHECK(recursion_guard("_RINvNtCsX_3rax5stack7recursejEB2_"));
+	CHECK_FALSE(recursion_guard("_RNvNtCs2fXNSGwdGLH_3rax5stack7recurse"));
+	CHECK_FALSE(recursion_guard("_RINvNtCs2fXNSGwdGLH_4mine5stack7recurseB2_"));
+	CHECK_FALSE(recursion_guard("_RINvNtCs2fXNSGwdGLH_6xyzrax5stack7recurseB2_"));
+	CHECK_FALSE(recursion_guard("_RINvNtCs2fXNSGwdGLH_3rax5stack8recursesB2_"));
+	CHECK_FALSE(recursion_guard("rax_stack_check"));
+}
+
+TEST_CASE("stack: recursion through the guard is bounded by the step it checks", "[stack]")
+{
+	std::vector<StackFrame> g = {
+		{"entry", 32, {"f"}}, {"f", 48, {guard, "leaf"}}, {"leaf", 8, {}}, {guard, 16, {"f"}}};
+	auto r = stack_bound(g, "entry", 65536);
+	INFO((r.ok() ? "" : r.error().to_string()));
+	REQUIRE(r.ok());
+	CHECK(r->bytes == 32 + 8 + 48 + 8 + 16 + RAX_RECURSION_STEP);
+	CHECK(r->path == std::vector<std::string>{"entry", "f", guard});
+	// The guard's reserve counts against the limit.
+	auto over = stack_bound(g, "entry", 1024);
+	REQUIRE_FALSE(over.ok());
+	CHECK(over.error().code() == E2BIG);
+}
+
+TEST_CASE("stack: a recursion step larger than the guard checks for is refused", "[stack]")
+{
+	std::vector<StackFrame> g = {
+		{"entry", 32, {"f"}}, {"f", RAX_RECURSION_STEP, {guard}}, {guard, 16, {"f"}}};
+	auto r = stack_bound(g, "entry", ~0ULL);
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().code() == E2BIG);
+	CHECK(contains(r.error().message(), "one step of recursion through " + guard));
+	// guard -> f (the step) -> guard: 8 + 4096 + 8 + 16.
+	CHECK(contains(r.error().message(), "needs " + std::to_string(RAX_RECURSION_STEP + 8 + 8 + 16)));
+	CHECK(contains(r.error().message(), "  f"));
+}
+
+TEST_CASE("stack: a cycle that avoids the guard is refused even beside a guarded one", "[stack]")
+{
+	std::vector<StackFrame> g = {
+		{"entry", 32, {"f"}}, {"f", 48, {guard, "g"}}, {"g", 8, {"f"}}, {guard, 16, {"f"}}};
+	auto r = stack_bound(g, "entry", ~0ULL);
+	REQUIRE_FALSE(r.ok());
+	CHECK(r.error().code() == ELOOP);
+	CHECK(contains(r.error().message(), "only allowed through rax::stack::recurse"));
+	CHECK(contains(r.error().message(), "f -> g -> f"));
 }
 
 TEST_CASE("stack: over the limit is refused with the path printed", "[stack]")

@@ -40,6 +40,14 @@
 #define RAX_SYMBOL_LEN		48
 
 /*
+ * Stack one step of guarded recursion may use, in bytes: the rax crate's
+ * recursion guard (rax::stack::recurse) has the rax_stack_check helper
+ * check that this much is left before each step, and the toolchain checks
+ * that no step from one guard to the next needs more.
+ */
+#define RAX_RECURSION_STEP	4096
+
+/*
  * Besides the helpers, code may reference two undefined symbols, the
  * kernel's thunks: every return is "jmp RAX_THUNK_RETURN" and every
  * indirect call or jump "call/jmp RAX_THUNK_INDIRECT" (R_X86_64_PLT32 or

@@ -104,6 +104,8 @@ unsafe extern "C" {
     pub(crate) fn rax_task_pid_tgid(task: *mut Task) -> u64;
     /// `(task, buf, size)`: the task's comm, NUL-terminated; 0 or -errno.
     pub(crate) fn rax_task_comm(task: *mut Task, buf: *mut u8, size: u32) -> i64;
+    /// `(need)`: stops the program unless `need` bytes of stack are left.
+    pub(crate) fn rax_stack_check(need: u64);
 }
 
 /// Monotonic time in nanoseconds (`ktime_get_ns`).

@@ -36,6 +36,7 @@ mod panic;
 pub mod pod;
 mod print;
 mod raw;
+pub mod stack;
 pub mod sync;
 pub mod task;
 
@@ -54,5 +55,6 @@ pub use helpers::{
 pub use maps::{ArrayMap, HashMap, PerCpuArray, RingBuf, RingBufEntry};
 pub use pod::Pod;
 pub use print::{Arg, PRINT_BUF_LEN, ToArg};
+pub use stack::recurse;
 pub use sync::{SpinLock, SpinLockGuard};
 pub use task::TaskRef;

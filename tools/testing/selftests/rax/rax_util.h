@@ -185,6 +185,49 @@ static inline unsigned int rax_obj_maps(const struct blob *b,
 	return *defs ? size / sizeof(**defs) : 0;
 }
 
+/* The index of the entry whose symbol is @symbol, or -1. */
+static inline int rax_entry_index(const struct blob *b, const char *symbol)
+{
+	const struct rax_entry_def *e;
+	size_t size = 0;
+	unsigned int i;
+
+	e = rax_elf_section(b, RAX_SECTION_ENTRIES, &size);
+	for (i = 0; e && i < size / sizeof(*e); i++)
+		if (!strncmp(e[i].symbol, symbol, RAX_SYMBOL_LEN))
+			return i;
+	return -1;
+}
+
+/* The integer at the start of the file @path, or -1. */
+static inline long long read_ll_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	long long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* Write @s to the file @path; 0 or -errno. */
+static inline int write_file(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	ssize_t n;
+	int err;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, s, strlen(s));
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	return err;
+}
+
 /* BTF writing, for the value of a map that holds a bpf_spin_lock. */
 #define RAX_BTF_INFO(kind, vlen)	(((kind) << 24) | (vlen))
 #define RAX_BTF_INT_BITS(bits)		(bits)

@@ -122,11 +122,19 @@ struct StackBound {
 	std::vector<std::string> path;
 };
 
+// Is @symbol an instance of rax::stack::recurse, the crate's recursion
+// guard?
+bool recursion_guard(std::string const &symbol);
+
 // Worst-case stack of @entry over @graph: the sum of frames along the
-// deepest call path, plus 8 bytes per call for the return address.
-// Errors: recursion (ELOOP, message names the cycle), a callee with no
-// frame size (ENOENT, names it), or a bound over @limit (E2BIG, message
-// prints the deepest path with each frame).
+// deepest call path, plus 8 bytes per call for the return address. A call
+// to a recursion guard costs the guard's frame plus RAX_RECURSION_STEP
+// (the room it checks for at run time), and each step from a guard to the
+// next must fit in RAX_RECURSION_STEP.
+// Errors: recursion not through a guard (ELOOP, message names the cycle),
+// a callee with no frame size (ENOENT, names it), a bound over @limit or a
+// recursion step over RAX_RECURSION_STEP (E2BIG, message prints the
+// deepest path with each frame).
 Result<StackBound> stack_bound(std::vector<StackFrame> const &graph, std::string const &entry,
 			       std::uint64_t limit);
 

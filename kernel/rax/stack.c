@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The stacks Rax programs run on.
+ *
+ * Each CPU has N_RAX_STACKS stacks, one per nesting depth: a program that
+ * starts while another runs on the same CPU (an interrupt, an NMI, a
+ * kprobe in a helper, tc egress reached from tc ingress) takes the next
+ * one, so no two invocations ever share a stack. A program that would
+ * nest deeper is not run; its recursion_misses counter goes up, as for an
+ * eBPF program skipped by the recursion check.
+ *
+ * A stack is kernel.rax.stack_size_kb in size and comes from vmalloc, so
+ * an unmapped guard page lies below it, as below a VMAP_STACK task
+ * stack. The load path only accepts an object whose provenance stack
+ * bound leaves RAX_STACK_RESERVE bytes free for the hardirq handlers that
+ * run on the stack they interrupt (a softirq's program interrupted while
+ * the IRQ stack is in use). Running into the guard page is a double fault,
+ * which panics the kernel: nothing can be recovered on a stack that has
+ * no room left. The guarantee is that it is not reached: the static bound,
+ * the reserve, and the rax crate's recursion guard, which checks the room
+ * left before each recursive call and throws when it runs short.
+ *
+ * The stacks are allocated when the first program is loaded and kept
+ * until the stack size changes, which kernel.rax.stack_size_kb allows
+ * only while no Rax program is loaded (EBUSY otherwise).
+ *
+ * The unwinder learns about them through rax_stack_info(): each depth is
+ * its own stack type, and the word RAX_TOS_WORDS words below the top of a
+ * stack holds the stack pointer of the code that switched to it, as the
+ * top word of the IRQ stack does (two words down, so that the program's
+ * entry is called with the stack aligned as the x86-64 ABI wants).
+ */
+
+#include <linux/cpumask.h>
+#include <linux/mutex.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/sizes.h>
+#include <linux/topology.h>
+#include <linux/vmalloc.h>
+
+#include <asm/stacktrace.h>
+
+#include "rax.h"
+
+/*
+ * This CPU's stacks: mem[] owns them, base[] publishes them to the
+ * unwinder (0 while they are being freed).
+ */
+struct rax_cpu_stacks {
+	unsigned long base[N_RAX_STACKS];
+	void *mem[N_RAX_STACKS];
+};
+
+static DEFINE_PER_CPU(struct rax_cpu_stacks, rax_cpu_stacks);
+/* The depth of the next program to start on this CPU. */
+static DEFINE_PER_CPU(unsigned int, rax_depth);
+/* Size of every stack in bytes; 0 while none is allocated. */
+static unsigned long rax_stack_bytes;
+
+static DEFINE_MUTEX(rax_stack_mutex);
+/* Loaded Rax programs; each holds the stacks. */
+static unsigned int rax_stack_users;
+
+/**
+ * rax_stack_info() - Describe a Rax stack to the x86 unwinder.
+ * @stack: an address on some stack of this CPU.
+ * @info: filled when @stack is on one of this CPU's Rax stacks.
+ *
+ * Called from get_stack_info_noinstr(), in any context.
+ *
+ * Return: true if @stack is on a Rax stack of this CPU.
+ */
+bool noinstr rax_stack_info(unsigned long *stack, struct stack_info *info)
+{
+	unsigned long size = READ_ONCE(rax_stack_bytes);
+	unsigned long addr = (unsigned long)stack;
+	unsigned int d;
+
+	for (d = 0; d < N_RAX_STACKS; d++) {
+		unsigned long base = this_cpu_read(rax_cpu_stacks.base[d]);
+		unsigned long *end;
+
+		if (!base || addr < base || addr >= base + size)
+			continue;
+		end = (unsigned long *)(base + size);
+		info->type = STACK_TYPE_RAX + d;
+		info->begin = (unsigned long *)base;
+		info->end = end;
+		/* Where rax_enter() left the stack pointer it switched from. */
+		info->next_sp = (unsigned long *)*(end - RAX_TOS_WORDS);
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Frees every stack. Called with rax_stack_mutex held and no program
+ * loaded, so none runs; the unwinder on another CPU may still look at the
+ * bases, hence the grace period before the memory goes.
+ */
+static void rax_stacks_free(void)
+{
+	unsigned int cpu, d;
+
+	for_each_possible_cpu(cpu)
+		for (d = 0; d < N_RAX_STACKS; d++)
+			WRITE_ONCE(per_cpu(rax_cpu_stacks, cpu).base[d], 0);
+	synchronize_rcu();
+	for_each_possible_cpu(cpu) {
+		for (d = 0; d < N_RAX_STACKS; d++) {
+			vfree(per_cpu(rax_cpu_stacks, cpu).mem[d]);
+			per_cpu(rax_cpu_stacks, cpu).mem[d] = NULL;
+		}
+	}
+	WRITE_ONCE(rax_stack_bytes, 0);
+}
+
+static int rax_stacks_alloc(unsigned long size)
+{
+	struct rax_cpu_stacks *s;
+	unsigned int cpu, d;
+
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(&rax_cpu_stacks, cpu);
+		for (d = 0; d < N_RAX_STACKS; d++) {
+			s->mem[d] = vmalloc_node(size, cpu_to_node(cpu));
+			if (!s->mem[d])
+				goto fail;
+		}
+	}
+	WRITE_ONCE(rax_stack_bytes, size);
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(&rax_cpu_stacks, cpu);
+		for (d = 0; d < N_RAX_STACKS; d++)
+			WRITE_ONCE(s->base[d], (unsigned long)s->mem[d]);
+	}
+	return 0;
+
+fail:
+	for_each_possible_cpu(cpu) {
+		s = per_cpu_ptr(&rax_cpu_stacks, cpu);
+		for (d = 0; d < N_RAX_STACKS; d++) {
+			vfree(s->mem[d]);
+			s->mem[d] = NULL;
+		}
+	}
+	return -ENOMEM;
+}
+
+/**
+ * rax_stacks_get() - Make sure the stacks exist, for a program being loaded.
+ *
+ * Allocates the stacks at kernel.rax.stack_size_kb if there are none, and
+ * counts the program as a user, which keeps the stack size from changing
+ * until rax_stacks_put().
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int rax_stacks_get(void)
+{
+	unsigned long size = (unsigned long)READ_ONCE(rax_params.stack_size_kb) * SZ_1K;
+	int err = 0;
+
+	mutex_lock(&rax_stack_mutex);
+	if (rax_stack_bytes != size) {
+		/* Sized for a value written while nothing was loaded. */
+		if (rax_stack_bytes)
+			rax_stacks_free();
+		err = rax_stacks_alloc(size);
+	}
+	if (!err)
+		rax_stack_users++;
+	mutex_unlock(&rax_stack_mutex);
+	return err;
+}
+
+/**
+ * rax_stacks_put() - Drop the hold rax_stacks_get() took.
+ */
+void rax_stacks_put(void)
+{
+	mutex_lock(&rax_stack_mutex);
+	rax_stack_users--;
+	mutex_unlock(&rax_stack_mutex);
+}
+
+/**
+ * rax_stack_size_set() - Set kernel.rax.stack_size_kb.
+ * @kb: a valid stack size (rax_stack_size_valid()).
+ *
+ * Return: 0, or -EBUSY while a Rax program is loaded.
+ */
+int rax_stack_size_set(unsigned int kb)
+{
+	int err = 0;
+
+	mutex_lock(&rax_stack_mutex);
+	if (rax_stack_users)
+		err = -EBUSY;
+	else
+		WRITE_ONCE(rax_params.stack_size_kb, kb);
+	mutex_unlock(&rax_stack_mutex);
+	return err;
+}
+
+/**
+ * rax_stack_enter() - Take this CPU's stack for the next nesting depth.
+ * @frame: the invocation; its stack top is set.
+ *
+ * Called with preemption disabled. The depth is taken with one per-CPU
+ * increment, so an interrupt that comes in between sees it taken.
+ *
+ * Return: false, with nothing taken, when this CPU already runs
+ * N_RAX_STACKS programs.
+ */
+bool rax_stack_enter(struct rax_frame *frame)
+{
+	unsigned int depth = this_cpu_inc_return(rax_depth) - 1;
+
+	if (unlikely(depth >= N_RAX_STACKS)) {
+		this_cpu_dec(rax_depth);
+		return false;
+	}
+	frame->depth = depth;
+	frame->stack_base = this_cpu_read(rax_cpu_stacks.base[depth]);
+	frame->stack_top = frame->stack_base + READ_ONCE(rax_stack_bytes);
+	frame->tos = (unsigned long *)frame->stack_top - RAX_TOS_WORDS;
+	return true;
+}
+
+/**
+ * rax_stack_leave() - Give back the stack rax_stack_enter() took.
+ */
+void rax_stack_leave(void)
+{
+	this_cpu_dec(rax_depth);
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The stacks Rax programs run on: a program that starts while another
+ * runs on the same CPU gets a stack of its own, a stack trace taken on a
+ * Rax stack goes on into the code that ran the program, and the stack
+ * size cannot change under loaded programs.
+ *
+ * Objects (scripts/make-test-objects.sh): stacks.o (an XDP entry that
+ * calls the function a kprobe entry of the same object is attached to,
+ * both recording the address of a local variable), xdp.o.
+ */
+#define _GNU_SOURCE
+#include <linux/perf_event.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include "../kselftest_harness.h"
+#include "rax_util.h"
+
+#define STACK_SIZE_KB	"/proc/sys/kernel/rax/stack_size_kb"
+#define TRACING		"/sys/kernel/tracing/"
+#define PRINTK_TRIGGER	TRACING "events/bpf_trace/bpf_trace_printk/trigger"
+
+/* stacks.o: SEEN slots; the high bit of SEEN[3] is the XDP entry's flag. */
+enum { XDP_FRAME, KPROBE_FRAME, KPROBE_RUNS, KPROBE_NESTED, DEPTH };
+#define NESTED_FLAG	0x8000000000000000ULL
+
+FIXTURE(stacks)
+{
+	struct rax_obj_file o;
+	int fds[2];
+	int nmaps;
+	int xdp;
+	int kprobe;
+	int seen;
+};
+
+static int load_entry(struct rax_obj_file *o, int *fds, int nmaps,
+		      const char *symbol, unsigned int type)
+{
+	struct rax_load_opts opts = {
+		.prog_type = type, .name = "stacks",
+		.fd_array = fds, .fd_array_cnt = nmaps,
+	};
+	int entry = rax_entry_index(&o->img, symbol);
+
+	if (entry < 0)
+		return -ENOENT;
+	opts.entry = entry;
+	return rax_load_opts(o->img.data, o->img.size, o->sig.data, o->sig.size, &opts);
+}
+
+FIXTURE_SETUP(stacks)
+{
+	self->xdp = -1;
+	self->kprobe = -1;
+	self->o = rax_obj_read("stacks.o");
+	ASSERT_NE(0, self->o.img.size) TH_LOG("stacks.o missing");
+	self->nmaps = rax_create_maps(&self->o.img, self->fds, 2);
+	ASSERT_EQ(1, self->nmaps);
+	self->seen = self->fds[rax_map_index(&self->o.img, "SEEN")];
+	self->xdp = load_entry(&self->o, self->fds, self->nmaps, "rax_entry_stacks_xdp",
+			       BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, self->xdp) TH_LOG("%s\n%s", strerror(-self->xdp), log_buf);
+	self->kprobe = load_entry(&self->o, self->fds, self->nmaps, "rax_entry_stacks_kprobe",
+				  BPF_PROG_TYPE_KPROBE);
+	ASSERT_LE(0, self->kprobe) TH_LOG("%s\n%s", strerror(-self->kprobe), log_buf);
+}
+
+FIXTURE_TEARDOWN(stacks)
+{
+	int i;
+
+	if (self->kprobe >= 0)
+		close(self->kprobe);
+	if (self->xdp >= 0)
+		close(self->xdp);
+	for (i = 0; i < self->nmaps; i++)
+		close(self->fds[i]);
+	rax_obj_free(&self->o);
+}
+
+static unsigned long long map_u64(int fd, unsigned int key)
+{
+	unsigned long long v = 0;
+
+	map_lookup(fd, &key, &v);
+	return v;
+}
+
+#define seen(self, key) map_u64((self)->seen, (key))
+
+static int pin_cpu0(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
+}
+
+/* A kprobe on @func, on CPU 0, running @prog; the perf event fd. */
+static int kprobe_attach(const char *func, int prog)
+{
+	struct perf_event_attr pa;
+	long long type;
+	int pfd;
+
+	type = read_ll_file("/sys/bus/event_source/devices/kprobe/type");
+	if (type < 0)
+		return -ENOENT;
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = type;
+	pa.config1 = (unsigned long)func;
+	pfd = syscall(__NR_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog) ||
+	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+		close(pfd);
+		return -errno;
+	}
+	return pfd;
+}
+
+/*
+ * A kprobe program that runs inside an XDP program's helper call (an
+ * ftrace kprobe, same context level) runs on the next stack, not on top
+ * of the XDP program's frames: the two frames are at least a stack size
+ * apart, where on one stack they would be a few hundred bytes apart.
+ */
+TEST_F(stacks, nested_program_runs_on_its_own_stack)
+{
+	unsigned char pkt[64] = { 0 };	/* mode 0 */
+	unsigned long long xdp, kp, dist;
+	long long size_kb;
+	int pfd, i;
+
+	size_kb = read_ll_file(STACK_SIZE_KB);
+	ASSERT_LT(0, size_kb);
+	ASSERT_EQ(0, pin_cpu0());
+	pfd = kprobe_attach("rax_ktime_get_boot_ns", self->kprobe);
+	ASSERT_LE(0, pfd) TH_LOG("kprobe: %s", strerror(-pfd));
+
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(XDP_PASS, test_run(self->xdp, pkt, sizeof(pkt), 1));
+	close(pfd);
+
+	EXPECT_EQ(3, seen(self, KPROBE_RUNS));
+	EXPECT_EQ(3, seen(self, KPROBE_NESTED) & ~NESTED_FLAG);
+	xdp = seen(self, XDP_FRAME);
+	kp = seen(self, KPROBE_FRAME);
+	ASSERT_NE(0, xdp);
+	ASSERT_NE(0, kp);
+	dist = xdp > kp ? xdp - kp : kp - xdp;
+	EXPECT_LE((unsigned long long)size_kb * 1024 / 2, dist)
+		TH_LOG("XDP frame at %#llx, nested kprobe frame at %#llx", xdp, kp);
+}
+
+/*
+ * The same program run twice at the same depth uses the same stack: its
+ * frame is at the same address each time.
+ */
+TEST_F(stacks, same_depth_same_stack)
+{
+	unsigned char pkt[64] = { 0 };
+	unsigned long long first;
+
+	ASSERT_EQ(0, pin_cpu0());
+	EXPECT_EQ(XDP_PASS, test_run(self->xdp, pkt, sizeof(pkt), 1));
+	first = seen(self, XDP_FRAME);
+	ASSERT_NE(0, first);
+	EXPECT_EQ(XDP_PASS, test_run(self->xdp, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(first, seen(self, XDP_FRAME));
+}
+
+/*
+ * A stack trace taken while a program runs on its Rax stack names the
+ * program's function and goes on, across the switch, into the code on the
+ * task stack that ran it: the ftrace stacktrace trigger on the event
+ * rax_trace_print() writes.
+ */
+TEST_F(stacks, stack_trace_crosses_the_rax_stack)
+{
+	unsigned char pkt[64] = { 1 };	/* mode 1: print */
+	int in_trace = 0, prog = 0, run = 0, caller = 0;
+	char line[512];
+	FILE *f;
+
+	ASSERT_EQ(0, write_file(TRACING "trace", ""));
+	ASSERT_EQ(0, write_file(PRINTK_TRIGGER, "stacktrace"))
+		TH_LOG("stacktrace trigger: %s", strerror(errno));
+	EXPECT_EQ(XDP_PASS, test_run(self->xdp, pkt, sizeof(pkt), 1));
+	ASSERT_EQ(0, write_file(PRINTK_TRIGGER, "!stacktrace"));
+
+	f = fopen(TRACING "trace", "r");
+	ASSERT_NE(NULL, f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, "stacks: printing from a Rax stack")) {
+			in_trace = 1;
+			continue;
+		}
+		if (!in_trace || !strstr(line, " => "))
+			continue;
+		/* The program, then the dispatcher, then the test run. */
+		if (strstr(line, "bpf_prog_"))
+			prog = 1;
+		else if (prog && strstr(line, "rax_run"))
+			run = 1;
+		else if (run && strstr(line, "bpf_prog_test_run_xdp"))
+			caller = 1;
+	}
+	fclose(f);
+	ASSERT_EQ(0, write_file(TRACING "trace", ""));
+	EXPECT_TRUE(in_trace);
+	EXPECT_TRUE(prog) TH_LOG("no frame of the program in the trace");
+	EXPECT_TRUE(run) TH_LOG("the trace stops on the Rax stack");
+	EXPECT_TRUE(caller) TH_LOG("the trace does not reach the test run");
+}
+
+/* Mode 2: recursion @n deep through rax::recurse; the verdict. */
+static long long recurse(int prog, unsigned int n)
+{
+	unsigned char pkt[64] = { 2, n, n >> 8, n >> 16, n >> 24 };
+
+	return test_run(prog, pkt, sizeof(pkt), 1);
+}
+
+/*
+ * Recursion through the crate's guard runs as deep as the stack allows;
+ * deeper, the guard stops the program like a panic, long before the guard
+ * page, and the kernel goes on. Each level has a frame of 64 bytes or
+ * more, so a million levels cannot fit in any stack size the sysctl takes.
+ */
+TEST_F(stacks, deep_recursion_throws_before_the_guard_page)
+{
+	EXPECT_EQ(XDP_PASS, recurse(self->xdp, 100));
+	EXPECT_EQ(100, seen(self, DEPTH));
+	EXPECT_STREQ("0", fdinfo_value(self->xdp, "rax_panics"));
+
+	EXPECT_EQ(XDP_ABORTED, recurse(self->xdp, 1000000));
+	EXPECT_EQ(100, seen(self, DEPTH));	/* never got to store it */
+	EXPECT_STREQ("1", fdinfo_value(self->xdp, "rax_panics"));
+
+	/* And again, on the same stack, with the same result. */
+	EXPECT_EQ(XDP_ABORTED, recurse(self->xdp, 1000000));
+	EXPECT_STREQ("2", fdinfo_value(self->xdp, "rax_panics"));
+	EXPECT_EQ(XDP_PASS, recurse(self->xdp, 200));
+	EXPECT_EQ(200, seen(self, DEPTH));
+}
+
+/* Write @kb to kernel.rax.stack_size_kb; 0 or -errno. */
+static int set_stack_size(long long kb)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%lld\n", kb);
+	return write_file(STACK_SIZE_KB, s);
+}
+
+/* Load xdp.o with its maps, created into @fds; the program fd or -errno. */
+static int load_xdp(struct rax_obj_file *o, int *fds, int *n)
+{
+	struct rax_load_opts opts = { .prog_type = BPF_PROG_TYPE_XDP, .fd_array = fds };
+
+	*n = rax_create_maps(&o->img, fds, 8);
+	if (*n < 0)
+		return *n;
+	opts.fd_array_cnt = *n;
+	return rax_load_opts(o->img.data, o->img.size, o->sig.data, o->sig.size, &opts);
+}
+
+static void close_all(int prog, int *fds, int n)
+{
+	if (prog >= 0)
+		close(prog);
+	while (n-- > 0)
+		close(fds[n]);
+}
+
+/* Set the stack size once the programs closed before are freed. */
+static int set_stack_size_when_free(long long kb)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int err, i;
+
+	/* A program is freed after an RCU grace period and a work item. */
+	for (i = 0; i < 250; i++) {
+		err = set_stack_size(kb);
+		if (err != -EBUSY)
+			break;
+		nanosleep(&ts, NULL);
+	}
+	return err;
+}
+
+/*
+ * The stack size cannot change while a Rax program is loaded (its bound
+ * was checked against it); once the last one is gone it can, and programs
+ * then run on stacks of the new size.
+ */
+TEST(stack_size_is_busy_while_loaded)
+{
+	struct rax_obj_file o = rax_obj_read("xdp.o");
+	unsigned char pkt[64] = { 0 };
+	long long size_kb, other;
+	int fds[8], n = 0, fd;
+
+	ASSERT_NE(0, o.img.size);
+	size_kb = read_ll_file(STACK_SIZE_KB);
+	ASSERT_LT(0, size_kb);
+	other = size_kb == 64 ? 128 : 64;
+
+	fd = load_xdp(&o, fds, &n);
+	ASSERT_LE(0, fd) TH_LOG("%s\n%s", strerror(-fd), log_buf);
+	EXPECT_EQ(-EBUSY, set_stack_size(other));
+	EXPECT_EQ(size_kb, read_ll_file(STACK_SIZE_KB));
+	close_all(fd, fds, n);
+
+	EXPECT_EQ(0, set_stack_size_when_free(other));
+	EXPECT_EQ(other, read_ll_file(STACK_SIZE_KB));
+
+	fd = load_xdp(&o, fds, &n);
+	EXPECT_LE(0, fd) TH_LOG("%s\n%s", strerror(-fd), log_buf);
+	if (fd >= 0)
+		EXPECT_LE(0, test_run(fd, pkt, sizeof(pkt), 1));
+	close_all(fd, fds, n);
+
+	EXPECT_EQ(0, set_stack_size_when_free(size_kb));
+	rax_obj_free(&o);
+}
+
+TEST_HARNESS_MAIN
