@@ -186,7 +186,7 @@ TEST_F(stacks, stack_trace_crosses_the_rax_stack)
 {
 	unsigned char pkt[64] = { 1 };	/* mode 1: print */
 	int in_trace = 0, prog = 0, run = 0, caller = 0;
-	char line[512];
+	char line[512], trace[4096] = "";
 	FILE *f;
 
 	ASSERT_EQ(0, write_file(TRACING "trace", ""));
@@ -204,20 +204,25 @@ TEST_F(stacks, stack_trace_crosses_the_rax_stack)
 		}
 		if (!in_trace || !strstr(line, " => "))
 			continue;
-		/* The program, then the dispatcher, then the test run. */
-		if (strstr(line, "bpf_prog_"))
+		if (strlen(trace) + strlen(line) < sizeof(trace))
+			strcat(trace, line);
+		/*
+		 * The program's entry (bpf_prog_<tag>_<symbol>), then the
+		 * dispatcher, then the test run on the task stack.
+		 */
+		if (strstr(line, "_rax_entry_stacks_xdp"))
 			prog = 1;
-		else if (prog && strstr(line, "rax_run"))
+		else if (prog && strstr(line, " rax_run"))
 			run = 1;
-		else if (run && strstr(line, "bpf_prog_test_run_xdp"))
+		else if (run && strstr(line, " bpf_prog_test_run_xdp"))
 			caller = 1;
 	}
 	fclose(f);
 	ASSERT_EQ(0, write_file(TRACING "trace", ""));
 	EXPECT_TRUE(in_trace);
 	EXPECT_TRUE(prog) TH_LOG("no frame of the program in the trace");
-	EXPECT_TRUE(run) TH_LOG("the trace stops on the Rax stack");
-	EXPECT_TRUE(caller) TH_LOG("the trace does not reach the test run");
+	EXPECT_TRUE(run) TH_LOG("the trace stops on the Rax stack:\n%s", trace);
+	EXPECT_TRUE(caller) TH_LOG("the trace does not reach the test run:\n%s", trace);
 }
 
 /* Mode 2: recursion @n deep through rax::recurse; the verdict. */
