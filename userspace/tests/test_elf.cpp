@@ -64,7 +64,13 @@ TEST_CASE("elf: several entries of different program types", "[elf]")
 TEST_CASE("elf: helper list comes from kernel/rax/helpers.h", "[elf]")
 {
 	auto const names = helper_names();
-	CHECK(names.size() == 29);
+	// As many as the header lists (its lines, read independently below).
+	std::ifstream hdr(std::string(RAX_SOURCE_DIR) + "/kernel/rax/helpers.h");
+	std::size_t lines = 0;
+	for (std::string line; std::getline(hdr, line);)
+		lines += line.rfind("RAX_HELPER(", 0) == 0;
+	CHECK(lines >= 30);
+	CHECK(names.size() == lines);
 	CHECK(helper_known("rax_ringbuf_reserve"));
 	CHECK(helper_known("rax_task_comm"));
 	CHECK(helper_known("rax_map_lookup_elem"));
