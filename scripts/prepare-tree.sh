@@ -55,8 +55,11 @@ fi
 
 series_hash=$(cd "$RAX_TOP/patches" && cat series $(cat series) | sha256sum | cut -d' ' -f1)
 stamp=$RAX_TREE/.git/rax-series-hash
+# Up to date only if nothing edited the tree since (a developer copying
+# files in leaves tracked files modified): else apply the series again.
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$series_hash" ] &&
-   [ "$(git -C "$RAX_TREE" rev-parse --abbrev-ref HEAD)" = rax ]; then
+   [ "$(git -C "$RAX_TREE" rev-parse --abbrev-ref HEAD)" = rax ] &&
+   [ -z "$(git -C "$RAX_TREE" status --porcelain --untracked-files=no)" ]; then
 	rax_log "kernel tree up to date with the series: $RAX_TREE"
 	echo "$RAX_TREE"
 	exit 0
