@@ -25,6 +25,7 @@
 #                       references)
 #   stacks.o            userspace/samples/stacks (XDP, kprobe: where programs
 #                       run)
+#   spin.o              userspace/samples/spin (endless loops of every type)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   xdp.o.sha256        the SHA-256 of xdp.o
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
@@ -83,7 +84,7 @@ objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
 for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule \
-	resources:resources task_ref:task_ref stacks:stacks; do
+	resources:resources task_ref:task_ref stacks:stacks spin:spin; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -111,7 +112,7 @@ for f in "$out"/corpus/*.o; do
 done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o \
-	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o; do
+	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o spin.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

@@ -353,10 +353,13 @@ static int rax_fmt_provenance(struct rax_obj *obj, const u8 *desc, u32 size)
 		case RAX_PROV_TARGET_SHA256:
 		case RAX_PROV_SOURCE_SHA256:
 		case RAX_PROV_BTF_SHA256:
+		case RAX_PROV_PLUGIN_SHA256:
 			if (!rax_prov_sha(obj, data, len, "a hash"))
 				return -EINVAL;
 			if (r->tag == RAX_PROV_CRATE_SHA256)
 				p->crate_sha256 = data;
+			if (r->tag == RAX_PROV_PLUGIN_SHA256)
+				p->plugin_sha256 = data;
 			break;
 		case RAX_PROV_FLAGS:
 			break;

@@ -422,6 +422,8 @@ static int rax_load_image(struct rax_load *ld)
 		sizeof(rp->entry_name));
 	strscpy(rp->signer, ld->signer, sizeof(rp->signer));
 	atomic64_set(&rp->panics, 0);
+	atomic64_set(&rp->timeouts, 0);
+	rp->budget_ns = (u64)READ_ONCE(rax_params.budget_max_us) * NSEC_PER_USEC;
 
 	/* The tag names the signed image, as it names the instructions
 	 * of an eBPF program; the function symbols carry it.
@@ -528,7 +530,10 @@ bool rax_prog_is_rax(const struct bpf_prog *prog)
  * @m: the fdinfo file.
  *
  * Adds, for a Rax program only, "rax: 1", the entry's symbol, the
- * number of panics so far and the description of the key that signed it.
+ * number of panics so far, the description of the key that signed it, its
+ * time budget, the number of runs stopped past it and the largest and the
+ * last overrun of the deadline at a stop. Runs and run time are the BPF core's
+ * run_cnt and run_time_ns (with BPF_ENABLE_STATS).
  */
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 {
@@ -539,6 +544,11 @@ void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 	seq_printf(m, "rax:\t1\nrax_entry:\t%s\nrax_panics:\t%lld\nrax_signer:\t%s\n",
 		   rp->entry_name, (long long)atomic64_read(&rp->panics),
 		   rp->signer);
+	seq_printf(m, "rax_budget_ns:\t%llu\nrax_timeouts:\t%lld\n",
+		   rp->budget_ns, (long long)atomic64_read(&rp->timeouts));
+	seq_printf(m, "rax_overrun_max_ns:\t%llu\nrax_overrun_last_ns:\t%llu\n",
+		   READ_ONCE(rp->overrun_max_ns), READ_ONCE(rp->overrun_last_ns));
+	seq_printf(m, "rax_check_interval_last_ns:\t%llu\n", READ_ONCE(rp->interval_last_ns));
 }
 
 /**

@@ -40,14 +40,16 @@ static __printf(2, 3) void rax_policy_log(struct rax_obj *obj, const char *fmt, 
  * Return: 0; -EINVAL for a format version or entry this kernel does not
  * accept; -E2BIG when the entry's stack bound does not fit the Rax stack;
  * -EACCES for a format version below kernel.rax.min_format_version, a
- * toolchain the administrator did not accept or revoked, or a helper the
- * program type may not import. The reason is in the log.
+ * toolchain the administrator did not accept or revoked, an object built
+ * without the termination pass, or a helper the program type may not
+ * import. The reason is in the log.
  */
 int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type)
 {
 	const struct rax_entry_def *e;
 	u32 stack, limit, type_bit;
 	unsigned int i, n;
+	int h;
 
 	if (obj->prov.format != RAX_FORMAT_VERSION) {
 		rax_policy_log(obj, "object format version %u; this kernel accepts version %u",
@@ -90,6 +92,18 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 	if (rax_hash_denied(obj->prov.crate_sha256)) {
 		rax_policy_log(obj, "rax crate %*phN... is revoked (kernel.rax.denied)",
 			       8, obj->prov.crate_sha256);
+		return -EACCES;
+	}
+
+	/*
+	 * Only the toolchain's termination pass makes a program stoppable:
+	 * its calls to rax_budget_check() are the cancellation points.
+	 */
+	h = rax_helper_find("rax_budget_check", strlen("rax_budget_check"));
+	if (!obj->prov.plugin_sha256 || h < 0 || !(obj->imports & BIT_ULL(h))) {
+		rax_policy_log(obj, "%s: the object was not built with the termination pass",
+			       obj->prov.plugin_sha256 ? "no call to rax_budget_check" :
+							 "no plugin record");
 		return -EACCES;
 	}
 

@@ -17,6 +17,7 @@ struct rax_policy_fixture {
 	u32 stack[2];
 	u8 rustc[RAX_SHA256_SIZE];
 	u8 crate[RAX_SHA256_SIZE];
+	u8 plugin[RAX_SHA256_SIZE];
 };
 
 static int rax_helper_bit(const char *name)
@@ -45,8 +46,11 @@ static struct rax_obj *rax_policy_obj(struct kunit *test)
 	f->obj.prov.format = RAX_FORMAT_VERSION;
 	f->obj.prov.rustc_sha256 = f->rustc;
 	f->obj.prov.crate_sha256 = f->crate;
+	memset(f->plugin, 0xef, sizeof(f->plugin));
+	f->obj.prov.plugin_sha256 = f->plugin;
 	f->obj.prov.stack = f->stack;
-	f->obj.imports = BIT_ULL(rax_helper_bit("rax_map_lookup_elem"));
+	f->obj.imports = BIT_ULL(rax_helper_bit("rax_map_lookup_elem")) |
+			 BIT_ULL(rax_helper_bit("rax_budget_check"));
 	return &f->obj;
 }
 
@@ -121,6 +125,22 @@ static void rax_policy_helpers_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_KPROBE, 0), 0);
 }
 
+static void rax_policy_termination_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+	const u8 *plugin = obj->prov.plugin_sha256;
+
+	/* No record of the termination pass. */
+	obj->prov.plugin_sha256 = NULL;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
+	/* The record, but no cancellation point in the code. */
+	obj->prov.plugin_sha256 = plugin;
+	obj->imports &= ~BIT_ULL(rax_helper_bit("rax_budget_check"));
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
+	obj->imports |= BIT_ULL(rax_helper_bit("rax_budget_check"));
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+}
+
 static struct kunit_case rax_policy_test_cases[] = {
 	KUNIT_CASE(rax_policy_accepts_test),
 	KUNIT_CASE(rax_policy_format_test),
@@ -128,6 +148,7 @@ static struct kunit_case rax_policy_test_cases[] = {
 	KUNIT_CASE(rax_policy_entry_test),
 	KUNIT_CASE(rax_policy_stack_test),
 	KUNIT_CASE(rax_policy_helpers_test),
+	KUNIT_CASE(rax_policy_termination_test),
 	{}
 };
 

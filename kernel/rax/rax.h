@@ -110,6 +110,7 @@ struct rax_prov {
 	u32 rustc_version_len;
 	const u8 *rustc_sha256;
 	const u8 *crate_sha256;
+	const u8 *plugin_sha256;	/* the termination pass, or NULL */
 	u32 *stack;		/* worst-case stack per entry, in bytes */
 };
 
@@ -183,6 +184,11 @@ struct rax_prog {
 	struct bpf_map **maps;	/* in definition order; refs in used_maps */
 	u32 nmaps;
 	atomic64_t panics;
+	atomic64_t timeouts;	/* stops past the budget */
+	u64 budget_ns;		/* time budget of one run */
+	u64 overrun_max_ns;	/* the latest stop past a deadline, at most */
+	u64 overrun_last_ns;	/* how late the last stop past it was */
+	u64 interval_last_ns;	/* the check interval before that stop */
 	char entry_name[RAX_SYMBOL_LEN];
 	char signer[RAX_SIGNER_LEN];	/* description of the signing key */
 };
@@ -214,6 +220,10 @@ struct rax_frame {
 	struct rax_frame *prev;
 	struct rax_prog *rp;
 	unsigned long lock_flags;	/* irq state under the held lock */
+	u64 deadline;		/* ktime_get_mono_fast_ns() to stop at */
+	u64 last_read;		/* the clock at the last read */
+	u32 budget_left;	/* cancellation points before the next clock read */
+	u32 budget_every;	/* cancellation points between clock reads */
 	unsigned long stack_base;	/* the Rax stack it runs on */
 	unsigned long stack_top;
 	unsigned long *tos;	/* where rax_enter() saves the old stack pointer */
@@ -267,6 +277,17 @@ void rax_spin_unlock(u32 *lock);
 void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags);
 void rax_ringbuf_submit(void *rec, u64 flags);
 void rax_stack_check(u64 need);
+void rax_budget_check(void);
+
+/*
+ * Cancellation points between two reads of the clock: adapted to keep the
+ * time between reads (the check interval) between RAX_CHECK_NS_MIN and
+ * RAX_CHECK_NS_MAX whatever a loop iteration costs.
+ */
+#define RAX_BUDGET_CHECKS	16
+#define RAX_BUDGET_CHECKS_MAX	4096
+#define RAX_CHECK_NS_MIN	(10 * NSEC_PER_USEC)
+#define RAX_CHECK_NS_MAX	(50 * NSEC_PER_USEC)
 void rax_ringbuf_discard(void *rec, u64 flags);
 s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 		       u64 size, u64 flags);

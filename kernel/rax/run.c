@@ -213,6 +213,10 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 		bpf_prog_inc_misses_counter((struct bpf_prog *)prog);
 		return rp->default_ret;
 	}
+	frame.budget_left = RAX_BUDGET_CHECKS;
+	frame.budget_every = RAX_BUDGET_CHECKS;
+	frame.last_read = ktime_get_mono_fast_ns();
+	frame.deadline = frame.last_read + rp->budget_ns;
 	frame.prev = this_cpu_read(rax_cur_frame);
 	this_cpu_write(rax_cur_frame, &frame);
 	ret = rax_enter(arg, rp->entry, &frame, frame.tos);
@@ -236,10 +240,14 @@ static bool rax_in_data(const struct rax_prog *rp, const u8 *p, size_t len)
 	       a - start <= rp->data_size - len;
 }
 
+/* rax_stop()'s reason for a program past its budget. */
+static const char rax_timeout_reason[] = "ran past its budget";
+
 /*
- * Stops the running program: releases what it holds, counts the panic,
- * logs @why or the panic's location (rate limited) and returns from
- * rax_run() with the program type's default verdict.
+ * Stops the running program: releases what it holds, counts the panic (or
+ * the timeout, for rax_timeout_reason), logs @why or the panic's location
+ * (rate limited) and returns from rax_run() with the program type's
+ * default verdict.
  */
 static void __noreturn notrace rax_stop(const char *why, const u8 *file,
 					size_t file_len, u32 line, u32 column)
@@ -252,11 +260,17 @@ static void __noreturn notrace rax_stop(const char *why, const u8 *file,
 	rp = frame->rp;
 	frame->thrown = true;
 	rax_release_held(frame);
-	atomic64_inc(&rp->panics);
-	if (why) {
+	if (why == rax_timeout_reason) {
+		atomic64_inc(&rp->timeouts);
+		pr_warn_ratelimited("program %s (tag %*phN) stopped: ran past its budget of %llu us\n",
+				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag,
+				    div_u64(rp->budget_ns, NSEC_PER_USEC));
+	} else if (why) {
+		atomic64_inc(&rp->panics);
 		pr_warn_ratelimited("program %s (tag %*phN) stopped: %s\n",
 				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, why);
 	} else {
+		atomic64_inc(&rp->panics);
 		if (!rax_in_data(rp, file, file_len)) {
 			file = "?";
 			file_len = 1;
@@ -633,6 +647,49 @@ void rax_stack_check(u64 need)
 	if (sp < floor || sp - floor < need)
 		rax_refuse("ran out of stack: recursion too deep");
 }
+
+/**
+ * rax_budget_check() - A cancellation point: stop the program past its budget.
+ *
+ * The toolchain's termination pass calls it at the entry of every function
+ * of a program and on every back-edge of its loops. Every so many calls it
+ * reads the clock (ktime_get_mono_fast_ns(), NMI safe): how many adapts so
+ * that reads come every RAX_CHECK_NS_MIN to RAX_CHECK_NS_MAX, however long
+ * the program's loop iterations take. Past the deadline rax_run() set
+ * from the program's budget, it stops the program as a panic does: the
+ * cleanup log is run, the program type's default verdict is returned and
+ * the program's timeout counter goes up. Between two calls the program
+ * runs its own code or a helper, which always returns first.
+ */
+void rax_budget_check(void)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct rax_prog *rp;
+	u64 now, interval;
+
+	if (likely(--frame->budget_left))
+		return;
+	now = ktime_get_mono_fast_ns();
+	interval = now - frame->last_read;
+	frame->last_read = now;
+	if (interval > RAX_CHECK_NS_MAX && frame->budget_every > 1)
+		frame->budget_every /= 2;
+	else if (interval < RAX_CHECK_NS_MIN && frame->budget_every < RAX_BUDGET_CHECKS_MAX)
+		frame->budget_every *= 2;
+	frame->budget_left = frame->budget_every;
+	if (likely(now <= frame->deadline))
+		return;
+
+	rp = frame->rp;
+	/* Racy between CPUs, and only statistics. */
+	WRITE_ONCE(rp->overrun_last_ns, now - frame->deadline);
+	WRITE_ONCE(rp->interval_last_ns, interval);
+	if (now - frame->deadline > READ_ONCE(rp->overrun_max_ns))
+		WRITE_ONCE(rp->overrun_max_ns, now - frame->deadline);
+	rax_stop(rax_timeout_reason, NULL, 0, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_budget_check);
 
 /*
  * A task reference is a count on rcu_users, as bpf_task_acquire() takes:

@@ -106,6 +106,8 @@ void print_text(std::string const &path, std::uint64_t size, rax::Object const &
 	    << "\tsource_sha256 " << rax::hex(p.source_sha256) << '\n';
 	if (p.btf_sha256)
 		out << "\tbtf_sha256 " << rax::hex(*p.btf_sha256) << '\n';
+	if (p.plugin_sha256)
+		out << "\tplugin_sha256 " << rax::hex(*p.plugin_sha256) << '\n';
 	out << "\tflags " << p.flags << '\n';
 	for (std::size_t i = 0; i < p.stack.size(); i++)
 		out << "\tstack[" << i << "] " << p.stack[i] << "B\n";

@@ -28,8 +28,11 @@ constexpr char help[] =
 	"id, type, name, tag, run_cnt and run_time_ns (counted while\n"
 	"kernel.bpf_stats_enabled is 1), translated and JIT sizes, map ids. A Rax\n"
 	"program (its fdinfo has \"rax: 1\") is marked 'rax', with its entry symbol\n"
-	"(rax_entry), the key id of its signer (rax_signer) and how often it\n"
-	"panicked (rax_panics); eBPF programs are listed beside it.\n"
+	"(rax_entry), the key id of its signer (rax_signer), how often it\n"
+	"panicked (rax_panics), its time budget per run (rax_budget_ns), how\n"
+	"often it was stopped past it (rax_timeouts) and the largest overrun of\n"
+	"the deadline at a stop (rax_overrun_max_ns); eBPF programs are listed\n"
+	"beside it.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json             JSON output\n"
@@ -71,6 +74,9 @@ void json_prog(rax::JsonWriter &w, Prog const &p)
 		w.field("rax_entry", p.rax->entry);
 		w.field("rax_signer", p.rax->signer);
 		w.field("rax_panics", p.rax->panics);
+		w.field("rax_budget_ns", p.rax->budget_ns);
+		w.field("rax_timeouts", p.rax->timeouts);
+		w.field("rax_overrun_max_ns", p.rax->overrun_max_ns);
 	}
 	w.end_object();
 }
@@ -100,6 +106,8 @@ void text_prog(Prog const &p)
 		if (!p.rax->signer.empty())
 			out << "  rax_signer " << p.rax->signer;
 		out << "  rax_panics " << p.rax->panics << '\n';
+		out << "\trax_budget_ns " << p.rax->budget_ns << "  rax_timeouts " << p.rax->timeouts
+		    << "  rax_overrun_max_ns " << p.rax->overrun_max_ns << '\n';
 	}
 }
 

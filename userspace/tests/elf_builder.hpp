@@ -350,6 +350,9 @@ inline Provenance sample_provenance(std::size_t entries, std::vector<std::string
 		p.target_sha256[i] = std::uint8_t(i + 3);
 		p.source_sha256[i] = std::uint8_t(i + 4);
 	}
+	p.plugin_sha256 = Sha256{};
+	for (std::size_t i = 0; i < 32; i++)
+		(*p.plugin_sha256)[i] = std::uint8_t(i + 5);
 	p.flags = "-C opt-level=2 -C panic=abort";
 	for (std::size_t i = 0; i < entries; i++)
 		p.stack.push_back(std::uint32_t(64 + 16 * i));
@@ -379,7 +382,10 @@ inline Bytes note_section(Bytes const &desc, std::uint32_t type = RAX_NOTE_PROVE
 struct ObjectSpec {
 	std::vector<std::pair<std::uint32_t, std::string>> entries = {{prog_kprobe, "prog"}};
 	std::vector<rax_map_def> maps = {map_def(1, "counts"), map_def(2, "cfg")};
-	std::vector<std::string> helpers = {"rax_map_lookup_elem", "rax_ktime_get_ns"};
+	// rax_budget_check: the termination pass's cancellation points, which
+	// the kernel requires.
+	std::vector<std::string> helpers = {"rax_map_lookup_elem", "rax_ktime_get_ns",
+					    "rax_budget_check"};
 	bool note = true;
 	std::optional<Bytes> note_contents; // the whole section
 	std::optional<Provenance> provenance;

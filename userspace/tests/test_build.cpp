@@ -189,7 +189,7 @@ TEST_CASE("build: the rule table sample unrolls its 512 rules into one large fun
 	CHECK(obj.entries[0].prog_type == 6 /* XDP */);
 	REQUIRE(obj.maps.size() == 1);
 	CHECK(obj.maps[0].max_entries == 512);
-	CHECK(obj.imports == std::vector<std::string>{"rax_map_lookup_elem"});
+	CHECK(obj.imports == std::vector<std::string>{"rax_budget_check", "rax_map_lookup_elem"});
 	// Unrolled, not a loop: tens of kilobytes of code (the load benchmark's
 	// large case depends on it).
 	std::size_t code = 0;

@@ -728,7 +728,7 @@ TEST_CASE("corpus: provenance note", "[corpus][elf][provenance]")
 		spec.provenance = q;
 		expect_refused(make_object(spec), EBADMSG,
 			       "helper records (rax_ktime_get_ns) do not match the imported helpers "
-			       "(rax_ktime_get_ns, rax_map_lookup_elem)");
+			       "(rax_budget_check, rax_ktime_get_ns, rax_map_lookup_elem)");
 		q.helpers = {"rax_ktime_get_ns", "rax_map_lookup_elem", "rax_trace_print"};
 		spec.provenance = q;
 		expect_refused(make_object(spec), EBADMSG, "do not match the imported helpers");

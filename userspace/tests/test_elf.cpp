@@ -39,10 +39,11 @@ TEST_CASE("elf: a valid object parses", "[elf]")
 	REQUIRE(o.maps.size() == 2);
 	CHECK(o.maps[0].name == "counts");
 	CHECK(o.maps[1].type == 2);
-	CHECK(o.imports == std::vector<std::string>{"rax_ktime_get_ns", "rax_map_lookup_elem"});
+	CHECK(o.imports == std::vector<std::string>{"rax_budget_check", "rax_ktime_get_ns",
+						    "rax_map_lookup_elem"});
 	CHECK(o.provenance.helpers == o.imports);
 	CHECK(o.provenance.stack == std::vector<std::uint32_t>{64});
-	CHECK(o.code_bytes == 18);
+	CHECK(o.code_bytes == 23); // a call per helper, a lea, a ret
 	CHECK(o.rodata_bytes == 3);
 	CHECK(o.data_bytes == 16 + 64 + 128);
 	REQUIRE(!o.sections.empty());

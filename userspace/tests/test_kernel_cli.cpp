@@ -390,7 +390,8 @@ TEST_CASE("kernel: hex, CPU lists, fdinfo, return values, per-CPU sizes", "[kern
 				 "memlock:\t4096\nprog_id:\t42\nrun_time_ns:\t0\nrun_cnt:\t0\n"
 				 "recursion_misses:\t0\nverified_insns:\t0\nrax:\t1\n"
 				 "rax_entry:\trax_entry_xdp_counter\nrax_signer:\tab12cd34\n"
-				 "rax_panics:\t3\n";
+				 "rax_panics:\t3\nrax_budget_ns:\t2000000\n"
+				 "rax_timeouts:\t5\nrax_overrun_max_ns:\t12345\n";
 	k::FdInfo info = k::parse_fdinfo(text);
 	CHECK(k::fdinfo_get(info, "prog_id") == "42");
 	CHECK(k::obj_kind(info) == k::ObjKind::prog);
@@ -399,6 +400,9 @@ TEST_CASE("kernel: hex, CPU lists, fdinfo, return values, per-CPU sizes", "[kern
 	CHECK(rp->entry == "rax_entry_xdp_counter");
 	CHECK(rp->signer == "ab12cd34");
 	CHECK(rp->panics == 3);
+	CHECK(rp->budget_ns == 2000000);
+	CHECK(rp->timeouts == 5);
+	CHECK(rp->overrun_max_ns == 12345);
 	// An eBPF program: no rax lines, or rax: 0.
 	CHECK(!k::rax_prog_info(k::parse_fdinfo("prog_type:\t6\nprog_id:\t1\n")));
 	CHECK(!k::rax_prog_info(k::parse_fdinfo("prog_type:\t6\nrax:\t0\n")));

@@ -133,6 +133,7 @@ enum rax_prov_tag {
 	RAX_PROV_STACK		= 9,	/* __u32 entry index, __u32 bytes */
 	RAX_PROV_HELPER		= 10,	/* string: one imported helper */
 	RAX_PROV_BTF_SHA256	= 11,	/* 32 bytes: the target kernel's BTF */
+	RAX_PROV_PLUGIN_SHA256	= 12,	/* 32 bytes: the termination pass */
 };
 
 #endif /* _UAPI_LINUX_RAX_H */

@@ -416,6 +416,19 @@ Result<Toolchain> find_toolchain(std::string const &source_dir)
 	}
 	if (!libs)
 		return Error(ENOENT, "toolchain", "rustc's driver library was not found (ldd " + tc.rustc + ")");
+
+	// The termination pass runs inside rustc: it is part of the identity.
+	char const *plugin = std::getenv("RAX_PLUGIN");
+	tc.plugin = plugin && *plugin ? plugin : RAX_PLUGIN_PATH;
+	if (::access(tc.plugin.c_str(), R_OK) != 0)
+		return Error(ENOENT, "toolchain",
+			     "the termination pass plugin " + tc.plugin +
+				     " was not found (build the rax-budget target, or set RAX_PLUGIN)");
+	Hasher ph;
+	if (auto r = ph.add_file("plugin", tc.plugin); !r)
+		return std::move(r).error();
+	tc.plugin_sha256 = ph.finish();
+	h.add("plugin", {reinterpret_cast<char const *>(tc.plugin_sha256.data()), 32});
 	tc.rustc_sha256 = h.finish();
 
 	fs::path crate = fs::path(source_dir) / "userspace" / "rax";
@@ -597,7 +610,8 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 		"--edition", "2024", "-Zunstable-options", "--target", "x86_64-rax.json",
 		"--crate-type", "staticlib", "--crate-name", res.manifest.name, "-O", "-C", "panic=abort",
 		"-C", "debuginfo=0", "-C", "lto=fat", "-C", "codegen-units=1", "-Z", "emit-stack-sizes",
-		"-F", "unsafe_code", "-Zallow-features=", "--extern", "rax", "--error-format=short"};
+		"-F", "unsafe_code", "-Zallow-features=", "--extern", "rax", "--error-format=short",
+		"-Zllvm-plugins=librax-budget.so"};
 	flags.insert(flags.end(), std::begin(kMitigationFlags), std::end(kMitigationFlags));
 	std::vector<std::string> argv = {tc->rustc};
 	for (auto const &f : flags) {
@@ -605,6 +619,8 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 			argv.push_back(tc->target_spec);
 		else if (f == "rax")
 			argv.push_back("rax=" + (fs::path(sys->dir) / "rax" / "librax.rlib").string());
+		else if (f.rfind("-Zllvm-plugins=", 0) == 0)
+			argv.push_back("-Zllvm-plugins=" + tc->plugin);
 		else
 			argv.push_back(f);
 	}
@@ -675,6 +691,7 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 	p.sysroot_sha256 = sys->sha256;
 	p.crate_sha256 = tc->crate_sha256;
 	p.target_sha256 = tc->target_sha256;
+	p.plugin_sha256 = tc->plugin_sha256;
 	std::string fl;
 	for (auto const &f : flags)
 		fl += (fl.empty() ? "" : " ") + f;

@@ -254,6 +254,10 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 		w.field("btf_sha256", hash_hex(*p.btf_sha256));
 	else
 		w.key("btf_sha256").null();
+	if (p.plugin_sha256)
+		w.field("plugin_sha256", hash_hex(*p.plugin_sha256));
+	else
+		w.key("plugin_sha256").null();
 	w.end_object();
 
 	if (signer) {

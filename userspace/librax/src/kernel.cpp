@@ -427,9 +427,15 @@ std::optional<RaxProgInfo> rax_prog_info(FdInfo const &info)
 	RaxProgInfo out;
 	out.entry = fdinfo_get(info, "rax_entry").value_or("");
 	out.signer = fdinfo_get(info, "rax_signer").value_or("");
-	std::uint64_t n = 0;
-	if (parse_u64(fdinfo_get(info, "rax_panics").value_or(""), n))
-		out.panics = n;
+	auto number = [&](char const *key, std::uint64_t &to) {
+		std::uint64_t n = 0;
+		if (parse_u64(fdinfo_get(info, key).value_or(""), n))
+			to = n;
+	};
+	number("rax_panics", out.panics);
+	number("rax_budget_ns", out.budget_ns);
+	number("rax_timeouts", out.timeouts);
+	number("rax_overrun_max_ns", out.overrun_max_ns);
 	return out;
 }
 

@@ -60,6 +60,7 @@ char const *tag_name(unsigned tag)
 	case RAX_PROV_STACK: return "stack";
 	case RAX_PROV_HELPER: return "helper";
 	case RAX_PROV_BTF_SHA256: return "btf-sha256";
+	case RAX_PROV_PLUGIN_SHA256: return "plugin-sha256";
 	default: return "unknown";
 	}
 }
@@ -93,13 +94,15 @@ Bytes encode_provenance(Provenance const &p)
 		put_string(out, RAX_PROV_HELPER, h);
 	if (p.btf_sha256)
 		put_record(out, RAX_PROV_BTF_SHA256, *p.btf_sha256);
+	if (p.plugin_sha256)
+		put_record(out, RAX_PROV_PLUGIN_SHA256, *p.plugin_sha256);
 	return out;
 }
 
 Result<Provenance> decode_provenance(std::span<std::uint8_t const> desc)
 {
 	Provenance p;
-	unsigned seen[RAX_PROV_BTF_SHA256 + 1] = {};
+	unsigned seen[RAX_PROV_PLUGIN_SHA256 + 1] = {};
 	std::size_t off = 0;
 	unsigned index = 0;
 
@@ -115,7 +118,7 @@ Result<Provenance> decode_provenance(std::span<std::uint8_t const> desc)
 		std::memcpy(&rec, desc.data() + off, sizeof(rec));
 		std::string const where = "record " + std::to_string(index) + " (" +
 					  tag_name(rec.tag) + ") at offset " + std::to_string(off);
-		if (rec.tag < RAX_PROV_FORMAT || rec.tag > RAX_PROV_BTF_SHA256)
+		if (rec.tag < RAX_PROV_FORMAT || rec.tag > RAX_PROV_PLUGIN_SHA256)
 			return bad(where + ": unknown tag " + std::to_string(rec.tag));
 		if (rec.reserved)
 			return bad(where + ": reserved field is not zero");
@@ -202,6 +205,12 @@ Result<Provenance> decode_provenance(std::span<std::uint8_t const> desc)
 			Sha256 h{};
 			RAX_CHECK(hash_of(h));
 			p.btf_sha256 = h;
+			break;
+		}
+		case RAX_PROV_PLUGIN_SHA256: {
+			Sha256 h{};
+			RAX_CHECK(hash_of(h));
+			p.plugin_sha256 = h;
 			break;
 		}
 		}

@@ -106,6 +106,10 @@ unsafe extern "C" {
     pub(crate) fn rax_task_comm(task: *mut Task, buf: *mut u8, size: u32) -> i64;
     /// `(need)`: stops the program unless `need` bytes of stack are left.
     pub(crate) fn rax_stack_check(need: u64);
+    // The toolchain's termination pass calls it at every function entry
+    // and loop back-edge; the crate never does.
+    #[allow(dead_code)]
+    pub(crate) fn rax_budget_check();
 }
 
 /// Monotonic time in nanoseconds (`ktime_get_ns`).

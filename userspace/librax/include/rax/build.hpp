@@ -50,6 +50,8 @@ struct Toolchain {
 	std::string crate_dir;                // the rax crate's sources
 	Sha256 crate_sha256{};
 	std::string builtins_src;             // compiler_builtins/lib.rs
+	std::string plugin;                   // the termination pass (LLVM plugin)
+	Sha256 plugin_sha256{};
 };
 
 // Find and fingerprint the pinned toolchain and the rax crate. @source_dir

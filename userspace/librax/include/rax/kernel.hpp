@@ -242,11 +242,15 @@ ObjKind obj_kind(FdInfo const &info);
 char const *obj_kind_name(ObjKind k);
 
 // The Rax lines of a program's fdinfo ("rax:\t1", "rax_entry:",
-// "rax_signer:", "rax_panics:"); nullopt for an eBPF program.
+// "rax_signer:", "rax_panics:", "rax_budget_ns:", "rax_timeouts:",
+// "rax_overrun_max_ns:"); nullopt for an eBPF program.
 struct RaxProgInfo {
 	std::string entry;
 	std::string signer;
 	std::uint64_t panics = 0;
+	std::uint64_t budget_ns = 0;
+	std::uint64_t timeouts = 0;
+	std::uint64_t overrun_max_ns = 0;
 };
 std::optional<RaxProgInfo> rax_prog_info(FdInfo const &info);
 

@@ -60,6 +60,8 @@ struct Provenance {
 	// Imported helpers, sorted, each once.
 	std::vector<std::string> helpers;
 	std::optional<Sha256> btf_sha256;
+	// The termination pass plugin the build loaded into rustc.
+	std::optional<Sha256> plugin_sha256;
 };
 
 // Encode/decode the note descriptor (the record sequence, without the ELF
