@@ -109,7 +109,8 @@ out:
  * for verified or JIT-compiled eBPF are refused.
  *
  * Return: 0, -EPERM for an unprivileged caller, a token or Rax disabled,
- * -EINVAL for attributes a Rax load cannot take, -ENOSPC when the reason
+ * -EINVAL for attributes a Rax load cannot take or a budget over
+ * kernel.rax.budget_max_us, -ENOSPC when the reason
  * does not fit in the log buffer.
  */
 int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
@@ -148,6 +149,10 @@ int rax_prog_check_attr(const union bpf_attr *attr, bpfptr_t uattr,
 		why = "BTF, func_info, line_info and CO-RE do not apply to Rax";
 	} else if (attr->fd_array_cnt && !attr->fd_array) {
 		why = "fd_array_cnt without fd_array";
+	} else if (attr->rax_budget_us > rax_budget_max_us()) {
+		return rax_log_once(attr, uattr, uattr_size,
+				    "rax: attr: rax_budget_us %u is over kernel.rax.budget_max_us (%u)\n",
+				    attr->rax_budget_us, rax_budget_max_us()) ?: -EINVAL;
 	} else {
 		return 0;
 	}
@@ -412,6 +417,7 @@ static int rax_load_image(struct rax_load *ld)
 	const union bpf_attr *attr = ld->attr;
 	struct rax_prog *rp = ld->rp;
 	struct bpf_prog *prog = ld->prog;
+	unsigned int budget_us;
 	int err, h;
 
 	rp->prog = prog;
@@ -423,7 +429,13 @@ static int rax_load_image(struct rax_load *ld)
 	strscpy(rp->signer, ld->signer, sizeof(rp->signer));
 	atomic64_set(&rp->panics, 0);
 	atomic64_set(&rp->timeouts, 0);
-	rp->budget_ns = (u64)READ_ONCE(rax_params.budget_max_us) * NSEC_PER_USEC;
+	/* The budget asked for, or the maximum; the maximum may have been
+	 * lowered since rax_prog_check_attr() looked at it.
+	 */
+	budget_us = rax_budget_max_us();
+	if (attr->rax_budget_us && attr->rax_budget_us < budget_us)
+		budget_us = attr->rax_budget_us;
+	rp->budget_ns = (u64)budget_us * NSEC_PER_USEC;
 
 	/* The tag names the signed image, as it names the instructions
 	 * of an eBPF program; the function symbols carry it.

@@ -17,7 +17,8 @@ namespace k = rax::kernel;
 namespace {
 
 constexpr char help[] =
-	"Usage: rax load OBJ --pin DIR [-s SIG] [-e NAME] [-m NAME=PATH]... [-j] [-p]\n"
+	"Usage: rax load OBJ --pin DIR [-s SIG] [-e NAME] [-m NAME=PATH]... [--budget-us US]\n"
+	"                [-j] [-p]\n"
 	"\n"
 	"Load the Rax object OBJ into the kernel: create the maps its .rax.maps\n"
 	"defines (BPF_MAP_CREATE, in definition order), then BPF_PROG_LOAD with\n"
@@ -43,6 +44,8 @@ constexpr char help[] =
 	"  -m, --map NAME=PATH    use the map pinned at PATH as the object's map NAME\n"
 	"                         instead of creating one (type and sizes must match);\n"
 	"                         may be repeated\n"
+	"      --budget-us US     stop a run of the program after US microseconds\n"
+	"                         (at most kernel.rax.budget_max_us, the default)\n"
 	"  -j, --json             JSON output\n"
 	"  -p, --pretty           pretty-printed JSON (implies -j)\n"
 	"  -h, --help             show this help\n"
@@ -112,6 +115,7 @@ int cmd_load(int argc, char **argv)
 			  {"signature", required_argument, 's'},
 			  {"entry", required_argument, 'e'},
 			  {"map", required_argument, 'm'},
+			  {"budget-us", required_argument, OPT_BUDGET},
 			  {"json", no_argument, 'j'},
 			  {"pretty", no_argument, 'p'},
 		  });
@@ -127,6 +131,13 @@ int cmd_load(int argc, char **argv)
 	opt.object = o.args().front();
 	opt.signature = o.get('s');
 	opt.entry = o.get('e');
+	if (long us = 0; o.has(OPT_BUDGET)) {
+		if (!parse_int(o.get(OPT_BUDGET), 1, UINT32_MAX, us))
+			return o.usage("--budget-us '" + o.get(OPT_BUDGET) +
+				       "': not a number of microseconds from 1 to " +
+				       std::to_string(UINT32_MAX));
+		opt.budget_us = static_cast<std::uint32_t>(us);
+	}
 	opt.pin_dir = o.get(OPT_PIN);
 	while (opt.pin_dir.size() > 1 && opt.pin_dir.back() == '/')
 		opt.pin_dir.pop_back();

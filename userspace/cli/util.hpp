@@ -111,6 +111,7 @@ enum LongOnly {
 	OPT_DATA,
 	OPT_DATA_FILE,
 	OPT_REPEAT,
+	OPT_BUDGET,
 };
 
 // A BPF object named on the command line, as bpftool names them: "ID",

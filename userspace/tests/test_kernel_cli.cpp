@@ -190,7 +190,8 @@ TEST_CASE("kernel: the BPF_PROG_LOAD attributes have the Rax kernel's layout", "
 	CHECK(offsetof(k::ProgLoadAttr, rax_image) == 168);
 	CHECK(offsetof(k::ProgLoadAttr, rax_image_size) == 176);
 	CHECK(offsetof(k::ProgLoadAttr, rax_entry) == 180);
-	CHECK(sizeof(k::ProgLoadAttr) == 184);
+	CHECK(offsetof(k::ProgLoadAttr, rax_budget_us) == 184);
+	CHECK(sizeof(k::ProgLoadAttr) == 192);
 	CHECK(BPF_F_RAX == (1U << 8));
 	CHECK(k::attach_tcx_ingress == 46);
 	CHECK(k::attach_tcx_egress == 47);
@@ -310,6 +311,7 @@ TEST_CASE("kernel: the BPF_PROG_LOAD attributes of the xdp_counter sample", "[ke
 	CHECK(a.rax_image == reinterpret_cast<std::uintptr_t>(plan->image.data()));
 	CHECK(a.rax_image_size == std::filesystem::file_size(sample().obj));
 	CHECK(a.rax_entry == 0);
+	CHECK(a.rax_budget_us == 0);
 
 	// Everything else is zero.
 	k::ProgLoadAttr rest = a;
@@ -328,10 +330,12 @@ TEST_CASE("kernel: the BPF_PROG_LOAD attributes of the xdp_counter sample", "[ke
 	store(two + ".sig", Bytes(10, 1));
 	opt.object = two;
 	opt.entry = "rx";
+	opt.budget_us = 250;
 	auto p2 = k::plan_load(opt);
 	REQUIRE(p2);
 	a = k::prog_load_attr(*p2, {}, {});
 	CHECK(a.rax_entry == 1);
+	CHECK(a.rax_budget_us == 250);
 	CHECK(a.prog_type == BPF_PROG_TYPE_XDP);
 	CHECK(std::string(a.prog_name) == "rx");
 	CHECK(a.fd_array == 0);
@@ -466,7 +470,7 @@ TEST_CASE("cli: the kernel commands are listed and their --help names every opti
 	} const cases[] = {
 		{{"load"},
 		 {"Usage: rax load OBJ", "--pin DIR", "required", "DIR/prog", "DIR/maps/NAME", "-s, --sig",
-		  "--signature", "OBJ.sig", "-e, --entry NAME", "-m, --map NAME=PATH", "-j, --json",
+		  "--signature", "OBJ.sig", "-e, --entry NAME", "-m, --map NAME=PATH", "--budget-us US", "-j, --json",
 		  "-p, --pretty", "-h, --help", "Exit status"}},
 		{{"attach"},
 		 {"Usage: rax attach PROG TARGET --pin-link PATH", "pinned PATH", "xdp DEV",
@@ -514,6 +518,9 @@ TEST_CASE("cli: usage errors of the kernel commands exit 2 and name the problem"
 		{{"load", "x.o", "--pin", "/sys/fs/bpf/x", "--map", "NOEQUALS"}, "expected NAME=PATH"},
 		{{"load", "x.o", "--pin", "/sys/fs/bpf/x", "--map", "A=/p", "--map", "A=/q"}, "given twice"},
 		{{"load", "x.o", "--pin", "d", "--frob"}, "unknown option '--frob'"},
+		{{"load", "x.o", "--pin", "d", "--budget-us", "0"}, "--budget-us '0': not a number"},
+		{{"load", "x.o", "--pin", "d", "--budget-us", "4294967296"},
+		 "--budget-us '4294967296': not a number"},
 		{{"attach", "1", "xdp", "lo"}, "--pin-link PATH is required"},
 		{{"attach", "1", "uprobe", "x", "--pin-link", "/p"}, "unknown target 'uprobe'"},
 		{{"attach", "1", "--pin-link", "/p"}, "no target given"},

@@ -228,6 +228,7 @@ Result<LoadPlan> plan_load(LoadOptions const &opt)
 			return Error(EINVAL, "map", "map '" + name + "': no pinned path given");
 	}
 	plan.reuse_maps = opt.reuse_maps;
+	plan.budget_us = opt.budget_us;
 	return plan;
 }
 
@@ -257,6 +258,7 @@ ProgLoadAttr prog_load_attr(LoadPlan const &plan, std::span<int const> fds, std:
 	attr.rax_image = ptr(plan.image.data());
 	attr.rax_image_size = static_cast<std::uint32_t>(plan.image.size());
 	attr.rax_entry = plan.entry;
+	attr.rax_budget_us = plan.budget_us;
 	return attr;
 }
 

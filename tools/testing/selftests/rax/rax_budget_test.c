@@ -38,11 +38,12 @@ FIXTURE(spin)
 	long long old_budget;
 };
 
-static int load_spin(struct rax_obj_file *o, int *fds, int nmaps, const char *symbol,
-		     unsigned int type)
+static int load_spin_budget(struct rax_obj_file *o, int *fds, int nmaps, const char *symbol,
+			    unsigned int type, unsigned int budget_us)
 {
 	struct rax_load_opts opts = {
 		.prog_type = type, .name = "spin", .fd_array = fds, .fd_array_cnt = nmaps,
+		.budget_us = budget_us,
 	};
 	int entry = rax_entry_index(&o->img, symbol);
 
@@ -50,6 +51,12 @@ static int load_spin(struct rax_obj_file *o, int *fds, int nmaps, const char *sy
 		return -ENOENT;
 	opts.entry = entry;
 	return rax_load_opts(o->img.data, o->img.size, o->sig.data, o->sig.size, &opts);
+}
+
+static int load_spin(struct rax_obj_file *o, int *fds, int nmaps, const char *symbol,
+		     unsigned int type)
+{
+	return load_spin_budget(o, fds, nmaps, symbol, type, 0);
 }
 
 FIXTURE_SETUP(spin)
@@ -209,6 +216,86 @@ TEST_F(spin, test_run_is_stopped_after_its_budget)
 	EXPECT_EQ(XDP_PASS, test_run(self->prog, pkt, sizeof(pkt), 1));
 	EXPECT_EQ(1, ctl_get(self->ctl, CTL_RETURNED));
 	EXPECT_EQ(1, fdinfo_ll(self->prog, "rax_timeouts"));
+}
+
+/*
+ * A per-load budget under kernel.rax.budget_max_us: the run is stopped
+ * after it, not after the maximum. The kernel's own measure of the run
+ * (test.duration) is at least the budget, and the stop comes within the
+ * gate past it, well before the maximum would have ended the run.
+ */
+TEST_F(spin, per_load_budget_under_the_maximum)
+{
+	const unsigned int budget_us = BUDGET_US / 4;
+	unsigned char pkt[64] = { 0 };
+	unsigned char out[128];
+	union bpf_attr attr;
+
+	self->prog = load_spin_budget(&self->o, self->fds, self->nmaps, "rax_entry_spin_xdp",
+				      BPF_PROG_TYPE_XDP, budget_us);
+	ASSERT_LE(0, self->prog) TH_LOG("%s\n%s", strerror(-self->prog), log_buf);
+	EXPECT_EQ(budget_us * 1000LL, fdinfo_ll(self->prog, "rax_budget_ns"));
+
+	ctl_set(self->ctl, CTL_ON, 1);
+	memset(&attr, 0, sizeof(attr));
+	attr.test.prog_fd = self->prog;
+	attr.test.data_in = (unsigned long)pkt;
+	attr.test.data_size_in = sizeof(pkt);
+	attr.test.data_out = (unsigned long)out;
+	attr.test.data_size_out = sizeof(out);
+	attr.test.repeat = 1;
+	ASSERT_EQ(0, sys_bpf(BPF_PROG_TEST_RUN, &attr));
+	EXPECT_EQ(XDP_ABORTED, attr.test.retval);
+	EXPECT_EQ(1, fdinfo_ll(self->prog, "rax_timeouts"));
+	EXPECT_LE(budget_us * 1000ULL, attr.test.duration);
+	EXPECT_GT(budget_us * 1000ULL + OVERRUN_MAX_NS, attr.test.duration);
+	ksft_print_msg("a %u us budget: the run took %u ns\n", budget_us, attr.test.duration);
+}
+
+/*
+ * A budget over kernel.rax.budget_max_us is refused at load with EINVAL
+ * and the reason; the maximum itself is accepted. Without BPF_F_RAX the
+ * field must be zero.
+ */
+TEST_F(spin, per_load_budget_over_the_maximum_refused)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int fd;
+
+	fd = load_spin_budget(&self->o, self->fds, self->nmaps, "rax_entry_spin_xdp",
+			      BPF_PROG_TYPE_XDP, BUDGET_US + 1);
+	EXPECT_EQ(-EINVAL, fd);
+	EXPECT_NE(NULL, strstr(log_buf, "rax: attr: rax_budget_us 2001 is over "
+					"kernel.rax.budget_max_us (2000)")) TH_LOG("log: %s", log_buf);
+	if (fd >= 0)
+		close(fd);
+
+	self->prog = load_spin_budget(&self->o, self->fds, self->nmaps, "rax_entry_spin_xdp",
+				      BPF_PROG_TYPE_XDP, BUDGET_US);
+	ASSERT_LE(0, self->prog) TH_LOG("%s\n%s", strerror(-self->prog), log_buf);
+	EXPECT_EQ(BUDGET_US * 1000LL, fdinfo_ll(self->prog, "rax_budget_ns"));
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = 2;
+	attr.license = (unsigned long)"GPL";
+	attr.rax_budget_us = 100;
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	EXPECT_EQ(-1, fd);
+	EXPECT_EQ(EINVAL, errno);
+	if (fd >= 0)
+		close(fd);
+	attr.rax_budget_us = 0;
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	EXPECT_LE(0, fd) TH_LOG("the same eBPF program without rax_budget_us: %s",
+				strerror(errno));
+	if (fd >= 0)
+		close(fd);
 }
 
 /* A tracepoint program attached to syscalls:sys_enter_getppid on CPU 0. */

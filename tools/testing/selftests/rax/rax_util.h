@@ -99,6 +99,7 @@ struct rax_load_opts {
 	const int *fd_array;
 	unsigned int fd_array_cnt;
 	const char *name;
+	unsigned int budget_us;		/* 0: kernel.rax.budget_max_us */
 	void (*edit)(union bpf_attr *attr);	/* last change before the call */
 };
 
@@ -127,6 +128,7 @@ static inline int rax_load_opts(const void *img, size_t img_size,
 	attr.keyring_id = o->keyring_id;
 	attr.fd_array = (unsigned long)o->fd_array;
 	attr.fd_array_cnt = o->fd_array_cnt;
+	attr.rax_budget_us = o->budget_us;
 	snprintf(attr.prog_name, sizeof(attr.prog_name), "%s",
 		 o->name ? o->name : "rax_test");
 	if (o->edit)

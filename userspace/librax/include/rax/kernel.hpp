@@ -121,6 +121,7 @@ struct ProgLoadAttr {
 	alignas(8) std::uint64_t rax_image;
 	std::uint32_t rax_image_size;
 	std::uint32_t rax_entry; // index into the object's .rax.entries
+	std::uint32_t rax_budget_us; // time budget of a run; 0 = kernel.rax.budget_max_us
 };
 
 static_assert(offsetof(ProgLoadAttr, insns) == 8);
@@ -140,7 +141,8 @@ static_assert(offsetof(ProgLoadAttr, keyring_id) == 164);
 static_assert(offsetof(ProgLoadAttr, rax_image) == 168);
 static_assert(offsetof(ProgLoadAttr, rax_image_size) == 176);
 static_assert(offsetof(ProgLoadAttr, rax_entry) == 180);
-static_assert(sizeof(ProgLoadAttr) == 184);
+static_assert(offsetof(ProgLoadAttr, rax_budget_us) == 184);
+static_assert(sizeof(ProgLoadAttr) == 192);
 // The fields the host's header has sit where it puts them.
 static_assert(offsetof(ProgLoadAttr, license) == offsetof(union bpf_attr, license));
 static_assert(offsetof(ProgLoadAttr, prog_name) == offsetof(union bpf_attr, prog_name));
@@ -329,6 +331,8 @@ struct LoadOptions {
 	// ("" = no pins: the program lives as long as the returned fd).
 	std::string pin_dir;
 	std::uint32_t log_size = 1U << 20;
+	// Time budget of one run in microseconds; 0 = kernel.rax.budget_max_us.
+	std::uint32_t budget_us = 0;
 };
 
 // What the load will do, before any bpf(2) call: the image and signature
@@ -342,6 +346,7 @@ struct LoadPlan {
 	std::uint32_t entry = 0;
 	std::string prog_name;
 	std::map<std::string, std::string> reuse_maps;
+	std::uint32_t budget_us = 0;
 };
 
 // The function name of an entry symbol ("rax_entry_xdp_counter" ->
