@@ -117,14 +117,6 @@ static long long fdinfo_ll(int fd, const char *key)
 	return v ? atoll(v) : -1;
 }
 
-static int pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
 
 /*
  * Each run stopped, and counted as a timeout, not a panic. How late the
@@ -319,7 +311,7 @@ TEST_F(spin, tracepoint_is_stopped_after_its_budget)
 	ASSERT_LE(0, pfd) TH_LOG("perf_event_open: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(pfd, PERF_EVENT_IOC_SET_BPF, self->prog));
 	ASSERT_EQ(0, ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0));
-	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, rax_pin_cpu(0));
 
 	ctl_set(self->ctl, CTL_ON, 1);
 	for (i = 0; i < 3; i++)
@@ -365,7 +357,7 @@ TEST_F(spin, int3_kprobe_with_irqs_off_is_stopped)
 	ASSERT_LE(0, pfd) TH_LOG("no int3 kprobe in __x64_sys_getpgid: %s", strerror(errno));
 	ASSERT_EQ(0, ioctl(pfd, PERF_EVENT_IOC_SET_BPF, self->prog));
 	ASSERT_EQ(0, ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0));
-	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, rax_pin_cpu(0));
 
 	ctl_set(self->ctl, CTL_ON, 1);
 	for (i = 0; i < 3; i++)

@@ -125,16 +125,6 @@ static void unload(struct loaded *l)
 	rax_obj_free(&l->o);
 }
 
-/* Run on CPU 0, where the per-CPU kprobe and tracepoint events are. */
-static int pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	return sched_setaffinity(0, sizeof(set), &set);
-}
-
 /* Count only this process's events. */
 static void target_self(struct __test_metadata *_metadata, struct loaded *l)
 {
@@ -161,7 +151,7 @@ TEST(kprobe_counts_each_call)
 	pa.config1 = (unsigned long)"__x64_sys_getpgid";
 	pfd = perf_open(&pa, -1, 0);
 	ASSERT_LE(0, pfd) TH_LOG("perf_event_open(kprobe): %s", strerror(errno));
-	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, rax_pin_cpu(0));
 	ASSERT_EQ(0, perf_attach(pfd, l.prog)) TH_LOG("%s", strerror(errno));
 
 	for (i = 0; i < 10; i++)
@@ -193,7 +183,7 @@ TEST(tracepoint_counts_and_prints)
 	pa.sample_period = 1;
 	pfd = perf_open(&pa, -1, 0);
 	ASSERT_LE(0, pfd) TH_LOG("perf_event_open(tracepoint): %s", strerror(errno));
-	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, rax_pin_cpu(0));
 	ASSERT_EQ(0, perf_attach(pfd, l.prog)) TH_LOG("%s", strerror(errno));
 
 	for (i = 0; i < 7; i++)

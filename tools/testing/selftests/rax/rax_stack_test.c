@@ -91,14 +91,6 @@ static unsigned long long map_u64(int fd, unsigned int key)
 
 #define seen(self, key) map_u64((self)->seen, (key))
 
-static int pin_cpu0(void)
-{
-	cpu_set_t set;
-
-	CPU_ZERO(&set);
-	CPU_SET(0, &set);
-	return sched_setaffinity(0, sizeof(set), &set) ? -errno : 0;
-}
 
 /* A kprobe on @func, on CPU 0, running @prog; the perf event fd. */
 static int kprobe_attach(const char *func, int prog)
@@ -140,7 +132,7 @@ TEST_F(stacks, nested_program_runs_on_its_own_stack)
 
 	size_kb = read_ll_file(STACK_SIZE_KB);
 	ASSERT_LT(0, size_kb);
-	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, rax_pin_cpu(0));
 	pfd = kprobe_attach("rax_ktime_get_boot_ns", self->kprobe);
 	ASSERT_LE(0, pfd) TH_LOG("kprobe: %s", strerror(-pfd));
 
@@ -168,7 +160,7 @@ TEST_F(stacks, same_depth_same_stack)
 	unsigned char pkt[64] = { 0 };
 	unsigned long long first;
 
-	ASSERT_EQ(0, pin_cpu0());
+	ASSERT_EQ(0, rax_pin_cpu(0));
 	EXPECT_EQ(XDP_PASS, test_run(self->xdp, pkt, sizeof(pkt), 1));
 	first = seen(self, XDP_FRAME);
 	ASSERT_NE(0, first);
