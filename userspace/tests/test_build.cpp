@@ -219,6 +219,28 @@ TEST_CASE("build: the stacks sample recurses through the guard", "[build]")
 	CHECK(obj.provenance.stack[0] < RAX_RECURSION_STEP);
 }
 
+TEST_CASE("build: the NMI sample shares the stacks sample's map", "[build]")
+{
+	auto nmi = build_sample("nmi");
+	auto stacks = build_sample("stacks");
+	REQUIRE(nmi.entries.size() == 1);
+	CHECK(nmi.entries[0].prog_type == 5 /* TRACEPOINT */);
+	CHECK(has(nmi.imports, "rax_probe_read_kernel"));
+	CHECK_FALSE(has(stacks.imports, "rax_probe_read_kernel"));
+	// The selftest loads it with the stacks object's map fd: same definition.
+	REQUIRE(nmi.maps.size() == 1);
+	REQUIRE(stacks.maps.size() == 1);
+	auto const &a = nmi.maps[0];
+	auto const &b = stacks.maps[0];
+	CHECK(a.name == b.name);
+	CHECK(a.type == b.type);
+	CHECK(a.key_size == b.key_size);
+	CHECK(a.value_size == b.value_size);
+	CHECK(a.max_entries == 8);
+	CHECK(a.max_entries == b.max_entries);
+	CHECK(a.map_flags == b.map_flags);
+}
+
 TEST_CASE("build: the output is deterministic", "[build]")
 {
 	auto a = rax::build(options(top + "/userspace/samples/xdp_counter", "det-a"));

@@ -7,23 +7,29 @@
  *
  * Objects (scripts/make-test-objects.sh): stacks.o (an XDP entry that
  * calls the function a kprobe entry of the same object is attached to,
- * both recording the address of a local variable), xdp.o.
+ * both recording the address of a local variable), nmi.o (a program for
+ * the nmi:nmi_handler tracepoint sharing stacks.o's map), xdp.o.
  */
 #define _GNU_SOURCE
 #include <linux/perf_event.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <time.h>
 
 #include "../kselftest_harness.h"
 #include "rax_util.h"
 
 #define STACK_SIZE_KB	"/proc/sys/kernel/rax/stack_size_kb"
+#define BUDGET_MAX_US	"/proc/sys/kernel/rax/budget_max_us"
 #define TRACING		"/sys/kernel/tracing/"
 #define PRINTK_TRIGGER	TRACING "events/bpf_trace/bpf_trace_printk/trigger"
 
 /* stacks.o: SEEN slots; the high bit of SEEN[3] is the XDP entry's flag. */
-enum { XDP_FRAME, KPROBE_FRAME, KPROBE_RUNS, KPROBE_NESTED, DEPTH };
+enum {
+	XDP_FRAME, KPROBE_FRAME, KPROBE_RUNS, KPROBE_NESTED, DEPTH,
+	NMI_RUNS, NMI_FRAME, NMI_IN_XDP,	/* nmi.o */
+};
 #define NESTED_FLAG	0x8000000000000000ULL
 
 FIXTURE(stacks)
@@ -149,6 +155,84 @@ TEST_F(stacks, nested_program_runs_on_its_own_stack)
 	dist = xdp > kp ? xdp - kp : kp - xdp;
 	EXPECT_LE((unsigned long long)size_kb * 1024 / 2, dist)
 		TH_LOG("XDP frame at %#llx, nested kprobe frame at %#llx", xdp, kp);
+}
+
+/*
+ * A program in NMI context during another program on the same CPU: the
+ * XDP entry (mode 3) waits on CPU 0 until nmi.o's program, run by an NMI
+ * that a child on CPU 1 sends to CPU 0, has counted. Both complete
+ * normally (no stop), and the NMI program's frame is on another Rax stack,
+ * at least half a stack away from the XDP program's.
+ */
+TEST_F(stacks, nmi_program_during_another_runs_on_its_own_stack)
+{
+	unsigned char pkt[64] = { 3 };	/* mode 3 */
+	unsigned long long xdp, nmi, dist;
+	long long size_kb, old_budget;
+	struct rax_obj_file o;
+	int prog, nmi_prog, pfd, status, i;
+	char s[32];
+	pid_t child;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	ASSERT_LE(0, read_ll_file(RAX_NMI_TRIGGER))
+		TH_LOG("no %s (CONFIG_RAX_NMI_TRIGGER)", RAX_NMI_TRIGGER);
+	size_kb = read_ll_file(STACK_SIZE_KB);
+	ASSERT_LT(0, size_kb);
+
+	/* The XDP program waits for the child: give it a second. */
+	old_budget = read_ll_file(BUDGET_MAX_US);
+	ASSERT_EQ(0, write_file(BUDGET_MAX_US, "1000000\n"));
+	prog = load_entry(&self->o, self->fds, self->nmaps, "rax_entry_stacks_xdp",
+			  BPF_PROG_TYPE_XDP);
+	snprintf(s, sizeof(s), "%lld\n", old_budget);
+	write_file(BUDGET_MAX_US, s);
+	ASSERT_LE(0, prog) TH_LOG("%s\n%s", strerror(-prog), log_buf);
+
+	o = rax_obj_read("nmi.o");
+	ASSERT_NE(0, o.img.size) TH_LOG("nmi.o missing");
+	nmi_prog = load_entry(&o, &self->seen, 1, "rax_entry_nmi_handler",
+			      BPF_PROG_TYPE_TRACEPOINT);
+	rax_obj_free(&o);
+	ASSERT_LE(0, nmi_prog) TH_LOG("%s\n%s", strerror(-nmi_prog), log_buf);
+	pfd = rax_tracepoint_attach("nmi/nmi_handler", 0, nmi_prog);
+	ASSERT_LE(0, pfd) TH_LOG("attach: %s", strerror(-pfd));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (child == 0) {
+		/* CPU 1: once the XDP program waits, an NMI to CPU 0. */
+		if (rax_pin_cpu(1))
+			_exit(2);
+		for (i = 0; i < 5000 && !(seen(self, KPROBE_NESTED) & NESTED_FLAG); i++)
+			usleep(100);
+		_exit(rax_nmi_send(0, 1) ? 1 : 0);
+	}
+	ASSERT_EQ(0, rax_pin_cpu(0));
+	EXPECT_EQ(XDP_PASS, test_run(prog, pkt, sizeof(pkt), 1));
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		TH_LOG("the NMI was not sent (status %#x)", status);
+	close(pfd);
+
+	EXPECT_EQ(1, seen(self, NMI_RUNS));
+	EXPECT_EQ(1, seen(self, NMI_IN_XDP));
+	EXPECT_EQ(0, seen(self, KPROBE_NESTED) & NESTED_FLAG);
+	EXPECT_STREQ("0", fdinfo_value(prog, "rax_timeouts"));
+	EXPECT_STREQ("0", fdinfo_value(prog, "rax_panics"));
+	EXPECT_STREQ("0", fdinfo_value(nmi_prog, "rax_timeouts"));
+	EXPECT_STREQ("0", fdinfo_value(nmi_prog, "rax_panics"));
+	xdp = seen(self, XDP_FRAME);
+	nmi = seen(self, NMI_FRAME);
+	ASSERT_NE(0, xdp);
+	ASSERT_NE(0, nmi);
+	dist = xdp > nmi ? xdp - nmi : nmi - xdp;
+	EXPECT_LE((unsigned long long)size_kb * 1024 / 2, dist)
+		TH_LOG("XDP frame at %#llx, NMI frame at %#llx", xdp, nmi);
+	ksft_print_msg("XDP frame at %#llx, NMI program frame at %#llx\n", xdp, nmi);
+	close(nmi_prog);
+	close(prog);
 }
 
 /*

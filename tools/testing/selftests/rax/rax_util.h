@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -23,6 +24,7 @@
 #include <linux/bpf.h>
 #include <linux/btf.h>
 #include <linux/elf.h>
+#include <linux/perf_event.h>
 #include <linux/rax.h>
 
 struct blob {
@@ -239,6 +241,55 @@ static inline int write_file(const char *path, const char *s)
 	err = n < 0 ? -errno : 0;
 	close(fd);
 	return err;
+}
+
+/*
+ * Run @prog on tracepoint @event ("CATEGORY/NAME") on CPU @cpu: the perf
+ * event's fd, or -errno.
+ */
+static inline int rax_tracepoint_attach(const char *event, int cpu, int prog)
+{
+	struct perf_event_attr pa;
+	char path[256];
+	long long id;
+	int pfd;
+
+	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", event);
+	id = read_ll_file(path);
+	if (id < 0)
+		return -ENOENT;
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_TRACEPOINT;
+	pa.config = id;
+	pa.sample_period = 1;
+	pfd = syscall(__NR_perf_event_open, &pa, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	if (pfd < 0)
+		return -errno;
+	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog) ||
+	    ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0)) {
+		int err = -errno;
+
+		close(pfd);
+		return err;
+	}
+	return pfd;
+}
+
+/*
+ * NMIs on demand (CONFIG_RAX_NMI_TRIGGER): writing "CPU COUNT" sends
+ * COUNT NMIs to CPU, each handled before the next is sent; reading gives
+ * the number handled so far.
+ */
+#define RAX_NMI_TRIGGER	"/sys/kernel/debug/rax/nmi"
+
+/* Send @count NMIs to @cpu; 0 or -errno. */
+static inline int rax_nmi_send(int cpu, int count)
+{
+	char s[32];
+
+	snprintf(s, sizeof(s), "%d %d\n", cpu, count);
+	return write_file(RAX_NMI_TRIGGER, s);
 }
 
 /* BTF writing, for the value of a map that holds a bpf_spin_lock. */

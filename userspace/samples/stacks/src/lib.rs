@@ -3,11 +3,13 @@
 //! Where programs run: each invocation on the Rax stack of its nesting
 //! depth on its CPU.
 //!
-//! Map `SEEN` (array, 5 x u64): 0, the address of a local variable of the
+//! Map `SEEN` (array, 8 x u64): 0, the address of a local variable of the
 //! XDP entry's last run; 1, the same for the kprobe entry; 2, the number of
 //! kprobe entry runs; 3, the kprobe entry's runs while the XDP entry was
 //! running on the same CPU (it sets `SEEN[3]`'s high bit around the call);
-//! 4, the depth the last recursion (mode 2) reached.
+//! 4, the depth the last recursion (mode 2) reached; 5, the NMI entry's
+//! runs; 6, the address of a local variable of its last run; 7, its runs
+//! while the XDP entry was waiting in mode 3.
 //!
 //! Entry 0, `rax_entry_stacks_xdp` (XDP), by packet byte 0:
 //! * 0: records the address of a local in `SEEN[0]` and calls
@@ -19,17 +21,25 @@
 //!   array in each frame, and stores the depth reached in `SEEN[4]`.
 //!   Passes; a recursion deeper than the stack allows is stopped by the
 //!   kernel (the program returns `Aborted`).
+//! * 3: records the address of a local in `SEEN[0]`, sets `SEEN[3]`'s high
+//!   bit and waits until an NMI program (userspace/samples/nmi) has counted
+//!   one more NMI in `SEEN[5]`. Passes; if no NMI comes, the kernel stops
+//!   it at its budget (`Aborted`).
 //! * any other, or an empty packet: drops.
 //!
 //! Entry 1, `rax_entry_stacks_kprobe` (kprobe): records the address of a
 //! local in `SEEN[1]` and counts in `SEEN[2]`.
+//!
+//! The NMI entry is in another object (userspace/samples/nmi) that shares
+//! this map: it reads its tracepoint record with `probe_read_kernel`,
+//! which XDP programs may not import.
 
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU64, Ordering};
 
 use rax::{ArrayMap, KprobeContext, XdpAction, XdpContext};
 
-rax::map!(static SEEN: ArrayMap<AtomicU64, 5>);
+rax::map!(static SEEN: ArrayMap<AtomicU64, 8>);
 
 const NESTED: u64 = 1 << 63;
 
@@ -44,6 +54,10 @@ fn store(slot: u32, value: u64) {
     if let Some(v) = SEEN.get(slot) {
         v.store(value, Ordering::Relaxed);
     }
+}
+
+fn load(slot: u32) -> u64 {
+    SEEN.get(slot).map_or(0, |v| v.load(Ordering::Relaxed))
 }
 
 /// `n` levels of recursion, each with a frame of at least 64 bytes.
@@ -76,6 +90,20 @@ fn stacks_xdp(ctx: &mut XdpContext) -> XdpAction {
         Some(2) => {
             let n = ctx.load::<[u8; 4]>(1).map_or(0, u32::from_le_bytes);
             store(4, u64::from(depth(n)));
+            XdpAction::Pass
+        }
+        Some(3) => {
+            let nmis = load(5);
+            store(0, frame_address());
+            if let Some(v) = SEEN.get(3) {
+                v.fetch_or(NESTED, Ordering::Relaxed);
+            }
+            while load(5) == nmis {
+                core::hint::spin_loop();
+            }
+            if let Some(v) = SEEN.get(3) {
+                v.fetch_and(!NESTED, Ordering::Relaxed);
+            }
             XdpAction::Pass
         }
         _ => XdpAction::Drop,
