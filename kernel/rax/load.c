@@ -429,6 +429,7 @@ static int rax_load_image(struct rax_load *ld)
 	strscpy(rp->signer, ld->signer, sizeof(rp->signer));
 	atomic64_set(&rp->panics, 0);
 	atomic64_set(&rp->timeouts, 0);
+	rax_prog_init_limit(rp, READ_ONCE(rax_params.panic_limit));
 	/* The budget asked for, or the maximum; the maximum may have been
 	 * lowered since rax_prog_check_attr() looked at it.
 	 */
@@ -544,8 +545,9 @@ bool rax_prog_is_rax(const struct bpf_prog *prog)
  * Adds, for a Rax program only, "rax: 1", the entry's symbol, the
  * number of panics so far, the description of the key that signed it, its
  * time budget, the number of runs stopped past it and the largest and the
- * last overrun of the deadline at a stop. Runs and run time are the BPF core's
- * run_cnt and run_time_ns (with BPF_ENABLE_STATS).
+ * last overrun of the deadline at a stop, its panic limit, whether that
+ * limit disabled it and the runs skipped since. Runs and run time are the
+ * BPF core's run_cnt and run_time_ns (with BPF_ENABLE_STATS).
  */
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 {
@@ -561,6 +563,9 @@ void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 	seq_printf(m, "rax_overrun_max_ns:\t%llu\nrax_overrun_last_ns:\t%llu\n",
 		   READ_ONCE(rp->overrun_max_ns), READ_ONCE(rp->overrun_last_ns));
 	seq_printf(m, "rax_check_interval_last_ns:\t%llu\n", READ_ONCE(rp->interval_last_ns));
+	seq_printf(m, "rax_panic_limit:\t%u\nrax_disabled:\t%d\nrax_skipped:\t%lld\n",
+		   rp->panic_limit, READ_ONCE(rp->disabled),
+		   (long long)atomic64_read(&rp->skipped));
 }
 
 /**

@@ -8,7 +8,9 @@
 #include <linux/atomic.h>
 #include <linux/elf.h>
 #include <linux/init.h>
+#include <linux/irq_work.h>
 #include <linux/rax.h>
+#include <linux/workqueue.h>
 
 struct bpf_insn;
 struct bpf_prog;
@@ -27,7 +29,11 @@ struct rax_params {
 	unsigned int budget_max_us;
 	/* Oldest object format version still accepted. */
 	unsigned int min_format_version;
+	/* Panics after which a program is disabled and detached; 0: never. */
+	unsigned int panic_limit;
 };
+
+#define RAX_PANIC_LIMIT_MAX	1000000
 
 extern struct rax_params rax_params;
 
@@ -185,6 +191,11 @@ struct rax_prog {
 	u32 nmaps;
 	atomic64_t panics;
 	atomic64_t timeouts;	/* stops past the budget */
+	u32 panic_limit;	/* kernel.rax.panic_limit at load; 0: none */
+	bool disabled;		/* past panic_limit: not run any more */
+	atomic64_t skipped;	/* runs not made because it was disabled */
+	struct irq_work detach_irq;	/* from any context, to detach_work */
+	struct work_struct detach_work;	/* detaches its links */
 	u64 budget_ns;		/* time budget of one run */
 	u64 overrun_max_ns;	/* the latest stop past a deadline, at most */
 	u64 overrun_last_ns;	/* how late the last stop past it was */
@@ -251,6 +262,7 @@ void rax_stack_leave(void);
 #define RAX_STUB_SIZE		16U
 unsigned int rax_run(const void *ctx, const struct bpf_insn *insn);
 u32 rax_default_ret(u32 prog_type);
+void rax_prog_init_limit(struct rax_prog *rp, u32 limit);
 void rax_trace_print_enable(void);
 int __init rax_run_init(void);
 u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame, unsigned long *tos);

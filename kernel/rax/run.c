@@ -161,6 +161,63 @@ static void rax_release_held(struct rax_frame *frame)
 }
 
 /*
+ * Count a panic. The one that reaches the program's panic limit disables
+ * it (rax_run() no longer runs it) and, through an irq_work (a panic may
+ * come in NMI context) and a work item, detaches it from its links. That
+ * path holds a reference to the program until the work is done.
+ */
+static void rax_count_panic(struct rax_prog *rp)
+{
+	s64 n = atomic64_inc_return(&rp->panics);
+
+	if (unlikely(rp->panic_limit && n == rp->panic_limit)) {
+		WRITE_ONCE(rp->disabled, true);
+		bpf_prog_inc(rp->prog);
+		irq_work_queue(&rp->detach_irq);
+	}
+}
+
+static void rax_detach_irq(struct irq_work *irq)
+{
+	struct rax_prog *rp = container_of(irq, struct rax_prog, detach_irq);
+
+	schedule_work(&rp->detach_work);
+}
+
+/* Detach a disabled program from every link that can be detached. */
+static void rax_detach_work(struct work_struct *work)
+{
+	struct rax_prog *rp = container_of(work, struct rax_prog, detach_work);
+	struct bpf_prog *prog = rp->prog;
+	struct bpf_link *link;
+	u32 id, detached = 0;
+
+	for (id = 0; (link = bpf_link_get_curr_or_next(&id)); id++) {
+		if (READ_ONCE(link->prog) == prog && link->ops->detach &&
+		    !link->ops->detach(link))
+			detached++;
+		bpf_link_put(link);
+	}
+	pr_warn("program %s (tag %*phN) disabled after %u panics (kernel.rax.panic_limit), detached from %u links\n",
+		prog->aux->name, BPF_TAG_SIZE, prog->tag, rp->panic_limit, detached);
+	bpf_prog_put(prog);
+}
+
+/**
+ * rax_prog_init_limit() - Set up a program's panic limit.
+ * @rp: the program, before it can run.
+ * @limit: the number of panics that disables it; 0 for none.
+ */
+void rax_prog_init_limit(struct rax_prog *rp, u32 limit)
+{
+	rp->panic_limit = limit;
+	rp->disabled = false;
+	atomic64_set(&rp->skipped, 0);
+	init_irq_work(&rp->detach_irq, rax_detach_irq);
+	INIT_WORK(&rp->detach_work, rax_detach_work);
+}
+
+/*
  * The program returned without giving back what it took (a guard it
  * leaked with mem::forget): release it and treat the run like a panic.
  */
@@ -171,7 +228,7 @@ static void rax_returned_holding(struct rax_frame *frame)
 
 	rax_release_held(frame);
 	frame->thrown = true;
-	atomic64_inc(&rp->panics);
+	rax_count_panic(rp);
 	pr_warn_ratelimited("program %s (tag %*phN) returned holding %u resources; released them\n",
 			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, n);
 }
@@ -186,6 +243,9 @@ static void rax_returned_holding(struct rax_frame *frame)
  * depth. When N_RAX_STACKS programs already run on this CPU it is not
  * run: its recursion_misses counter goes up.
  *
+ * A program disabled by its panic limit is not run either: its rax_skipped
+ * counter goes up.
+ *
  * Return: the program's return value, or its type's default after a panic
  * or when it was not run.
  */
@@ -198,6 +258,10 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	struct rax_tc_ctx tc;
 	u64 ret;
 
+	if (unlikely(READ_ONCE(rp->disabled))) {
+		atomic64_inc(&rp->skipped);
+		return rp->default_ret;
+	}
 	if (rp->prog_type == BPF_PROG_TYPE_SCHED_CLS) {
 		if (!rax_tc_ctx_fill(&tc, (struct sk_buff *)ctx))
 			return rp->default_ret;
@@ -266,11 +330,11 @@ static void __noreturn notrace rax_stop(const char *why, const u8 *file,
 				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag,
 				    div_u64(rp->budget_ns, NSEC_PER_USEC));
 	} else if (why) {
-		atomic64_inc(&rp->panics);
+		rax_count_panic(rp);
 		pr_warn_ratelimited("program %s (tag %*phN) stopped: %s\n",
 				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, why);
 	} else {
-		atomic64_inc(&rp->panics);
+		rax_count_panic(rp);
 		if (!rax_in_data(rp, file, file_len)) {
 			file = "?";
 			file_len = 1;

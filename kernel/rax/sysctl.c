@@ -7,6 +7,9 @@
  *                  in [32, 1024]; EBUSY while a Rax program is loaded.
  *   budget_max_us  the largest run-time budget a program may ask for, in
  *                  [1, 10000000] microseconds.
+ *   panic_limit    the number of panics, in [0, 1000000], after which a
+ *                  program loaded from now on is disabled and detached
+ *                  from its links; 0 never does.
  *   format_version the Rax object format version this kernel accepts
  *                  (read-only).
  *   min_format_version
@@ -43,6 +46,7 @@ static unsigned int rax_stack_max = RAX_STACK_SIZE_KB_MAX;
 static unsigned int rax_budget_min = RAX_BUDGET_US_MIN;
 static unsigned int rax_budget_max = RAX_BUDGET_US_MAX;
 static unsigned int rax_format_version = RAX_FORMAT_VERSION;
+static unsigned int rax_panic_limit_max = RAX_PANIC_LIMIT_MAX;
 
 /*
  * Write a value only if it is in range (and, for the stack size, a valid
@@ -199,6 +203,15 @@ static struct ctl_table rax_sysctl_table[] = {
 		.proc_handler	= rax_uint_handler,
 		.extra1		= &rax_budget_min,
 		.extra2		= &rax_budget_max,
+	},
+	{
+		.procname	= "panic_limit",
+		.data		= &rax_params.panic_limit,
+		.maxlen		= sizeof(unsigned int),
+		.mode		= 0644,
+		.proc_handler	= rax_uint_handler,
+		.extra1		= &rax_zero,
+		.extra2		= &rax_panic_limit_max,
 	},
 	{
 		.procname	= "format_version",

@@ -30,9 +30,11 @@ constexpr char help[] =
 	"program (its fdinfo has \"rax: 1\") is marked 'rax', with its entry symbol\n"
 	"(rax_entry), the key id of its signer (rax_signer), how often it\n"
 	"panicked (rax_panics), its time budget per run (rax_budget_ns), how\n"
-	"often it was stopped past it (rax_timeouts) and the largest overrun of\n"
-	"the deadline at a stop (rax_overrun_max_ns); eBPF programs are listed\n"
-	"beside it.\n"
+	"often it was stopped past it (rax_timeouts), the largest overrun of\n"
+	"the deadline at a stop (rax_overrun_max_ns), its panic limit\n"
+	"(rax_panic_limit, 0 for none; kernel.rax.panic_limit at load), whether\n"
+	"reaching it disabled the program (rax_disabled) and the runs skipped\n"
+	"since (rax_skipped); eBPF programs are listed beside it.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json             JSON output\n"
@@ -77,6 +79,9 @@ void json_prog(rax::JsonWriter &w, Prog const &p)
 		w.field("rax_budget_ns", p.rax->budget_ns);
 		w.field("rax_timeouts", p.rax->timeouts);
 		w.field("rax_overrun_max_ns", p.rax->overrun_max_ns);
+		w.field("rax_panic_limit", p.rax->panic_limit);
+		w.field("rax_disabled", p.rax->disabled);
+		w.field("rax_skipped", p.rax->skipped);
 	}
 	w.end_object();
 }
@@ -108,6 +113,9 @@ void text_prog(Prog const &p)
 		out << "  rax_panics " << p.rax->panics << '\n';
 		out << "\trax_budget_ns " << p.rax->budget_ns << "  rax_timeouts " << p.rax->timeouts
 		    << "  rax_overrun_max_ns " << p.rax->overrun_max_ns << '\n';
+		if (p.rax->panic_limit)
+			out << "\trax_panic_limit " << p.rax->panic_limit << "  rax_skipped "
+			    << p.rax->skipped << (p.rax->disabled ? "  disabled" : "") << '\n';
 	}
 }
 

@@ -395,7 +395,8 @@ TEST_CASE("kernel: hex, CPU lists, fdinfo, return values, per-CPU sizes", "[kern
 				 "recursion_misses:\t0\nverified_insns:\t0\nrax:\t1\n"
 				 "rax_entry:\trax_entry_xdp_counter\nrax_signer:\tab12cd34\n"
 				 "rax_panics:\t3\nrax_budget_ns:\t2000000\n"
-				 "rax_timeouts:\t5\nrax_overrun_max_ns:\t12345\n";
+				 "rax_timeouts:\t5\nrax_overrun_max_ns:\t12345\n"
+				 "rax_panic_limit:\t3\nrax_disabled:\t1\nrax_skipped:\t7\n";
 	k::FdInfo info = k::parse_fdinfo(text);
 	CHECK(k::fdinfo_get(info, "prog_id") == "42");
 	CHECK(k::obj_kind(info) == k::ObjKind::prog);
@@ -407,6 +408,9 @@ TEST_CASE("kernel: hex, CPU lists, fdinfo, return values, per-CPU sizes", "[kern
 	CHECK(rp->budget_ns == 2000000);
 	CHECK(rp->timeouts == 5);
 	CHECK(rp->overrun_max_ns == 12345);
+	CHECK(rp->panic_limit == 3);
+	CHECK(rp->disabled);
+	CHECK(rp->skipped == 7);
 	// An eBPF program: no rax lines, or rax: 0.
 	CHECK(!k::rax_prog_info(k::parse_fdinfo("prog_type:\t6\nprog_id:\t1\n")));
 	CHECK(!k::rax_prog_info(k::parse_fdinfo("prog_type:\t6\nrax:\t0\n")));
@@ -480,7 +484,7 @@ TEST_CASE("cli: the kernel commands are listed and their --help names every opti
 		  "Exit status"}},
 		{{"prog"}, {"rax prog list", "rax prog show PROG", "pinned PATH", "-j, --json", "-p, --pretty"}},
 		{{"prog", "list"}, {"rax prog list", "rax prog show PROG", "-j, --json", "Exit status"}},
-		{{"prog", "show"}, {"rax prog show PROG", "id ID", "rax_signer", "-j, --json"}},
+		{{"prog", "show"}, {"rax prog show PROG", "id ID", "rax_signer", "rax_panic_limit", "rax_skipped", "-j, --json"}},
 		{{"map"}, {"rax map dump MAP", "pinned PATH", "-j, --json", "-p, --pretty"}},
 		{{"map", "dump"}, {"rax map dump MAP", "\"values\"", "key_u32", "value_u64", "Exit status"}},
 		{{"test-run"},

@@ -436,6 +436,9 @@ std::optional<RaxProgInfo> rax_prog_info(FdInfo const &info)
 	number("rax_budget_ns", out.budget_ns);
 	number("rax_timeouts", out.timeouts);
 	number("rax_overrun_max_ns", out.overrun_max_ns);
+	number("rax_panic_limit", out.panic_limit);
+	number("rax_skipped", out.skipped);
+	out.disabled = fdinfo_get(info, "rax_disabled").value_or("0") == "1";
 	return out;
 }
 

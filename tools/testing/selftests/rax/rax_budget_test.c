@@ -114,13 +114,6 @@ static long long now_ns(void)
 	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static long long fdinfo_ll(int fd, const char *key)
-{
-	const char *v = fdinfo_value(fd, key);
-
-	return v ? atoll(v) : -1;
-}
-
 /*
  * Each run stopped, and counted as a timeout, not a panic. How late the
  * stops were is reported; the latency gate is on many stops in one

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <linux/if_ether.h>
+#include <linux/if_link.h>
 #include <linux/ip.h>
 #include <linux/udp.h>
 
@@ -514,6 +515,78 @@ TEST(panic_returns_the_default_verdict)
 	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
 	EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 100));
 	EXPECT_STREQ("101", fdinfo_value(prog, "rax_panics"));
+	close(prog);
+	rax_obj_free(&o);
+}
+
+#define PANIC_LIMIT	"/proc/sys/kernel/rax/panic_limit"
+
+/*
+ * kernel.rax.panic_limit: the third panic disables the program (its later
+ * runs return the default verdict without running, counted in
+ * rax_skipped) and, from a work item, detaches it from its XDP link on
+ * lo. The limit is the one in force at load: a program loaded with 0
+ * panics on.
+ */
+TEST(panic_limit_disables_and_detaches)
+{
+	struct rax_obj_file o = rax_obj_read("oob.o");
+	struct rax_load_opts opts = { .prog_type = BPF_PROG_TYPE_XDP, .name = "oob_panic" };
+	unsigned char pkt[64] = { 0 };
+	struct bpf_link_info info;
+	union bpf_attr attr;
+	int prog, link, i;
+	long long old;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/oob.o missing");
+	old = read_ll_file(PANIC_LIMIT);
+	ASSERT_EQ(0, old) TH_LOG("kernel.rax.panic_limit is %lld, not its default 0", old);
+	ASSERT_EQ(0, write_file(PANIC_LIMIT, "3\n"));
+	prog = rax_load_opts(o.img.data, o.img.size, o.sig.data, o.sig.size, &opts);
+	write_file(PANIC_LIMIT, "0\n");
+	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+	EXPECT_EQ(3, fdinfo_ll(prog, "rax_panic_limit"));
+	EXPECT_EQ(0, fdinfo_ll(prog, "rax_disabled"));
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_ifindex = 1;	/* lo */
+	attr.link_create.attach_type = BPF_XDP;
+	attr.link_create.flags = XDP_FLAGS_SKB_MODE;
+	link = sys_bpf(BPF_LINK_CREATE, &attr);
+	ASSERT_LE(0, link) TH_LOG("BPF_LINK_CREATE(xdp, lo): %s", strerror(errno));
+
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(3, fdinfo_ll(prog, "rax_panics"));
+	EXPECT_EQ(1, fdinfo_ll(prog, "rax_disabled"));
+	EXPECT_EQ(2, fdinfo_ll(prog, "rax_skipped"));
+
+	/* Detached, the link no longer names a device. */
+	for (i = 0; i < 500; i++) {
+		memset(&info, 0, sizeof(info));
+		memset(&attr, 0, sizeof(attr));
+		attr.info.bpf_fd = link;
+		attr.info.info_len = sizeof(info);
+		attr.info.info = (unsigned long)&info;
+		ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr));
+		if (!info.xdp.ifindex)
+			break;
+		usleep(10000);
+	}
+	EXPECT_EQ(0, info.xdp.ifindex) TH_LOG("the link is still on ifindex %u",
+					     info.xdp.ifindex);
+	close(link);
+	close(prog);
+
+	prog = rax_load_opts(o.img.data, o.img.size, o.sig.data, o.sig.size, &opts);
+	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+	EXPECT_EQ(0, fdinfo_ll(prog, "rax_panic_limit"));
+	for (i = 0; i < 5; i++)
+		EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(5, fdinfo_ll(prog, "rax_panics"));
+	EXPECT_EQ(0, fdinfo_ll(prog, "rax_disabled"));
+	EXPECT_EQ(0, fdinfo_ll(prog, "rax_skipped"));
 	close(prog);
 	rax_obj_free(&o);
 }

@@ -523,6 +523,14 @@ static inline const char *fdinfo_value(int fd, const char *key)
 	return val;
 }
 
+/* The number on fdinfo line @key of @fd, or -1 when it has none. */
+static inline long long fdinfo_ll(int fd, const char *key)
+{
+	const char *v = fdinfo_value(fd, key);
+
+	return *v ? atoll(v) : -1;
+}
+
 /* An eBPF instruction, as the kernel's filter.h builds them. */
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
 						.src_reg = (s), .off = (o), .imm = (i) })
