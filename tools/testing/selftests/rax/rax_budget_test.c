@@ -293,7 +293,7 @@ TEST_F(spin, tracepoint_is_stopped_after_its_budget)
 	self->prog = load_spin(&self->o, self->fds, self->nmaps, "rax_entry_spin_tracepoint",
 			       BPF_PROG_TYPE_TRACEPOINT);
 	ASSERT_LE(0, self->prog) TH_LOG("%s\n%s", strerror(-self->prog), log_buf);
-	pfd = rax_tracepoint_attach("syscalls/sys_enter_getppid", 0, self->prog);
+	pfd = rax_tracepoint_attach("syscalls/sys_enter_getppid", -1, 0, self->prog);
 	ASSERT_LE(0, pfd) TH_LOG("attach: %s", strerror(-pfd));
 	ASSERT_EQ(0, rax_pin_cpu(0));
 
@@ -327,7 +327,7 @@ TEST_F(spin, nmi_program_is_stopped_after_its_budget)
 	self->prog = load_spin(&self->o, self->fds, self->nmaps, "rax_entry_spin_tracepoint",
 			       BPF_PROG_TYPE_TRACEPOINT);
 	ASSERT_LE(0, self->prog) TH_LOG("%s\n%s", strerror(-self->prog), log_buf);
-	pfd = rax_tracepoint_attach("nmi/nmi_handler", 0, self->prog);
+	pfd = rax_tracepoint_attach("nmi/nmi_handler", -1, 0, self->prog);
 	ASSERT_LE(0, pfd) TH_LOG("attach: %s", strerror(-pfd));
 
 	ctl_set(self->ctl, CTL_ON, 1);

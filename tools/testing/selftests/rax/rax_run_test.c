@@ -574,8 +574,8 @@ TEST(panic_limit_disables_and_detaches)
 			break;
 		usleep(10000);
 	}
-	EXPECT_EQ(0, info.xdp.ifindex) TH_LOG("the link is still on ifindex %u",
-					     info.xdp.ifindex);
+	EXPECT_EQ(0, info.xdp.ifindex)
+		TH_LOG("the link is still on ifindex %u", info.xdp.ifindex);
 	close(link);
 	close(prog);
 

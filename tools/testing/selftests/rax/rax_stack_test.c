@@ -196,7 +196,7 @@ TEST_F(stacks, nmi_program_during_another_runs_on_its_own_stack)
 			      BPF_PROG_TYPE_TRACEPOINT);
 	rax_obj_free(&o);
 	ASSERT_LE(0, nmi_prog) TH_LOG("%s\n%s", strerror(-nmi_prog), log_buf);
-	pfd = rax_tracepoint_attach("nmi/nmi_handler", 0, nmi_prog);
+	pfd = rax_tracepoint_attach("nmi/nmi_handler", -1, 0, nmi_prog);
 	ASSERT_LE(0, pfd) TH_LOG("attach: %s", strerror(-pfd));
 
 	child = fork();

@@ -244,10 +244,11 @@ static inline int write_file(const char *path, const char *s)
 }
 
 /*
- * Run @prog on tracepoint @event ("CATEGORY/NAME") on CPU @cpu: the perf
+ * Run @prog on tracepoint @event ("CATEGORY/NAME") for task @pid (-1: all)
+ * on CPU @cpu (-1: all), as perf_event_open() takes them: the perf
  * event's fd, or -errno.
  */
-static inline int rax_tracepoint_attach(const char *event, int cpu, int prog)
+static inline int rax_tracepoint_attach(const char *event, int pid, int cpu, int prog)
 {
 	struct perf_event_attr pa;
 	char path[256];
@@ -263,7 +264,7 @@ static inline int rax_tracepoint_attach(const char *event, int cpu, int prog)
 	pa.type = PERF_TYPE_TRACEPOINT;
 	pa.config = id;
 	pa.sample_period = 1;
-	pfd = syscall(__NR_perf_event_open, &pa, -1, cpu, -1, PERF_FLAG_FD_CLOEXEC);
+	pfd = syscall(__NR_perf_event_open, &pa, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
 	if (pfd < 0)
 		return -errno;
 	if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog) ||
