@@ -479,6 +479,19 @@ static inline int map_update(int fd, const void *key, const void *value)
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &attr) ? -errno : 0;
 }
 
+/* The same under the value's spin lock (BPF_F_LOCK), for a u32 @key. */
+static inline int map_locked(int cmd, int fd, __u32 key, void *value)
+{
+	union bpf_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_fd = fd;
+	attr.key = (unsigned long)&key;
+	attr.value = (unsigned long)value;
+	attr.flags = BPF_F_LOCK;
+	return sys_bpf(cmd, &attr) ? -errno : 0;
+}
+
 /* Run @prog once per @repeat on @pkt; returns retval or -errno. */
 static inline long long test_run(int prog, const void *pkt, unsigned int len,
 				 unsigned int repeat)
@@ -522,6 +535,25 @@ static inline const char *fdinfo_value(int fd, const char *key)
 	}
 	fclose(f);
 	return val;
+}
+
+/*
+ * Load the entry @symbol of @o as a program of @type, with the @n maps
+ * @fds; the program is named "rax_test". The fd, or -errno (-ENOENT for
+ * no such entry).
+ */
+static inline int rax_load_entry(const struct rax_obj_file *o, const int *fds, unsigned int n,
+				 const char *symbol, unsigned int type)
+{
+	struct rax_load_opts opts = {
+		.prog_type = type, .fd_array = fds, .fd_array_cnt = n,
+	};
+	int entry = rax_entry_index(&o->img, symbol);
+
+	if (entry < 0)
+		return -ENOENT;
+	opts.entry = entry;
+	return rax_load_opts(o->img.data, o->img.size, o->sig.data, o->sig.size, &opts);
 }
 
 /* The number on fdinfo line @key of @fd, or -1 when it has none. */

@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Everything at once on both CPUs, for a bounded number of events: on
+ * each CPU a child counts under the spin lock, panics holding the lock
+ * and a ring-buffer record, runs an endless XDP loop and an endless
+ * tracepoint program (each stopped at its budget), while a third child
+ * sends NMIs to both CPUs, until both are done, that a program on
+ * nmi:nmi_handler counts.
+ * Afterwards every counter equals the number of events the test caused,
+ * the lock is still usable from userspace, and the runner's kmemleak scan
+ * and log checks find nothing.
+ *
+ * Objects (scripts/make-test-objects.sh): resources.o, spin.o, stacks.o
+ * (for the map nmi.o shares), nmi.o.
+ */
+#define _GNU_SOURCE
+#include <sys/mman.h>
+#include <sys/wait.h>
+
+#include "../kselftest_harness.h"
+#include "rax_util.h"
+
+#define BUDGET_MAX_US	"/proc/sys/kernel/rax/budget_max_us"
+#define BUDGET_US	2000
+#define ROUNDS		40	/* per CPU */
+#define COUNTS		5	/* counting runs per round */
+#define PANICS		2	/* panics holding the lock and a record, per round */
+#define NMIS_MAX	10000
+#define PKT_LEN		64
+
+/* resources.o */
+enum { MAP_STATS, MAP_EVENTS, NR_RES_MAPS };
+enum { MODE_COUNT = 0, MODE_PANIC = 3 };
+struct stats {
+	__u32 lock;
+	__u32 pad;
+	__u64 packets;
+	__u64 bytes;
+};
+
+/* spin.o: CTL slots */
+enum { CTL_ON, CTL_STARTED, CTL_RETURNED };
+/* stacks.o and nmi.o: SEEN slots */
+enum { NMI_RUNS = 5 };
+
+FIXTURE(stress)
+{
+	struct rax_obj_file res, spin, stacks, nmi;
+	int res_fds[NR_RES_MAPS];
+	int ctl, seen;
+	int res_prog, spin_xdp, spin_tp, nmi_prog;
+	int nmi_pfd[2];
+	long long old_budget;
+};
+
+FIXTURE_SETUP(stress)
+{
+	char s[32];
+	int n, i;
+
+	self->res_prog = self->spin_xdp = self->spin_tp = self->nmi_prog = -1;
+	self->ctl = self->seen = -1;
+	self->nmi_pfd[0] = self->nmi_pfd[1] = -1;
+	for (i = 0; i < NR_RES_MAPS; i++)
+		self->res_fds[i] = -1;
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs");
+	ASSERT_LE(0, read_ll_file(RAX_NMI_TRIGGER))
+		TH_LOG("no %s (CONFIG_RAX_NMI_TRIGGER)", RAX_NMI_TRIGGER);
+
+	self->old_budget = read_ll_file(BUDGET_MAX_US);
+	ASSERT_LT(0, self->old_budget);
+	snprintf(s, sizeof(s), "%d\n", BUDGET_US);
+	ASSERT_EQ(0, write_file(BUDGET_MAX_US, s));
+
+	self->res = rax_obj_read("resources.o");
+	self->spin = rax_obj_read("spin.o");
+	self->stacks = rax_obj_read("stacks.o");
+	self->nmi = rax_obj_read("nmi.o");
+	ASSERT_TRUE(self->res.img.size && self->spin.img.size && self->stacks.img.size &&
+		    self->nmi.img.size) TH_LOG("test objects missing: set RAX_TEST_OBJECTS");
+
+	n = rax_create_maps(&self->res.img, self->res_fds, NR_RES_MAPS);
+	ASSERT_EQ(NR_RES_MAPS, n) TH_LOG("maps: %s", strerror(-n));
+	self->res_prog = rax_load_entry(&self->res, self->res_fds, NR_RES_MAPS,
+					"rax_entry_resources", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, self->res_prog) TH_LOG("%s\n%s", strerror(-self->res_prog), log_buf);
+
+	ASSERT_EQ(1, rax_create_maps(&self->spin.img, &self->ctl, 1));
+	self->spin_xdp = rax_load_entry(&self->spin, &self->ctl, 1, "rax_entry_spin_xdp",
+					BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, self->spin_xdp) TH_LOG("%s\n%s", strerror(-self->spin_xdp), log_buf);
+	self->spin_tp = rax_load_entry(&self->spin, &self->ctl, 1, "rax_entry_spin_tracepoint",
+				       BPF_PROG_TYPE_TRACEPOINT);
+	ASSERT_LE(0, self->spin_tp) TH_LOG("%s\n%s", strerror(-self->spin_tp), log_buf);
+
+	ASSERT_EQ(1, rax_create_maps(&self->stacks.img, &self->seen, 1));
+	self->nmi_prog = rax_load_entry(&self->nmi, &self->seen, 1, "rax_entry_nmi_handler",
+					BPF_PROG_TYPE_TRACEPOINT);
+	ASSERT_LE(0, self->nmi_prog) TH_LOG("%s\n%s", strerror(-self->nmi_prog), log_buf);
+	for (i = 0; i < 2; i++) {
+		self->nmi_pfd[i] = rax_tracepoint_attach("nmi/nmi_handler", -1, i,
+							 self->nmi_prog);
+		ASSERT_LE(0, self->nmi_pfd[i]) TH_LOG("attach: %s", strerror(-self->nmi_pfd[i]));
+	}
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	int fds[] = { self->nmi_pfd[0], self->nmi_pfd[1], self->nmi_prog, self->spin_tp,
+		      self->spin_xdp, self->res_prog, self->ctl, self->seen,
+		      self->res_fds[0], self->res_fds[1] };
+	unsigned int i;
+	char s[32];
+
+	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	rax_obj_free(&self->res);
+	rax_obj_free(&self->spin);
+	rax_obj_free(&self->stacks);
+	rax_obj_free(&self->nmi);
+	if (self->old_budget > 0) {
+		snprintf(s, sizeof(s), "%lld\n", self->old_budget);
+		write_file(BUDGET_MAX_US, s);
+	}
+}
+
+static unsigned long long map_u64(int fd, unsigned int key)
+{
+	unsigned long long v = 0;
+
+	map_lookup(fd, &key, &v);
+	return v;
+}
+
+static long long run_mode(int prog, int mode, unsigned int repeat)
+{
+	unsigned char pkt[PKT_LEN] = { mode };
+
+	return test_run(prog, pkt, sizeof(pkt), repeat);
+}
+
+/*
+ * One CPU's share, in a child pinned to @cpu that waits on @go before it
+ * starts: its tracepoint event counts only its own getppid() calls.
+ */
+static int worker(struct _test_data_stress *self, int cpu, int go, int *done)
+{
+	unsigned char pkt[PKT_LEN] = { 0 };
+	int r, ok = 1;
+	char c;
+
+	if (rax_pin_cpu(cpu) || read(go, &c, 1) != 1)
+		return 2;
+	for (r = 0; r < ROUNDS; r++) {
+		ok &= run_mode(self->res_prog, MODE_COUNT, COUNTS) == XDP_PASS;
+		ok &= run_mode(self->res_prog, MODE_PANIC, PANICS) == XDP_ABORTED;
+		ok &= test_run(self->spin_xdp, pkt, sizeof(pkt), 1) == XDP_ABORTED;
+		syscall(__NR_getppid);
+	}
+	__atomic_add_fetch(done, 1, __ATOMIC_SEQ_CST);
+	return ok ? 0 : 1;
+}
+
+TEST_F(stress, both_cpus_everything_at_once)
+{
+	long long nmis_before, nmis;
+	int go[2], pfd[2] = { -1, -1 };
+	int *done;
+	pid_t pid[3];
+	struct stats st;
+	int cpu, status, i;
+	char c = 1;
+
+	done = mmap(NULL, sizeof(*done), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+		    -1, 0);
+	ASSERT_NE(MAP_FAILED, done);
+	*done = 0;
+	ASSERT_EQ(0, pipe(go));
+	nmis_before = read_ll_file(RAX_NMI_TRIGGER);
+	map_update(self->ctl, &(unsigned int){ CTL_ON }, &(unsigned long long){ 1 });
+
+	for (cpu = 0; cpu < 2; cpu++) {
+		pid[cpu] = fork();
+		ASSERT_LE(0, pid[cpu]);
+		if (!pid[cpu])
+			_exit(worker(self, cpu, go[0], done));
+		pfd[cpu] = rax_tracepoint_attach("syscalls/sys_enter_getppid", pid[cpu], -1,
+						 self->spin_tp);
+		ASSERT_LE(0, pfd[cpu]) TH_LOG("attach: %s", strerror(-pfd[cpu]));
+	}
+	pid[2] = fork();
+	ASSERT_LE(0, pid[2]);
+	if (!pid[2]) {
+		/* NMIs to both CPUs, from CPU 1, while the workers run. */
+		int err = 0;
+
+		if (rax_pin_cpu(1) || read(go[0], &c, 1) != 1)
+			_exit(2);
+		for (i = 0; i < NMIS_MAX && !err &&
+			    __atomic_load_n(done, __ATOMIC_SEQ_CST) < 2; i++)
+			err = rax_nmi_send(i % 2, 1);
+		_exit(err ? 1 : 0);
+	}
+	ASSERT_EQ(3, write(go[1], "\1\1\1", 3));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+			TH_LOG("child %d: status %#x", i, status);
+	}
+	for (cpu = 0; cpu < 2; cpu++)
+		close(pfd[cpu]);
+	close(go[0]);
+	close(go[1]);
+	munmap(done, sizeof(*done));
+	map_update(self->ctl, &(unsigned int){ CTL_ON }, &(unsigned long long){ 0 });
+
+	/* Counting and panicking with the lock and a record held. */
+	ASSERT_EQ(0, map_locked(BPF_MAP_LOOKUP_ELEM, self->res_fds[MAP_STATS], 0, &st));
+	EXPECT_EQ(2 * ROUNDS * COUNTS, st.packets);
+	EXPECT_EQ(2ULL * ROUNDS * COUNTS * PKT_LEN, st.bytes);
+	EXPECT_EQ(2 * ROUNDS * PANICS, fdinfo_ll(self->res_prog, "rax_panics"));
+	EXPECT_EQ(0, fdinfo_ll(self->res_prog, "rax_timeouts"));
+	/* The lock is free: userspace takes it. */
+	st.packets = 7;
+	EXPECT_EQ(0, map_locked(BPF_MAP_UPDATE_ELEM, self->res_fds[MAP_STATS], 0, &st));
+
+	/* Endless loops: every run started, none returned, each stopped. */
+	EXPECT_EQ(4 * ROUNDS, map_u64(self->ctl, CTL_STARTED));
+	EXPECT_EQ(0, map_u64(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(2 * ROUNDS, fdinfo_ll(self->spin_xdp, "rax_timeouts"));
+	EXPECT_EQ(2 * ROUNDS, fdinfo_ll(self->spin_tp, "rax_timeouts"));
+	EXPECT_EQ(0, fdinfo_ll(self->spin_xdp, "rax_panics"));
+	EXPECT_EQ(0, fdinfo_ll(self->spin_tp, "rax_panics"));
+
+	/* NMIs: each handled, each counted once by the NMI program. */
+	nmis = read_ll_file(RAX_NMI_TRIGGER) - nmis_before;
+	EXPECT_LE(2, nmis);
+	EXPECT_EQ(nmis, map_u64(self->seen, NMI_RUNS));
+	EXPECT_EQ(0, fdinfo_ll(self->nmi_prog, "rax_panics"));
+	EXPECT_EQ(0, fdinfo_ll(self->nmi_prog, "rax_timeouts"));
+	ksft_print_msg("%d counting runs, %d panics, %d stops, %lld NMIs on two CPUs\n",
+		       2 * ROUNDS * COUNTS, 2 * ROUNDS * PANICS, 4 * ROUNDS, nmis);
+}
+
+TEST_HARNESS_MAIN
