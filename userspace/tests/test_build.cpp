@@ -236,7 +236,7 @@ TEST_CASE("build: the NMI sample shares the stacks sample's map", "[build]")
 	CHECK(a.type == b.type);
 	CHECK(a.key_size == b.key_size);
 	CHECK(a.value_size == b.value_size);
-	CHECK(a.max_entries == 8);
+	CHECK(a.max_entries == 9);
 	CHECK(a.max_entries == b.max_entries);
 	CHECK(a.map_flags == b.map_flags);
 }

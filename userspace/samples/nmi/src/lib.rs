@@ -5,8 +5,9 @@
 //! and where its frame was, in the map of userspace/samples/stacks, whose
 //! XDP entry (mode 3) waits for it.
 //!
-//! Map `SEEN` (array, 8 x u64, the definition of the stacks sample): for
-//! each record whose `handled` field is not 0, the address of a local
+//! Map `SEEN` (array, 9 x u64, the definition of the stacks sample): every
+//! run is counted in `SEEN[8]` (the tracepoint fires once per registered
+//! NMI handler per NMI); for each record whose `handled` field is not 0, the address of a local
 //! variable goes to `SEEN[6]`; the run is counted in `SEEN[7]` when the
 //! stacks sample's XDP entry is running on the same CPU (the high bit of
 //! `SEEN[3]` is set), then in `SEEN[5]`.
@@ -18,7 +19,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use rax::{ArrayMap, TracepointContext};
 
-rax::map!(static SEEN: ArrayMap<AtomicU64, 8>);
+rax::map!(static SEEN: ArrayMap<AtomicU64, 9>);
 
 /// Offset of `handled` (`int`) in the `nmi:nmi_handler` record (see its
 /// `format` file in tracefs).
@@ -35,6 +36,9 @@ fn frame_address() -> u64 {
 }
 
 fn nmi_handler(ctx: &TracepointContext) -> u32 {
+    if let Some(all) = SEEN.get(8) {
+        all.fetch_add(1, Ordering::Relaxed);
+    }
     if ctx.load::<i32>(HANDLED_OFFSET).unwrap_or(0) == 0 {
         return 0;
     }

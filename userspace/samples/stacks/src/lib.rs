@@ -3,13 +3,14 @@
 //! Where programs run: each invocation on the Rax stack of its nesting
 //! depth on its CPU.
 //!
-//! Map `SEEN` (array, 8 x u64): 0, the address of a local variable of the
+//! Map `SEEN` (array, 9 x u64): 0, the address of a local variable of the
 //! XDP entry's last run; 1, the same for the kprobe entry; 2, the number of
 //! kprobe entry runs; 3, the kprobe entry's runs while the XDP entry was
 //! running on the same CPU (it sets `SEEN[3]`'s high bit around the call);
 //! 4, the depth the last recursion (mode 2) reached; 5, the NMI entry's
 //! runs; 6, the address of a local variable of its last run; 7, its runs
-//! while the XDP entry was waiting in mode 3.
+//! while the XDP entry was waiting in mode 3; 8, the NMI entry's runs for
+//! any record, handled or not.
 //!
 //! Entry 0, `rax_entry_stacks_xdp` (XDP), by packet byte 0:
 //! * 0: records the address of a local in `SEEN[0]` and calls
@@ -39,7 +40,7 @@ use core::sync::atomic::{AtomicU64, Ordering};
 
 use rax::{ArrayMap, KprobeContext, XdpAction, XdpContext};
 
-rax::map!(static SEEN: ArrayMap<AtomicU64, 8>);
+rax::map!(static SEEN: ArrayMap<AtomicU64, 9>);
 
 const NESTED: u64 = 1 << 63;
 
