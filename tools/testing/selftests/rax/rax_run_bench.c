@@ -157,18 +157,20 @@ static int bench_runs(int rounds)
 		if (!err) {
 			printf("empty: ratio Rax / eBPF %.2f (Rax costs %.1f ns more per run)\n",
 			       c[0].median / c[1].median, c[0].median - c[1].median);
-			printf("panic: %.1f ns more than an empty Rax run; with cleanup of a lock and a record %.1f ns more\n",
-			       c[2].median - c[0].median, c[3].median - c[0].median);
+			printf("panic: %.1f ns more than an empty Rax run; ",
+			       c[2].median - c[0].median);
+			printf("with cleanup of a lock and a record %.1f ns more\n",
+			       c[3].median - c[0].median);
 		}
 	}
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < nmaps[i]; j++)
 			close(fds[i][j]);
 	for (i = 0; i < 4; i++) {
-		int fd = (int[]){ empty, oob, res, twin }[i];
+		int progs[] = { empty, oob, res, twin };
 
-		if (fd >= 0)
-			close(fd);
+		if (progs[i] >= 0)
+			close(progs[i]);
 	}
 	return err;
 }
@@ -207,8 +209,9 @@ static int bench_stops(void)
 	if (!err) {
 		qsort(late, STOPS, sizeof(*late), cmp_double);
 		p99 = late[STOPS * 99 / 100];
-		printf("stop: %d stops past a %d us budget, late by median %.0f ns, p99 %.0f ns, max %.0f ns (check interval up to %lld ns)\n",
-		       STOPS, STOP_BUDGET_US, late[STOPS / 2], p99, late[STOPS - 1], interval);
+		printf("stop: %d stops past a %d us budget, late by ", STOPS, STOP_BUDGET_US);
+		printf("median %.0f ns, p99 %.0f ns, max %.0f ns (check interval up to %lld ns)\n",
+		       late[STOPS / 2], p99, late[STOPS - 1], interval);
 	}
 	for (i = 0; i < nmaps; i++)
 		close(fds[i]);

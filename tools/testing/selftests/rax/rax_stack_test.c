@@ -97,7 +97,6 @@ static unsigned long long map_u64(int fd, unsigned int key)
 
 #define seen(self, key) map_u64((self)->seen, (key))
 
-
 /* A kprobe on @func, on CPU 0, running @prog; the perf event fd. */
 static int kprobe_attach(const char *func, int prog)
 {

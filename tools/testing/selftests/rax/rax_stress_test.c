@@ -58,8 +58,12 @@ FIXTURE_SETUP(stress)
 	char s[32];
 	int n, i;
 
-	self->res_prog = self->spin_xdp = self->spin_tp = self->nmi_prog = -1;
-	self->ctl = self->seen = -1;
+	self->res_prog = -1;
+	self->spin_xdp = -1;
+	self->spin_tp = -1;
+	self->nmi_prog = -1;
+	self->ctl = -1;
+	self->seen = -1;
 	self->nmi_pfd = -1;
 	for (i = 0; i < NR_RES_MAPS; i++)
 		self->res_fds[i] = -1;
@@ -114,7 +118,7 @@ FIXTURE_TEARDOWN(stress)
 	unsigned int i;
 	char s[32];
 
-	for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(fds); i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
 	rax_obj_free(&self->res);
@@ -206,9 +210,11 @@ TEST_F(stress, both_cpus_everything_at_once)
 
 		if (rax_pin_cpu(1) || read(go[0], &c, 1) != 1)
 			_exit(2);
-		for (i = 0; i < NMIS_MAX && !err &&
-			    __atomic_load_n(done, __ATOMIC_SEQ_CST) < 2; i++)
+		for (i = 0; i < NMIS_MAX && !err; i++) {
+			if (__atomic_load_n(done, __ATOMIC_SEQ_CST) == 2)
+				break;
 			err = rax_nmi_send(i % 2, 1);
+		}
 		_exit(err ? 1 : 0);
 	}
 	ASSERT_EQ(3, write(go[1], "\1\1\1", 3));
@@ -255,9 +261,9 @@ TEST_F(stress, both_cpus_everything_at_once)
 	EXPECT_EQ(per_nmi * nmis, per_nmi * map_u64(self->seen, NMI_RUNS) + misses);
 	EXPECT_EQ(0, fdinfo_ll(self->nmi_prog, "rax_panics"));
 	EXPECT_EQ(0, fdinfo_ll(self->nmi_prog, "rax_timeouts"));
-	ksft_print_msg("%d counting runs, %d panics, %d stops, %lld NMIs (%lld during a tracepoint program) on two CPUs\n",
-		       2 * ROUNDS * COUNTS, 2 * ROUNDS * PANICS, 4 * ROUNDS, nmis,
-		       misses / per_nmi);
+	ksft_print_msg("%d counting runs, %d panics, %d stops on two CPUs; ",
+		       2 * ROUNDS * COUNTS, 2 * ROUNDS * PANICS, 4 * ROUNDS);
+	ksft_print_msg("%lld NMIs, %lld during a tracepoint program\n", nmis, misses / per_nmi);
 }
 
 TEST_HARNESS_MAIN
