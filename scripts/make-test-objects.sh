@@ -29,6 +29,8 @@
 #                       sharing stacks.o's map)
 #   spin.o              userspace/samples/spin (endless loops of every type)
 #   empty.o             userspace/samples/empty (XDP, passes: rax_run_bench)
+#   redirect.o          userspace/samples/redirect (sched_cls: clones packets
+#                       to a device's egress, where it runs nested)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   xdp.o.sha256        the SHA-256 of xdp.o
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
@@ -87,7 +89,8 @@ objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
 for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule \
-	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty; do
+	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty \
+	redirect:redirect; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -115,7 +118,7 @@ for f in "$out"/corpus/*.o; do
 done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o \
-	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o; do
+	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

@@ -11,7 +11,7 @@
  *   name:  the symbol the object imports
  *   nargs: number of arguments (the crate declares exactly as many)
  *   types: the program types allowed to import it: ALL, TRACING (kprobe,
- *          tracepoint, perf_event) or NET (XDP, sched_cls)
+ *          tracepoint, perf_event), NET (XDP, sched_cls) or TC (sched_cls)
  *
  * Appending is the only compatible change; removing or changing a helper
  * needs a new RAX_FORMAT_VERSION. (The spin-lock helpers were narrowed to
@@ -49,3 +49,4 @@ RAX_HELPER(rax_task_pid_tgid, 1, TRACING)
 RAX_HELPER(rax_task_comm, 3, TRACING)
 RAX_HELPER(rax_stack_check, 1, ALL)
 RAX_HELPER(rax_budget_check, 0, ALL)
+RAX_HELPER(rax_clone_redirect, 3, TC)

@@ -151,6 +151,7 @@ void rax_format_free(struct rax_obj *obj);
 #define RAX_HT_TRACING		(RAX_HT_KPROBE | RAX_HT_TRACEPOINT | RAX_HT_PERF_EVENT)
 #define RAX_HT_NET		(RAX_HT_XDP | RAX_HT_SCHED_CLS)
 #define RAX_HT_ALL		(RAX_HT_TRACING | RAX_HT_NET)
+#define RAX_HT_TC		RAX_HT_SCHED_CLS
 
 struct rax_helper {
 	const char *name;
@@ -238,6 +239,8 @@ struct rax_frame {
 	unsigned long stack_base;	/* the Rax stack it runs on */
 	unsigned long stack_top;
 	unsigned long *tos;	/* where rax_enter() saves the old stack pointer */
+	struct sk_buff *skb;	/* a tc program's packet */
+	struct rax_tc_ctx *tc;	/* and the context made from it */
 	u32 depth;		/* nesting depth on this CPU: which stack */
 	u32 nheld;
 	bool thrown;
@@ -308,6 +311,7 @@ struct task_struct *rax_task_from_pid(s32 pid);
 void rax_task_release(struct task_struct *task);
 u64 rax_task_pid_tgid(const struct task_struct *task);
 s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size);
+s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags);
 void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column);
 
 int __init rax_sysctl_init(void);

@@ -35,6 +35,7 @@
 static DEFINE_PER_CPU(struct rax_frame *, rax_cur_frame);
 static DEFINE_PER_CPU(struct rnd_state, rax_rnd_state);
 static const struct bpf_func_proto *rax_printk_proto __read_mostly;
+static const struct bpf_func_proto *rax_clone_redirect_proto __ro_after_init;
 
 static_assert(sizeof(arch_spinlock_t) == sizeof(struct bpf_spin_lock));
 
@@ -262,10 +263,14 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 		atomic64_inc(&rp->skipped);
 		return rp->default_ret;
 	}
+	frame.skb = NULL;
+	frame.tc = NULL;
 	if (rp->prog_type == BPF_PROG_TYPE_SCHED_CLS) {
 		if (!rax_tc_ctx_fill(&tc, (struct sk_buff *)ctx))
 			return rp->default_ret;
 		arg = &tc;
+		frame.skb = (struct sk_buff *)ctx;
+		frame.tc = &tc;
 	}
 
 	frame.rp = rp;
@@ -859,6 +864,38 @@ s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
 }
 
 /**
+ * rax_clone_redirect() - Send a clone of a tc program's packet to a device.
+ * @tc: the program's context.
+ * @ifindex: the device, in the packet's network namespace.
+ * @flags: 0 to transmit the clone on the device (its tc egress programs
+ *	run first, nested in this one, on the next Rax stack), BPF_F_INGRESS
+ *	to receive it there.
+ *
+ * As bpf_clone_redirect() from eBPF, which it calls. Like that helper it
+ * may move the packet's data: @tc's data, data_end and len are updated,
+ * and the crate has the program give up every slice of the packet first.
+ * A context other than the program's own stops the program.
+ *
+ * Return: 0, or a negative errno from bpf_clone_redirect() (-EINVAL for an
+ * unknown device or invalid @flags).
+ */
+s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct sk_buff *skb = frame->skb;
+	s64 ret;
+
+	if (tc != frame->tc)
+		rax_refuse("passed a tc context that is not its own");
+	ret = rax_clone_redirect_proto->func((unsigned long)skb, ifindex, flags, 0, 0);
+	/* The helper may have reallocated the head to unclone it. */
+	tc->data = (unsigned long)skb->data;
+	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
+	tc->len = skb->len;
+	return ret;
+}
+
+/**
  * rax_trace_print_enable() - Prepare rax_trace_print() for a new program.
  *
  * Called at load time of a program that imports it, in process context:
@@ -871,12 +908,18 @@ void rax_trace_print_enable(void)
 }
 
 /**
- * rax_run_init() - Seed the per-CPU random number generators.
+ * rax_run_init() - Seed the per-CPU random number generators and find the
+ * tc helpers Rax calls.
  *
- * Return: 0.
+ * Return: 0, or -ENOENT when tc offers no bpf_clone_redirect().
  */
 int __init rax_run_init(void)
 {
 	prandom_seed_full_state(&rax_rnd_state);
+	/* tc_cls_act_func_proto() does not look at the program for it. */
+	rax_clone_redirect_proto =
+		tc_cls_act_verifier_ops.get_func_proto(BPF_FUNC_clone_redirect, NULL);
+	if (!rax_clone_redirect_proto)
+		return -ENOENT;
 	return 0;
 }

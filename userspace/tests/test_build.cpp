@@ -219,6 +219,16 @@ TEST_CASE("build: the stacks sample recurses through the guard", "[build]")
 	CHECK(obj.provenance.stack[0] < RAX_RECURSION_STEP);
 }
 
+TEST_CASE("build: the redirect sample is a tc program that clones packets", "[build]")
+{
+	auto obj = build_sample("redirect");
+	REQUIRE(obj.entries.size() == 1);
+	CHECK(obj.entries[0].prog_type == 3 /* SCHED_CLS */);
+	CHECK(has(obj.imports, "rax_clone_redirect"));
+	REQUIRE(obj.maps.size() == 1);
+	CHECK(obj.maps[0].max_entries == 8);
+}
+
 TEST_CASE("build: the NMI sample shares the stacks sample's map", "[build]")
 {
 	auto nmi = build_sample("nmi");

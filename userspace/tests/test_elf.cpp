@@ -83,6 +83,10 @@ TEST_CASE("elf: helper list comes from kernel/rax/helpers.h", "[elf]")
 	CHECK(helper_allowed("rax_ktime_get_ns", prog_sched_cls));
 	CHECK_FALSE(helper_allowed("rax_ktime_get_ns", 1)); // SOCKET_FILTER
 	CHECK_FALSE(helper_allowed("kmalloc", prog_kprobe));
+	// TC helpers: sched_cls only.
+	CHECK(helper_allowed("rax_clone_redirect", prog_sched_cls));
+	CHECK_FALSE(helper_allowed("rax_clone_redirect", prog_xdp));
+	CHECK_FALSE(helper_allowed("rax_clone_redirect", prog_kprobe));
 
 	// Every helper name appears in the header, once.
 	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/kernel/rax/helpers.h");

@@ -27,6 +27,7 @@ enum : std::uint32_t {
 	ht_TRACING = ht_kprobe | ht_tracepoint | ht_perf_event,
 	ht_NET = ht_xdp | ht_sched_cls,
 	ht_ALL = ht_TRACING | ht_NET,
+	ht_TC = ht_sched_cls,
 };
 
 struct HelperInfo {

@@ -150,7 +150,28 @@ impl TcContext {
     pub fn is_ingress(&self) -> bool {
         self.raw.get().ingress != 0
     }
+
+    /// Sends a clone of the packet to the device `ifindex`, as
+    /// `bpf_clone_redirect`: transmitted on it (its tc egress programs run
+    /// first, nested in this one) or, with `ingress`, received on it. This
+    /// packet goes on as the program's verdict says.
+    ///
+    /// The kernel may move the packet's data to make it writable again,
+    /// so the call takes the context exclusively: no slice of the packet
+    /// lives across it, and [`TcContext::data`] afterwards gives the new
+    /// bytes.
+    ///
+    /// [`Error::EINVAL`] for an unknown device; other errors as the
+    /// kernel's helper.
+    #[inline]
+    pub fn clone_redirect(&mut self, ifindex: u32, ingress: bool) -> Result<(), Error> {
+        let flags = if ingress { BPF_F_INGRESS } else { 0 };
+        Error::check(self.raw.clone_redirect(ifindex, flags))
+    }
 }
+
+/// `BPF_F_INGRESS` of `bpf_clone_redirect`.
+const BPF_F_INGRESS: u64 = 1;
 
 /// The x86-64 kernel's `struct pt_regs`: the registers at a probe or at a
 /// perf event sample. Read it through the accessors.

@@ -27,6 +27,7 @@ use core::mem::{MaybeUninit, size_of};
 use crate::error::Error;
 use crate::maps::MapDef;
 use crate::pod::Pod;
+use crate::raw::RaxTcCtx;
 use crate::task::Task;
 
 unsafe extern "C" {
@@ -110,6 +111,10 @@ unsafe extern "C" {
     // and loop back-edge; the crate never does.
     #[allow(dead_code)]
     pub(crate) fn rax_budget_check();
+    /// `(tc, ifindex, flags)`: sends a clone of a tc program's packet to a
+    /// device (`bpf_clone_redirect`); updates the context's packet bounds;
+    /// 0 or -errno (tc programs only).
+    pub(crate) fn rax_clone_redirect(tc: *mut RaxTcCtx, ifindex: u32, flags: u64) -> i64;
 }
 
 /// Monotonic time in nanoseconds (`ktime_get_ns`).

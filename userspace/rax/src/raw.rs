@@ -50,7 +50,9 @@ impl<T> Kernel<T> {
     ///
     /// `ptr` points to a `T` (a prefix of the kernel's structure) that is
     /// valid for reads, and for the packet contexts also writes, until the
-    /// program returns, and that nothing else writes while it runs.
+    /// program returns, and that nothing else writes while it runs, except
+    /// the helpers this module passes it to (`rax_clone_redirect` rewrites
+    /// a tc context's packet bounds).
     #[inline(always)]
     pub(crate) unsafe fn new(ptr: *mut T) -> Self {
         // SAFETY: the kernel never passes a NULL context (caller contract).
@@ -113,6 +115,19 @@ impl<T: PacketBounds> Kernel<T> {
         }
         // SAFETY: as in `packet`; `&mut self` makes the slice exclusive.
         unsafe { core::slice::from_raw_parts_mut(start as *mut u8, len) }
+    }
+}
+
+impl Kernel<RaxTcCtx> {
+    /// `rax_clone_redirect` on this context: 0 or -errno.
+    #[inline(always)]
+    pub(crate) fn clone_redirect(&mut self, ifindex: u32, flags: u64) -> i64 {
+        // SAFETY: the pointer is this invocation's tc context, which the
+        // helper checks. `&mut self` means no reference into the context
+        // or the packet (`get`, `packet`, `packet_mut` all borrow `self`)
+        // is alive while the helper moves the packet and rewrites its
+        // bounds.
+        unsafe { crate::helpers::rax_clone_redirect(self.ptr.as_ptr(), ifindex, flags) }
     }
 }
 

@@ -8,12 +8,18 @@
  * Objects (scripts/make-test-objects.sh): stacks.o (an XDP entry that
  * calls the function a kprobe entry of the same object is attached to,
  * both recording the address of a local variable), nmi.o (a program for
- * the nmi:nmi_handler tracepoint sharing stacks.o's map), xdp.o.
+ * the nmi:nmi_handler tracepoint sharing stacks.o's map), redirect.o (a
+ * tc program that clones packets to a device's egress, where it runs
+ * again, nested), xdp.o.
  */
 #define _GNU_SOURCE
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/perf_event.h>
+#include <net/if.h>
 #include <sched.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -232,6 +238,141 @@ TEST_F(stacks, nmi_program_during_another_runs_on_its_own_stack)
 	ksft_print_msg("XDP frame at %#llx, NMI program frame at %#llx\n", xdp, nmi);
 	close(nmi_prog);
 	close(prog);
+}
+
+/* redirect.o: NEST slots. */
+enum {
+	OUTER_FRAME, INNER_FRAME, OUTER_RUNS, INNER_RUNS, INNER_NESTED,
+	REDIRECT_ERRNO, IN_REDIRECT, INTACT_AFTER,
+};
+
+#define REDIRECT_ETHERTYPE	0x88b5
+
+static int tcx_link(int prog, int ifindex, unsigned int attach_type)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_ifindex = ifindex;
+	attr.link_create.attach_type = attach_type;
+	fd = sys_bpf(BPF_LINK_CREATE, &attr);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Send @n frames of redirect.o's ethertype on @ifindex, asking for a clone to @to. */
+static int send_redirect_frames(int sock, int ifindex, __u32 to, int n)
+{
+	struct sockaddr_ll ll = {
+		.sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = ETH_ALEN,
+	};
+	unsigned char pkt[64] = { 0 };
+	int i;
+
+	memset(pkt, 0xff, ETH_ALEN);		/* broadcast */
+	pkt[6] = 0x02;				/* a local source address */
+	pkt[12] = REDIRECT_ETHERTYPE >> 8;
+	pkt[13] = REDIRECT_ETHERTYPE & 0xff;
+	for (i = 0; i < 4; i++)
+		pkt[14 + i] = to >> (8 * i);	/* little endian */
+	for (i = 0; i < n; i++)
+		if (sendto(sock, pkt, sizeof(pkt), 0, (struct sockaddr *)&ll,
+			   sizeof(ll)) != sizeof(pkt))
+			return -errno;
+	return 0;
+}
+
+/* Wait up to two seconds for NEST[OUTER_RUNS] to reach @n. */
+static unsigned long long wait_outer_runs(int map, unsigned long long n)
+{
+	unsigned long long runs = 0;
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		runs = map_u64(map, OUTER_RUNS);
+		if (runs >= n)
+			break;
+		usleep(1000);
+	}
+	return runs;
+}
+
+/*
+ * tc egress reached through bpf_clone_redirect() nests at the same context
+ * level as the tc ingress program that called it (softirq): redirect.o on
+ * raxr1's tcx ingress clones each frame that arrives from raxr0 to
+ * raxr1's egress, where the same program runs inside the helper call. It
+ * runs on the next Rax stack: the two frames are at least half a stack
+ * apart. The ingress program reads its packet again after the call (the
+ * helper may move it) and finds it intact. A clone to a device that does
+ * not exist fails with EINVAL and runs nothing.
+ */
+TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
+{
+	unsigned long long outer, inner, dist;
+	int fds[1], nmaps, map, prog, in, out, sock, rx, tx;
+	struct rax_obj_file o;
+	long long size_kb;
+
+	size_kb = read_ll_file(STACK_SIZE_KB);
+	ASSERT_LT(0, size_kb);
+	o = rax_obj_read("redirect.o");
+	ASSERT_NE(0, o.img.size) TH_LOG("redirect.o missing");
+	nmaps = rax_create_maps(&o.img, fds, 1);
+	ASSERT_EQ(1, nmaps);
+	map = fds[0];
+	prog = rax_load_entry(&o, fds, 1, "rax_entry_redirect", BPF_PROG_TYPE_SCHED_CLS);
+	rax_obj_free(&o);
+	ASSERT_LE(0, prog) TH_LOG("%s\n%s", strerror(-prog), log_buf);
+
+	system("ip link del raxr0 2>/dev/null");	/* left by a failed run */
+	ASSERT_EQ(0, system("ip link add raxr0 type veth peer name raxr1"));
+	ASSERT_EQ(0, system("ip link set raxr0 up && ip link set raxr1 up"));
+	tx = if_nametoindex("raxr0");
+	rx = if_nametoindex("raxr1");
+	in = tcx_link(prog, rx, BPF_TCX_INGRESS);
+	out = tcx_link(prog, rx, BPF_TCX_EGRESS);
+	sock = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (in < 0 || out < 0 || sock < 0)
+		system("ip link del raxr0");
+	ASSERT_LE(0, in) TH_LOG("tcx ingress: %s", strerror(-in));
+	ASSERT_LE(0, out) TH_LOG("tcx egress: %s", strerror(-out));
+	ASSERT_LE(0, sock) TH_LOG("socket: %s", strerror(errno));
+	ASSERT_EQ(0, rax_pin_cpu(0));
+
+	EXPECT_EQ(0, send_redirect_frames(sock, tx, rx, 5));
+	EXPECT_EQ(5, wait_outer_runs(map, 5));
+	EXPECT_EQ(0, map_u64(map, REDIRECT_ERRNO));
+	EXPECT_EQ(5, map_u64(map, INNER_RUNS));
+	EXPECT_EQ(5, map_u64(map, INNER_NESTED));
+	EXPECT_EQ(5, map_u64(map, INTACT_AFTER));
+	EXPECT_EQ(0, map_u64(map, IN_REDIRECT));
+	outer = map_u64(map, OUTER_FRAME);
+	inner = map_u64(map, INNER_FRAME);
+	ASSERT_NE(0, outer);
+	ASSERT_NE(0, inner);
+	dist = outer > inner ? outer - inner : inner - outer;
+	EXPECT_LE((unsigned long long)size_kb * 1024 / 2, dist)
+		TH_LOG("ingress frame at %#llx, nested egress frame at %#llx", outer, inner);
+	ksft_print_msg("tc ingress frame at %#llx, nested tc egress frame at %#llx\n",
+		       outer, inner);
+
+	/* No such device: EINVAL, the egress program does not run. */
+	EXPECT_EQ(0, send_redirect_frames(sock, tx, 0x7fffffff, 1));
+	EXPECT_EQ(6, wait_outer_runs(map, 6));
+	EXPECT_EQ(EINVAL, map_u64(map, REDIRECT_ERRNO));
+	EXPECT_EQ(5, map_u64(map, INNER_RUNS));
+	EXPECT_EQ(6, map_u64(map, INTACT_AFTER));
+	EXPECT_STREQ("0", fdinfo_value(prog, "rax_panics"));
+	EXPECT_STREQ("0", fdinfo_value(prog, "rax_timeouts"));
+
+	close(sock);
+	close(out);
+	close(in);
+	EXPECT_EQ(0, system("ip link del raxr0"));
+	close(prog);
+	close(map);
 }
 
 /*
