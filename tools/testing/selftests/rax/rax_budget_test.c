@@ -93,14 +93,6 @@ FIXTURE_TEARDOWN(spin)
 	write_file(BUDGET_MAX_US, s);
 }
 
-static unsigned long long ctl_get(int fd, unsigned int key)
-{
-	unsigned long long v = 0;
-
-	map_lookup(fd, &key, &v);
-	return v;
-}
-
 static void ctl_set(int fd, unsigned int key, unsigned long long v)
 {
 	map_update(fd, &key, &v);
@@ -196,13 +188,13 @@ TEST_F(spin, test_run_is_stopped_after_its_budget)
 	EXPECT_EQ(XDP_ABORTED, test_run(self->prog, pkt, sizeof(pkt), 1));
 	t1 = now_ns();
 	EXPECT_LE(BUDGET_US * 1000LL, t1 - t0);
-	EXPECT_EQ(1, ctl_get(self->ctl, CTL_STARTED));
-	EXPECT_EQ(0, ctl_get(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(1, rax_map_u64(self->ctl, CTL_STARTED));
+	EXPECT_EQ(0, rax_map_u64(self->ctl, CTL_RETURNED));
 	expect_stopped(_metadata, self->prog, 1);
 
 	ctl_set(self->ctl, CTL_ON, 0);
 	EXPECT_EQ(XDP_PASS, test_run(self->prog, pkt, sizeof(pkt), 1));
-	EXPECT_EQ(1, ctl_get(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(1, rax_map_u64(self->ctl, CTL_RETURNED));
 	EXPECT_EQ(1, fdinfo_ll(self->prog, "rax_timeouts"));
 }
 
@@ -308,8 +300,8 @@ TEST_F(spin, tracepoint_is_stopped_after_its_budget)
 		syscall(__NR_getppid);
 	ctl_set(self->ctl, CTL_ON, 0);
 	close(pfd);
-	EXPECT_EQ(3, ctl_get(self->ctl, CTL_STARTED));
-	EXPECT_EQ(0, ctl_get(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(3, rax_map_u64(self->ctl, CTL_STARTED));
+	EXPECT_EQ(0, rax_map_u64(self->ctl, CTL_RETURNED));
 	expect_stopped(_metadata, self->prog, 3);
 }
 
@@ -344,10 +336,10 @@ TEST_F(spin, nmi_program_is_stopped_after_its_budget)
 	close(pfd);
 
 	EXPECT_EQ(handled + 3, read_ll_file(RAX_NMI_TRIGGER));
-	started = ctl_get(self->ctl, CTL_STARTED);
+	started = rax_map_u64(self->ctl, CTL_STARTED);
 	EXPECT_LE(3, started);
 	EXPECT_EQ(0, started % 3) TH_LOG("%lld runs for 3 NMIs", started);
-	EXPECT_EQ(0, ctl_get(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(0, rax_map_u64(self->ctl, CTL_RETURNED));
 	expect_stopped(_metadata, self->prog, started);
 }
 
@@ -398,8 +390,8 @@ TEST_F(spin, int3_kprobe_with_irqs_off_is_stopped)
 		snprintf(s, sizeof(s), "%lld\n", opt);
 		write_file(KPROBES_OPT, s);
 	}
-	EXPECT_EQ(3, ctl_get(self->ctl, CTL_STARTED));
-	EXPECT_EQ(0, ctl_get(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(3, rax_map_u64(self->ctl, CTL_STARTED));
+	EXPECT_EQ(0, rax_map_u64(self->ctl, CTL_RETURNED));
 	expect_stopped(_metadata, self->prog, 3);
 }
 
@@ -432,9 +424,9 @@ TEST_F(spin, perf_event_in_hardirq_is_stopped)
 	close(pfd);
 	ctl_set(self->ctl, CTL_ON, 0);
 
-	started = ctl_get(self->ctl, CTL_STARTED);
+	started = rax_map_u64(self->ctl, CTL_STARTED);
 	EXPECT_LT(0, started);
-	EXPECT_EQ(0, ctl_get(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(0, rax_map_u64(self->ctl, CTL_RETURNED));
 	expect_stopped(_metadata, self->prog, started);
 }
 

@@ -32,22 +32,15 @@
 enum { KPROBE_HITS, TRACEPOINT_HITS, PERF_SAMPLES };
 enum { ENTRY_KPROBE, ENTRY_TRACEPOINT, ENTRY_PERF };
 
-static long long map_u64(int fd, unsigned int key)
-{
-	unsigned long long v = 0;
-
-	return map_lookup(fd, &key, &v) ? -1 : (long long)v;
-}
-
 /* @fd's counter @key once it reaches @want, or after two seconds. */
 static long long wait_u64(int fd, unsigned int key, long long want)
 {
-	long long v = map_u64(fd, key);
+	long long v = rax_map_u64(fd, key);
 	int i;
 
 	for (i = 0; i < 200 && v < want; i++) {
 		usleep(10000);
-		v = map_u64(fd, key);
+		v = rax_map_u64(fd, key);
 	}
 	return v;
 }
@@ -55,19 +48,6 @@ static long long wait_u64(int fd, unsigned int key, long long want)
 static int perf_open(struct perf_event_attr *pa, int pid, int cpu)
 {
 	return syscall(__NR_perf_event_open, pa, pid, cpu, -1, PERF_FLAG_FD_CLOEXEC);
-}
-
-static int read_int_file(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	int v = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
 }
 
 /* Attach @prog to the perf event @pfd and enable it. */
@@ -143,7 +123,7 @@ TEST(kprobe_counts_each_call)
 	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
 	target_self(_metadata, &l);
 
-	type = read_int_file("/sys/bus/event_source/devices/kprobe/type");
+	type = read_ll_file("/sys/bus/event_source/devices/kprobe/type");
 	ASSERT_LT(0, type) TH_LOG("no kprobe PMU");
 	memset(&pa, 0, sizeof(pa));
 	pa.size = sizeof(pa);
@@ -157,7 +137,7 @@ TEST(kprobe_counts_each_call)
 	for (i = 0; i < 10; i++)
 		syscall(__NR_getpgid, 0);
 	close(pfd);
-	EXPECT_EQ(10, map_u64(map_fd(&l, "EVENTS"), KPROBE_HITS));
+	EXPECT_EQ(10, rax_map_u64(map_fd(&l, "EVENTS"), KPROBE_HITS));
 	unload(&l);
 }
 
@@ -174,7 +154,7 @@ TEST(tracepoint_counts_and_prints)
 	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
 	target_self(_metadata, &l);
 
-	id = read_int_file("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id");
+	id = read_ll_file("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id");
 	ASSERT_LT(0, id) TH_LOG("no syscalls:sys_enter_getppid tracepoint");
 	memset(&pa, 0, sizeof(pa));
 	pa.size = sizeof(pa);
@@ -189,7 +169,7 @@ TEST(tracepoint_counts_and_prints)
 	for (i = 0; i < 7; i++)
 		syscall(__NR_getppid);
 	close(pfd);
-	EXPECT_EQ(7, map_u64(map_fd(&l, "EVENTS"), TRACEPOINT_HITS));
+	EXPECT_EQ(7, rax_map_u64(map_fd(&l, "EVENTS"), TRACEPOINT_HITS));
 
 	/* The program's rax::println! reached the trace buffer. */
 	snprintf(want, sizeof(want), "counters: syscall %d by the target task", __NR_getppid);
@@ -229,7 +209,7 @@ TEST(perf_event_samples)
 		clock_gettime(CLOCK_MONOTONIC, &t);
 	} while ((t.tv_sec - t0.tv_sec) * 1000000000LL + t.tv_nsec - t0.tv_nsec < 200000000LL);
 	close(pfd);
-	n = map_u64(map_fd(&l, "EVENTS"), PERF_SAMPLES);
+	n = rax_map_u64(map_fd(&l, "EVENTS"), PERF_SAMPLES);
 	EXPECT_LT(0, n);
 	EXPECT_GE(400, n) TH_LOG("%lld samples for at most 200 ms of CPU time", n);
 	unload(&l);
@@ -284,8 +264,8 @@ TEST(tc_test_run_verdicts)
 	attr.test.repeat = 5;
 	ASSERT_EQ(0, sys_bpf(BPF_PROG_TEST_RUN, &attr)) TH_LOG("%s", strerror(errno));
 	EXPECT_EQ(0, attr.test.retval);	/* TC_ACT_OK */
-	EXPECT_EQ(6, map_u64(fd, 0));
-	EXPECT_EQ(1, map_u64(fd, 1));
+	EXPECT_EQ(6, rax_map_u64(fd, 0));
+	EXPECT_EQ(1, rax_map_u64(fd, 1));
 	unload(&l);
 }
 
@@ -329,19 +309,6 @@ static int send_udp(int sock, struct sockaddr_ll *to, unsigned short dport, int 
 	return 0;
 }
 
-static int link_create(int prog, int ifindex, unsigned int attach_type)
-{
-	union bpf_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog;
-	attr.link_create.target_ifindex = ifindex;
-	attr.link_create.attach_type = attach_type;
-	fd = sys_bpf(BPF_LINK_CREATE, &attr);
-	return fd < 0 ? -errno : fd;
-}
-
 /* xdp_counter on rax1 drops the UDP frames to port 9 and counts all. */
 TEST_F(veth, xdp_drops_on_veth)
 {
@@ -351,7 +318,7 @@ TEST_F(veth, xdp_drops_on_veth)
 
 	err = load_entry(&l, "xdp.o", BPF_PROG_TYPE_XDP, 0, "xdp_counter");
 	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
-	link = link_create(l.prog, self->ifindex, BPF_XDP);
+	link = rax_link_create(l.prog, self->ifindex, BPF_XDP, 0);
 	ASSERT_LE(0, link) TH_LOG("BPF_LINK_CREATE(xdp): %s", strerror(-link));
 
 	ASSERT_EQ(0, send_udp(self->sock, &self->to, 9, 5));
@@ -384,7 +351,7 @@ TEST_F(veth, tc_ingress_on_veth)
 
 	err = load_entry(&l, "tc.o", BPF_PROG_TYPE_SCHED_CLS, 0, "tc_filter");
 	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
-	link = link_create(l.prog, self->ifindex, BPF_TCX_INGRESS);
+	link = rax_link_create(l.prog, self->ifindex, BPF_TCX_INGRESS, 0);
 	ASSERT_LE(0, link) TH_LOG("BPF_LINK_CREATE(tcx ingress): %s", strerror(-link));
 
 	ASSERT_EQ(0, send_udp(self->sock, &self->to, 9, 4));
@@ -454,7 +421,7 @@ TEST(map_shared_with_ebpf)
 	EXPECT_EQ(2, run_once(ebpf, pkt, len));			/* eBPF sees 2, adds 100 */
 	EXPECT_EQ(XDP_PASS, run_once(l.prog, pkt, len));	/* Rax: 103 */
 	EXPECT_EQ(103, run_once(ebpf, pkt, len));		/* eBPF sees it */
-	EXPECT_EQ(203, map_u64(proto, IPPROTO_UDP));
+	EXPECT_EQ(203, rax_map_u64(proto, IPPROTO_UDP));
 	close(ebpf);
 	unload(&l);
 }

@@ -513,19 +513,6 @@ static int map_of(struct task_prog *t, const char *name)
 	return i < 0 ? -1 : t->fds[i];
 }
 
-static int read_int(const char *path)
-{
-	FILE *f = fopen(path, "r");
-	int v = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /* Load task_ref.o's tracepoint entry on syscalls:sys_enter_getppid, CPU 0. */
 static int task_prog_attach(struct task_prog *t)
 {
@@ -550,7 +537,7 @@ static int task_prog_attach(struct task_prog *t)
 				t->o.sig.size, &opts);
 	if (t->prog < 0)
 		return t->prog;
-	id = read_int("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id");
+	id = read_ll_file("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id");
 	if (id < 0)
 		return -ENOENT;
 	memset(&pa, 0, sizeof(pa));

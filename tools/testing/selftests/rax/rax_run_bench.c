@@ -179,7 +179,7 @@ static int bench_stops(void)
 {
 	unsigned char pkt[64] = { 0 };
 	double late[STOPS], p99;
-	long long old, interval = 0;
+	long long old, check, interval = 0;
 	unsigned int key = 0;
 	unsigned long long on = 1;
 	int fds[2], nmaps, prog, i, err = 0;
@@ -203,8 +203,9 @@ static int bench_stops(void)
 			err = -1;
 		}
 		late[i] = fdinfo_ll(prog, "rax_overrun_last_ns");
-		if (fdinfo_ll(prog, "rax_check_interval_last_ns") > interval)
-			interval = fdinfo_ll(prog, "rax_check_interval_last_ns");
+		check = fdinfo_ll(prog, "rax_check_interval_last_ns");
+		if (check > interval)
+			interval = check;
 	}
 	if (!err) {
 		qsort(late, STOPS, sizeof(*late), cmp_double);

@@ -548,13 +548,8 @@ TEST(panic_limit_disables_and_detaches)
 	EXPECT_EQ(3, fdinfo_ll(prog, "rax_panic_limit"));
 	EXPECT_EQ(0, fdinfo_ll(prog, "rax_disabled"));
 
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog;
-	attr.link_create.target_ifindex = 1;	/* lo */
-	attr.link_create.attach_type = BPF_XDP;
-	attr.link_create.flags = XDP_FLAGS_SKB_MODE;
-	link = sys_bpf(BPF_LINK_CREATE, &attr);
-	ASSERT_LE(0, link) TH_LOG("BPF_LINK_CREATE(xdp, lo): %s", strerror(errno));
+	link = rax_link_create(prog, 1 /* lo */, BPF_XDP, XDP_FLAGS_SKB_MODE);
+	ASSERT_LE(0, link) TH_LOG("BPF_LINK_CREATE(xdp, lo): %s", strerror(-link));
 
 	for (i = 0; i < 5; i++)
 		EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));

@@ -13,6 +13,7 @@
  * again, nested), xdp.o.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <linux/perf_event.h>
@@ -93,15 +94,19 @@ FIXTURE_TEARDOWN(stacks)
 	rax_obj_free(&self->o);
 }
 
-static unsigned long long map_u64(int fd, unsigned int key)
+#define seen(self, key) rax_map_u64((self)->seen, (key))
+
+/*
+ * Whether the frames at @a and @b are on different Rax stacks of @size_kb:
+ * at least half a stack apart, where on one stack they would be a few
+ * hundred bytes apart.
+ */
+static bool frames_apart(unsigned long long a, unsigned long long b, long long size_kb)
 {
-	unsigned long long v = 0;
+	unsigned long long dist = a > b ? a - b : b - a;
 
-	map_lookup(fd, &key, &v);
-	return v;
+	return dist >= (unsigned long long)size_kb * 1024 / 2;
 }
-
-#define seen(self, key) map_u64((self)->seen, (key))
 
 /* A kprobe on @func, on CPU 0, running @prog; the perf event fd. */
 static int kprobe_attach(const char *func, int prog)
@@ -137,7 +142,7 @@ static int kprobe_attach(const char *func, int prog)
 TEST_F(stacks, nested_program_runs_on_its_own_stack)
 {
 	unsigned char pkt[64] = { 0 };	/* mode 0 */
-	unsigned long long xdp, kp, dist;
+	unsigned long long xdp, kp;
 	long long size_kb;
 	int pfd, i;
 
@@ -157,8 +162,7 @@ TEST_F(stacks, nested_program_runs_on_its_own_stack)
 	kp = seen(self, KPROBE_FRAME);
 	ASSERT_NE(0, xdp);
 	ASSERT_NE(0, kp);
-	dist = xdp > kp ? xdp - kp : kp - xdp;
-	EXPECT_LE((unsigned long long)size_kb * 1024 / 2, dist)
+	EXPECT_TRUE(frames_apart(xdp, kp, size_kb))
 		TH_LOG("XDP frame at %#llx, nested kprobe frame at %#llx", xdp, kp);
 }
 
@@ -172,7 +176,7 @@ TEST_F(stacks, nested_program_runs_on_its_own_stack)
 TEST_F(stacks, nmi_program_during_another_runs_on_its_own_stack)
 {
 	unsigned char pkt[64] = { 3 };	/* mode 3 */
-	unsigned long long xdp, nmi, dist;
+	unsigned long long xdp, nmi;
 	long long size_kb, old_budget;
 	struct rax_obj_file o;
 	int prog, nmi_prog, pfd, status, i;
@@ -232,8 +236,7 @@ TEST_F(stacks, nmi_program_during_another_runs_on_its_own_stack)
 	nmi = seen(self, NMI_FRAME);
 	ASSERT_NE(0, xdp);
 	ASSERT_NE(0, nmi);
-	dist = xdp > nmi ? xdp - nmi : nmi - xdp;
-	EXPECT_LE((unsigned long long)size_kb * 1024 / 2, dist)
+	EXPECT_TRUE(frames_apart(xdp, nmi, size_kb))
 		TH_LOG("XDP frame at %#llx, NMI frame at %#llx", xdp, nmi);
 	ksft_print_msg("XDP frame at %#llx, NMI program frame at %#llx\n", xdp, nmi);
 	close(nmi_prog);
@@ -247,19 +250,6 @@ enum {
 };
 
 #define REDIRECT_ETHERTYPE	0x88b5
-
-static int tcx_link(int prog, int ifindex, unsigned int attach_type)
-{
-	union bpf_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog;
-	attr.link_create.target_ifindex = ifindex;
-	attr.link_create.attach_type = attach_type;
-	fd = sys_bpf(BPF_LINK_CREATE, &attr);
-	return fd < 0 ? -errno : fd;
-}
 
 /* Send @n frames of redirect.o's ethertype on @ifindex, asking for a clone to @to. */
 static int send_redirect_frames(int sock, int ifindex, __u32 to, int n)
@@ -290,7 +280,7 @@ static unsigned long long wait_outer_runs(int map, unsigned long long n)
 	int i;
 
 	for (i = 0; i < 2000; i++) {
-		runs = map_u64(map, OUTER_RUNS);
+		runs = rax_map_u64(map, OUTER_RUNS);
 		if (runs >= n)
 			break;
 		usleep(1000);
@@ -310,7 +300,7 @@ static unsigned long long wait_outer_runs(int map, unsigned long long n)
  */
 TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 {
-	unsigned long long outer, inner, dist;
+	unsigned long long outer, inner;
 	int fds[1], nmaps, map, prog, in, out, sock, rx, tx;
 	struct rax_obj_file o;
 	long long size_kb;
@@ -331,8 +321,8 @@ TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 	ASSERT_EQ(0, system("ip link set raxr0 up && ip link set raxr1 up"));
 	tx = if_nametoindex("raxr0");
 	rx = if_nametoindex("raxr1");
-	in = tcx_link(prog, rx, BPF_TCX_INGRESS);
-	out = tcx_link(prog, rx, BPF_TCX_EGRESS);
+	in = rax_link_create(prog, rx, BPF_TCX_INGRESS, 0);
+	out = rax_link_create(prog, rx, BPF_TCX_EGRESS, 0);
 	sock = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
 	if (in < 0 || out < 0 || sock < 0)
 		system("ip link del raxr0");
@@ -343,17 +333,16 @@ TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 
 	EXPECT_EQ(0, send_redirect_frames(sock, tx, rx, 5));
 	EXPECT_EQ(5, wait_outer_runs(map, 5));
-	EXPECT_EQ(0, map_u64(map, REDIRECT_ERRNO));
-	EXPECT_EQ(5, map_u64(map, INNER_RUNS));
-	EXPECT_EQ(5, map_u64(map, INNER_NESTED));
-	EXPECT_EQ(5, map_u64(map, INTACT_AFTER));
-	EXPECT_EQ(0, map_u64(map, IN_REDIRECT));
-	outer = map_u64(map, OUTER_FRAME);
-	inner = map_u64(map, INNER_FRAME);
+	EXPECT_EQ(0, rax_map_u64(map, REDIRECT_ERRNO));
+	EXPECT_EQ(5, rax_map_u64(map, INNER_RUNS));
+	EXPECT_EQ(5, rax_map_u64(map, INNER_NESTED));
+	EXPECT_EQ(5, rax_map_u64(map, INTACT_AFTER));
+	EXPECT_EQ(0, rax_map_u64(map, IN_REDIRECT));
+	outer = rax_map_u64(map, OUTER_FRAME);
+	inner = rax_map_u64(map, INNER_FRAME);
 	ASSERT_NE(0, outer);
 	ASSERT_NE(0, inner);
-	dist = outer > inner ? outer - inner : inner - outer;
-	EXPECT_LE((unsigned long long)size_kb * 1024 / 2, dist)
+	EXPECT_TRUE(frames_apart(outer, inner, size_kb))
 		TH_LOG("ingress frame at %#llx, nested egress frame at %#llx", outer, inner);
 	ksft_print_msg("tc ingress frame at %#llx, nested tc egress frame at %#llx\n",
 		       outer, inner);
@@ -361,9 +350,9 @@ TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 	/* No such device: EINVAL, the egress program does not run. */
 	EXPECT_EQ(0, send_redirect_frames(sock, tx, 0x7fffffff, 1));
 	EXPECT_EQ(6, wait_outer_runs(map, 6));
-	EXPECT_EQ(EINVAL, map_u64(map, REDIRECT_ERRNO));
-	EXPECT_EQ(5, map_u64(map, INNER_RUNS));
-	EXPECT_EQ(6, map_u64(map, INTACT_AFTER));
+	EXPECT_EQ(EINVAL, rax_map_u64(map, REDIRECT_ERRNO));
+	EXPECT_EQ(5, rax_map_u64(map, INNER_RUNS));
+	EXPECT_EQ(6, rax_map_u64(map, INTACT_AFTER));
 	EXPECT_STREQ("0", fdinfo_value(prog, "rax_panics"));
 	EXPECT_STREQ("0", fdinfo_value(prog, "rax_timeouts"));
 

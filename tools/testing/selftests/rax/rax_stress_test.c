@@ -133,34 +133,11 @@ FIXTURE_TEARDOWN(stress)
 	}
 }
 
-static unsigned long long map_u64(int fd, unsigned int key)
-{
-	unsigned long long v = 0;
-
-	map_lookup(fd, &key, &v);
-	return v;
-}
-
 static long long run_mode(int prog, int mode, unsigned int repeat)
 {
 	unsigned char pkt[PKT_LEN] = { mode };
 
 	return test_run(prog, pkt, sizeof(pkt), repeat);
-}
-
-/* A generic XDP link of @prog on the device @ifindex. */
-static int link_xdp(int prog, int ifindex)
-{
-	union bpf_attr attr;
-	int fd;
-
-	memset(&attr, 0, sizeof(attr));
-	attr.link_create.prog_fd = prog;
-	attr.link_create.target_ifindex = ifindex;
-	attr.link_create.attach_type = BPF_XDP;
-	attr.link_create.flags = XDP_FLAGS_SKB_MODE;
-	fd = sys_bpf(BPF_LINK_CREATE, &attr);
-	return fd < 0 ? -errno : fd;
 }
 
 /* One CPU's share, in a child pinned to @cpu that waits on @go. */
@@ -202,8 +179,10 @@ TEST_F(stress, both_cpus_everything_at_once)
 	 * workers run.
 	 */
 	ASSERT_EQ(0, system("ip link add raxs0 type veth peer name raxs1"));
-	links[0] = link_xdp(self->spin_xdp, if_nametoindex("raxs0"));
-	links[1] = link_xdp(self->res_prog, if_nametoindex("raxs1"));
+	links[0] = rax_link_create(self->spin_xdp, if_nametoindex("raxs0"), BPF_XDP,
+				   XDP_FLAGS_SKB_MODE);
+	links[1] = rax_link_create(self->res_prog, if_nametoindex("raxs1"), BPF_XDP,
+				   XDP_FLAGS_SKB_MODE);
 	if (links[0] < 0 || links[1] < 0)
 		system("ip link del raxs0");
 	ASSERT_LE(0, links[0]) TH_LOG("XDP link on raxs0: %s", strerror(-links[0]));
@@ -216,9 +195,9 @@ TEST_F(stress, both_cpus_everything_at_once)
 	/* How often the tracepoint fires per NMI: once per NMI handler. */
 	ASSERT_EQ(0, rax_nmi_send(0, 1));
 	usleep(100000);
-	per_nmi = map_u64(self->seen, NMI_ALL_RUNS);
+	per_nmi = rax_map_u64(self->seen, NMI_ALL_RUNS);
 	ASSERT_LE(1, per_nmi);
-	ASSERT_EQ(1, map_u64(self->seen, NMI_RUNS));
+	ASSERT_EQ(1, rax_map_u64(self->seen, NMI_RUNS));
 	ASSERT_EQ(0, fdinfo_ll(self->nmi_prog, "recursion_misses"));
 	map_update(self->seen, &(unsigned int){ NMI_RUNS }, &(unsigned long long){ 0 });
 	map_update(self->seen, &(unsigned int){ NMI_ALL_RUNS }, &(unsigned long long){ 0 });
@@ -277,8 +256,8 @@ TEST_F(stress, both_cpus_everything_at_once)
 	EXPECT_EQ(0, map_locked(BPF_MAP_UPDATE_ELEM, self->res_fds[MAP_STATS], 0, &st));
 
 	/* Endless loops: every run started, none returned, each stopped. */
-	EXPECT_EQ(4 * ROUNDS, map_u64(self->ctl, CTL_STARTED));
-	EXPECT_EQ(0, map_u64(self->ctl, CTL_RETURNED));
+	EXPECT_EQ(4 * ROUNDS, rax_map_u64(self->ctl, CTL_STARTED));
+	EXPECT_EQ(0, rax_map_u64(self->ctl, CTL_RETURNED));
 	EXPECT_EQ(2 * ROUNDS, fdinfo_ll(self->spin_xdp, "rax_timeouts"));
 	EXPECT_EQ(2 * ROUNDS, fdinfo_ll(self->spin_tp, "rax_timeouts"));
 	EXPECT_EQ(0, fdinfo_ll(self->spin_xdp, "rax_panics"));
@@ -294,8 +273,8 @@ TEST_F(stress, both_cpus_everything_at_once)
 	nmis = read_ll_file(RAX_NMI_TRIGGER) - nmis_before;
 	misses = fdinfo_ll(self->nmi_prog, "recursion_misses");
 	EXPECT_LE(2, nmis);
-	EXPECT_EQ(per_nmi * nmis, map_u64(self->seen, NMI_ALL_RUNS) + misses);
-	EXPECT_EQ(per_nmi * nmis, per_nmi * map_u64(self->seen, NMI_RUNS) + misses);
+	EXPECT_EQ(per_nmi * nmis, rax_map_u64(self->seen, NMI_ALL_RUNS) + misses);
+	EXPECT_EQ(per_nmi * nmis, per_nmi * rax_map_u64(self->seen, NMI_RUNS) + misses);
 	EXPECT_EQ(0, fdinfo_ll(self->nmi_prog, "rax_panics"));
 	EXPECT_EQ(0, fdinfo_ll(self->nmi_prog, "rax_timeouts"));
 	ksft_print_msg("%d counting runs, %d panics, %d stops on two CPUs\n",

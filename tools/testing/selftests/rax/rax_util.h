@@ -467,6 +467,31 @@ static inline int map_lookup(int fd, const void *key, void *value)
 	return sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr) ? -errno : 0;
 }
 
+/* The u64 at @key of the array map @fd, 0 when the lookup fails. */
+static inline unsigned long long rax_map_u64(int fd, unsigned int key)
+{
+	unsigned long long v = 0;
+
+	map_lookup(fd, &key, &v);
+	return v;
+}
+
+/* A BPF_LINK_CREATE link of @prog on device @ifindex; the fd or -errno. */
+static inline int rax_link_create(int prog, int ifindex, unsigned int attach_type,
+				  unsigned int flags)
+{
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.link_create.prog_fd = prog;
+	attr.link_create.target_ifindex = ifindex;
+	attr.link_create.attach_type = attach_type;
+	attr.link_create.flags = flags;
+	fd = sys_bpf(BPF_LINK_CREATE, &attr);
+	return fd < 0 ? -errno : fd;
+}
+
 /* Set @key of map @fd to @value; 0 or -errno. */
 static inline int map_update(int fd, const void *key, const void *value)
 {
