@@ -874,7 +874,9 @@ s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
  * As bpf_clone_redirect() from eBPF, which it calls. Like that helper it
  * may move the packet's data: @tc's data, data_end and len are updated,
  * and the crate has the program give up every slice of the packet first.
- * A context other than the program's own stops the program.
+ * A context other than the program's own stops the program, and so does
+ * a call under a spin lock (interrupts are off there, as the transmit
+ * path must not have them), as the verifier refuses it for eBPF.
  *
  * Return: 0, or a negative errno from bpf_clone_redirect() (-EINVAL for an
  * unknown device or invalid @flags).
@@ -887,6 +889,9 @@ s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
 
 	if (tc != frame->tc)
 		rax_refuse("passed a tc context that is not its own");
+	/* Transmitting ends with local_bh_enable(), not for irqs off. */
+	if (rax_holds_kind(frame, RAX_HELD_LOCK))
+		rax_refuse("sent a packet while holding a spin lock");
 	ret = rax_clone_redirect_proto->func((unsigned long)skb, ifindex, flags, 0, 0);
 	/* The helper may have reallocated the head to unclone it. */
 	tc->data = (unsigned long)skb->data;

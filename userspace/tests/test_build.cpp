@@ -225,8 +225,11 @@ TEST_CASE("build: the redirect sample is a tc program that clones packets", "[bu
 	REQUIRE(obj.entries.size() == 1);
 	CHECK(obj.entries[0].prog_type == 3 /* SCHED_CLS */);
 	CHECK(has(obj.imports, "rax_clone_redirect"));
-	REQUIRE(obj.maps.size() == 1);
+	CHECK(has(obj.imports, "rax_spin_lock"));
+	REQUIRE(obj.maps.size() == 2);
+	CHECK(obj.maps[0].name == "NEST");
 	CHECK(obj.maps[0].max_entries == 8);
+	CHECK(obj.maps[1].name == "GUARDED");
 }
 
 TEST_CASE("build: the NMI sample shares the stacks sample's map", "[build]")

@@ -251,8 +251,11 @@ enum {
 
 #define REDIRECT_ETHERTYPE	0x88b5
 
-/* Send @n frames of redirect.o's ethertype on @ifindex, asking for a clone to @to. */
-static int send_redirect_frames(int sock, int ifindex, __u32 to, int n)
+/*
+ * Send @n frames of redirect.o's ethertype on @ifindex, asking for a clone
+ * to @to, under redirect.o's spin lock if @locked.
+ */
+static int send_redirect_frames(int sock, int ifindex, __u32 to, int locked, int n)
 {
 	struct sockaddr_ll ll = {
 		.sll_family = AF_PACKET, .sll_ifindex = ifindex, .sll_halen = ETH_ALEN,
@@ -266,6 +269,7 @@ static int send_redirect_frames(int sock, int ifindex, __u32 to, int n)
 	pkt[13] = REDIRECT_ETHERTYPE & 0xff;
 	for (i = 0; i < 4; i++)
 		pkt[14 + i] = to >> (8 * i);	/* little endian */
+	pkt[18] = locked;
 	for (i = 0; i < n; i++)
 		if (sendto(sock, pkt, sizeof(pkt), 0, (struct sockaddr *)&ll,
 			   sizeof(ll)) != sizeof(pkt))
@@ -296,12 +300,13 @@ static unsigned long long wait_outer_runs(int map, unsigned long long n)
  * runs on the next Rax stack: the two frames are at least half a stack
  * apart. The ingress program reads its packet again after the call (the
  * helper may move it) and finds it intact. A clone to a device that does
- * not exist fails with EINVAL and runs nothing.
+ * not exist fails with EINVAL and runs nothing; a clone under a spin lock
+ * stops the program.
  */
 TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 {
-	unsigned long long outer, inner;
-	int fds[1], nmaps, map, prog, in, out, sock, rx, tx;
+	unsigned long long outer, inner, guarded[1];
+	int fds[2], nmaps, map, guard, prog, in, out, sock, rx, tx;
 	struct rax_obj_file o;
 	long long size_kb;
 
@@ -309,10 +314,11 @@ TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 	ASSERT_LT(0, size_kb);
 	o = rax_obj_read("redirect.o");
 	ASSERT_NE(0, o.img.size) TH_LOG("redirect.o missing");
-	nmaps = rax_create_maps(&o.img, fds, 1);
-	ASSERT_EQ(1, nmaps);
-	map = fds[0];
-	prog = rax_load_entry(&o, fds, 1, "rax_entry_redirect", BPF_PROG_TYPE_SCHED_CLS);
+	nmaps = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(2, nmaps);
+	map = fds[rax_map_index(&o.img, "NEST")];
+	guard = fds[rax_map_index(&o.img, "GUARDED")];
+	prog = rax_load_entry(&o, fds, 2, "rax_entry_redirect", BPF_PROG_TYPE_SCHED_CLS);
 	rax_obj_free(&o);
 	ASSERT_LE(0, prog) TH_LOG("%s\n%s", strerror(-prog), log_buf);
 
@@ -331,7 +337,7 @@ TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 	ASSERT_LE(0, sock) TH_LOG("socket: %s", strerror(errno));
 	ASSERT_EQ(0, rax_pin_cpu(0));
 
-	EXPECT_EQ(0, send_redirect_frames(sock, tx, rx, 5));
+	EXPECT_EQ(0, send_redirect_frames(sock, tx, rx, 0, 5));
 	EXPECT_EQ(5, wait_outer_runs(map, 5));
 	EXPECT_EQ(0, rax_map_u64(map, REDIRECT_ERRNO));
 	EXPECT_EQ(5, rax_map_u64(map, INNER_RUNS));
@@ -348,12 +354,25 @@ TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 		       outer, inner);
 
 	/* No such device: EINVAL, the egress program does not run. */
-	EXPECT_EQ(0, send_redirect_frames(sock, tx, 0x7fffffff, 1));
+	EXPECT_EQ(0, send_redirect_frames(sock, tx, 0x7fffffff, 0, 1));
 	EXPECT_EQ(6, wait_outer_runs(map, 6));
 	EXPECT_EQ(EINVAL, rax_map_u64(map, REDIRECT_ERRNO));
 	EXPECT_EQ(5, rax_map_u64(map, INNER_RUNS));
 	EXPECT_EQ(6, rax_map_u64(map, INTACT_AFTER));
 	EXPECT_STREQ("0", fdinfo_value(prog, "rax_panics"));
+
+	/*
+	 * Under a spin lock (interrupts off) the call stops the program: it
+	 * never returns from it, the lock is released, nothing is sent.
+	 */
+	EXPECT_EQ(0, send_redirect_frames(sock, tx, rx, 1, 1));
+	EXPECT_EQ(7, wait_outer_runs(map, 7));
+	EXPECT_EQ(1, fdinfo_ll(prog, "rax_panics"));
+	EXPECT_EQ(1, rax_map_u64(map, IN_REDIRECT));
+	EXPECT_EQ(5, rax_map_u64(map, INNER_RUNS));
+	EXPECT_EQ(6, rax_map_u64(map, INTACT_AFTER));
+	EXPECT_EQ(0, map_locked(BPF_MAP_LOOKUP_ELEM, guard, 0, guarded))
+		TH_LOG("the lock was not released");
 	EXPECT_STREQ("0", fdinfo_value(prog, "rax_timeouts"));
 
 	close(sock);
@@ -361,7 +380,8 @@ TEST(tc_egress_through_clone_redirect_runs_on_its_own_stack)
 	close(in);
 	EXPECT_EQ(0, system("ip link del raxr0"));
 	close(prog);
-	close(map);
+	close(fds[0]);
+	close(fds[1]);
 }
 
 /*

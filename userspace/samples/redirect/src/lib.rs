@@ -19,14 +19,28 @@
 //!
 //! `NEST[2]` counts the ingress runs.
 //!
+//! When byte 18 of an ingress frame is 1, the program takes the spin lock
+//! of `GUARDED[0]` before the call: the kernel refuses a packet sent under
+//! a spin lock (interrupts are off there) and stops the program, releasing
+//! the lock; the frame is dropped.
+//!
 //! Entry: `rax_entry_redirect` (sched_cls).
 
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use rax::{ArrayMap, TcAction, TcContext};
+use rax::{ArrayMap, SpinLock, TcAction, TcContext};
 
 rax::map!(static NEST: ArrayMap<AtomicU64, 8>);
+
+rax::pod! {
+    pub struct Guarded {
+        pub lock: SpinLock,
+        pub pad: u32,
+    }
+}
+
+rax::map!(static GUARDED: ArrayMap<Guarded, 1>);
 
 const ETHERTYPE: u16 = 0x88b5;
 
@@ -79,6 +93,11 @@ fn redirect(ctx: &mut TcContext) -> TcAction {
         return TcAction::Ok;
     };
     store(OUTER_FRAME, frame_address());
+    let _guard = if ctx.load::<u8>(18) == Some(1) {
+        GUARDED.get(0).map(|g| g.lock.lock())
+    } else {
+        None
+    };
     store(IN_REDIRECT, 1);
     let errno = match ctx.clone_redirect(ifindex, false) {
         Ok(()) => 0,
