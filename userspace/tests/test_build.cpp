@@ -305,6 +305,22 @@ ESCAPE_HATCH("extern_block", "extern block")
 ESCAPE_HATCH("feature_attr", "#![feature]")
 ESCAPE_HATCH("extern_crate", "extern crate")
 ESCAPE_HATCH("include_outside", "include_bytes!")
+ESCAPE_HATCH("target_feature", "#[target_feature]")
+ESCAPE_HATCH("env_macro", "option_env!")
+
+// Map values must accept any bit pattern (the sealed Pod trait): other
+// CPUs, eBPF programs and syscalls write them. These must not compile.
+TEST_CASE("build: maps of bool, of an enum, of a reference do not build", "[build]")
+{
+	for (char const *fixture : {"map_bool", "map_enum", "map_ref"}) {
+		INFO(fixture);
+		auto r = rax::build(options(top + "/userspace/tests/fixtures/" + fixture, fixture));
+		REQUIRE_FALSE(r.ok());
+		INFO(r.error().to_string());
+		CHECK(r.error().message().find("rustc failed") != std::string::npos);
+		CHECK(r.error().message().find(": Pod` is not satisfied") != std::string::npos);
+	}
+}
 
 TEST_CASE("build: recursion is refused, naming the cycle", "[build]")
 {

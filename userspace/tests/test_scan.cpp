@@ -83,6 +83,26 @@ TEST_CASE("scan: include_bytes! stays inside the crate", "[scan]")
 	CHECK(r[0].construct == "#[path]");
 }
 
+TEST_CASE("scan: environment macros and target features", "[scan]")
+{
+	auto r = scan("const H: &str = env!(\"HOME\");\n");
+	REQUIRE(r.size() == 1);
+	CHECK(r[0].construct == "env!");
+	r = scan("const H: Option<&str> = core::option_env!(\"HOME\");\n");
+	REQUIRE(r.size() == 1);
+	CHECK(r[0].construct == "option_env!");
+	r = scan("\n#[target_feature(enable = \"avx2\")]\nfn f() {}\n");
+	REQUIRE(r.size() == 1);
+	CHECK(r[0].construct == "#[target_feature]");
+	CHECK(r[0].line == 2);
+	CHECK(scan("#[cfg_attr(all(), target_feature(enable = \"sse4.2\"))]\nfn f() {}\n").size() == 1);
+	// Reading the target's features is harmless.
+	CHECK(scan("#[cfg(target_feature = \"sse2\")]\nfn f() {}\n").empty());
+	CHECK(scan("fn f() -> bool { cfg!(target_feature = \"sse2\") }\n").empty());
+	// Names that are not the macros.
+	CHECK(scan("fn env() {}\nfn g() { env(); let option_env = 1; }\n").empty());
+}
+
 TEST_CASE("scan: several constructs are all reported", "[scan]")
 {
 	auto r = scan("extern crate a;\nextern crate b;\nextern \"C\" {}\n");

@@ -631,7 +631,9 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 				 "link=" + lib.string() + ",dep-info=" + dep.string(), "src/lib.rs"});
 	say("compiling " + res.manifest.name + " " + res.manifest.version);
 	auto t0 = std::chrono::steady_clock::now();
-	auto rc = run_process(argv, {{"RUSTC_BOOTSTRAP", "1"}}, crate.string());
+	// A scrubbed environment: nothing of the build machine's reaches the
+	// object (env! and option_env! are refused as well).
+	auto rc = run_process(argv, {{"RUSTC_BOOTSTRAP", "1"}}, crate.string(), Env::scrub);
 	if (!rc)
 		return std::move(rc).error();
 	res.compiler_log = rc->output;

@@ -49,7 +49,7 @@ private:
 
 Result<ProcessResult> run_process(std::vector<std::string> const &argv,
 				  std::vector<std::pair<std::string, std::string>> const &env,
-				  std::string const &cwd)
+				  std::string const &cwd, Env mode)
 {
 	if (argv.empty())
 		return Error(EINVAL, "run", "empty command");
@@ -66,7 +66,9 @@ Result<ProcessResult> run_process(std::vector<std::string> const &argv,
 		posix_spawn_file_actions_addchdir_np(actions.get(), cwd.c_str());
 
 	std::vector<std::string> envs;
-	for (char **e = environ; *e; e++) {
+	if (mode == Env::scrub)
+		envs.emplace_back("PATH=/usr/bin:/bin");
+	for (char **e = environ; mode == Env::inherit && *e; e++) {
 		std::string_view kv(*e);
 		bool replaced = false;
 		for (auto const &[k, v] : env)

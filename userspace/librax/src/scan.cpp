@@ -327,6 +327,15 @@ std::vector<Refusal> scan_source(std::string const &crate_dir, std::string const
 				check_path(k, t[i + 3], what);
 			else
 				refuse(k, what, "the path must be a plain string literal");
+		} else if ((k.text == "env" || k.text == "option_env") && macro_call(t, i)) {
+			refuse(k, k.text + "!",
+			       "the build machine's environment is not available to extensions");
+		} else if (k.text == "target_feature" && is(t, i + 1, Tok::punct, "(")) {
+			// cfg(target_feature = "...") only reads the target; enabling
+			// features would use registers the kernel does not save.
+			refuse(k, "#[target_feature]",
+			       "extensions run with the kernel's baseline features; vector and FPU "
+			       "registers are not saved for them");
 		} else if (k.text == "path" && i >= 1 && is(t, i - 1, Tok::punct, "[") &&
 			   is(t, i + 1, Tok::punct, "=") && i + 2 < t.size() && t[i + 2].str) {
 			check_path(k, t[i + 2], "#[path]");
