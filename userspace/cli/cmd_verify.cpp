@@ -3,10 +3,14 @@
 // kernel's order: sizes, the signature against the trusted certificates,
 // then the strict parse of the signed object.
 
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 #include <linux/rax.h>
 
+#include <rax/build.hpp>
 #include <rax/object.hpp>
 #include <rax/sign.hpp>
 
@@ -28,13 +32,70 @@ constexpr char help[] =
 	"Nothing is parsed before the signature has been verified. Prints the\n"
 	"signer and a summary on success; on refusal, the reason on stderr.\n"
 	"\n"
+	"With --rebuild, a 4th step: build CRATE_DIR with this toolchain and\n"
+	"require the result to be OBJ byte for byte (builds are reproducible:\n"
+	"the same sources and toolchain give the same object in any directory),\n"
+	"so a signing service can check what it signs instead of trusting the\n"
+	"object's provenance note.\n"
+	"\n"
 	"Options:\n"
 	"  -s, --signature SIG   the signature (default OBJ.sig)\n"
 	"  -c, --cert CERT       a trusted certificate (PEM, one or more, or DER);\n"
 	"                        repeat for more\n"
+	"  -r, --rebuild DIR     rebuild the extension crate DIR and compare\n"
+	"      --cache DIR       sysroot cache for --rebuild (as rax build)\n"
 	"  -q, --quiet           print nothing on success\n"
 	"  -h, --help            show this help\n"
 	"\n";
+
+// 4. Build @crate into a scratch directory and compare with @image.
+int rebuild(std::string const &obj, std::vector<std::uint8_t> const &image,
+	    std::string const &crate, std::string const &cache, bool quiet)
+{
+	namespace fs = std::filesystem;
+	std::error_code ec;
+	std::string tmpl = (fs::temp_directory_path(ec) / "rax-rebuild.XXXXXX").string();
+	if (!mkdtemp(tmpl.data()))
+		return fail(rax::Error(errno, "rebuild", "cannot make a scratch directory"));
+	struct Remove {
+		std::string dir;
+		~Remove()
+		{
+			std::error_code e;
+			std::filesystem::remove_all(dir, e);
+		}
+	} scratch{tmpl};
+
+	rax::BuildOptions opt;
+	opt.crate_dir = crate;
+	opt.output = (fs::path(tmpl) / "rebuilt.rax.o").string();
+	opt.cache_dir = cache;
+	char const *src = std::getenv("RAX_SOURCE_DIR");
+	opt.source_dir = src && *src ? src : RAX_SOURCE_DIR;
+	// The object was accepted under its builder's limit; only the bytes matter.
+	opt.stack_limit = 1ULL << 32;
+	auto r = rax::build(opt);
+	if (!r)
+		return fail(rax::Error(r.error().code(), "rebuild",
+				       crate + " does not build: " + r.error().message()));
+	auto again = rax::read_file(r->output);
+	if (!again)
+		return fail(again.error());
+	if (*again != image) {
+		std::size_t n = std::min(again->size(), image.size()), i = 0;
+		while (i < n && (*again)[i] == image[i])
+			i++;
+		return fail(rax::Error(EBADMSG, "rebuild",
+				       obj + " is not what " + crate + " builds to: first difference at byte " +
+					       std::to_string(i) + " (" + std::to_string(image.size()) +
+					       " bytes signed, " + std::to_string(again->size()) +
+					       " bytes rebuilt)"));
+	}
+	if (!quiet)
+		std::cout << obj << ": rebuilt from " << crate << ": identical, " << image.size()
+			  << " bytes\n";
+	return EXIT_OK;
+}
 
 } // namespace
 
@@ -44,6 +105,8 @@ int cmd_verify(int argc, char **argv)
 		  {
 			  {"signature", required_argument, 's'},
 			  {"cert", required_argument, 'c'},
+			  {"rebuild", required_argument, 'r'},
+			  {"cache", required_argument, 'C'},
 			  {"quiet", no_argument, 'q'},
 		  });
 	if (int r = o.parse(argc, argv); r >= 0)
@@ -102,5 +165,7 @@ int cmd_verify(int argc, char **argv)
 		std::cout << obj << ": Rax object OK: format " << parsed->provenance.format << ", "
 			  << parsed->entries.size() << " entries, " << parsed->maps.size()
 			  << " maps, " << parsed->imports.size() << " helpers\n";
+	if (o.has('r'))
+		return rebuild(obj, *image, o.get('r'), o.has('C') ? o.get('C') : "", quiet);
 	return EXIT_OK;
 }

@@ -309,3 +309,41 @@ TEST_CASE("cli: the C API signs, verifies and describes an object", "[cli]")
 	      -EINVAL);
 	CHECK(has(err, "1000"));
 }
+
+// rax verify --rebuild: the object must be what the crate builds to, from
+// any directory; a changed source is caught.
+TEST_CASE("cli: verify --rebuild compares the object with a fresh build", "[cli]")
+{
+	CliKeys &k = keys();
+	TempDir d;
+	char const *env = std::getenv("RAX_SYSROOT_CACHE");
+	std::string cache = env && *env ? env : std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
+	fs::path sample = fs::path(RAX_SOURCE_DIR) / "userspace/samples/oob_panic";
+	fs::create_directories(d / "a");
+	fs::create_directories(d / "b/c");
+	fs::copy(sample, d / "a/oob_panic", fs::copy_options::recursive);
+	fs::copy(sample, d / "b/c/oob_panic", fs::copy_options::recursive);
+	std::string obj = d / "oob.o";
+
+	Run r = rax_cli({"build", "-q", "--cache", cache, "-k", k.key, "-c", k.cert, "-o", obj,
+			 d / "a/oob_panic"});
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	r = rax_cli({"verify", obj, "-c", k.cert, "--cache", cache, "--rebuild", d / "b/c/oob_panic"});
+	INFO(r.err);
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "identical"));
+
+	// One more comment line: the source hash in the note differs.
+	std::ofstream(d / "b/c/oob_panic/src/lib.rs", std::ios::app) << "// changed\n";
+	r = rax_cli({"verify", obj, "-c", k.cert, "--cache", cache, "--rebuild", d / "b/c/oob_panic"});
+	CHECK(r.status == 1);
+	CHECK(has(r.out, "signature OK"));
+	CHECK(has(r.err, "rax: rebuild: "));
+	CHECK(has(r.err, "is not what"));
+
+	// A crate that does not build.
+	r = rax_cli({"verify", obj, "-c", k.cert, "--cache", cache, "--rebuild", d / "nothing"});
+	CHECK(r.status != 0);
+	CHECK(has(r.err, "does not build"));
+}
