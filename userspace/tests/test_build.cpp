@@ -310,6 +310,17 @@ ESCAPE_HATCH("env_macro", "option_env!")
 
 // Map values must accept any bit pattern (the sealed Pod trait): other
 // CPUs, eBPF programs and syscalls write them. These must not compile.
+// The hidden entry macro, used directly, cannot pair one program type's
+// table entry with another type's context: the kind decides both.
+TEST_CASE("build: a kprobe function behind an XDP entry does not build", "[build]")
+{
+	auto r = rax::build(options(top + "/userspace/tests/fixtures/entry_mismatch", "entry_mismatch"));
+	REQUIRE_FALSE(r.ok());
+	INFO(r.error().to_string());
+	CHECK(r.error().message().find("rustc failed") != std::string::npos);
+	CHECK(r.error().message().find("mismatched types") != std::string::npos);
+}
+
 TEST_CASE("build: maps of bool, of an enum, of a reference do not build", "[build]")
 {
 	for (char const *fixture : {"map_bool", "map_enum", "map_ref"}) {

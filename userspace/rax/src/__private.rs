@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 //! What the macros expand to. Not part of the API.
 //!
-//! The context constructors are `unsafe fn`s: an extension crate, compiled
-//! with `-F unsafe_code`, cannot call them; only the entry-point macros do,
-//! from `#[allow_internal_unsafe]` expansions.
+//! The context constructors are the `unsafe fn make` of the sealed
+//! [`Kind`] trait: an extension crate, compiled with `-F unsafe_code`,
+//! cannot call them or implement the trait; only the entry-point macros
+//! do, from `#[allow_internal_unsafe]` expansions, and the kind that picks
+//! the constructor also picks the program type in the entry table.
 
 use core::ffi::c_void;
 
@@ -15,70 +17,141 @@ use crate::raw::Kernel;
 pub use crate::entry::{EntryDef, prog_type};
 pub use crate::print::print;
 
+mod sealed_kind {
+    pub trait Sealed {}
+}
+
+/// An entry's program type. It fixes the program type written to the
+/// entry table, the context the entry gets and how its verdict is
+/// returned, together: an expansion of [`crate::__rax_entry!`] cannot pair
+/// one type's context with another type's table entry. Sealed: only this
+/// crate implements it.
+///
 /// # Safety
 ///
-/// `ctx` is the `struct xdp_buff *` the kernel passed to an XDP entry.
-#[inline(always)]
-pub unsafe fn xdp_context(ctx: *mut c_void) -> XdpContext {
-    // SAFETY: caller contract; the packet bounds are the kernel's.
-    XdpContext::new(unsafe { Kernel::new(ctx.cast()) })
+/// `make` is called only with the context pointer the kernel passes to an
+/// entry of type `PROG_TYPE`, and builds `Ctx` from exactly that structure.
+pub unsafe trait Kind: sealed_kind::Sealed {
+    /// The `BPF_PROG_TYPE_*` of the entry table.
+    const PROG_TYPE: u32;
+    /// The context the extension's function receives.
+    type Ctx;
+    /// What the extension's function returns.
+    type Verdict;
+    /// What the entry returns to the kernel.
+    type Ret;
+    /// # Safety
+    ///
+    /// `ctx` is the pointer the kernel passed to an entry of `PROG_TYPE`.
+    unsafe fn make(ctx: *mut c_void) -> Self::Ctx;
+    /// The verdict as the kernel reads it.
+    fn ret(verdict: Self::Verdict) -> Self::Ret;
 }
 
-/// # Safety
-///
-/// `ctx` is the `struct rax_tc_ctx *` the kernel passed to a SCHED_CLS
-/// entry.
-#[inline(always)]
-pub unsafe fn tc_context(ctx: *mut c_void) -> TcContext {
-    // SAFETY: caller contract.
-    TcContext::new(unsafe { Kernel::new(ctx.cast()) })
+/// Kprobe entries: `struct pt_regs *`.
+pub struct Kprobe;
+/// Tracepoint entries: the trace record.
+pub struct Tracepoint;
+/// Perf event entries: `struct bpf_perf_event_data_kern *`.
+pub struct PerfEvent;
+/// XDP entries: `struct xdp_buff *`.
+pub struct Xdp;
+/// SCHED_CLS entries: `struct rax_tc_ctx *`.
+pub struct Tc;
+
+impl sealed_kind::Sealed for Kprobe {}
+impl sealed_kind::Sealed for Tracepoint {}
+impl sealed_kind::Sealed for PerfEvent {}
+impl sealed_kind::Sealed for Xdp {}
+impl sealed_kind::Sealed for Tc {}
+
+// SAFETY: the kernel passes a kprobe entry the probed `struct pt_regs`,
+// valid for the call.
+unsafe impl Kind for Kprobe {
+    const PROG_TYPE: u32 = prog_type::KPROBE;
+    type Ctx = KprobeContext;
+    type Verdict = u32;
+    type Ret = u32;
+    #[inline(always)]
+    unsafe fn make(ctx: *mut c_void) -> KprobeContext {
+        // SAFETY: the trait's contract.
+        KprobeContext::new(unsafe { Kernel::new(ctx.cast()) })
+    }
+    #[inline(always)]
+    fn ret(verdict: u32) -> u32 {
+        verdict
+    }
 }
 
-/// # Safety
-///
-/// `ctx` is the `struct pt_regs *` the kernel passed to a KPROBE entry.
-#[inline(always)]
-pub unsafe fn kprobe_context(ctx: *mut c_void) -> KprobeContext {
-    // SAFETY: caller contract.
-    KprobeContext::new(unsafe { Kernel::new(ctx.cast()) })
+// SAFETY: the record's address is kept and only ever read through
+// probe_read_kernel.
+unsafe impl Kind for Tracepoint {
+    const PROG_TYPE: u32 = prog_type::TRACEPOINT;
+    type Ctx = TracepointContext;
+    type Verdict = u32;
+    type Ret = u32;
+    #[inline(always)]
+    unsafe fn make(ctx: *mut c_void) -> TracepointContext {
+        TracepointContext::new(ctx as usize)
+    }
+    #[inline(always)]
+    fn ret(verdict: u32) -> u32 {
+        verdict
+    }
 }
 
-/// # Safety
-///
-/// `ctx` is the trace record the kernel passed to a TRACEPOINT entry.
-#[inline(always)]
-pub unsafe fn tracepoint_context(ctx: *mut c_void) -> TracepointContext {
-    // The record is only ever read through probe_read_kernel, so the
-    // address alone is kept.
-    TracepointContext::new(ctx as usize)
+// SAFETY: the kernel passes a perf_event entry its
+// `struct bpf_perf_event_data_kern`, valid for the call.
+unsafe impl Kind for PerfEvent {
+    const PROG_TYPE: u32 = prog_type::PERF_EVENT;
+    type Ctx = PerfEventContext;
+    type Verdict = u32;
+    type Ret = u32;
+    #[inline(always)]
+    unsafe fn make(ctx: *mut c_void) -> PerfEventContext {
+        // SAFETY: the trait's contract.
+        PerfEventContext::new(unsafe { Kernel::new(ctx.cast()) })
+    }
+    #[inline(always)]
+    fn ret(verdict: u32) -> u32 {
+        verdict
+    }
 }
 
-/// # Safety
-///
-/// `ctx` is the `struct bpf_perf_event_data_kern *` the kernel passed to a
-/// PERF_EVENT entry.
-#[inline(always)]
-pub unsafe fn perf_event_context(ctx: *mut c_void) -> PerfEventContext {
-    // SAFETY: caller contract.
-    PerfEventContext::new(unsafe { Kernel::new(ctx.cast()) })
+// SAFETY: the kernel passes an XDP entry its `struct xdp_buff`, whose
+// packet bounds are the kernel's, valid for the call.
+unsafe impl Kind for Xdp {
+    const PROG_TYPE: u32 = prog_type::XDP;
+    type Ctx = XdpContext;
+    type Verdict = XdpAction;
+    type Ret = u32;
+    #[inline(always)]
+    unsafe fn make(ctx: *mut c_void) -> XdpContext {
+        // SAFETY: the trait's contract.
+        XdpContext::new(unsafe { Kernel::new(ctx.cast()) })
+    }
+    #[inline(always)]
+    fn ret(verdict: XdpAction) -> u32 {
+        verdict as u32
+    }
 }
 
-/// The return value of an XDP entry.
-#[inline(always)]
-pub fn xdp_verdict(action: XdpAction) -> u32 {
-    action as u32
-}
-
-/// The return value of a SCHED_CLS entry.
-#[inline(always)]
-pub fn tc_verdict(action: TcAction) -> i32 {
-    action as i32
-}
-
-/// The return value of a tracing entry.
-#[inline(always)]
-pub fn trace_verdict(ret: u32) -> u32 {
-    ret
+// SAFETY: the kernel's dispatcher passes a SCHED_CLS entry the
+// `struct rax_tc_ctx` it filled from the sk_buff, valid for the call.
+unsafe impl Kind for Tc {
+    const PROG_TYPE: u32 = prog_type::SCHED_CLS;
+    type Ctx = TcContext;
+    type Verdict = TcAction;
+    type Ret = i32;
+    #[inline(always)]
+    unsafe fn make(ctx: *mut c_void) -> TcContext {
+        // SAFETY: the trait's contract.
+        TcContext::new(unsafe { Kernel::new(ctx.cast()) })
+    }
+    #[inline(always)]
+    fn ret(verdict: TcAction) -> i32 {
+        verdict as i32
+    }
 }
 
 mod sealed {

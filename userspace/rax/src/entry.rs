@@ -96,30 +96,35 @@ impl EntryDef {
 
 /// Common expansion of the entry macros. Not for direct use.
 ///
-/// The only `unsafe` block holds a call of one of this crate's context
-/// constructors (named by the calling rax macro, never by the extension) on
+/// `$kind` is a type implementing the sealed [`crate::__private::Kind`]:
+/// it decides the program type in the entry table, the context
+/// constructor and the verdict conversion together, so no use of this
+/// macro, direct or not, can hand a function the context of another
+/// program type. The only `unsafe` block holds the kind's constructor on
 /// the raw pointer; the caller's function is called outside it.
 #[doc(hidden)]
 #[macro_export]
 #[allow_internal_unsafe]
 macro_rules! __rax_entry {
-    ($name:ident, $kind:ident, $ret:ty, $make:ident, $verdict:ident, $($by:tt)+) => {
+    ($name:ident, $kind:ty) => {
         const _: () = {
             #[unsafe(link_section = ".rax.entries")]
             static ENTRY: $crate::__private::EntryDef = $crate::__private::EntryDef::new(
-                $crate::__private::prog_type::$kind,
+                <$kind as $crate::__private::Kind>::PROG_TYPE,
                 ::core::concat!("rax_entry_", ::core::stringify!($name)),
             );
 
             #[unsafe(export_name = ::core::concat!("rax_entry_", ::core::stringify!($name)))]
-            extern "C" fn entry(ctx: *mut ::core::ffi::c_void) -> $ret {
-                #[allow(unused_mut)]
+            extern "C" fn entry(
+                ctx: *mut ::core::ffi::c_void,
+            ) -> <$kind as $crate::__private::Kind>::Ret {
                 // SAFETY: the kernel calls the entry with its context
-                // structure for this program type (format.rst, "Entry
-                // points"), valid for the whole call.
-                let mut ctx = unsafe { $crate::__private::$make(ctx) };
+                // structure for the kind's program type (format.rst,
+                // "Entry points"), valid for the whole call.
+                let mut ctx = unsafe { <$kind as $crate::__private::Kind>::make(ctx) };
                 $crate::__private::keep(&ENTRY);
-                $crate::__private::$verdict($name($($by)+ ctx))
+                // `&mut` coerces to `&` for the tracing kinds.
+                <$kind as $crate::__private::Kind>::ret($name(&mut ctx))
             }
         };
     };
@@ -129,7 +134,7 @@ macro_rules! __rax_entry {
 #[macro_export]
 macro_rules! kprobe {
     ($name:ident $(,)?) => {
-        $crate::__rax_entry!($name, KPROBE, u32, kprobe_context, trace_verdict, &);
+        $crate::__rax_entry!($name, $crate::__private::Kprobe);
     };
 }
 
@@ -137,7 +142,7 @@ macro_rules! kprobe {
 #[macro_export]
 macro_rules! tracepoint {
     ($name:ident $(,)?) => {
-        $crate::__rax_entry!($name, TRACEPOINT, u32, tracepoint_context, trace_verdict, &);
+        $crate::__rax_entry!($name, $crate::__private::Tracepoint);
     };
 }
 
@@ -145,7 +150,7 @@ macro_rules! tracepoint {
 #[macro_export]
 macro_rules! perf_event {
     ($name:ident $(,)?) => {
-        $crate::__rax_entry!($name, PERF_EVENT, u32, perf_event_context, trace_verdict, &);
+        $crate::__rax_entry!($name, $crate::__private::PerfEvent);
     };
 }
 
@@ -153,7 +158,7 @@ macro_rules! perf_event {
 #[macro_export]
 macro_rules! xdp {
     ($name:ident $(,)?) => {
-        $crate::__rax_entry!($name, XDP, u32, xdp_context, xdp_verdict, &mut);
+        $crate::__rax_entry!($name, $crate::__private::Xdp);
     };
 }
 
@@ -162,6 +167,6 @@ macro_rules! xdp {
 #[macro_export]
 macro_rules! tc {
     ($name:ident $(,)?) => {
-        $crate::__rax_entry!($name, SCHED_CLS, i32, tc_context, tc_verdict, &mut);
+        $crate::__rax_entry!($name, $crate::__private::Tc);
     };
 }
