@@ -310,6 +310,23 @@ ESCAPE_HATCH("env_macro", "option_env!")
 
 // Map values must accept any bit pattern (the sealed Pod trait): other
 // CPUs, eBPF programs and syscalls write them. These must not compile.
+// include!() of a file outside src/ (inside the crate): rustc compiles
+// the naked function in it; the toolchain scans every file rustc read and
+// refuses it, naming the file and line.
+TEST_CASE("build: code included from a file outside src/ is scanned too", "[build]")
+{
+	std::vector<rax::Refusal> refusals;
+	auto r = rax::build(options(top + "/userspace/tests/fixtures/include_code", "include_code"),
+			    &refusals);
+	REQUIRE_FALSE(r.ok());
+	INFO(r.error().to_string());
+	CHECK(r.error().code() == EPERM);
+	bool naked = false;
+	for (auto const &f : refusals)
+		naked |= f.construct == "naked function" && f.file == "asm.txt" && f.line == 1;
+	CHECK(naked);
+}
+
 // The hidden entry macro, used directly, cannot pair one program type's
 // table entry with another type's context: the kind decides both.
 TEST_CASE("build: a kprobe function behind an XDP entry does not build", "[build]")

@@ -65,6 +65,23 @@ TEST_CASE("scan: inline assembly and naked functions", "[scan]")
 	CHECK(scan("#[naked]\nfn f() {}\n").size() == 1);
 }
 
+TEST_CASE("scan: inline assembly under another name, naked behind cfg_attr", "[scan]")
+{
+	auto r = scan("use core::arch::naked_asm as na;\n");
+	REQUIRE(r.size() == 1);
+	CHECK(r[0].construct == "naked_asm");
+	CHECK(scan("use core::arch::asm;\n").size() == 1);
+	CHECK(scan("use core::arch::{global_asm as g};\n").size() == 1);
+	r = scan("#[cfg_attr(all(), unsafe(naked))]\nextern \"C\" fn f() {}\n");
+	REQUIRE(r.size() == 1);
+	CHECK(r[0].construct == "naked function");
+	CHECK(r[0].line == 1);
+	CHECK(scan("#![cfg_attr(all(), naked)]\n").size() == 1);
+	// A variable or field called asm or naked is not assembly.
+	CHECK(scan("fn f(asm: u32, naked: u32) -> u32 { let x = asm; x + naked }\n").empty());
+	CHECK(scan("#[derive(Clone)]\nstruct S { naked: u32 }\n").empty());
+}
+
 TEST_CASE("scan: include_bytes! stays inside the crate", "[scan]")
 {
 	auto r = scan("static A: &[u8] = include_bytes!(\"/etc/hostname\");\n");

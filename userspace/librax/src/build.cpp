@@ -664,9 +664,21 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 		}
 		if (auto r = src.add_file(rel, canon); !r)
 			return std::move(r).error();
+		// Code pulled in by include!() or #[path] from a file step 1 did
+		// not scan is scanned now, before anything is written.
+		fs::path relp(rel);
+		bool scanned = relp.extension() == ".rs" && !relp.empty() && *relp.begin() == "src";
+		if (!scanned) {
+			auto text = slurp(canon);
+			if (!text)
+				return std::move(text).error();
+			auto found = scan_source(crate.string(), canon.string(), *text);
+			res.refusals.insert(res.refusals.end(), found.begin(), found.end());
+		}
 	}
 	if (!res.refusals.empty())
-		return refuse(EPERM, res.manifest.name + ": the build read files outside the crate:");
+		return refuse(EPERM, res.manifest.name + ": the build read files outside the crate, "
+					 "or code that safe extensions may not use:");
 
 	// 5. Stack bound, relocations and imports.
 	auto archive = read_file(lib.string());

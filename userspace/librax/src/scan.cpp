@@ -293,10 +293,41 @@ std::vector<Refusal> scan_source(std::string const &crate_dir, std::string const
 			refuse(at, what, "\"" + lit.text + "\" is outside the crate");
 	};
 
+	// Bracket depth inside #[...] / #![...] attributes (0: outside one).
+	int attr_depth = 0;
 	for (std::size_t i = 0; i < t.size(); i++) {
 		Token const &k = t[i];
+		if (k.kind == Tok::punct && attr_depth > 0) {
+			if (k.text == "[")
+				attr_depth++;
+			else if (k.text == "]")
+				attr_depth--;
+		} else if (k.kind == Tok::punct && k.text == "#") {
+			std::size_t j = is(t, i + 1, Tok::punct, "!") ? i + 2 : i + 1;
+			if (is(t, j, Tok::punct, "[")) {
+				attr_depth = 1;
+				i = j;
+			}
+			continue;
+		}
 		if (k.kind != Tok::ident)
 			continue;
+		// Inline assembly under any name: the macros themselves, and any
+		// path or import that reaches them (use core::arch::naked_asm as x).
+		bool after_path = i >= 2 && is(t, i - 1, Tok::punct, ":") && is(t, i - 2, Tok::punct, ":");
+		if (!macro_call(t, i) && (k.text == "naked_asm" || k.text == "global_asm" ||
+					  (k.text == "asm" && after_path))) {
+			refuse(k, k.text, "inline assembly is not available to extensions");
+			continue;
+		}
+		// naked anywhere in an attribute, also behind cfg_attr or unsafe().
+		if (k.text == "naked" && attr_depth > 0 &&
+		    !(i >= 2 && is(t, i - 1, Tok::punct, "[") && is(t, i - 2, Tok::punct, "#")) &&
+		    !(i >= 3 && is(t, i - 1, Tok::punct, "(") && is(t, i - 2, Tok::ident, "unsafe") &&
+		      is(t, i - 3, Tok::punct, "["))) {
+			refuse(k, "naked function", "`naked` attributes are not available to extensions");
+			continue;
+		}
 		if (k.text == "extern") {
 			if (is(t, i + 1, Tok::ident, "crate")) {
 				std::string name = i + 2 < t.size() ? t[i + 2].text : "";
