@@ -53,8 +53,9 @@ for ((i = first; i <= ${#patches[@]}; i++)); do
 	echo "$i $(prefix_id "$i")" >"$state"
 	{
 		"${mk[@]}" tinyconfig &&
-		"$wt/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
-			"$RAX_TOP"/scripts/config/{vm,rax,debug}.config &&
+		# merge_config.sh makes its temporary files in the current directory.
+		(cd "$out" && "$wt/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" \
+			"$RAX_TOP"/scripts/config/{vm,rax,debug}.config) &&
 		"${mk[@]}" olddefconfig &&
 		# The .blacklist test hash debug.config names, as build-kernel.sh writes it.
 		echo "\"bin:$(sha256sum <"$RAX_TOP/scripts/config/blacklisted-image.txt" | cut -c1-64)\"" \
