@@ -487,6 +487,7 @@ struct CFunc {
 	bool global = false;
 	bool call_via_section = false; // calls relocated against section symbols
 	bool no_stack_size = false;
+	bool indirect_call = false; // calls through RAX_THUNK_INDIRECT
 };
 
 struct CompilerSpec {
@@ -507,12 +508,17 @@ inline Bytes make_compiler_object(CompilerSpec const &spec)
 
 	b.symbol("ext.cgu.0", STB_LOCAL, STT_FILE, SHN_ABS);
 	b.section(".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, {}, 4);
-	auto size_of = [](CFunc const &f) { return 5 * f.calls.size() + 8; };
+	// endbr64; call each callee; call the indirect thunk; lea rax, [rip +
+	// disp32]; jmp the return thunk: code the machine-code check accepts.
+	std::size_t const calls_at = 4;
+	auto lea_at = [](CFunc const &f) { return 4 + 5 * (f.calls.size() + f.indirect_call); };
+	auto size_of = [&](CFunc const &f) { return lea_at(f) + 7 + 5; };
+	std::uint32_t thunk_ret = 0, thunk_ind = 0;
 	for (auto const &f : spec.funcs) {
-		Bytes code;
-		for (std::size_t i = 0; i < f.calls.size(); i++)
+		Bytes code = {0xf3, 0x0f, 0x1e, 0xfa};
+		for (std::size_t i = 0; i < f.calls.size() + f.indirect_call; i++)
 			code.insert(code.end(), {0xe8, 0, 0, 0, 0});
-		code.insert(code.end(), {0x48, 0x8d, 0x05, 0, 0, 0, 0, 0xc3});
+		code.insert(code.end(), {0x48, 0x8d, 0x05, 0, 0, 0, 0, 0xe9, 0, 0, 0, 0});
 		sec[f.name] = b.section(".text." + f.name, SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, code, 16);
 		secsym[f.name] = b.symbol(".text." + f.name, STB_LOCAL, STT_SECTION,
 					  std::uint16_t(sec[f.name]));
@@ -555,10 +561,18 @@ inline Bytes make_compiler_object(CompilerSpec const &spec)
 					helpers[c] = b.symbol(c, STB_GLOBAL, STT_NOTYPE, SHN_UNDEF);
 				s = helpers.at(c);
 			}
-			b.rela(sec.at(f.name), 5 * i + 1, s, R_X86_64_PLT32, -4);
+			b.rela(sec.at(f.name), calls_at + 5 * i + 1, s, R_X86_64_PLT32, -4);
+		}
+		if (f.indirect_call) {
+			if (!thunk_ind)
+				thunk_ind = b.symbol(RAX_THUNK_INDIRECT, STB_GLOBAL, STT_NOTYPE, SHN_UNDEF);
+			b.rela(sec.at(f.name), lea_at(f) - 4, thunk_ind, R_X86_64_PLT32, -4);
 		}
 		if (vtsym && std::count(spec.vtable_users.begin(), spec.vtable_users.end(), f.name))
-			b.rela(sec.at(f.name), 5 * f.calls.size() + 3, vtsym, R_X86_64_PC32, -4);
+			b.rela(sec.at(f.name), lea_at(f) + 3, vtsym, R_X86_64_PC32, -4);
+		if (!thunk_ret)
+			thunk_ret = b.symbol(RAX_THUNK_RETURN, STB_GLOBAL, STT_NOTYPE, SHN_UNDEF);
+		b.rela(sec.at(f.name), lea_at(f) + 8, thunk_ret, R_X86_64_PLT32, -4);
 	}
 	Bytes entries, maps;
 	for (auto const &[type, name] : spec.entries)

@@ -209,7 +209,8 @@ TEST_CASE("stack: analysis of a compiler object", "[stack][elf]")
 	CHECK(a->imports == std::vector<std::string>{"memcpy", "rax_trace_print"});
 }
 
-TEST_CASE("stack: analysis follows function pointers in data", "[stack][elf]")
+TEST_CASE("stack: an indirect call may reach every function whose address is taken",
+	  "[stack][elf]")
 {
 	CompilerSpec spec;
 	spec.funcs = {
@@ -220,26 +221,88 @@ TEST_CASE("stack: analysis follows function pointers in data", "[stack][elf]")
 	spec.vtable = {"_RNv3ext5other", "_RNv3ext6method"};
 	spec.vtable_users = {"entry"};
 	spec.entries = {{prog_kprobe, "entry"}};
+	spec.funcs[0].indirect_call = true;
 	auto a = analyse_compiler_object(make_compiler_object(spec), 1024);
 	INFO((a ? "" : a.error().to_string()));
 	REQUIRE(a.ok());
 	CHECK(a->stack[0].bytes == 16 + 500 + 8);
+	CHECK(a->stack[0].path == std::vector<std::string>{"entry", "_RNv3ext6method"});
+
+	// Taking an address is not a call: without the indirect call, only the
+	// entry's own frame counts.
+	spec.funcs[0].indirect_call = false;
+	a = analyse_compiler_object(make_compiler_object(spec), 1024);
+	REQUIRE(a.ok());
+	CHECK(a->stack[0].bytes == 16);
 }
 
-TEST_CASE("stack: analysis refuses recursion through a vtable", "[stack][elf]")
+TEST_CASE("stack: the indirect call is counted where it is made, not where the address is taken",
+	  "[stack][elf]")
 {
+	// entry takes the vtable's address and hands it to call_it, which calls
+	// through it: entry -> call_it -> method, deeper than entry -> method.
 	CompilerSpec spec;
 	spec.funcs = {
-		{"entry", 16, {"_RNv3ext4walk"}, true},
-		{"_RNv3ext4walk", 64, {}},
+		{"entry", 16, {"_RNv3ext7call_it"}, true},
+		{"_RNv3ext7call_it", 200, {}},
+		{"_RNv3ext6method", 500, {}},
 	};
-	spec.vtable = {"_RNv3ext4walk"};
-	spec.vtable_users = {"_RNv3ext4walk"};
+	spec.funcs[1].indirect_call = true;
+	spec.vtable = {"_RNv3ext6method"};
+	spec.vtable_users = {"entry"};
 	spec.entries = {{prog_kprobe, "entry"}};
+	auto a = analyse_compiler_object(make_compiler_object(spec), 1024);
+	INFO((a ? "" : a.error().to_string()));
+	REQUIRE(a.ok());
+	CHECK(a->stack[0].bytes == 16 + 200 + 500 + 2 * 8);
+	CHECK(a->stack[0].path ==
+	      std::vector<std::string>{"entry", "_RNv3ext7call_it", "_RNv3ext6method"});
+}
+
+TEST_CASE("stack: analysis refuses recursion through a function pointer", "[stack][elf]")
+{
+	CompilerSpec spec;
+	spec.entries = {{prog_kprobe, "entry"}};
+
+	SECTION("a function calling through a vtable that holds it") {
+		spec.funcs = {
+			{"entry", 16, {"_RNv3ext4walk"}, true},
+			{"_RNv3ext4walk", 64, {}},
+		};
+		spec.funcs[1].indirect_call = true;
+		spec.vtable = {"_RNv3ext4walk"};
+		spec.vtable_users = {"_RNv3ext4walk"};
+	}
+	SECTION("the address taken elsewhere, the call made in a callee") {
+		// entry stores walk's address; walk calls call_it, which calls
+		// through the pointer: walk -> call_it -> walk.
+		spec.funcs = {
+			{"entry", 16, {"_RNv3ext4walk"}, true},
+			{"_RNv3ext4walk", 64, {"_RNv3ext7call_it"}},
+			{"_RNv3ext7call_it", 8, {}},
+		};
+		spec.funcs[2].indirect_call = true;
+		spec.vtable = {"_RNv3ext4walk"};
+		spec.vtable_users = {"entry"};
+	}
 	auto a = analyse_compiler_object(make_compiler_object(spec), 1024);
 	REQUIRE_FALSE(a.ok());
 	CHECK(a.error().code() == ELOOP);
-	CHECK(contains(a.error().message(), "_RNv3ext4walk -> _RNv3ext4walk"));
+	CHECK(contains(a.error().message(), "only allowed through rax::stack::recurse"));
+	CHECK(contains(a.error().message(), "_RNv3ext4walk -> "));
+}
+
+TEST_CASE("stack: a frame over 4 KiB is refused whatever the limit", "[stack][elf]")
+{
+	CompilerSpec spec;
+	spec.entries = {{prog_kprobe, "entry"}};
+	spec.funcs = {{"entry", 16, {"_RNv3ext3big"}, true}, {"_RNv3ext3big", max_frame + 1, {}}};
+	auto a = analyse_compiler_object(make_compiler_object(spec), 1 << 20);
+	REQUIRE_FALSE(a.ok());
+	CHECK(a.error().code() == EINVAL);
+	CHECK(contains(a.error().message(), "function _RNv3ext3big has a frame of 4097 bytes"));
+	spec.funcs[1].frame = max_frame;
+	CHECK(analyse_compiler_object(make_compiler_object(spec), 1 << 20).ok());
 }
 
 TEST_CASE("stack: analysis refusals", "[stack][elf]")
@@ -257,11 +320,14 @@ TEST_CASE("stack: analysis refusals", "[stack][elf]")
 		CHECK(contains(a.error().message(), "_RNv3ext3odd -> _RNv3ext4even -> _RNv3ext3odd"));
 	}
 	SECTION("over the limit") {
-		spec.funcs = {{"entry", 16, {"_RNv3ext3big"}, true}, {"_RNv3ext3big", 9000, {}}};
-		auto a = analyse_compiler_object(make_compiler_object(spec), 8192);
+		spec.funcs = {{"entry", 16, {"_RNv3ext3big"}, true},
+			      {"_RNv3ext3big", 4000, {"_RNv3ext4big2"}},
+			      {"_RNv3ext4big2", 4000, {}}};
+		auto a = analyse_compiler_object(make_compiler_object(spec), 8000);
 		REQUIRE_FALSE(a.ok());
 		CHECK(a.error().code() == E2BIG);
-		CHECK(contains(a.error().message(), "9000  _RNv3ext3big"));
+		CHECK(contains(a.error().message(), "4000  _RNv3ext3big"));
+		CHECK(contains(a.error().message(), "4000  _RNv3ext4big2"));
 	}
 	SECTION("function without a stack size") {
 		spec.funcs = {{"entry", 16, {"_RNv3ext4anon"}, true},

@@ -145,9 +145,13 @@ fs::path target_libdir(fs::path const &sysroot)
 // kernel resolves at load time as objtool's sites are patched, so that no
 // bare ret or indirect branch bypasses the kernel's Spectre mitigations;
 // and every function starts with ENDBR64, which a CPU enforcing IBT needs
-// at every indirect branch target, the entry first.
+// at every indirect branch target, the entry first. No jump tables: an
+// indirect jump to a label inside a function would need an ENDBR64 there
+// and would escape the call graph. The machine-code check of the object
+// (object.cpp) refuses whatever these flags did not make so.
 constexpr char const *kMitigationFlags[] = {"-Zfunction-return=thunk-extern",
-					     "-Zretpoline-external-thunk", "-Zcf-protection=branch"};
+					     "-Zretpoline-external-thunk", "-Zcf-protection=branch",
+					     "-Cjump-tables=no"};
 
 // Flags every crate of the sysroot is compiled with.
 std::vector<std::string> common_flags(Toolchain const &tc)

@@ -4,10 +4,12 @@
 // helpers, the call graph from the code's relocations and the stack
 // bound of every entry from .stack_sizes.
 #include "elf.hpp"
+#include "x86.hpp"
 
 #include <linux/rax.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <set>
@@ -121,6 +123,9 @@ struct Func {
 	std::uint64_t size = 0;
 	std::optional<std::uint64_t> frame;
 	std::vector<std::string> callees;
+	bool indirect = false; // calls or jumps through the retpoline thunk
+	bool global = false;   // has a global name: reachable from outside
+	bool endbr = false;    // starts with ENDBR64
 };
 
 // Where a relocation points: a helper, or a section and an offset in it.
@@ -145,12 +150,8 @@ public:
 
 private:
 	Target resolve(Elf64_Rela const &r) const;
-	// The function starting at @t, or nullptr when @t is inside a function
-	// (a label: jump tables); an error when it is in no function at all.
-	Result<Func const *> function_at(Target const &t, std::string const &where) const;
-	Result<std::vector<std::string>> data_callees(std::uint32_t shndx);
-	Result<void> add_reference(std::vector<std::string> &out, Target const &t,
-				   std::string const &where);
+	Result<void> check_code(Func &f);
+	Result<void> address_taken();
 	std::uint32_t rela_of(std::uint32_t shndx) const
 	{
 		auto it = rela_.find(shndx);
@@ -162,8 +163,11 @@ private:
 	std::map<std::string, std::size_t> by_name_;
 	std::map<std::pair<std::uint32_t, std::uint64_t>, std::size_t> by_addr_;
 	std::map<std::uint32_t, std::uint32_t> rela_;
-	std::map<std::uint32_t, std::vector<std::string>> data_memo_;
-	std::set<std::uint32_t> data_busy_;
+	// Where the rel32 of every direct call or jump is: (section, offset).
+	std::set<std::pair<std::uint32_t, std::uint64_t>> branch_sites_;
+	// Functions (and helpers) whose address is taken: what an indirect
+	// call may reach.
+	std::set<std::string> address_taken_;
 	std::set<std::string> helpers_;
 };
 
@@ -184,61 +188,6 @@ Target Graph::resolve(Elf64_Rela const &r) const
 	std::uint64_t const base = ELF64_ST_TYPE(s.st_info) == STT_SECTION ? 0 : s.st_value;
 	t.offset = base + static_cast<std::uint64_t>(r.r_addend) + bias;
 	return t;
-}
-
-Result<Func const *> Graph::function_at(Target const &t, std::string const &where) const
-{
-	auto it = by_addr_.find({t.shndx, t.offset});
-	if (it != by_addr_.end())
-		return &funcs_[it->second];
-	for (auto const &f : funcs_)
-		if (f.shndx == t.shndx && t.offset > f.value && t.offset - f.value < f.size)
-			return static_cast<Func const *>(nullptr);
-	return refuse(where + ": refers to " + v_.section_desc(t.shndx) + " + " +
-		      std::to_string(t.offset) + ", which is in no function");
-}
-
-Result<void> Graph::add_reference(std::vector<std::string> &out, Target const &t,
-				  std::string const &where)
-{
-	if (!t.helper.empty()) {
-		out.push_back(t.helper);
-		helpers_.insert(t.helper);
-		return {};
-	}
-	if (is_code(v_.kinds[t.shndx])) {
-		Func const *f = RAX_TRY(function_at(t, where));
-		if (f)
-			out.push_back(f->name);
-		return {};
-	}
-	// Data: whatever function it holds the address of may be called
-	// through it (function pointers, vtables).
-	auto more = RAX_TRY(data_callees(t.shndx));
-	out.insert(out.end(), more.begin(), more.end());
-	return {};
-}
-
-Result<std::vector<std::string>> Graph::data_callees(std::uint32_t shndx)
-{
-	if (auto it = data_memo_.find(shndx); it != data_memo_.end())
-		return it->second;
-	if (!data_busy_.insert(shndx).second)
-		return std::vector<std::string>{}; // a cycle of data: already being collected
-	std::vector<std::string> out;
-	if (std::uint32_t const r = rela_of(shndx)) {
-		auto const relas = v_.relas(r);
-		for (std::size_t j = 0; j < relas.size(); j++)
-			RAX_CHECK(add_reference(out, resolve(relas[j]),
-						v_.section_desc(r) + ": relocation " + std::to_string(j)));
-	}
-	std::sort(out.begin(), out.end());
-	out.erase(std::unique(out.begin(), out.end()), out.end());
-	data_busy_.erase(shndx);
-	// Memoise only outside cycles, where the result is complete.
-	if (data_busy_.empty())
-		data_memo_[shndx] = out;
-	return out;
 }
 
 Result<void> Graph::build()
@@ -270,6 +219,8 @@ Result<void> Graph::build()
 			if (ELF64_ST_BIND(s.st_info) != STB_LOCAL)
 				f.name = name;
 		}
+		if (ELF64_ST_BIND(s.st_info) != STB_LOCAL)
+			funcs_[it->second].global = true;
 		if (auto [n, ok] = by_name_.emplace(name, it->second); !ok && n->second != it->second)
 			return refuse(v_.symbol_desc(i) + ": two functions of the same name");
 	}
@@ -283,50 +234,193 @@ Result<void> Graph::build()
 			return refuse("function " + f.name + " is also an undefined symbol");
 	}
 
-	// Calls: every reference from a function's bytes to a function.
+	// Calls: every direct call or jump from a function's decoded code.
+	for (auto &f : funcs_)
+		RAX_CHECK(check_code(f));
+	RAX_CHECK(address_taken());
+	// IBT: every function an indirect branch may reach (the entries, which
+	// the dispatcher calls, and every function whose address is taken)
+	// starts with ENDBR64. LLVM leaves it out of local functions only ever
+	// called directly, which no indirect branch may then reach.
+	for (auto const &f : funcs_)
+		if (!f.endbr && (f.global || address_taken_.count(f.name)))
+			return refuse("function " + f.name + ": does not start with ENDBR64, and " +
+				      (f.global ? "it is global" : "its address is taken"));
+	// An indirect call may reach any function whose address is taken.
+	for (auto &f : funcs_)
+		if (f.indirect)
+			f.callees.insert(f.callees.end(), address_taken_.begin(), address_taken_.end());
 	for (auto &f : funcs_) {
-		std::vector<std::string> callees;
-		// The assembler resolves a call or jump within one section
-		// (self-recursion, or functions sharing .text) and leaves no
-		// relocation: find every e8/e9 rel32 whose target is the start
-		// of a function in the same section. Scanning every byte may
-		// add an edge that is not a call (more conservative), never
-		// miss one.
-		auto const code = v_.data(f.shndx);
-		for (std::uint64_t o = f.value; code.size() >= 5 && o + 5 <= f.value + f.size &&
-						o + 5 <= code.size();
-		     o++) {
-			if (code[o] != 0xe8 && code[o] != 0xe9)
-				continue;
-			std::int32_t rel = static_cast<std::int32_t>(
-				std::uint32_t(code[o + 1]) | std::uint32_t(code[o + 2]) << 8 |
-				std::uint32_t(code[o + 3]) << 16 | std::uint32_t(code[o + 4]) << 24);
-			std::int64_t const to = static_cast<std::int64_t>(o) + 5 + rel;
-			if (to < 0)
-				continue;
-			auto it = by_addr_.find({f.shndx, static_cast<std::uint64_t>(to)});
-			// A jump back to the function's own start is a loop, not a call.
-			if (it != by_addr_.end() && !(code[o] == 0xe9 && funcs_[it->second].value == f.value))
-				callees.push_back(funcs_[it->second].name);
+		std::sort(f.callees.begin(), f.callees.end());
+		f.callees.erase(std::unique(f.callees.begin(), f.callees.end()), f.callees.end());
+	}
+	return {};
+}
+
+// The machine code of one function, instruction by instruction from its
+// first byte to its last: it returns only through
+// the return thunk and branches indirectly only through the retpoline
+// thunk, uses no system or vector instruction, and every direct branch
+// lands on an instruction of the same function or on the start of a
+// function. Collects the direct calls (and tail calls) as callees.
+Result<void> Graph::check_code(Func &f)
+{
+	auto const code = v_.data(f.shndx);
+	std::string const where = "function " + f.name;
+	if (f.value > code.size() || f.size > code.size() - f.value)
+		return bad(where + ": extends past the end of " + v_.section_desc(f.shndx));
+	if (f.size == 0)
+		return refuse(where + ": has no code");
+
+	std::map<std::uint64_t, Elf64_Rela> relocs; // by offset, this function's
+	if (std::uint32_t const r = rela_of(f.shndx))
+		for (auto const &rel : v_.relas(r))
+			if (rel.r_offset >= f.value && rel.r_offset - f.value < f.size)
+				relocs.emplace(rel.r_offset, rel);
+
+	auto at = [&](std::uint64_t o) {
+		char buf[64];
+		std::snprintf(buf, sizeof(buf), "+%#llx", static_cast<unsigned long long>(o - f.value));
+		return where + buf;
+	};
+	std::set<std::uint64_t> starts;
+	std::vector<std::pair<std::uint64_t, std::uint64_t>> local; // (insn, target)
+	std::uint64_t const end = f.value + f.size;
+	for (std::uint64_t o = f.value; o < end;) {
+		auto const insn = x86::decode(code.subspan(o, end - o));
+		if (!insn) {
+			std::string bytes;
+			for (std::uint64_t k = o; k < end && k < o + 8; k++) {
+				char b[4];
+				std::snprintf(b, sizeof(b), " %02x", code[k]);
+				bytes += b;
+			}
+			return refuse(at(o) + ": an instruction the machine-code check does not know:" +
+				      bytes);
 		}
-		std::uint32_t const r = rela_of(f.shndx);
-		if (!r) {
-			std::sort(callees.begin(), callees.end());
-			callees.erase(std::unique(callees.begin(), callees.end()), callees.end());
-			f.callees = std::move(callees);
+		starts.insert(o);
+		switch (insn->cls) {
+		case x86::Class::ret:
+			return refuse(at(o) + ": a bare return (every return must go through " +
+				      RAX_THUNK_RETURN ")");
+		case x86::Class::indirect:
+			return refuse(at(o) + ": an indirect call or jump not through " +
+				      RAX_THUNK_INDIRECT);
+		case x86::Class::system:
+			return refuse(at(o) + ": a privileged or system instruction");
+		case x86::Class::vector:
+			return refuse(at(o) + ": a vector (SSE/AVX) instruction; the kernel does not "
+					      "save vector registers for a program");
+		case x86::Class::endbr64:
+		case x86::Class::plain:
+			break;
+		case x86::Class::call_rel32:
+		case x86::Class::jmp_rel32:
+		case x86::Class::jcc_rel32:
+		case x86::Class::jmp_rel8: {
+			std::uint64_t const field = o + insn->rel_at;
+			std::uint64_t const next = o + insn->length;
+			auto rel = relocs.find(field);
+			if (rel != relocs.end()) {
+				std::uint32_t const type = ELF64_R_TYPE(rel->second.r_info);
+				if (insn->cls == x86::Class::jmp_rel8 ||
+				    (type != R_X86_64_PLT32 && type != R_X86_64_PC32))
+					return refuse(at(o) + ": a branch with a relocation of type " +
+						      std::to_string(type));
+				branch_sites_.emplace(f.shndx, field);
+				Target const t = resolve(rel->second);
+				if (!t.helper.empty()) {
+					if (t.helper == RAX_THUNK_INDIRECT)
+						f.indirect = true;
+					else if (!kernel_thunk(t.helper))
+						helpers_.insert(t.helper);
+					if (!kernel_thunk(t.helper))
+						f.callees.push_back(t.helper);
+					break;
+				}
+				if (!is_code(v_.kinds[t.shndx]))
+					return refuse(at(o) + ": a branch into " +
+						      v_.section_desc(t.shndx));
+				auto fn = by_addr_.find({t.shndx, t.offset});
+				if (fn == by_addr_.end())
+					return refuse(at(o) + ": a branch into " +
+						      v_.section_desc(t.shndx) + " + " +
+						      std::to_string(t.offset) +
+						      ", which is not the start of a function");
+				f.callees.push_back(funcs_[fn->second].name);
+				break;
+			}
+			for (std::uint64_t k = field; k < next; k++)
+				if (relocs.count(k))
+					return refuse(at(o) + ": a relocation inside a branch's displacement");
+			std::uint64_t const to = next + static_cast<std::uint64_t>(std::int64_t(insn->rel));
+			if (to >= f.value && to < end) {
+				// Inside this function; a call to its own start is recursion.
+				if (insn->cls == x86::Class::call_rel32 && to == f.value)
+					f.callees.push_back(f.name);
+				local.emplace_back(o, to);
+				break;
+			}
+			auto fn = by_addr_.find({f.shndx, to});
+			if (fn == by_addr_.end() || insn->cls == x86::Class::jmp_rel8)
+				return refuse(at(o) + ": a branch out of the function to " +
+					      v_.section_desc(f.shndx) + " + " + std::to_string(to) +
+					      ", which is not the start of a function");
+			f.callees.push_back(funcs_[fn->second].name);
+			break;
+		}
+		}
+		if (o == f.value)
+			f.endbr = insn->cls == x86::Class::endbr64;
+		// Relocations must not straddle instructions.
+		o += insn->length;
+		auto straddle = relocs.lower_bound(o - insn->length + 1);
+		if (straddle != relocs.end() && straddle->first < o &&
+		    straddle->first + reloc_width(ELF64_R_TYPE(straddle->second.r_info)) > o)
+			return refuse(at(straddle->first) + ": a relocation across two instructions");
+	}
+	for (auto const &[from, to] : local)
+		if (!starts.count(to))
+			return refuse(at(from) + ": a branch to " + at(to).substr(where.size()) +
+				      ", which is not the start of an instruction");
+	return {};
+}
+
+// Every reference to a function other than a direct call or jump takes its
+// address: relocations from data (vtables, tables of function pointers)
+// and from code (lea). A reference into the middle of a function (a jump
+// table's label) is refused: no indirect branch may land there.
+Result<void> Graph::address_taken()
+{
+	for (std::uint32_t r = 1; r < v_.sh.size(); r++) {
+		if (v_.kinds[r] != Kind::rela)
 			continue;
-		}
+		std::uint32_t const target = v_.sh[r].sh_info;
+		if (target >= v_.sh.size() || !is_alloc(v_.kinds[target]))
+			continue;
 		auto const relas = v_.relas(r);
 		for (std::size_t j = 0; j < relas.size(); j++) {
-			if (relas[j].r_offset < f.value || relas[j].r_offset - f.value >= f.size)
+			if (branch_sites_.count({target, relas[j].r_offset}))
 				continue;
-			RAX_CHECK(add_reference(callees, resolve(relas[j]),
-						"function " + f.name + ": " + v_.section_desc(r) +
-							": relocation " + std::to_string(j)));
+			std::string const where = v_.section_desc(r) + ": relocation " + std::to_string(j);
+			Target const t = resolve(relas[j]);
+			if (!t.helper.empty()) {
+				if (kernel_thunk(t.helper))
+					return refuse(where + " refers to the thunk " + t.helper +
+						      " other than by a direct call or jump");
+				address_taken_.insert(t.helper);
+				helpers_.insert(t.helper);
+				continue;
+			}
+			if (!is_code(v_.kinds[t.shndx]))
+				continue;
+			auto fn = by_addr_.find({t.shndx, t.offset});
+			if (fn == by_addr_.end())
+				return refuse(where + ": refers to " + v_.section_desc(t.shndx) + " + " +
+					      std::to_string(t.offset) +
+					      ", which is not the start of a function (a jump table?)");
+			address_taken_.insert(funcs_[fn->second].name);
 		}
-		std::sort(callees.begin(), callees.end());
-		callees.erase(std::unique(callees.begin(), callees.end()), callees.end());
-		f.callees = std::move(callees);
 	}
 	return {};
 }
@@ -384,6 +478,13 @@ Result<void> Graph::stack_sizes()
 			Func &f = funcs_[it->second];
 			if (f.frame && *f.frame != frame)
 				return bad(where + ": second, different stack size for " + f.name);
+			if (frame > max_frame)
+				return refuse("function " + f.name + " has a frame of " +
+					      std::to_string(frame) + " bytes, over the " +
+					      std::to_string(max_frame) +
+					      " a frame may have: the code has no stack probes, so a "
+					      "larger frame could step over a guard page; move large "
+					      "buffers into a map");
 			f.frame = frame;
 		}
 	}

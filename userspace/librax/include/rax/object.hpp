@@ -110,6 +110,10 @@ std::vector<std::string> helper_names();
 
 // ---- The toolchain's side: a compiler object before it becomes a Rax object.
 
+// The largest frame one function may have. Code is built without stack
+// probes, so a frame must not be able to step over a guard page.
+inline constexpr std::uint64_t max_frame = 4096;
+
 // One function of the call graph.
 struct StackFrame {
 	std::string symbol;

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+// Length and class of x86-64 instructions (64-bit mode), from the opcode
+// maps of the Intel SDM volume 2, appendix A. What a compiler emits for
+// general-purpose code is covered; anything else is "unknown", which the
+// machine-code check refuses rather than guesses.
+#include "x86.hpp"
+
+namespace rax::x86 {
+
+namespace {
+
+enum Imm : std::uint8_t {
+	none,
+	ib,	// 1 byte
+	iw,	// 2 bytes
+	iz,	// 2 or 4 bytes (operand size)
+	iv,	// 2, 4 or 8 bytes (mov r64, imm64)
+	moffs,	// 4 or 8 bytes (address size)
+	enter,	// iw + ib
+	rel8,
+	rel32,
+};
+
+struct Op {
+	bool known = false;
+	bool modrm = false;
+	Imm imm = none;
+	Class cls = Class::plain;
+};
+
+constexpr Op op(bool modrm, Imm imm = none, Class cls = Class::plain)
+{
+	return Op{true, modrm, imm, cls};
+}
+
+constexpr Op unknown{};
+
+Op one_byte(std::uint8_t b)
+{
+	if (b < 0x40) {
+		switch (b & 7) {
+		case 0: case 1: case 2: case 3:
+			return op(true);
+		case 4:
+			return op(false, ib);
+		case 5:
+			return op(false, iz);
+		default:
+			return unknown; // push/pop seg, daa...: invalid in 64-bit mode
+		}
+	}
+	if (b >= 0x50 && b <= 0x5f) // push, pop
+		return op(false);
+	if (b >= 0x70 && b <= 0x7f) // jcc rel8
+		return op(false, rel8, Class::jmp_rel8);
+	if (b >= 0x84 && b <= 0x8d) // test, xchg, mov, lea
+		return op(true);
+	if (b >= 0x90 && b <= 0x99) // xchg, nop, cbw, cwd
+		return op(false);
+	if (b >= 0xb0 && b <= 0xb7)
+		return op(false, ib);
+	if (b >= 0xb8 && b <= 0xbf)
+		return op(false, iv);
+	if (b >= 0xd0 && b <= 0xd3) // shifts
+		return op(true);
+	if (b >= 0xd8 && b <= 0xdf) // x87
+		return op(true);
+	switch (b) {
+	case 0x63: // movsxd
+		return op(true);
+	case 0x68:
+		return op(false, iz);
+	case 0x69:
+		return op(true, iz);
+	case 0x6a:
+		return op(false, ib);
+	case 0x6b:
+		return op(true, ib);
+	case 0x6c: case 0x6d: case 0x6e: case 0x6f: // ins, outs
+		return op(false, none, Class::system);
+	case 0x80: case 0x83: case 0xc0: case 0xc1: case 0xc6:
+		return op(true, ib);
+	case 0x81: case 0xc7:
+		return op(true, iz);
+	case 0x8e: // mov to a segment register
+		return op(true, none, Class::system);
+	case 0x8f: // pop r/m
+		return op(true);
+	case 0x9b: case 0x9c: case 0x9e: case 0x9f: // fwait, pushf, sahf, lahf
+		return op(false);
+	case 0x9d: // popf: can change IF
+		return op(false, none, Class::system);
+	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+		return op(false, moffs);
+	case 0xa4: case 0xa5: case 0xa6: case 0xa7: // movs, cmps
+	case 0xaa: case 0xab: case 0xac: case 0xad: // stos, lods
+	case 0xae: case 0xaf:			    // scas
+		return op(false);
+	case 0xa8:
+		return op(false, ib);
+	case 0xa9:
+		return op(false, iz);
+	case 0xc2: case 0xca:
+		return op(false, iw, Class::ret);
+	case 0xc3: case 0xcb: case 0xcf:
+		return op(false, none, Class::ret);
+	case 0xc4: case 0xc5: case 0x62: // VEX, EVEX
+		return op(false, none, Class::vector);
+	case 0xc8:
+		return op(false, enter);
+	case 0xc9: case 0xcc: case 0xd7: // leave, int3, xlat
+		return op(false);
+	case 0xcd: // int n
+		return op(false, ib, Class::system);
+	case 0xe0: case 0xe1: case 0xe2: case 0xe3: // loop, jrcxz
+	case 0xeb:
+		return op(false, rel8, Class::jmp_rel8);
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7: // in, out
+		return op(false, ib, Class::system);
+	case 0xec: case 0xed: case 0xee: case 0xef:
+	case 0xf1: case 0xf4: case 0xfa: case 0xfb: // int1, hlt, cli, sti
+		return op(false, none, Class::system);
+	case 0xe8:
+		return op(false, rel32, Class::call_rel32);
+	case 0xe9:
+		return op(false, rel32, Class::jmp_rel32);
+	case 0xf5: case 0xf8: case 0xf9: case 0xfc: case 0xfd: // cmc, clc, stc, cld, std
+		return op(false);
+	case 0xf6: case 0xf7: case 0xfe: case 0xff: // group 3, 4, 5: by ModRM.reg
+		return op(true);
+	default:
+		return unknown;
+	}
+}
+
+Op two_byte(std::uint8_t b)
+{
+	if (b >= 0x40 && b <= 0x4f) // cmovcc
+		return op(true);
+	if (b >= 0x80 && b <= 0x8f) // jcc rel32
+		return op(false, rel32, Class::jcc_rel32);
+	if (b >= 0x90 && b <= 0x9f) // setcc
+		return op(true);
+	if (b >= 0xc8 && b <= 0xcf) // bswap
+		return op(false);
+	if (b >= 0x18 && b <= 0x1f) // prefetch, hint nops, endbr
+		return op(true);
+	if ((b >= 0x10 && b <= 0x17) || (b >= 0x28 && b <= 0x2f) || (b >= 0x50 && b <= 0x6f) ||
+	    (b >= 0x74 && b <= 0x76) || (b >= 0x78 && b <= 0x7f) || b >= 0xd0)
+		return op(true, none, b == 0xff ? Class::plain : Class::vector); // ff: ud0
+	switch (b) {
+	case 0x00: case 0x01: case 0x02: case 0x03: // descriptor tables, lar, lsl
+	case 0x20: case 0x21: case 0x22: case 0x23: // mov cr, dr
+	case 0xb2: case 0xb4: case 0xb5:	    // lss, lfs, lgs
+		return op(true, none, Class::system);
+	case 0x05: case 0x06: case 0x07: case 0x08: case 0x09: // syscall, clts, sysret, invd
+	case 0x30: case 0x31: case 0x32: case 0x33: case 0x34: case 0x35: case 0x37:
+	case 0xa0: case 0xa1: case 0xa2: case 0xa8: case 0xa9: case 0xaa: // fs, gs, cpuid, rsm
+		return op(false, none, Class::system);
+	case 0x0b: // ud2
+		return op(false);
+	case 0x0d: // prefetchw
+		return op(true);
+	case 0x70: case 0x71: case 0x72: case 0x73: case 0xc2: case 0xc4: case 0xc5: case 0xc6:
+		return op(true, ib, Class::vector);
+	case 0x77: // emms
+		return op(false, none, Class::vector);
+	case 0xa3: case 0xa5: case 0xab: case 0xad: case 0xaf: // bt, shld, bts, shrd, imul
+	case 0xb0: case 0xb1: case 0xb3: case 0xb6: case 0xb7: // cmpxchg, btr, movzx
+	case 0xb8: case 0xb9: case 0xbb: case 0xbc: case 0xbd: // popcnt, ud1, btc, bsf, bsr
+	case 0xbe: case 0xbf: case 0xc0: case 0xc1: case 0xc3: // movsx, xadd, movnti
+	case 0xae: case 0xc7: // group 15, group 9: by ModRM
+		return op(true);
+	case 0xa4: case 0xac: case 0xba: // shld, shrd, bt* imm
+		return op(true, ib);
+	default:
+		return unknown;
+	}
+}
+
+} // namespace
+
+std::optional<Insn> decode(std::span<std::uint8_t const> code)
+{
+	std::size_t const n = code.size() < 15 ? code.size() : 15;
+	std::size_t i = 0;
+	bool opsize = false, addrsize = false, rep = false, rex_w = false;
+
+	// Legacy prefixes, then at most one REX right before the opcode.
+	for (;; i++) {
+		if (i >= n)
+			return std::nullopt;
+		std::uint8_t const p = code[i];
+		if (p == 0x66)
+			opsize = true;
+		else if (p == 0x67)
+			addrsize = true;
+		else if (p == 0xf3)
+			rep = true;
+		else if (p != 0xf2 && p != 0xf0 && p != 0x2e && p != 0x36 && p != 0x3e &&
+			 p != 0x26 && p != 0x64 && p != 0x65)
+			break;
+	}
+	if ((code[i] & 0xf0) == 0x40) {
+		rex_w = code[i] & 8;
+		if (++i >= n)
+			return std::nullopt;
+	}
+
+	std::uint8_t const b = code[i++];
+	Op o;
+	bool endbr = false;
+	std::uint8_t b2 = 0;
+	if (b != 0x0f) {
+		o = one_byte(b);
+	} else {
+		if (i >= n)
+			return std::nullopt;
+		b2 = code[i++];
+		if (b2 == 0x38 || b2 == 0x3a) {
+			if (i >= n)
+				return std::nullopt;
+			std::uint8_t const b3 = code[i++];
+			// 0f 38 f0..ff: movbe, crc32 and friends on general registers.
+			Class const c = b2 == 0x38 && b3 >= 0xf0 ? Class::plain : Class::vector;
+			o = op(true, b2 == 0x3a ? ib : none, c);
+		} else {
+			o = two_byte(b2);
+			endbr = b2 == 0x1e && rep && i < n && code[i] == 0xfa;
+		}
+	}
+	if (!o.known)
+		return std::nullopt;
+
+	Insn insn;
+	insn.cls = o.cls;
+	if (endbr)
+		insn.cls = Class::endbr64;
+	if (o.cls == Class::vector) {
+		// Refused whatever follows: the length does not matter.
+		insn.length = static_cast<std::uint8_t>(i);
+		return insn;
+	}
+
+	if (o.modrm) {
+		if (i >= n)
+			return std::nullopt;
+		std::uint8_t const m = code[i++];
+		unsigned const mod = m >> 6, reg = (m >> 3) & 7, rm = m & 7;
+		if (mod != 3 && rm == 4) {
+			if (i >= n)
+				return std::nullopt;
+			std::uint8_t const sib = code[i++];
+			if (mod == 0 && (sib & 7) == 5)
+				i += 4;
+		}
+		if (mod == 0 && rm == 5)
+			i += 4; // RIP-relative
+		else if (mod == 1)
+			i += 1;
+		else if (mod == 2)
+			i += 4;
+
+		if (b == 0xf6 && reg < 2)
+			o.imm = ib;
+		else if (b == 0xf7 && reg < 2)
+			o.imm = iz;
+		else if (b == 0xff && reg >= 2 && reg <= 5)
+			insn.cls = Class::indirect;
+		else if ((b == 0xff && reg == 7) || (b == 0xfe && reg >= 2))
+			return std::nullopt;
+		else if (b == 0x0f && b2 == 0xae)
+			// Fences and clflush; the rest saves or loads extended
+			// state or the fs/gs base.
+			insn.cls = (mod == 3 ? reg >= 5 : reg == 7) ? Class::plain : Class::system;
+		else if (b == 0x0f && b2 == 0xc7)
+			// cmpxchg8b/16b; the rest is rdrand, rdseed, vmx.
+			insn.cls = (mod != 3 && reg == 1) ? Class::plain : Class::system;
+	}
+
+	unsigned len = 0;
+	switch (o.imm) {
+	case none:
+		break;
+	case ib:
+	case rel8:
+		len = 1;
+		break;
+	case iw:
+		len = 2;
+		break;
+	case iz:
+		len = opsize ? 2 : 4;
+		break;
+	case iv:
+		len = rex_w ? 8 : opsize ? 2 : 4;
+		break;
+	case moffs:
+		len = addrsize ? 4 : 8;
+		break;
+	case enter:
+		len = 3;
+		break;
+	case rel32:
+		// 66 on a near branch means different things on Intel and AMD.
+		if (opsize)
+			return std::nullopt;
+		len = 4;
+		break;
+	}
+	if (i + len > n)
+		return std::nullopt;
+	if (o.imm == rel8) {
+		insn.rel_at = static_cast<std::uint8_t>(i);
+		insn.rel = static_cast<std::int8_t>(code[i]);
+	} else if (o.imm == rel32) {
+		insn.rel_at = static_cast<std::uint8_t>(i);
+		insn.rel = static_cast<std::int32_t>(
+			std::uint32_t(code[i]) | std::uint32_t(code[i + 1]) << 8 |
+			std::uint32_t(code[i + 2]) << 16 | std::uint32_t(code[i + 3]) << 24);
+	}
+	insn.length = static_cast<std::uint8_t>(i + len);
+	return insn;
+}
+
+} // namespace rax::x86
