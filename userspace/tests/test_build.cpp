@@ -50,9 +50,9 @@ unsigned marked_line(std::string const &crate)
 	return 0;
 }
 
-rax::Object build_sample(std::string const &name)
+rax::Object build_crate(std::string const &dir, std::string const &name)
 {
-	auto r = rax::build(options(top + "/userspace/samples/" + name, name));
+	auto r = rax::build(options(dir, name));
 	INFO(name << ": " << (r.ok() ? "" : r.error().to_string()));
 	REQUIRE(r.ok());
 	auto image = rax::read_file(r->output);
@@ -68,6 +68,16 @@ rax::Object build_sample(std::string const &name)
 	CHECK(obj->provenance.helpers == obj->imports);
 	CHECK(obj->provenance.rustc_version.find("rustc 1.") == 0);
 	return obj.value();
+}
+
+rax::Object build_sample(std::string const &name)
+{
+	return build_crate(top + "/userspace/samples/" + name, name);
+}
+
+rax::Object build_fixture(std::string const &name)
+{
+	return build_crate(top + "/userspace/tests/fixtures/" + name, name);
 }
 
 bool has(std::vector<std::string> const &v, std::string const &s)
@@ -147,6 +157,7 @@ TEST_CASE("build: code returns through the kernel's return thunk and entries sta
 	CHECK(obj->provenance.flags.find("-Zfunction-return=thunk-extern") != std::string::npos);
 	CHECK(obj->provenance.flags.find("-Zretpoline-external-thunk") != std::string::npos);
 	CHECK(obj->provenance.flags.find("-Zcf-protection=branch") != std::string::npos);
+	CHECK(obj->provenance.flags.find("-Cjump-tables=no") != std::string::npos);
 }
 
 TEST_CASE("build: an indirect call goes through the kernel's retpoline thunk", "[build]")
@@ -348,6 +359,37 @@ TEST_CASE("build: maps of bool, of an enum, of a reference do not build", "[buil
 		CHECK(r.error().message().find("rustc failed") != std::string::npos);
 		CHECK(r.error().message().find(": Pod` is not satisfied") != std::string::npos);
 	}
+}
+
+TEST_CASE("build: a reference into a map of plain values does not build", "[build]")
+{
+	auto r = rax::build(options(top + "/userspace/tests/fixtures/map_get_plain", "map_get_plain"));
+	REQUIRE_FALSE(r.ok());
+	INFO(r.error().to_string());
+	CHECK(r.error().message().find("rustc failed") != std::string::npos);
+	CHECK(r.error().message().find("get() hands out a reference to a value others write") !=
+	      std::string::npos);
+	CHECK(r.error().message().find("MapDef::lookup::<u32, u64>") != std::string::npos);
+}
+
+TEST_CASE("build: plain fields change in place only under a Locked<T>'s lock", "[build]")
+{
+	auto obj = build_fixture("locked_value");
+	REQUIRE(obj.maps.size() == 2);
+	CHECK(obj.maps[0].name == "FLOWS");
+	CHECK(obj.maps[0].flags == RAX_MAP_SPIN_LOCK);
+	CHECK(obj.maps[0].spin_lock_off == 0);
+	CHECK(obj.maps[0].value_size == 8 + 16);
+	CHECK(has(obj.imports, "rax_spin_lock"));
+	CHECK(has(obj.imports, "rax_spin_unlock"));
+	CHECK(obj.maps[1].name == "LIMIT");
+	CHECK(obj.maps[1].flags == 0);
+
+	auto r = rax::build(options(top + "/userspace/tests/fixtures/locked_lock", "locked_lock"));
+	REQUIRE_FALSE(r.ok());
+	INFO(r.error().to_string());
+	CHECK(r.error().message().find("the value of a Locked<T> may not hold a spin lock itself") !=
+	      std::string::npos);
 }
 
 TEST_CASE("build: recursion is refused, naming the cycle", "[build]")

@@ -56,5 +56,5 @@ pub use maps::{ArrayMap, HashMap, PerCpuArray, RingBuf, RingBufEntry};
 pub use pod::Pod;
 pub use print::{Arg, PRINT_BUF_LEN, ToArg};
 pub use stack::recurse;
-pub use sync::{SpinLock, SpinLockGuard};
+pub use sync::{Locked, LockedGuard, SpinLock, SpinLockGuard};
 pub use task::TaskRef;

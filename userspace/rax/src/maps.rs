@@ -16,11 +16,21 @@
 //! constant-folded nor placed in read-only data). Map helpers receive a
 //! pointer to the definition.
 //!
-//! Values are shared with other CPUs and with userspace, exactly as eBPF
-//! map values are: a value obtained by `get` may change under the program's
-//! feet. Use atomic value types ([`core::sync::atomic::AtomicU64`], ...) or
-//! a [`crate::SpinLock`] inside the value for coherent updates. A value
-//! type holding a lock makes [`crate::map!`] declare it
+//! Values are shared with other CPUs, eBPF programs and userspace, exactly
+//! as eBPF map values are: they change under the program's feet. So the
+//! value types decide the access:
+//!
+//! * `read` copies a value out (any [`Pod`]): a snapshot, which may mix
+//!   bytes of two concurrent updates, as a copy does in eBPF;
+//! * `update` copies a value in (the kernel's copy, as for eBPF);
+//! * `get` hands out a reference into the map, and compiles only for
+//!   values whose every byte is an atomic ([`core::sync::atomic::AtomicU64`],
+//!   ...), a [`crate::SpinLock`] or a [`crate::Locked`]: counters are
+//!   atomics changed in place, and plain fields are changed in place only
+//!   through a [`crate::Locked`] value's guard. A reference to a plain
+//!   `u64` others write would be undefined behaviour in Rust.
+//!
+//! A value type holding a lock makes [`crate::map!`] declare it
 //! (`RAX_MAP_SPIN_LOCK` and the lock's offset); the loader then creates the
 //! map with BTF describing the lock, as eBPF does.
 //!
@@ -146,20 +156,44 @@ impl MapDef {
     }
 
     #[inline(always)]
-    fn lookup<K, V>(&self, key: &K) -> Option<&V> {
+    fn lookup<K, V: Pod>(&self, key: &K) -> Option<&V> {
+        const {
+            assert!(
+                V::SHARED,
+                "rax: get() hands out a reference to a value others write: it needs a value \
+                 of atomics and locks only; copy the value out with read(), or make it a \
+                 rax::Locked<T> to change it in place"
+            )
+        };
+        // SAFETY: as for `lookup_ptr`; `V::SHARED` (checked above) means every
+        // byte of `V` is an atomic or a lock (interior mutability), so
+        // writes by other CPUs while the reference lives are not undefined
+        // behaviour. The reference borrows the map, which the program
+        // cannot move out of its invocation.
+        self.lookup_ptr::<K, V>(key)
+            .map(|p| unsafe { &*p.as_ptr() })
+    }
+
+    #[inline(always)]
+    fn lookup_copy<K, V: Pod>(&self, key: &K) -> Option<V> {
+        // SAFETY: as for `lookup_ptr`: `size_of::<V>()` readable bytes,
+        // aligned for `V`. A volatile read is the `READ_ONCE` of a value
+        // other CPUs may write at the same time; `V: Pod` accepts whatever
+        // bytes it finds, torn or not.
+        self.lookup_ptr::<K, V>(key)
+            .map(|p| unsafe { core::ptr::read_volatile(p.as_ptr()) })
+    }
+
+    /// The value for `key`, as a pointer: non-NULL results of the lookup
+    /// helper point to a value of `value_size == size_of::<V>()` bytes,
+    /// 8-byte aligned (`align_of::<V>() <= 8` is checked at compile time),
+    /// that stays allocated until the program returns (RCU, as for eBPF).
+    #[inline(always)]
+    fn lookup_ptr<K, V>(&self, key: &K) -> Option<NonNull<V>> {
         // SAFETY: `self` is a map definition in `.rax.maps` whose key size is
         // `size_of::<K>()` (types fix both), and `key` is readable for it.
         let value = unsafe { rax_map_lookup_elem(self, (key as *const K).cast()) };
-        if value.is_null() {
-            return None;
-        }
-        // SAFETY: a non-NULL result points to a value of `value_size ==
-        // size_of::<V>()` bytes, 8-byte aligned (`align_of::<V>() <= 8` is
-        // checked at compile time), that stays allocated until the program
-        // returns (RCU, as for eBPF); `V: Pod` accepts whatever bytes it
-        // holds. The reference borrows the map, which the program cannot
-        // move out of its invocation.
-        Some(unsafe { &*value.cast::<V>() })
+        NonNull::new(value.cast::<V>())
     }
 
     #[inline(always)]
@@ -213,10 +247,17 @@ impl<V: Pod, const N: u32> ArrayMap<V, N> {
         }
     }
 
-    /// The value at `index`, `None` if out of range.
+    /// The value at `index`, `None` if out of range. Compiles only for
+    /// values of atomics and locks (see the module documentation).
     #[inline]
     pub fn get(&self, index: u32) -> Option<&V> {
         self.def.lookup::<u32, V>(&index)
+    }
+
+    /// A copy of the value at `index`, `None` if out of range.
+    #[inline]
+    pub fn read(&self, index: u32) -> Option<V> {
+        self.def.lookup_copy::<u32, V>(&index)
     }
 
     /// Replaces the value at `index` (flags: [`BPF_ANY`] or [`BPF_EXIST`]).
@@ -252,10 +293,18 @@ impl<V: Pod, const N: u32> PerCpuArray<V, N> {
         }
     }
 
-    /// This CPU's value at `index`, `None` if out of range.
+    /// This CPU's value at `index`, `None` if out of range. Compiles only
+    /// for values of atomics (see the module documentation): a program in
+    /// NMI on this CPU, or a system call, may write it too.
     #[inline]
     pub fn get(&self, index: u32) -> Option<&V> {
         self.def.lookup::<u32, V>(&index)
+    }
+
+    /// A copy of this CPU's value at `index`, `None` if out of range.
+    #[inline]
+    pub fn read(&self, index: u32) -> Option<V> {
+        self.def.lookup_copy::<u32, V>(&index)
     }
 
     /// Replaces this CPU's value at `index`.
@@ -281,10 +330,17 @@ impl<K: Pod, V: Pod, const N: u32> HashMap<K, V, N> {
         }
     }
 
-    /// The value for `key`, if any.
+    /// The value for `key`, if any. Compiles only for values of atomics
+    /// and locks (see the module documentation).
     #[inline]
     pub fn get(&self, key: &K) -> Option<&V> {
         self.def.lookup::<K, V>(key)
+    }
+
+    /// A copy of the value for `key`, if any.
+    #[inline]
+    pub fn read(&self, key: &K) -> Option<V> {
+        self.def.lookup_copy::<K, V>(key)
     }
 
     /// Inserts or replaces (see [`BPF_ANY`], [`BPF_NOEXIST`],

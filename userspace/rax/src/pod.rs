@@ -2,7 +2,9 @@
 //! Plain old data: types that can be made from any bytes.
 
 use core::mem::size_of;
-use core::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
+use core::sync::atomic::{
+    AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicU8, AtomicU16, AtomicU32, AtomicU64,
+};
 
 /// A type every bit pattern of which is a valid value.
 ///
@@ -18,16 +20,30 @@ use core::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64};
 /// exactly when the type contains a [`crate::SpinLock`], at that byte
 /// offset, and `None` when it contains none. A type contains at most one
 /// lock: a map value holds at most one `struct bpf_spin_lock`, whose offset
-/// the map definition gives the kernel.
+/// the map definition gives the kernel. Evaluating `SPIN_LOCK` must fail to
+/// compile for a type that breaks these rules (generic types check their
+/// parameters there); [`read`] and [`write`] evaluate it.
 ///
-/// `rax` implements it for the integers, their atomics, [`crate::SpinLock`]
-/// and arrays of `Pod`. Extension crates implement it for their structs
-/// with [`crate::pod!`], which checks these properties at compile time.
+/// `SHARED` (hidden too) is `true` only when every byte of the type is
+/// inside an atomic, a [`crate::SpinLock`] or a [`crate::Locked`]: a type
+/// that other CPUs, eBPF programs and system calls may write while the
+/// program holds a reference to it. Map `get` (a reference into the map)
+/// requires it; other values are copied out with `read`.
+///
+/// `rax` implements it for the integers, their atomics, [`crate::SpinLock`],
+/// [`crate::Locked`] and arrays of `Pod`. Extension crates implement it for
+/// their structs with [`crate::pod!`], which checks these properties at
+/// compile time.
 pub unsafe trait Pod: Sized + 'static {
     /// The offset of the [`crate::SpinLock`] the type contains, if any;
     /// [`crate::map!`] declares it to the kernel (`RAX_MAP_SPIN_LOCK`).
     #[doc(hidden)]
     const SPIN_LOCK: Option<usize> = None;
+
+    /// Whether a shared reference to the type stays sound while others
+    /// write it: atomics and locks only.
+    #[doc(hidden)]
+    const SHARED: bool = false;
 
     /// Reads a `Self` from the first `size_of::<Self>()` bytes of `bytes`
     /// (any alignment); `None` if `bytes` is too short.
@@ -49,8 +65,24 @@ macro_rules! impl_pod {
 }
 
 impl_pod!(
-    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize, AtomicU32, AtomicU64,
-    AtomicI32, AtomicI64,
+    u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize
+);
+
+macro_rules! impl_pod_atomic {
+    ($($t:ty),* $(,)?) => {
+        $(
+            // SAFETY: as for the integers they wrap (same size, alignment
+            // and bit validity); every access is atomic, so a reference
+            // stays sound while other CPUs write them.
+            unsafe impl Pod for $t {
+                const SHARED: bool = true;
+            }
+        )*
+    };
+}
+
+impl_pod_atomic!(
+    AtomicU8, AtomicU16, AtomicU32, AtomicU64, AtomicI8, AtomicI16, AtomicI32, AtomicI64,
 );
 
 // SAFETY: an array of `Pod` has no padding between elements (the stride is
@@ -67,11 +99,13 @@ unsafe impl<T: Pod, const N: usize> Pod for [T; N] {
     } else {
         None
     };
+    const SHARED: bool = N == 0 || T::SHARED;
 }
 
 /// Reads a `T` from the start of `bytes`, any alignment.
 #[inline]
 pub(crate) fn read<T: Pod>(bytes: &[u8]) -> Option<T> {
+    let _: Option<usize> = const { T::SPIN_LOCK };
     if bytes.len() < size_of::<T>() {
         return None;
     }
@@ -84,6 +118,7 @@ pub(crate) fn read<T: Pod>(bytes: &[u8]) -> Option<T> {
 /// Copies `value` into the start of `bytes`; `None` if too short.
 #[inline]
 pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
+    let _: Option<usize> = const { T::SPIN_LOCK };
     if bytes.len() < size_of::<T>() {
         return None;
     }
@@ -119,6 +154,8 @@ pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
 /// The struct may hold one [`crate::SpinLock`], as a field or inside a
 /// field (a second one fails to compile); a map whose value is the struct
 /// is declared to the kernel with the lock's offset (see [`crate::sync`]).
+/// A struct whose fields are all atomics and locks is `SHARED`: maps hand
+/// out references to it (`get`); any other struct is copied out (`read`).
 ///
 /// Why the generated `unsafe impl` is sound: the macro itself writes the
 /// struct definition with `#[repr(C)]` (so field order and offsets are
@@ -171,6 +208,9 @@ macro_rules! pod {
                 )*
                 lock
             };
+
+            #[doc(hidden)]
+            const __RAX_SHARED: bool = true $(&& <$fty as $crate::Pod>::SHARED)*;
         }
 
         const _: () = {
@@ -188,6 +228,7 @@ macro_rules! pod {
         // lock offset is the one the macro computed from the fields.
         unsafe impl $crate::Pod for $name {
             const SPIN_LOCK: ::core::option::Option<usize> = <$name>::__RAX_SPIN_LOCK;
+            const SHARED: bool = <$name>::__RAX_SHARED;
         }
     };
 }

@@ -3,7 +3,7 @@
 //!
 //! ```ignore
 //! rax::pod! {
-//!     pub struct Stats { pub lock: rax::SpinLock, pub pad: u32, pub packets: AtomicU64 }
+//!     pub struct Stats { pub lock: rax::SpinLock, pub pad: AtomicU32, pub packets: AtomicU64 }
 //! }
 //! rax::map!(static STATS: rax::ArrayMap<Stats, 1>);
 //!
@@ -36,8 +36,33 @@
 //! default verdict is returned). Taking a second lock while one is held
 //! (the same lock or another) stops the program like a panic, instead of
 //! deadlocking.
+//!
+//! A [`SpinLock`] beside atomic fields orders their updates; for plain
+//! fields changed in place, use [`Locked<T>`] as the map value: the lock
+//! and a `T` only reachable through the guard, like a mutex.
+//!
+//! ```ignore
+//! rax::pod! {
+//!     #[derive(Clone, Copy)]
+//!     pub struct Flow { pub packets: u64, pub bytes: u64 }
+//! }
+//! rax::map!(static FLOWS: rax::HashMap<u32, rax::Locked<Flow>, 1024>);
+//!
+//! if let Some(flow) = FLOWS.get(&key) {
+//!     let mut f = flow.lock();
+//!     f.packets += 1;
+//!     f.bytes += len;
+//! } // unlocked here
+//! ```
+//!
+//! Writers outside programs take the same lock with `BPF_F_LOCK` (lookups
+//! and updates from userspace), as for eBPF; a plain update from userspace
+//! or another program that ignores the lock is as racy as it is for eBPF,
+//! and only ever stores bytes that are a valid `T` (`T: Pod`).
 
 use core::cell::UnsafeCell;
+use core::mem::{align_of, size_of};
+use core::ops::{Deref, DerefMut};
 
 use crate::helpers::{rax_spin_lock, rax_spin_unlock};
 use crate::pod::Pod;
@@ -60,6 +85,7 @@ unsafe impl Sync for SpinLock {}
 // places a `struct bpf_spin_lock` there), as for eBPF.
 unsafe impl Pod for SpinLock {
     const SPIN_LOCK: Option<usize> = Some(0);
+    const SHARED: bool = true;
 }
 
 impl SpinLock {
@@ -104,5 +130,102 @@ impl Drop for SpinLockGuard<'_> {
     fn drop(&mut self) {
         // SAFETY: this guard owns the lock (taken in `SpinLock::lock`).
         unsafe { rax_spin_unlock(self.lock.val.get()) };
+    }
+}
+
+/// A map value of a lock and a `T` that only the lock's holder reaches.
+///
+/// Laid out as `struct { struct bpf_spin_lock lock; u32 pad; T value; }`:
+/// the lock at offset 0 (declared to the kernel like any value's lock),
+/// `T` at offset 8. `T` may not hold a lock itself, may be at most 8-byte
+/// aligned, and must leave no padding after it (its size a multiple of 4
+/// bytes when it is 4-byte aligned or less); each fails to compile.
+#[repr(C)]
+pub struct Locked<T: Pod> {
+    lock: SpinLock,
+    pad: UnsafeCell<u32>,
+    value: UnsafeCell<T>,
+}
+
+// SAFETY: `value` is reached only through a `LockedGuard`, which holds the
+// lock, so at most one program on one CPU uses it at a time (writers
+// outside programs must take the lock too, `BPF_F_LOCK`); `pad` is never
+// reached. The lock word itself is `Sync`.
+unsafe impl<T: Pod> Sync for Locked<T> {}
+
+// SAFETY: the fields are a `u32` lock word, a `u32` and a `T: Pod`, all
+// accepting any bit pattern and holding no pointers; the layout checks in
+// `SPIN_LOCK` (evaluated for every map of it and by every copy of it, see
+// `Pod`) make `T` lock-free and leave no padding (the size is exactly
+// 8 + size_of::<T>(), and `T` starts at 8 whatever its alignment up to
+// 8). The lock is at offset 0. Every byte is the lock, never reached, or
+// reached only under the lock: `SHARED`.
+unsafe impl<T: Pod> Pod for Locked<T> {
+    const SPIN_LOCK: Option<usize> = {
+        assert!(
+            T::SPIN_LOCK.is_none(),
+            "rax: the value of a Locked<T> may not hold a spin lock itself"
+        );
+        assert!(
+            align_of::<T>() <= 8,
+            "rax: the value of a Locked<T> may be at most 8-byte aligned"
+        );
+        assert!(
+            size_of::<Self>() == 8 + size_of::<T>(),
+            "rax: Locked<T> would have padding after T: make T's size a multiple of 4 bytes"
+        );
+        Some(0)
+    };
+    const SHARED: bool = true;
+}
+
+impl<T: Pod> Locked<T> {
+    /// An unlocked value, for `update`.
+    pub const fn new(value: T) -> Self {
+        let _: Option<usize> = const { <Self as Pod>::SPIN_LOCK };
+        Locked {
+            lock: SpinLock::new(),
+            pad: UnsafeCell::new(0),
+            value: UnsafeCell::new(value),
+        }
+    }
+
+    /// Takes the lock; the guard gives the value, and releases the lock
+    /// when dropped. The same rules as [`SpinLock::lock`]: at most one lock
+    /// at a time, XDP and tc programs only.
+    #[inline]
+    pub fn lock(&self) -> LockedGuard<'_, T> {
+        LockedGuard {
+            _guard: self.lock.lock(),
+            value: &self.value,
+        }
+    }
+}
+
+/// The value of a [`Locked`], while its lock is held.
+pub struct LockedGuard<'a, T: Pod> {
+    // Released when the guard is dropped; `value` borrows the guard, so no
+    // reference to the value outlives the lock.
+    _guard: SpinLockGuard<'a>,
+    value: &'a UnsafeCell<T>,
+}
+
+impl<T: Pod> Deref for LockedGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: the lock is held for the guard's life, so no other program
+        // reaches the value; the reference borrows the guard.
+        unsafe { &*self.value.get() }
+    }
+}
+
+impl<T: Pod> DerefMut for LockedGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as for `deref`, and `&mut self` makes this the only
+        // reference derived from the guard.
+        unsafe { &mut *self.value.get() }
     }
 }

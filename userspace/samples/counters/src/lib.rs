@@ -33,9 +33,9 @@ fn bump(slot: u32) {
 
 fn is_target() -> bool {
     let tgid = (rax::current_pid_tgid() >> 32) as u32;
-    match TARGET.get(0) {
-        Some(&0) | None => true,
-        Some(&t) => t == tgid,
+    match TARGET.read(0) {
+        Some(0) | None => true,
+        Some(t) => t == tgid,
     }
 }
 

@@ -27,7 +27,7 @@
 //! Entry: `rax_entry_redirect` (sched_cls).
 
 use core::hint::black_box;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rax::{ArrayMap, SpinLock, TcAction, TcContext};
 
@@ -36,7 +36,7 @@ rax::map!(static NEST: ArrayMap<AtomicU64, 8>);
 rax::pod! {
     pub struct Guarded {
         pub lock: SpinLock,
-        pub pad: u32,
+        pub pad: AtomicU32,
     }
 }
 

@@ -38,14 +38,14 @@
 //! Modes 0 and 3 to 5 return `Aborted` if `STATS[0]` cannot be looked up
 //! (which does not happen: the array has one entry).
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use rax::{ArrayMap, RingBuf, SpinLock, XdpAction, XdpContext};
 
 rax::pod! {
     pub struct Stats {
         pub lock: SpinLock,
-        pub pad: u32,
+        pub pad: AtomicU32,
         pub packets: AtomicU64,
         pub bytes: AtomicU64,
     }

@@ -53,9 +53,9 @@ const MODE_LEAK: u32 = 2;
 
 fn is_target() -> bool {
     let tgid = (rax::current_pid_tgid() >> 32) as u32;
-    match TARGET.get(0) {
-        Some(&0) | None => true,
-        Some(&t) => t == tgid,
+    match TARGET.read(0) {
+        Some(0) | None => true,
+        Some(t) => t == tgid,
     }
 }
 
@@ -67,7 +67,7 @@ fn observe() -> u32 {
         return 0;
     };
     let init = TaskRef::from_pid(1);
-    let hits = SEEN.get(0).map_or(0, |seen| seen.hits);
+    let hits = SEEN.read(0).map_or(0, |seen| seen.hits);
     let seen = Seen {
         pid_tgid: current.pid_tgid(),
         init_pid_tgid: init.as_ref().map_or(0, TaskRef::pid_tgid),
@@ -76,7 +76,7 @@ fn observe() -> u32 {
         hits: hits.wrapping_add(1),
     };
     let _ = SEEN.update(0, &seen, BPF_ANY);
-    match MODE.get(0).copied().unwrap_or(0) {
+    match MODE.read(0).unwrap_or(0) {
         MODE_PANIC => panic!("task_ref: mode 1"),
         MODE_LEAK => {
             core::mem::forget(current);

@@ -56,7 +56,7 @@ const CLASS_OTHER: u32 = 3;
 const CLASS_DROPPED: u32 = 4;
 
 fn bump_class(class: u32) {
-    if let Some(&n) = ETH_COUNT.get(class) {
+    if let Some(n) = ETH_COUNT.read(class) {
         let _ = ETH_COUNT.update(class, &(n + 1), BPF_ANY);
     }
 }
