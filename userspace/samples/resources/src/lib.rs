@@ -6,10 +6,11 @@
 //! of the packet selects what it does (the mode).
 //!
 //! Maps:
-//! * `STATS` (array, 1 x `Stats`, 24 bytes): `lock` (a `bpf_spin_lock` at
-//!   offset 0, so the map has `RAX_MAP_SPIN_LOCK` and `spin_lock_off` 0),
-//!   `pad` (u32, unused), `packets` (u64 at offset 8) and `bytes` (u64 at
-//!   offset 16), updated under the lock by mode 0.
+//! * `STATS` (array, 1 x `Locked<Stats>`, 24 bytes): the lock (a
+//!   `bpf_spin_lock` at offset 0, so the map has `RAX_MAP_SPIN_LOCK` and
+//!   `spin_lock_off` 0), 4 unused bytes, then `Stats`: `packets` (u64 at
+//!   offset 8) and `bytes` (u64 at offset 16), plain fields changed in
+//!   place under the lock by mode 0.
 //! * `EVENTS` (ring buffer, 4096 bytes): `Event` records of 16 bytes: `len`
 //!   (u32, the packet length), `mode` (u32, packet byte 0) and `tag` (u64,
 //!   packet bytes 8..16 read as little-endian, 0 if the packet is shorter
@@ -17,17 +18,17 @@
 //!
 //! Entry `rax_entry_resources` (XDP). A packet of 0 bytes passes untouched;
 //! otherwise, by mode:
-//! * 0: under `STATS[0].lock`, adds 1 to `packets` and the length to
+//! * 0: under `STATS[0]`'s lock, adds 1 to `packets` and the length to
 //!   `bytes`; after unlocking, reserves an `Event`, fills it and submits it
 //!   (nothing if the ring buffer is full). Passes.
 //! * 1: reserves an `Event`, fills it and discards it. Passes.
 //! * 2: copies an `Event` into `EVENTS` (`output`). Passes.
-//! * 3: reserves an `Event` and fills it, takes `STATS[0].lock`, then
+//! * 3: reserves an `Event` and fills it, takes `STATS[0]`'s lock, then
 //!   panics with both held: the kernel discards the record and unlocks.
-//! * 4: reserves an `Event` and fills it, takes `STATS[0].lock`, leaks both
+//! * 4: reserves an `Event` and fills it, takes `STATS[0]`'s lock, leaks both
 //!   (`core::mem::forget`) and returns `Pass`: the kernel discards the
 //!   record and unlocks at return, and treats it like a panic.
-//! * 5: takes `STATS[0].lock`, then takes it again while holding it: the
+//! * 5: takes `STATS[0]`'s lock, then takes it again while holding it: the
 //!   kernel stops the program (and unlocks).
 //! * 6: calls one of two functions through a table of function pointers
 //!   (an indirect call, through the kernel's retpoline thunk) with the
@@ -38,16 +39,12 @@
 //! Modes 0 and 3 to 5 return `Aborted` if `STATS[0]` cannot be looked up
 //! (which does not happen: the array has one entry).
 
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
-
-use rax::{ArrayMap, RingBuf, SpinLock, XdpAction, XdpContext};
+use rax::{ArrayMap, Locked, RingBuf, XdpAction, XdpContext};
 
 rax::pod! {
     pub struct Stats {
-        pub lock: SpinLock,
-        pub pad: AtomicU32,
-        pub packets: AtomicU64,
-        pub bytes: AtomicU64,
+        pub packets: u64,
+        pub bytes: u64,
     }
 }
 
@@ -60,7 +57,7 @@ rax::pod! {
     }
 }
 
-rax::map!(static STATS: ArrayMap<Stats, 1>);
+rax::map!(static STATS: ArrayMap<Locked<Stats>, 1>);
 rax::map!(static EVENTS: RingBuf<4096>);
 
 fn double(x: u32) -> u32 {
@@ -91,12 +88,9 @@ fn resources(ctx: &mut XdpContext) -> XdpAction {
                 return XdpAction::Aborted;
             };
             {
-                let _guard = stats.lock.lock();
-                let packets = stats.packets.load(Ordering::Relaxed).wrapping_add(1);
-                stats.packets.store(packets, Ordering::Relaxed);
-                let bytes = stats.bytes.load(Ordering::Relaxed);
-                let bytes = bytes.wrapping_add(u64::from(ev.len));
-                stats.bytes.store(bytes, Ordering::Relaxed);
+                let mut st = stats.lock();
+                st.packets = st.packets.wrapping_add(1);
+                st.bytes = st.bytes.wrapping_add(u64::from(ev.len));
             }
             if let Some(mut entry) = EVENTS.reserve::<Event>() {
                 *entry = ev;
@@ -123,7 +117,7 @@ fn resources(ctx: &mut XdpContext) -> XdpAction {
             if let Some(entry) = entry.as_mut() {
                 **entry = ev;
             }
-            let _guard = stats.lock.lock();
+            let _guard = stats.lock();
             panic!("resources: mode 3");
         }
         4 => {
@@ -134,7 +128,7 @@ fn resources(ctx: &mut XdpContext) -> XdpAction {
             if let Some(entry) = entry.as_mut() {
                 **entry = ev;
             }
-            let guard = stats.lock.lock();
+            let guard = stats.lock();
             core::mem::forget(guard);
             core::mem::forget(entry);
             XdpAction::Pass
@@ -143,8 +137,8 @@ fn resources(ctx: &mut XdpContext) -> XdpAction {
             let Some(stats) = STATS.get(0) else {
                 return XdpAction::Aborted;
             };
-            let _first = stats.lock.lock();
-            let _second = stats.lock.lock();
+            let _first = stats.lock();
+            let _second = stats.lock();
             XdpAction::Pass
         }
         6 => {
