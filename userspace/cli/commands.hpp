@@ -14,3 +14,4 @@ int cmd_attach(int argc, char **argv);
 int cmd_prog(int argc, char **argv);
 int cmd_map(int argc, char **argv);
 int cmd_test_run(int argc, char **argv);
+int cmd_btf_bindings(int argc, char **argv);

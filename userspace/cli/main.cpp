@@ -35,6 +35,7 @@ constexpr Command commands[] = {
 	{"prog", cmd_prog, "list or show the kernel's programs, Rax ones marked"},
 	{"map", cmd_map, "dump a map's keys and values"},
 	{"test-run", cmd_test_run, "run an XDP or tc program on a packet (BPF_PROG_TEST_RUN)"},
+	{"btf-bindings", cmd_btf_bindings, "the rax crate's context bindings from a kernel's BTF"},
 };
 
 void usage(std::ostream &out)

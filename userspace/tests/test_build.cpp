@@ -14,6 +14,7 @@
 #include <elf.h>
 #include <linux/rax.h>
 
+#include <rax/btf.hpp>
 #include <rax/build.hpp>
 #include <rax/object.hpp>
 
@@ -158,6 +159,14 @@ TEST_CASE("build: code returns through the kernel's return thunk and entries sta
 	CHECK(obj->provenance.flags.find("-Zretpoline-external-thunk") != std::string::npos);
 	CHECK(obj->provenance.flags.find("-Zcf-protection=branch") != std::string::npos);
 	CHECK(obj->provenance.flags.find("-Cjump-tables=no") != std::string::npos);
+	// The context layouts the rax crate's bindings were generated for.
+	std::ifstream bin(top + "/userspace/rax/src/btf.rs");
+	std::stringstream bs;
+	bs << bin.rdbuf();
+	auto const layouts = rax::bindings_sha256(bs.str());
+	REQUIRE(layouts);
+	REQUIRE(obj->provenance.btf_sha256);
+	CHECK(*obj->provenance.btf_sha256 == *layouts);
 }
 
 TEST_CASE("build: an indirect call goes through the kernel's retpoline thunk", "[build]")

@@ -2,6 +2,7 @@
 // rax build: see rax/build.hpp.
 
 #include <rax/build.hpp>
+#include <rax/btf.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -441,6 +442,19 @@ Result<Toolchain> find_toolchain(std::string const &source_dir)
 	tc.builtins_src = (crate / "compiler_builtins" / "lib.rs").string();
 	if (!fs::exists(tc.target_spec) || !fs::exists(crate / "src" / "lib.rs"))
 		return Error(ENOENT, "toolchain", "the rax crate is not at " + crate.string());
+	// The context bindings, generated from the target kernel's BTF, carry
+	// the hash of the layouts they were generated from.
+	auto const bindings_path = (crate / "src" / "btf.rs").string();
+	auto bindings = read_file(bindings_path);
+	if (!bindings)
+		return std::move(bindings).error();
+	auto const btf_hash = bindings_sha256(
+		std::string_view(reinterpret_cast<char const *>(bindings->data()), bindings->size()));
+	if (!btf_hash)
+		return Error(EINVAL, "toolchain",
+			     bindings_path + " has no context-layouts-sha256 line: regenerate it "
+					     "with rax btf-bindings");
+	tc.btf_sha256 = *btf_hash;
 	Hasher th;
 	if (auto r = th.add_file("target", tc.target_spec); !r)
 		return std::move(r).error();
@@ -710,6 +724,7 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 	p.crate_sha256 = tc->crate_sha256;
 	p.target_sha256 = tc->target_sha256;
 	p.plugin_sha256 = tc->plugin_sha256;
+	p.btf_sha256 = tc->btf_sha256;
 	std::string fl;
 	for (auto const &f : flags)
 		fl += (fl.empty() ? "" : " ") + f;

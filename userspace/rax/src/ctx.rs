@@ -174,92 +174,71 @@ impl TcContext {
 const BPF_F_INGRESS: u64 = 1;
 
 /// The x86-64 kernel's `struct pt_regs`: the registers at a probe or at a
-/// perf event sample. Read it through the accessors.
-#[repr(C)]
-pub struct PtRegs {
-    r15: u64,
-    r14: u64,
-    r13: u64,
-    r12: u64,
-    bp: u64,
-    bx: u64,
-    r11: u64,
-    r10: u64,
-    r9: u64,
-    r8: u64,
-    ax: u64,
-    cx: u64,
-    dx: u64,
-    si: u64,
-    di: u64,
-    orig_ax: u64,
-    ip: u64,
-    cs: u64,
-    flags: u64,
-    sp: u64,
-    ss: u64,
-}
+/// perf event sample, laid out as the target kernel's BTF says
+/// (`crate::btf`). Read it through the accessors.
+#[repr(transparent)]
+pub struct PtRegs(crate::btf::pt_regs);
 
 impl PtRegs {
     /// First argument (`rdi`).
     #[inline]
     pub fn arg0(&self) -> u64 {
-        self.di
+        self.0.di
     }
     /// Second argument (`rsi`).
     #[inline]
     pub fn arg1(&self) -> u64 {
-        self.si
+        self.0.si
     }
     /// Third argument (`rdx`).
     #[inline]
     pub fn arg2(&self) -> u64 {
-        self.dx
+        self.0.dx
     }
     /// Fourth argument (`rcx`).
     #[inline]
     pub fn arg3(&self) -> u64 {
-        self.cx
+        self.0.cx
     }
     /// Fifth argument (`r8`).
     #[inline]
     pub fn arg4(&self) -> u64 {
-        self.r8
+        self.0.r8
     }
     /// Sixth argument (`r9`).
     #[inline]
     pub fn arg5(&self) -> u64 {
-        self.r9
+        self.0.r9
     }
     /// Return value (`rax`), meaningful in a kretprobe.
     #[inline]
     pub fn ret(&self) -> u64 {
-        self.ax
+        self.0.ax
     }
     /// Instruction pointer.
     #[inline]
     pub fn ip(&self) -> u64 {
-        self.ip
+        self.0.ip
     }
     /// Stack pointer.
     #[inline]
     pub fn sp(&self) -> u64 {
-        self.sp
+        self.0.sp
     }
     /// Frame pointer (`rbp`).
     #[inline]
     pub fn bp(&self) -> u64 {
-        self.bp
+        self.0.bp
     }
     /// `orig_ax` (the system call number at a system call entry).
     #[inline]
     pub fn orig_ax(&self) -> u64 {
-        self.orig_ax
+        self.0.orig_ax
     }
     /// The flags register.
     #[inline]
     pub fn flags(&self) -> u64 {
-        self.flags
+        self.0.flags
     }
 }
 

@@ -10,14 +10,8 @@
 
 use core::ptr::NonNull;
 
-/// The first fields of the kernel's `struct xdp_buff`.
-#[repr(C)]
-pub(crate) struct XdpBuffHead {
-    pub(crate) data: *mut u8,
-    pub(crate) data_end: *mut u8,
-    pub(crate) data_meta: *mut u8,
-    pub(crate) data_hard_start: *mut u8,
-}
+/// The kernel's `struct xdp_buff`, from the target kernel's BTF.
+pub(crate) use crate::btf::xdp_buff as XdpBuffHead;
 
 /// `struct rax_tc_ctx` (include/uapi/linux/rax.h).
 #[repr(C)]
@@ -32,13 +26,9 @@ pub(crate) struct RaxTcCtx {
     pub(crate) ingress: u32,
 }
 
-/// The kernel's `struct bpf_perf_event_data_kern`.
-#[repr(C)]
-pub(crate) struct PerfEventDataKern {
-    pub(crate) regs: *const crate::ctx::PtRegs,
-    pub(crate) data: *const u8,
-    pub(crate) event: *const u8,
-}
+/// The kernel's `struct bpf_perf_event_data_kern`, from the target kernel's
+/// BTF.
+pub(crate) use crate::btf::bpf_perf_event_data_kern as PerfEventDataKern;
 
 /// A kernel structure valid for reads for the whole invocation.
 pub(crate) struct Kernel<T> {
@@ -136,6 +126,6 @@ impl Kernel<PerfEventDataKern> {
     pub(crate) fn regs(&self) -> &crate::ctx::PtRegs {
         // SAFETY: the kernel's `bpf_perf_event_data_kern.regs` points to the
         // sampled `struct pt_regs`, valid for the invocation.
-        unsafe { &*self.get().regs }
+        unsafe { &*self.get().regs.cast::<crate::ctx::PtRegs>() }
     }
 }

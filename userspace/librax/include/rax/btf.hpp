@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <rax/object.hpp>
 #include <rax/result.hpp>
@@ -35,5 +38,45 @@ Result<Bytes> map_value_btf(MapDef const &def, BtfIds &ids);
 // The name of the value's struct: @map_name made a C identifier (every
 // other byte '_', a leading '_' before a digit), "value" when it is empty.
 std::string btf_value_name(std::string_view map_name);
+
+// ---- Context layouts: the kernel structures Rax contexts read
+// (kernel/rax/ctx_types.h), as a kernel's BTF lays them out.
+
+struct CtxMember {
+	std::string name;
+	std::uint32_t offset = 0; // bytes
+	std::uint32_t size = 0;
+	std::string rust_type; // u64, i32, *mut u8, [u8; N]
+};
+
+struct CtxStruct {
+	std::string name;
+	std::uint32_t size = 0;
+	std::vector<CtxMember> members; // in ctx_types.h order
+};
+
+// The layouts from the BTF blob @btf (a strict parse: every offset and size
+// is checked). Errors: EBADMSG for a malformed blob, ENOENT for a struct
+// or member the BTF does not have, EINVAL for a bitfield or a member not
+// at a byte offset.
+Result<std::vector<CtxStruct>> context_layouts(std::span<std::uint8_t const> btf);
+
+// "struct NAME SIZE\n" then "  MEMBER OFFSET SIZE\n" per member, in
+// ctx_types.h order: what kernel/rax writes from its own BTF; and its
+// SHA-256, the provenance note's RAX_PROV_BTF_SHA256.
+std::string context_layouts_text(std::vector<CtxStruct> const &layouts);
+Sha256 context_layouts_sha256(std::vector<CtxStruct> const &layouts);
+
+// The rax crate's bindings (userspace/rax/src/btf.rs): one #[repr(C)]
+// struct per layout with the members at their offsets and padding between,
+// compile-time offset checks, and the layouts' hash in a header line.
+Result<std::string> context_bindings(std::vector<CtxStruct> const &layouts);
+
+// The hash in the header line of generated bindings, if there is one.
+std::optional<Sha256> bindings_sha256(std::string_view rust_source);
+
+// The BTF of @path: a raw blob (/sys/kernel/btf/vmlinux) or the .BTF
+// section of an ELF file (a vmlinux).
+Result<Bytes> read_btf(std::string const &path);
 
 } // namespace rax

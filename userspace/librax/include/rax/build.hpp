@@ -49,6 +49,7 @@ struct Toolchain {
 	Sha256 target_sha256{};
 	std::string crate_dir;                // the rax crate's sources
 	Sha256 crate_sha256{};
+	Sha256 btf_sha256{};                  // context layouts of src/btf.rs
 	std::string builtins_src;             // compiler_builtins/lib.rs
 	std::string plugin;                   // the termination pass (LLVM plugin)
 	Sha256 plugin_sha256{};
