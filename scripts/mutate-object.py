@@ -10,6 +10,8 @@ format and policy checks that are meant to refuse it.
   stack=N             the stack bound of entry 0, in bytes
   prog_type=N         the program type of entry 0 in .rax.entries
   rename=OLD:NEW      an undefined symbol's name (same length)
+  btf                 one bit of the context layouts' hash (RAX_PROV_BTF_SHA256):
+                      an object built for another kernel's layouts
   flip=SECTION        one byte in the middle of SECTION, or of the first
                       SECTION.* (for tamper tests)
 
@@ -21,6 +23,7 @@ import sys
 
 RAX_PROV_FORMAT = 1
 RAX_PROV_STACK = 9
+RAX_PROV_BTF_SHA256 = 11
 
 
 def sections(img):
@@ -61,6 +64,12 @@ def mutate(img, secs, m):
                 struct.pack_into("<I", img, data + 4, int(val, 0))
                 return
         raise SystemExit("no stack record for entry 0")
+    if key == "btf":
+        for tag, data, length in note_records(img, secs[".rax.provenance"]):
+            if tag == RAX_PROV_BTF_SHA256:
+                img[data + length - 1] ^= 0x01
+                return
+        raise SystemExit("no context layouts record")
     if key == "prog_type":
         struct.pack_into("<I", img, secs[".rax.entries"][4], int(val, 0))
         return

@@ -7,6 +7,7 @@
 #   series      patches/ is current and round-trips; checkpatch --strict on
 #               every patch; negative tests of the series check
 #   kunit       KUnit suites, built in, parsed from the guest console
+#   btf         the rax crate's context bindings match the built kernel's BTF
 #   kselftest   tools/testing/selftests/rax, run in the booted Rax kernel
 #   vm          the test boot's console is free of kernel reports
 #   runner      negative controls of the VM runner (WARN, leak, hang, no init)
@@ -20,7 +21,7 @@ controls=1
 for a in "$@"; do
 	case "$a" in
 	--skip-runner-controls) controls=0 ;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) rax_die "unknown option '$a' (try --help)" ;;
 	esac
 done
@@ -130,6 +131,14 @@ fi
 if ! kbuild=$("$RAX_TOP/scripts/build-kernel.sh"); then
 	record kernel 0 1
 	finish
+fi
+# The rax crate's context bindings were generated from this kernel's BTF.
+if "$RAX_BUILD/userspace/cli/rax" btf-bindings --btf "$kbuild/vmlinux" \
+	--check "$RAX_TOP/userspace/rax/src/btf.rs" >"$RAX_LOGS/btf-bindings.log" 2>&1; then
+	record btf 1 0
+else
+	cat "$RAX_LOGS/btf-bindings.log" >&2
+	record btf 0 1
 fi
 if ! ksft=$("$RAX_TOP/scripts/build-selftests.sh"); then
 	record kselftest 0 1

@@ -360,6 +360,8 @@ static int rax_fmt_provenance(struct rax_obj *obj, const u8 *desc, u32 size)
 				p->crate_sha256 = data;
 			if (r->tag == RAX_PROV_PLUGIN_SHA256)
 				p->plugin_sha256 = data;
+			if (r->tag == RAX_PROV_BTF_SHA256)
+				p->btf_sha256 = data;
 			break;
 		case RAX_PROV_FLAGS:
 			break;

@@ -4,7 +4,8 @@
  * provenance note before it relocates and runs the object, in place of
  * the verifier's analysis. The signature says the trusted toolchain built
  * the object; the policy says whether this kernel accepts what it built:
- * the format version, the toolchain, the stack bound and the helpers.
+ * the format version, the toolchain, the context layouts, the stack bound
+ * and the helpers.
  */
 
 #include <linux/bpf.h>
@@ -38,18 +39,21 @@ static __printf(2, 3) void rax_policy_log(struct rax_obj *obj, const char *fmt, 
  * @attach_type: the expected attach type of the load.
  *
  * Return: 0; -EINVAL for a format version or entry this kernel does not
- * accept; -E2BIG when the entry's stack bound does not fit the Rax stack;
+ * accept, or an object built for other context layouts than this kernel's
+ * BTF gives; -E2BIG when the entry's stack bound does not fit the Rax stack;
  * -EACCES for a format version below kernel.rax.min_format_version, a
  * toolchain the administrator did not accept or revoked, an object built
- * without the termination pass, or a helper the program type may not
- * import. The reason is in the log.
+ * without the termination pass or without context layouts (or a kernel
+ * without BTF to check them against), or a helper the program type may
+ * not import. The reason is in the log.
  */
 int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type)
 {
 	const struct rax_entry_def *e;
 	u32 stack, limit, type_bit;
+	const u8 *layouts;
 	unsigned int i, n;
-	int h;
+	int h, err;
 
 	if (obj->prov.format != RAX_FORMAT_VERSION) {
 		rax_policy_log(obj, "object format version %u; this kernel accepts version %u",
@@ -105,6 +109,27 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 			       obj->prov.plugin_sha256 ? "no call to rax_budget_check" :
 							 "no plugin record");
 		return -EACCES;
+	}
+
+	/*
+	 * The program reads the context structures at the offsets the rax
+	 * crate's bindings gave it; there is no CO-RE to move them.
+	 */
+	err = rax_ctx_layouts_sha256(&layouts);
+	if (!obj->prov.btf_sha256) {
+		rax_policy_log(obj, "no context layouts record (RAX_PROV_BTF_SHA256)");
+		return -EACCES;
+	}
+	if (err) {
+		rax_policy_log(obj, "this kernel's context layouts are unknown (%d): no BTF?",
+			       err);
+		return -EACCES;
+	}
+	if (memcmp(obj->prov.btf_sha256, layouts, RAX_SHA256_SIZE)) {
+		rax_policy_log(obj,
+			       "built for context layouts %*phN..., this kernel's are %*phN...; no CO-RE: regenerate the rax crate's bindings from this kernel's BTF and rebuild",
+			       8, obj->prov.btf_sha256, 8, layouts);
+		return -EINVAL;
 	}
 
 	stack = obj->prov.stack[entry];

@@ -18,6 +18,7 @@ struct rax_policy_fixture {
 	u8 rustc[RAX_SHA256_SIZE];
 	u8 crate[RAX_SHA256_SIZE];
 	u8 plugin[RAX_SHA256_SIZE];
+	u8 layouts[RAX_SHA256_SIZE];
 };
 
 static int rax_helper_bit(const char *name)
@@ -31,6 +32,7 @@ static int rax_helper_bit(const char *name)
 static struct rax_obj *rax_policy_obj(struct kunit *test)
 {
 	struct rax_policy_fixture *f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	const u8 *sha;
 
 	KUNIT_ASSERT_NOT_NULL(test, f);
 	f->entries[0].prog_type = BPF_PROG_TYPE_XDP;
@@ -49,6 +51,10 @@ static struct rax_obj *rax_policy_obj(struct kunit *test)
 	memset(f->plugin, 0xef, sizeof(f->plugin));
 	f->obj.prov.plugin_sha256 = f->plugin;
 	f->obj.prov.stack = f->stack;
+	/* Built for this kernel's context layouts. */
+	KUNIT_ASSERT_EQ(test, rax_ctx_layouts_sha256(&sha), 0);
+	memcpy(f->layouts, sha, sizeof(f->layouts));
+	f->obj.prov.btf_sha256 = f->layouts;
 	f->obj.imports = BIT_ULL(rax_helper_bit("rax_map_lookup_elem")) |
 			 BIT_ULL(rax_helper_bit("rax_budget_check"));
 	return &f->obj;
@@ -141,6 +147,44 @@ static void rax_policy_termination_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
 }
 
+/*
+ * An object built for other context layouts, or without the record, is
+ * refused: there is no CO-RE.
+ */
+static void rax_policy_ctx_layouts_test(struct kunit *test)
+{
+	struct rax_obj *obj = rax_policy_obj(test);
+	u8 *other = kunit_kzalloc(test, RAX_SHA256_SIZE, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	memcpy(other, obj->prov.btf_sha256, RAX_SHA256_SIZE);
+	other[31] ^= 1;
+	obj->prov.btf_sha256 = other;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EINVAL);
+	obj->prov.btf_sha256 = NULL;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
+}
+
+/*
+ * The layouts as the toolchain writes them from the same BTF (see
+ * userspace/tests/test_btf_ctx.cpp): x86-64's pt_regs and xdp_buff.
+ */
+static void rax_ctx_layouts_text_test(struct kunit *test)
+{
+	char *buf = kunit_kzalloc(test, 2048, GFP_KERNEL);
+	int len;
+
+	KUNIT_ASSERT_NOT_NULL(test, buf);
+	len = rax_ctx_layouts_text(buf, 2048);
+	KUNIT_ASSERT_GT(test, len, 0);
+	KUNIT_EXPECT_EQ(test, strlen(buf), (size_t)len);
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(buf, "struct xdp_buff 56\n  data 0 8\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\nstruct pt_regs 168\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\n  ip 128 8\n  flags 144 8\n"));
+	KUNIT_EXPECT_NOT_NULL(test, strstr(buf, "\nstruct bpf_perf_event_data_kern 24\n"));
+	KUNIT_EXPECT_EQ(test, rax_ctx_layouts_text(buf, 64), -ENOSPC);
+}
+
 static struct kunit_case rax_policy_test_cases[] = {
 	KUNIT_CASE(rax_policy_accepts_test),
 	KUNIT_CASE(rax_policy_format_test),
@@ -149,6 +193,8 @@ static struct kunit_case rax_policy_test_cases[] = {
 	KUNIT_CASE(rax_policy_stack_test),
 	KUNIT_CASE(rax_policy_helpers_test),
 	KUNIT_CASE(rax_policy_termination_test),
+	KUNIT_CASE(rax_policy_ctx_layouts_test),
+	KUNIT_CASE(rax_ctx_layouts_text_test),
 	{}
 };
 

@@ -117,6 +117,7 @@ struct rax_prov {
 	const u8 *rustc_sha256;
 	const u8 *crate_sha256;
 	const u8 *plugin_sha256;	/* the termination pass, or NULL */
+	const u8 *btf_sha256;		/* the context layouts, or NULL */
 	u32 *stack;		/* worst-case stack per entry, in bytes */
 };
 
@@ -139,6 +140,8 @@ struct rax_obj {
 int rax_format_parse(struct rax_obj *obj);
 int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type);
 bool rax_toolchain_allowed(const u8 *rustc_sha256);
+int rax_ctx_layouts_text(char *buf, size_t size);
+int rax_ctx_layouts_sha256(const u8 **sha);
 bool rax_hash_denied(const u8 *sha256);
 void rax_format_free(struct rax_obj *obj);
 

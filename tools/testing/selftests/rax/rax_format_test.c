@@ -114,6 +114,14 @@ TEST(stack_bound_over_the_limit)
 	expect_log(_metadata, "needs 1048576 bytes of stack");
 }
 
+/* Built for other context layouts (RAX_PROV_BTF_SHA256): there is no CO-RE. */
+TEST(context_layouts_of_another_kernel)
+{
+	EXPECT_EQ(-EINVAL, load_obj("otherbtf.o", "otherbtf.o.sig", BPF_PROG_TYPE_XDP, 0));
+	expect_log(_metadata, "rax: policy: built for context layouts ");
+	expect_log(_metadata, "no CO-RE: regenerate the rax crate's bindings");
+}
+
 TEST(unknown_helper)
 {
 	EXPECT_EQ(-EINVAL, load_obj("unknown-helper.o", "unknown-helper.o.sig",
