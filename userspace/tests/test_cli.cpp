@@ -310,6 +310,40 @@ TEST_CASE("cli: the C API signs, verifies and describes an object", "[cli]")
 	CHECK(has(err, "1000"));
 }
 
+// The C API's build: a sample built and signed, its signature verifying; a
+// refused crate's construct and line in the message.
+TEST_CASE("cli: the C API builds and signs a crate", "[cli][build]")
+{
+	CliKeys &k = keys();
+	TempDir d;
+	char const *env = std::getenv("RAX_SYSROOT_CACHE");
+	std::string cache = env && *env ? env : std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
+	std::string const crate = std::string(RAX_SOURCE_DIR) + "/userspace/samples/xdp_counter";
+	std::string const obj = d / "x.rax.o";
+	char err[RAX_ERR_SIZE];
+	char *out = nullptr;
+
+	int rc = rax_build_crate(crate.c_str(), obj.c_str(), 0, cache.c_str(), k.key.c_str(),
+				 k.cert.c_str(), &out, err, sizeof(err));
+	INFO(err);
+	REQUIRE(rc == 0);
+	REQUIRE(out);
+	CHECK(std::string(out) == obj);
+	rax_free(out);
+	char const *certs[] = {k.cert.c_str()};
+	CHECK(rax_verify_file(obj.c_str(), nullptr, certs, 1, err, sizeof(err)) == 0);
+
+	std::string const bad = std::string(RAX_SOURCE_DIR) + "/userspace/tests/fixtures/unsafe_block";
+	rc = rax_build_crate(bad.c_str(), (d / "bad.o").c_str(), 0, cache.c_str(), nullptr, nullptr,
+			     &out, err, sizeof(err));
+	CHECK(rc == -EPERM);
+	CHECK(out == nullptr);
+	CHECK(has(err, "unsafe block"));
+	CHECK(has(err, "lib.rs:"));
+	CHECK(rax_build_crate(nullptr, nullptr, 0, nullptr, nullptr, nullptr, nullptr, err,
+			      sizeof(err)) == -EINVAL);
+}
+
 // rax verify --rebuild: the object must be what the crate builds to, from
 // any directory; a changed source is caught.
 TEST_CASE("cli: verify --rebuild compares the object with a fresh build", "[cli]")

@@ -14,6 +14,7 @@
 
 #include <linux/rax.h>
 
+#include <rax/build.hpp>
 #include <rax/describe.hpp>
 #include <rax/json.hpp>
 #include <rax/object.hpp>
@@ -89,6 +90,45 @@ int rax_keygen(const char *cert_path, const char *key_path, const char *common_n
 		if (rsa_bits)
 			o.rsa_bits = rsa_bits;
 		return rax::keygen(cert_path, key_path, o);
+	});
+}
+
+int rax_build_crate(const char *crate_dir, const char *output, unsigned long stack_limit,
+		    const char *cache_dir, const char *key_path, const char *cert_path,
+		    char **out_path, char *err, size_t err_size)
+{
+	if (out_path)
+		*out_path = nullptr;
+	return guard(err, err_size, [&]() -> rax::Result<void> {
+		if (!crate_dir)
+			return rax::Error(EINVAL, "build", "the crate directory is required");
+		if (cert_path && !key_path)
+			return rax::Error(EINVAL, "build", "a certificate without a key");
+		rax::BuildOptions opt;
+		opt.crate_dir = crate_dir;
+		if (output)
+			opt.output = output;
+		if (stack_limit)
+			opt.stack_limit = stack_limit;
+		if (cache_dir)
+			opt.cache_dir = cache_dir;
+		char const *src = std::getenv("RAX_SOURCE_DIR");
+		opt.source_dir = src && *src ? src : RAX_SOURCE_DIR;
+		rax::BuildResult const r = RAX_TRY(rax::build(opt));
+		if (key_path) {
+			rax::Bytes const data = RAX_TRY(rax::read_file(r.output));
+			rax::Bytes const sig =
+				RAX_TRY(rax::sign(data, key_path, cert_path ? cert_path : ""));
+			RAX_CHECK(rax::write_file(r.output + ".sig", sig));
+		}
+		if (out_path) {
+			auto *p = static_cast<char *>(std::malloc(r.output.size() + 1));
+			if (!p)
+				throw std::bad_alloc();
+			std::memcpy(p, r.output.c_str(), r.output.size() + 1);
+			*out_path = p;
+		}
+		return {};
 	});
 }
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * librax's C API: make keys, sign and verify Rax objects as the kernel
- * does, and describe them in JSON. C99; every function returns 0 or a
+ * librax's C API: build extension crates with the trusted toolchain, make
+ * keys, sign and verify Rax objects as the kernel does, and describe them
+ * in JSON. C99; every function returns 0 or a
  * negative errno and, on error, writes a NUL-terminated message of the
  * form "op: message" to @err (if not NULL; truncated to @err_size bytes).
  *
@@ -61,6 +62,23 @@ int rax_verify_file(const char *obj_path, const char *sig_path, const char *cons
  */
 int rax_inspect_json(const char *obj_path, const char *sig_path, int pretty, char **json,
 		     char *err, size_t err_size);
+
+/*
+ * Build the extension crate in @crate_dir (Rax.toml and src/lib.rs) with
+ * the pinned toolchain, as `rax build` does: refuse every escape hatch,
+ * check the machine code, bound each entry's stack by @stack_limit bytes
+ * (0: 32768), and write the Rax object to @output (NULL: the crate's
+ * target/NAME.rax.o). With @key_path (and @cert_path, or NULL when the key
+ * file holds the certificate too) the object is signed into OUTPUT ".sig".
+ * *@out_path, if @out_path is not NULL, is set to the object's path, freed
+ * with rax_free(). A refused crate gives -EPERM (escape hatch), -ELOOP
+ * (recursion), -E2BIG (stack) or -EINVAL, the construct and its line in
+ * @err. The sysroot is cached in @cache_dir (NULL: $XDG_CACHE_HOME/rax or
+ * ~/.cache/rax).
+ */
+int rax_build_crate(const char *crate_dir, const char *output, unsigned long stack_limit,
+		    const char *cache_dir, const char *key_path, const char *cert_path,
+		    char **out_path, char *err, size_t err_size);
 
 /* Free memory librax returned. */
 void rax_free(void *p);
