@@ -327,6 +327,8 @@ ESCAPE_HATCH("extern_crate", "extern crate")
 ESCAPE_HATCH("include_outside", "include_bytes!")
 ESCAPE_HATCH("target_feature", "#[target_feature]")
 ESCAPE_HATCH("env_macro", "option_env!")
+ESCAPE_HATCH("path_outside", "#[path]")
+ESCAPE_HATCH("include_str_outside", "include_str!")
 
 // Map values must accept any bit pattern (the sealed Pod trait): other
 // CPUs, eBPF programs and syscalls write them. These must not compile.
