@@ -10,11 +10,15 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <optional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include <rax/btf.hpp>
 #include <rax/object.hpp>
 
 namespace rax::test {
@@ -338,6 +342,17 @@ inline rax_map_def map_def(std::uint32_t type, std::string const &name, std::uin
 	return m;
 }
 
+inline Sha256 crate_layouts_sha256()
+{
+	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/userspace/rax/src/btf.rs");
+	std::stringstream ss;
+	ss << in.rdbuf();
+	auto const h = bindings_sha256(ss.str());
+	if (!h)
+		throw std::runtime_error("userspace/rax/src/btf.rs has no context-layouts-sha256 line");
+	return *h;
+}
+
 inline Provenance sample_provenance(std::size_t entries, std::vector<std::string> helpers)
 {
 	Provenance p;
@@ -354,6 +369,9 @@ inline Provenance sample_provenance(std::size_t entries, std::vector<std::string
 	for (std::size_t i = 0; i < 32; i++)
 		(*p.plugin_sha256)[i] = std::uint8_t(i + 5);
 	p.flags = "-C opt-level=2 -C panic=abort";
+	// The context layouts of the rax crate's bindings, which scripts/test.sh
+	// checks are the test kernel's: the corpus's valid object loads there.
+	p.btf_sha256 = crate_layouts_sha256();
 	for (std::size_t i = 0; i < entries; i++)
 		p.stack.push_back(std::uint32_t(64 + 16 * i));
 	std::sort(helpers.begin(), helpers.end());

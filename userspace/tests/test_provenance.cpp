@@ -98,7 +98,9 @@ TEST_CASE("provenance: encode sorts and deduplicates helpers", "[provenance]")
 	auto r = decode_provenance(encode_provenance(p));
 	REQUIRE(r.ok());
 	CHECK(r->helpers == std::vector<std::string>{"bcmp", "memset"});
-	CHECK_FALSE(r->btf_sha256);
+	CHECK(r->btf_sha256 == p.btf_sha256);
+	p.btf_sha256.reset();
+	CHECK_FALSE(decode_provenance(encode_provenance(p))->btf_sha256);
 }
 
 TEST_CASE("provenance: minimal descriptor decodes", "[provenance]")
@@ -229,9 +231,9 @@ TEST_CASE("provenance: truncating a valid descriptor never crashes", "[provenanc
 		Bytes const again = encode_provenance(*r);
 		CHECK(again == Bytes(d.begin(), d.begin() + len));
 	}
-	// Without the plugin record, without the helper record, or without the
-	// second stack record.
-	CHECK(accepted <= 3);
+	// Without the plugin record, without the BTF record, without the
+	// helper record, or without the second stack record.
+	CHECK(accepted <= 4);
 	for (std::size_t i = 0; i < d.size(); i++) {
 		Bytes x = d;
 		x[i] ^= 0xff;
