@@ -6,7 +6,12 @@
  * crate; the userspace test suite fails when the two differ.
  *
  * Like bpf_types.h, this file has no include guard: define
- * RAX_HELPER(name, nargs, types) and include it.
+ * RAX_HELPER(name, nargs, types) and RAX_ABI(name, nargs) and include it.
+ * RAX_ABI entries are not helpers: they are the symbols of the compiler's
+ * ABI (memcpy and friends) that code generation calls by itself, which
+ * every program type may import. They stay in the same list, where they
+ * have always been, so that no helper's index (the bit of an object's
+ * imports) changes.
  *
  *   name:  the symbol the object imports
  *   nargs: number of arguments (the crate declares exactly as many)
@@ -33,11 +38,11 @@ RAX_HELPER(rax_probe_read_kernel, 3, TRACING)
 RAX_HELPER(rax_spin_lock, 1, NET)
 RAX_HELPER(rax_spin_unlock, 1, NET)
 RAX_HELPER(rax_throw, 4, ALL)
-RAX_HELPER(memcpy, 3, ALL)
-RAX_HELPER(memmove, 3, ALL)
-RAX_HELPER(memset, 3, ALL)
-RAX_HELPER(memcmp, 3, ALL)
-RAX_HELPER(bcmp, 3, ALL)
+RAX_ABI(memcpy, 3)
+RAX_ABI(memmove, 3)
+RAX_ABI(memset, 3)
+RAX_ABI(memcmp, 3)
+RAX_ABI(bcmp, 3)
 RAX_HELPER(rax_ringbuf_reserve, 3, ALL)
 RAX_HELPER(rax_ringbuf_submit, 2, ALL)
 RAX_HELPER(rax_ringbuf_discard, 2, ALL)

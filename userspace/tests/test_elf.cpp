@@ -69,13 +69,21 @@ TEST_CASE("elf: helper list comes from kernel/rax/helpers.h", "[elf]")
 	std::ifstream hdr(std::string(RAX_SOURCE_DIR) + "/kernel/rax/helpers.h");
 	std::size_t lines = 0;
 	for (std::string line; std::getline(hdr, line);)
-		lines += line.rfind("RAX_HELPER(", 0) == 0;
+		lines += line.rfind("RAX_HELPER(", 0) == 0 || line.rfind("RAX_ABI(", 0) == 0;
 	CHECK(lines >= 30);
 	CHECK(names.size() == lines);
 	CHECK(helper_known("rax_ringbuf_reserve"));
 	CHECK(helper_known("rax_task_comm"));
 	CHECK(helper_known("rax_map_lookup_elem"));
 	CHECK(helper_known("memcpy"));
+	// The compiler's ABI symbols are in the list, apart from the helpers.
+	for (char const *abi : {"memcpy", "memmove", "memset", "memcmp", "bcmp"}) {
+		CHECK(abi_symbol(abi));
+		CHECK(helper_allowed(abi, prog_kprobe));
+		CHECK(helper_allowed(abi, prog_xdp));
+	}
+	CHECK_FALSE(abi_symbol("rax_ktime_get_ns"));
+	CHECK_FALSE(abi_symbol(RAX_THUNK_RETURN));
 	CHECK_FALSE(helper_known("bpf_map_lookup_elem"));
 	CHECK_FALSE(helper_known(""));
 	CHECK(helper_allowed("rax_probe_read_kernel", prog_kprobe));
@@ -92,7 +100,8 @@ TEST_CASE("elf: helper list comes from kernel/rax/helpers.h", "[elf]")
 	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/kernel/rax/helpers.h");
 	std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 	for (auto const &n : names)
-		CHECK(text.find("RAX_HELPER(" + n + ",") != std::string::npos);
+		CHECK(text.find((abi_symbol(n) ? "RAX_ABI(" : "RAX_HELPER(") + n + ",") !=
+		      std::string::npos);
 }
 
 TEST_CASE("elf: write_rax_object makes a final object that parses", "[elf]")

@@ -23,7 +23,9 @@ HelperList kernel_order()
 {
 	HelperList l;
 #define RAX_HELPER(name, nargs, types) l.emplace_back(#name, nargs);
+#define RAX_ABI(name, nargs) l.emplace_back(#name, nargs);
 #include "../../kernel/rax/helpers.h"
+#undef RAX_ABI
 #undef RAX_HELPER
 	return l;
 }

@@ -36,13 +36,16 @@ struct HelperInfo {
 	char const *name;
 	unsigned nargs;
 	std::uint32_t types;
+	bool abi; // a compiler ABI symbol (RAX_ABI), not a helper
 };
 
 // kernel/rax/helpers.h, the single source of the helper list.
-#define RAX_HELPER(name, nargs, types) {#name, nargs, ht_##types},
+#define RAX_HELPER(name, nargs, types) {#name, nargs, ht_##types, false},
+#define RAX_ABI(name, nargs) {#name, nargs, ht_ALL, true},
 constexpr HelperInfo helper_table[] = {
 #include "../../../kernel/rax/helpers.h"
 };
+#undef RAX_ABI
 #undef RAX_HELPER
 
 HelperInfo const *find_helper(std::string const &name)
@@ -58,6 +61,12 @@ HelperInfo const *find_helper(std::string const &name)
 bool helper_known(std::string const &name)
 {
 	return find_helper(name) != nullptr;
+}
+
+bool abi_symbol(std::string const &name)
+{
+	HelperInfo const *h = find_helper(name);
+	return h && h->abi;
 }
 
 bool kernel_thunk(std::string const &name)

@@ -66,8 +66,9 @@ unsafe extern "C" {
     pub(crate) fn rax_spin_unlock(lock: *mut u32);
     /// `(file, file_len, line, column)`: stops the program, never returns.
     pub(crate) fn rax_throw(file: *const u8, file_len: usize, line: u32, column: u32) -> !;
-    // The compiler emits calls to these itself; they are declared so that
-    // this block is the complete helper list.
+    // The compiler's ABI symbols (RAX_ABI in the list, not helpers): code
+    // generation calls them on its own; they are declared so that this
+    // block is the complete list.
     #[allow(dead_code)]
     pub(crate) fn memcpy(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
     #[allow(dead_code)]

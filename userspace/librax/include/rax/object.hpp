@@ -102,6 +102,10 @@ Result<Object> parse_object(std::span<std::uint8_t const> image);
 // Is @name in the kernel's helper list (kernel/rax/helpers.h), and may a
 // program of @prog_type import it?
 bool helper_known(std::string const &name);
+// Is @name one of the compiler's ABI symbols of that list (RAX_ABI:
+// memcpy, memmove, memset, memcmp, bcmp), which code generation calls on
+// its own rather than a helper the crate calls?
+bool abi_symbol(std::string const &name);
 // Is @name one of the kernel's thunks (RAX_THUNK_RETURN, RAX_THUNK_INDIRECT),
 // which code may reference besides the helpers and which are not imports?
 bool kernel_thunk(std::string const &name);
