@@ -114,8 +114,6 @@ int cmd_build(int argc, char **argv)
 		std::fprintf(stderr, "rax build: signing needs both --key and --cert\n");
 		return 2;
 	}
-	char const *src = std::getenv("RAX_SOURCE_DIR");
-	opt.source_dir = src && *src ? src : RAX_SOURCE_DIR;
 	if (!quiet)
 		opt.progress = [](std::string const &s) { std::fprintf(stderr, "rax build: %s\n", s.c_str()); };
 

@@ -70,8 +70,6 @@ int rebuild(std::string const &obj, std::vector<std::uint8_t> const &image,
 	opt.crate_dir = crate;
 	opt.output = (fs::path(tmpl) / "rebuilt.rax.o").string();
 	opt.cache_dir = cache;
-	char const *src = std::getenv("RAX_SOURCE_DIR");
-	opt.source_dir = src && *src ? src : RAX_SOURCE_DIR;
 	// The object was accepted under its builder's limit; only the bytes matter.
 	opt.stack_limit = 1ULL << 32;
 	auto r = rax::build(opt);

@@ -601,7 +601,11 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 					     " construct(s) safe extensions may not use:");
 
 	// 2. Toolchain and sysroot.
-	auto tc = find_toolchain(opt.source_dir);
+	char const *src_env = std::getenv("RAX_SOURCE_DIR");
+	std::string const source_dir = !opt.source_dir.empty() ? opt.source_dir
+				       : src_env && *src_env  ? src_env
+							      : RAX_SOURCE_DIR;
+	auto tc = find_toolchain(source_dir);
 	if (!tc)
 		return std::move(tc).error();
 	std::string cache = opt.cache_dir;

@@ -112,8 +112,6 @@ int rax_build_crate(const char *crate_dir, const char *output, unsigned long sta
 			opt.stack_limit = stack_limit;
 		if (cache_dir)
 			opt.cache_dir = cache_dir;
-		char const *src = std::getenv("RAX_SOURCE_DIR");
-		opt.source_dir = src && *src ? src : RAX_SOURCE_DIR;
 		rax::BuildResult const r = RAX_TRY(rax::build(opt));
 		if (key_path) {
 			rax::Bytes const data = RAX_TRY(rax::read_file(r.output));

@@ -76,7 +76,8 @@ struct BuildOptions {
 	std::string crate_dir;
 	std::string output;          // default: <crate>/target/<name>.rax.o
 	std::string cache_dir;       // default: $XDG_CACHE_HOME/rax or ~/.cache/rax
-	std::string source_dir;      // the Rax source tree
+	std::string source_dir;      // the Rax source tree (default: $RAX_SOURCE_DIR,
+	                             // else the tree librax was built from)
 	std::uint64_t stack_limit = 32768;
 	Progress progress;
 };
