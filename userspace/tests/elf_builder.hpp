@@ -342,15 +342,21 @@ inline rax_map_def map_def(std::uint32_t type, std::string const &name, std::uin
 	return m;
 }
 
+// The hash in the rax crate's bindings (read once: sample_provenance()
+// runs in per-byte loops).
 inline Sha256 crate_layouts_sha256()
 {
-	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/userspace/rax/src/btf.rs");
-	std::stringstream ss;
-	ss << in.rdbuf();
-	auto const h = bindings_sha256(ss.str());
-	if (!h)
-		throw std::runtime_error("userspace/rax/src/btf.rs has no context-layouts-sha256 line");
-	return *h;
+	static Sha256 const hash = [] {
+		std::ifstream in(std::string(RAX_SOURCE_DIR) + "/userspace/rax/src/btf.rs");
+		std::stringstream ss;
+		ss << in.rdbuf();
+		auto const h = bindings_sha256(ss.str());
+		if (!h)
+			throw std::runtime_error(
+				"userspace/rax/src/btf.rs has no context-layouts-sha256 line");
+		return *h;
+	}();
+	return hash;
 }
 
 inline Provenance sample_provenance(std::size_t entries, std::vector<std::string> helpers)

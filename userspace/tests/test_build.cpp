@@ -14,9 +14,10 @@
 #include <elf.h>
 #include <linux/rax.h>
 
-#include <rax/btf.hpp>
 #include <rax/build.hpp>
 #include <rax/object.hpp>
+
+#include "elf_builder.hpp"
 
 namespace fs = std::filesystem;
 
@@ -160,13 +161,8 @@ TEST_CASE("build: code returns through the kernel's return thunk and entries sta
 	CHECK(obj->provenance.flags.find("-Zcf-protection=branch") != std::string::npos);
 	CHECK(obj->provenance.flags.find("-Cjump-tables=no") != std::string::npos);
 	// The context layouts the rax crate's bindings were generated for.
-	std::ifstream bin(top + "/userspace/rax/src/btf.rs");
-	std::stringstream bs;
-	bs << bin.rdbuf();
-	auto const layouts = rax::bindings_sha256(bs.str());
-	REQUIRE(layouts);
 	REQUIRE(obj->provenance.btf_sha256);
-	CHECK(*obj->provenance.btf_sha256 == *layouts);
+	CHECK(*obj->provenance.btf_sha256 == rax::test::crate_layouts_sha256());
 }
 
 TEST_CASE("build: an indirect call goes through the kernel's retpoline thunk", "[build]")

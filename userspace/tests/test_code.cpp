@@ -23,17 +23,6 @@ struct Known {
 	x86::Class cls;
 };
 
-std::string hex(std::vector<std::uint8_t> const &b)
-{
-	std::string s;
-	for (auto c : b) {
-		char buf[4];
-		std::snprintf(buf, sizeof(buf), "%02x ", c);
-		s += buf;
-	}
-	return s;
-}
-
 } // namespace
 
 TEST_CASE("x86: length and class of instructions a compiler emits", "[x86]")
@@ -95,7 +84,7 @@ TEST_CASE("x86: length and class of instructions a compiler emits", "[x86]")
 		{{0x48, 0x0f, 0xc7, 0xf0}, 4, C::system},		    // rdrand rax
 	};
 	for (auto const &k : known) {
-		INFO(hex(k.bytes));
+		INFO(rax::hex(k.bytes));
 		auto const i = x86::decode(k.bytes);
 		REQUIRE(i);
 		CHECK(unsigned(i->cls) == unsigned(k.cls));
@@ -119,7 +108,7 @@ TEST_CASE("x86: length and class of instructions a compiler emits", "[x86]")
 					    {0x66, 0x0f, 0xef, 0xc0},
 					    {0x0f, 0x10, 0x06},
 					    {0x62, 0xf1, 0x7c, 0x48, 0x10, 0x06}}) {
-		INFO(hex(v));
+		INFO(rax::hex(v));
 		REQUIRE(x86::decode(v));
 		CHECK(x86::decode(v)->cls == C::vector);
 	}
@@ -134,7 +123,7 @@ TEST_CASE("x86: length and class of instructions a compiler emits", "[x86]")
 					    {0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 					     0x66, 0x66, 0x66, 0x66, 0x66, 0x90},
 					    {}}) {
-		INFO(hex(v));
+		INFO(rax::hex(v));
 		CHECK_FALSE(x86::decode(v));
 	}
 }
