@@ -139,31 +139,31 @@ int rax_ctx_layouts_text(char *buf, size_t size)
  *
  * Computed from the kernel's BTF at the first call, then remembered.
  *
- * Return: 0, or the error of rax_ctx_layouts_text() (or -ENOMEM), which
- * is remembered too.
+ * Return: 0, or the error of rax_ctx_layouts_text(), which is remembered
+ * too; -ENOMEM, which is not (the next call tries again).
  */
 int rax_ctx_layouts_sha256(const u8 **sha)
 {
+	int len, err = 0;
 	char *buf;
-	int len;
 
 	mutex_lock(&rax_ctx_lock);
 	if (!rax_ctx_state) {
 		buf = kmalloc(RAX_CTX_TEXT_MAX, GFP_KERNEL);
-		len = buf ? rax_ctx_layouts_text(buf, RAX_CTX_TEXT_MAX) : -ENOMEM;
-		if (len >= 0) {
+		if (!buf) {
+			err = -ENOMEM;
+			goto out;
+		}
+		len = rax_ctx_layouts_text(buf, RAX_CTX_TEXT_MAX);
+		if (len >= 0)
 			sha256((const u8 *)buf, len, rax_ctx_sha);
-			rax_ctx_state = 1;
-		} else if (len != -ENOMEM) {
-			rax_ctx_state = len;
-		}
+		rax_ctx_state = len >= 0 ? 1 : len;
 		kfree(buf);
-		if (len == -ENOMEM) {
-			mutex_unlock(&rax_ctx_lock);
-			return -ENOMEM;
-		}
 	}
+	if (rax_ctx_state < 0)
+		err = rax_ctx_state;
+out:
 	mutex_unlock(&rax_ctx_lock);
 	*sha = rax_ctx_sha;
-	return rax_ctx_state < 0 ? rax_ctx_state : 0;
+	return err;
 }

@@ -115,11 +115,11 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 	 * The program reads the context structures at the offsets the rax
 	 * crate's bindings gave it; there is no CO-RE to move them.
 	 */
-	err = rax_ctx_layouts_sha256(&layouts);
 	if (!obj->prov.btf_sha256) {
 		rax_policy_log(obj, "no context layouts record (RAX_PROV_BTF_SHA256)");
 		return -EACCES;
 	}
+	err = rax_ctx_layouts_sha256(&layouts);
 	if (err) {
 		rax_policy_log(obj, "this kernel's context layouts are unknown (%d): no BTF?",
 			       err);
