@@ -52,7 +52,10 @@ hostname rax-vm 2>/dev/null
 
 off() {
 	echo o >/proc/sysrq-trigger
-	sleep 30
+	# Power-off has begun: the 9p root may already be gone, so wait with
+	# shell builtins only (an exec can fail with EIO and PID 1 would exit).
+	# The console gives no input: read times out after 30 s.
+	read -r -t 30 _ </dev/console
 }
 
 if [ ! -f /mnt/cmd.sh ]; then
