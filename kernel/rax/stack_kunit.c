@@ -19,16 +19,19 @@ static unsigned long rax_test_stack_bytes(void)
 
 static void rax_stack_depth_test(struct kunit *test)
 {
-	struct rax_frame frames[N_RAX_STACKS], extra;
 	unsigned long size = rax_test_stack_bytes();
 	bool entered[N_RAX_STACKS], over;
+	struct rax_frame *frames;
 	int i, j;
 
+	/* One frame more than there are stacks; too big for this stack. */
+	frames = kunit_kcalloc(test, N_RAX_STACKS + 1, sizeof(*frames), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, frames);
 	KUNIT_ASSERT_EQ(test, rax_stacks_get(), 0);
 	preempt_disable();
 	for (i = 0; i < N_RAX_STACKS; i++)
 		entered[i] = rax_stack_enter(&frames[i]);
-	over = rax_stack_enter(&extra);
+	over = rax_stack_enter(&frames[N_RAX_STACKS]);
 	for (i = 0; i < N_RAX_STACKS; i++)
 		if (entered[i])
 			rax_stack_leave();
