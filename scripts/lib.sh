@@ -77,6 +77,14 @@ rax_nproc() {
 # The userspace build directory (CMake), inside the clone.
 RAX_BUILD=${RAX_BUILD:-$RAX_TOP/build}
 
+# rax_userspace_ccache CMD...: run a userspace build through the shared
+# ccache. Paths under the clone are hashed relative to it (and not the
+# working directory), so a fresh clone anywhere hits the cache; the few
+# absolute paths the build needs are in generated sources (rax/paths.hpp).
+rax_userspace_ccache() {
+	CCACHE_DIR=$RAX_CCACHE_DIR CCACHE_BASEDIR=$RAX_TOP CCACHE_NOHASHDIR=1 "$@"
+}
+
 # rax_userspace_build [TARGET...]: configure (once) and build userspace.
 rax_userspace_build() {
 	mkdir -p "$RAX_LOGS"
@@ -88,7 +96,7 @@ rax_userspace_build() {
 	fi
 	local t=()
 	for x in "$@"; do t+=(--target "$x"); done
-	CCACHE_DIR=$RAX_CCACHE_DIR cmake --build "$RAX_BUILD" -j"$(rax_nproc)" "${t[@]}" >>"$log" 2>&1 ||
+	rax_userspace_ccache cmake --build "$RAX_BUILD" -j"$(rax_nproc)" "${t[@]}" >>"$log" 2>&1 ||
 		rax_die "userspace build failed" "$log"
 }
 

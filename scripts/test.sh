@@ -91,7 +91,7 @@ if grep -rqs 'corpus' "$RAX_TOP/userspace/tests/"test_corpus*.cpp 2>/dev/null; t
 	sbuild=$RAX_BUILD-sanitize
 	if cmake -S "$RAX_TOP" -B "$sbuild" -DRAX_WERROR=ON -DRAX_SANITIZE=ON \
 		-DCMAKE_CXX_COMPILER_LAUNCHER=ccache >"$slog" 2>&1 &&
-	   CCACHE_DIR=$RAX_CCACHE_DIR cmake --build "$sbuild" -j"$(rax_nproc)" >>"$slog" 2>&1; then
+	   rax_userspace_ccache cmake --build "$sbuild" -j"$(rax_nproc)" >>"$slog" 2>&1; then
 		(cd "$sbuild" && ctest --output-on-failure -j"$(nproc)" -R 'corpus|elf|sign' --timeout 600) >>"$slog" 2>&1
 		line=$(grep -E '[0-9]+% tests passed' "$slog" | tail -n 1)
 		st=$(sed -n 's/.*out of \([0-9]*\).*/\1/p' <<<"$line")

@@ -4,6 +4,7 @@
 // and captures its exit status and output.
 #pragma once
 
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>
@@ -72,7 +73,7 @@ inline std::string cli()
 	char const *p = std::getenv("RAX_CLI");
 	if (p && *p)
 		return p;
-	std::string built = std::string(RAX_TEST_BINARY_DIR) + "/../cli/rax";
+	std::string built = std::string(test_paths::binary_dir) + "/../cli/rax";
 	if (!fs::exists(built))
 		FAIL("RAX_CLI is not set and " << built << " does not exist");
 	return built;

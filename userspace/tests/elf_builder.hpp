@@ -4,6 +4,7 @@
 // patch headers of a built image (the corpus of malformed objects).
 #pragma once
 
+#include "test_paths.hpp"
 #include <elf.h>
 #include <linux/rax.h>
 
@@ -347,7 +348,7 @@ inline rax_map_def map_def(std::uint32_t type, std::string const &name, std::uin
 inline Sha256 crate_layouts_sha256()
 {
 	static Sha256 const hash = [] {
-		std::ifstream in(std::string(RAX_SOURCE_DIR) + "/userspace/rax/src/btf.rs");
+		std::ifstream in(std::string(rax::paths::source_dir) + "/userspace/rax/src/btf.rs");
 		std::stringstream ss;
 		ss << in.rdbuf();
 		auto const h = bindings_sha256(ss.str());

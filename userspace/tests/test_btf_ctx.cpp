@@ -3,6 +3,7 @@
 // BTF blobs in the layout of <linux/btf.h>, the text and hash kernel/rax
 // computes the same way, the generated bindings, the refusals of a
 // malformed blob, and the checked-in bindings of the rax crate.
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <linux/btf.h>
@@ -332,7 +333,7 @@ TEST_CASE("btf-ctx: the BTF of an ELF file is its .BTF section", "[btf]")
 
 TEST_CASE("btf-ctx: the rax crate's bindings carry their layouts' hash", "[btf]")
 {
-	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/userspace/rax/src/btf.rs");
+	std::ifstream in(std::string(rax::paths::source_dir) + "/userspace/rax/src/btf.rs");
 	std::stringstream ss;
 	ss << in.rdbuf();
 	std::string const src = ss.str();

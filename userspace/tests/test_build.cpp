@@ -3,6 +3,7 @@
 // objects that parse strictly; each escape hatch is refused with its
 // construct and line; the stack bound is enforced.
 
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -23,7 +24,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string const top = RAX_SOURCE_DIR;
+std::string const top = rax::paths::source_dir;
 
 rax::BuildOptions options(std::string const &crate, std::string const &out_name)
 {
@@ -33,8 +34,8 @@ rax::BuildOptions options(std::string const &crate, std::string const &out_name)
 	// One sysroot for the whole test run, shared by parallel tests (locked);
 	// scripts/test.sh shares its cache with the kselftest objects.
 	char const *cache = std::getenv("RAX_SYSROOT_CACHE");
-	o.cache_dir = cache && *cache ? cache : std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
-	o.output = std::string(RAX_TEST_BINARY_DIR) + "/objects/" + out_name + ".rax.o";
+	o.cache_dir = cache && *cache ? cache : std::string(test_paths::binary_dir) + "/rax-cache";
+	o.output = std::string(test_paths::binary_dir) + "/objects/" + out_name + ".rax.o";
 	return o;
 }
 
@@ -138,7 +139,7 @@ TEST_CASE("build: code returns through the kernel's return thunk and entries sta
 	  "[build]")
 {
 	build_sample("xdp_counter");
-	std::ifstream in(std::string(RAX_TEST_BINARY_DIR) + "/objects/xdp_counter.rax.o",
+	std::ifstream in(std::string(test_paths::binary_dir) + "/objects/xdp_counter.rax.o",
 			 std::ios::binary);
 	std::stringstream ss;
 	ss << in.rdbuf();
@@ -169,7 +170,7 @@ TEST_CASE("build: an indirect call goes through the kernel's retpoline thunk", "
 {
 	// resources calls through a table of function pointers (mode 6).
 	auto obj = build_sample("resources");
-	std::ifstream in(std::string(RAX_TEST_BINARY_DIR) + "/objects/resources.rax.o",
+	std::ifstream in(std::string(test_paths::binary_dir) + "/objects/resources.rax.o",
 			 std::ios::binary);
 	std::stringstream ss;
 	ss << in.rdbuf();
@@ -431,7 +432,7 @@ TEST_CASE("build: a stack bound over the limit is refused with the deepest path"
 
 TEST_CASE("build: a crate without a manifest or with a bad one is refused", "[build]")
 {
-	auto dir = fs::path(RAX_TEST_BINARY_DIR) / "bad-crate";
+	auto dir = fs::path(test_paths::binary_dir) / "bad-crate";
 	fs::remove_all(dir);
 	fs::create_directories(dir / "src");
 	std::ofstream(dir / "src" / "lib.rs") << "#![no_std]\n";

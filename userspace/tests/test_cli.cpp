@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // The rax command (RAX_CLI): help, version, usage errors and exit codes,
 // and keygen -> sign -> verify -> inspect through the binary.
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -317,8 +318,8 @@ TEST_CASE("cli: the C API builds and signs a crate", "[cli][build]")
 	CliKeys &k = keys();
 	TempDir d;
 	char const *env = std::getenv("RAX_SYSROOT_CACHE");
-	std::string cache = env && *env ? env : std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
-	std::string const crate = std::string(RAX_SOURCE_DIR) + "/userspace/samples/xdp_counter";
+	std::string cache = env && *env ? env : std::string(test_paths::binary_dir) + "/rax-cache";
+	std::string const crate = std::string(rax::paths::source_dir) + "/userspace/samples/xdp_counter";
 	std::string const obj = d / "x.rax.o";
 	char err[RAX_ERR_SIZE];
 	char *out = nullptr;
@@ -333,7 +334,7 @@ TEST_CASE("cli: the C API builds and signs a crate", "[cli][build]")
 	char const *certs[] = {k.cert.c_str()};
 	CHECK(rax_verify_file(obj.c_str(), nullptr, certs, 1, err, sizeof(err)) == 0);
 
-	std::string const bad = std::string(RAX_SOURCE_DIR) + "/userspace/tests/fixtures/unsafe_block";
+	std::string const bad = std::string(rax::paths::source_dir) + "/userspace/tests/fixtures/unsafe_block";
 	rc = rax_build_crate(bad.c_str(), (d / "bad.o").c_str(), 0, cache.c_str(), nullptr, nullptr,
 			     &out, err, sizeof(err));
 	CHECK(rc == -EPERM);
@@ -351,8 +352,8 @@ TEST_CASE("cli: verify --rebuild compares the object with a fresh build", "[cli]
 	CliKeys &k = keys();
 	TempDir d;
 	char const *env = std::getenv("RAX_SYSROOT_CACHE");
-	std::string cache = env && *env ? env : std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
-	fs::path sample = fs::path(RAX_SOURCE_DIR) / "userspace/samples/oob_panic";
+	std::string cache = env && *env ? env : std::string(test_paths::binary_dir) + "/rax-cache";
+	fs::path sample = fs::path(rax::paths::source_dir) / "userspace/samples/oob_panic";
 	fs::create_directories(d / "a");
 	fs::create_directories(d / "b/c");
 	fs::copy(sample, d / "a/oob_panic", fs::copy_options::recursive);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // parse_object() on valid objects, and write_rax_object(): from a
 // compiler object to a final Rax object that parses, deterministically.
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -66,7 +67,7 @@ TEST_CASE("elf: helper list comes from kernel/rax/helpers.h", "[elf]")
 {
 	auto const names = helper_names();
 	// As many as the header lists (its lines, read independently below).
-	std::ifstream hdr(std::string(RAX_SOURCE_DIR) + "/kernel/rax/helpers.h");
+	std::ifstream hdr(std::string(rax::paths::source_dir) + "/kernel/rax/helpers.h");
 	std::size_t lines = 0;
 	for (std::string line; std::getline(hdr, line);)
 		lines += line.rfind("RAX_HELPER(", 0) == 0 || line.rfind("RAX_ABI(", 0) == 0;
@@ -97,7 +98,7 @@ TEST_CASE("elf: helper list comes from kernel/rax/helpers.h", "[elf]")
 	CHECK_FALSE(helper_allowed("rax_clone_redirect", prog_kprobe));
 
 	// Every helper name appears in the header, once.
-	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/kernel/rax/helpers.h");
+	std::ifstream in(std::string(rax::paths::source_dir) + "/kernel/rax/helpers.h");
 	std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 	for (auto const &n : names)
 		CHECK(text.find((abi_symbol(n) ? "RAX_ABI(" : "RAX_HELPER(") + n + ",") !=
@@ -173,7 +174,7 @@ TEST_CASE("elf: a rustc object built without Rax's flags is written but not anal
 	// userspace/tests/data/rustc-ext.o: rustc -Z emit-stack-sizes of
 	// data/rustc-ext.rs (see the comment there), for the x86_64 target with
 	// SSE and without the thunks or ENDBR64.
-	auto img = read_file(std::string(RAX_TEST_DATA) + "/rustc-ext.o");
+	auto img = read_file(std::string(test_paths::data) + "/rustc-ext.o");
 	REQUIRE(img.ok());
 	auto a = analyse_compiler_object(*img, 8192);
 	REQUIRE_FALSE(a.ok());
@@ -200,7 +201,7 @@ TEST_CASE("elf: a rustc object built without Rax's flags is written but not anal
 
 TEST_CASE("elf: read_file, write_file, sha256 and hex", "[elf]")
 {
-	std::string const path = std::string(RAX_TEST_BINARY_DIR) + "/util-test.bin";
+	std::string const path = std::string(test_paths::binary_dir) + "/util-test.bin";
 	Bytes const data = {'a', 'b', 'c'};
 	REQUIRE(write_file(path, data).ok());
 	auto back = read_file(path);

@@ -3,6 +3,7 @@
 // helpers; the rax crate's declarations must match it exactly, so the two
 // cannot drift. This test fails on any difference in names, arity or order.
 
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -102,7 +103,7 @@ HelperList crate_order(std::string const &text)
 
 std::string crate_source()
 {
-	std::ifstream in(std::string(RAX_SOURCE_DIR) + "/userspace/rax/src/helpers.rs");
+	std::ifstream in(std::string(rax::paths::source_dir) + "/userspace/rax/src/helpers.rs");
 	REQUIRE(in.good());
 	std::stringstream ss;
 	ss << in.rdbuf();

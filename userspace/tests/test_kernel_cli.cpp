@@ -10,6 +10,7 @@
 // shown and test-run, a perf_event attach pinned in a private bpffs, and a
 // refused load that leaves nothing pinned. Those parts are skipped with a
 // warning when bpf(2) is not usable.
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -51,10 +52,10 @@ struct Sample {
 	Sample()
 	{
 		rax::BuildOptions o;
-		o.crate_dir = std::string(RAX_SOURCE_DIR) + "/userspace/samples/xdp_counter";
-		o.source_dir = RAX_SOURCE_DIR;
+		o.crate_dir = std::string(rax::paths::source_dir) + "/userspace/samples/xdp_counter";
+		o.source_dir = rax::paths::source_dir;
 		char const *cache = std::getenv("RAX_SYSROOT_CACHE");
-		o.cache_dir = cache && *cache ? cache : std::string(RAX_TEST_BINARY_DIR) + "/rax-cache";
+		o.cache_dir = cache && *cache ? cache : std::string(test_paths::binary_dir) + "/rax-cache";
 		o.output = obj;
 		auto r = rax::build(o);
 		INFO((r.ok() ? "" : r.error().to_string()));

@@ -2,6 +2,7 @@
 // Keys and signatures (rax/sign.hpp): the library's round trip, the errors
 // the kernel's verify_pkcs7_signature() gives for the same faults, and
 // interoperability with the openssl command the test scripts sign with.
+#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -481,7 +482,7 @@ TEST_CASE("sign: the kernel's key format (openssl req with x509.genkey) signs an
 		return;
 	}
 	char const *top = std::getenv("RAX_TOP");
-	std::string genkey = std::string(top ? top : RAX_SOURCE_DIR) + "/kernel/rax/x509.genkey";
+	std::string genkey = std::string(top ? top : rax::paths::source_dir) + "/kernel/rax/x509.genkey";
 	if (!fs::exists(genkey)) {
 		WARN("no " << genkey);
 		return;

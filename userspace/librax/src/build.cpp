@@ -3,6 +3,7 @@
 
 #include <rax/build.hpp>
 #include <rax/btf.hpp>
+#include <rax/paths.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -424,7 +425,7 @@ Result<Toolchain> find_toolchain(std::string const &source_dir)
 
 	// The termination pass runs inside rustc: it is part of the identity.
 	char const *plugin = std::getenv("RAX_PLUGIN");
-	tc.plugin = plugin && *plugin ? plugin : RAX_PLUGIN_PATH;
+	tc.plugin = plugin && *plugin ? plugin : rax::paths::plugin;
 	if (::access(tc.plugin.c_str(), R_OK) != 0)
 		return Error(ENOENT, "toolchain",
 			     "the termination pass plugin " + tc.plugin +
@@ -604,7 +605,7 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 	char const *src_env = std::getenv("RAX_SOURCE_DIR");
 	std::string const source_dir = !opt.source_dir.empty() ? opt.source_dir
 				       : src_env && *src_env  ? src_env
-							      : RAX_SOURCE_DIR;
+							      : rax::paths::source_dir;
 	auto tc = find_toolchain(source_dir);
 	if (!tc)
 		return std::move(tc).error();
