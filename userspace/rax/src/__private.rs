@@ -12,6 +12,7 @@ use core::ffi::c_void;
 use crate::ctx::{
     KprobeContext, PerfEventContext, TcAction, TcContext, TracepointContext, XdpAction, XdpContext,
 };
+use crate::pod::MapValue;
 use crate::raw::Kernel;
 
 pub use crate::entry::{EntryDef, prog_type};
@@ -161,14 +162,16 @@ mod sealed {
 /// Implemented by the map types only; [`crate::map!`] requires it.
 pub trait MapType: sealed::Sealed {}
 
-impl<V: crate::Pod, const N: u32> sealed::Sealed for crate::ArrayMap<V, N> {}
-impl<V: crate::Pod, const N: u32> MapType for crate::ArrayMap<V, N> {}
-impl<V: crate::Pod, const N: u32> sealed::Sealed for crate::PerCpuArray<V, N> {}
-impl<V: crate::Pod, const N: u32> MapType for crate::PerCpuArray<V, N> {}
-impl<K: crate::Pod, V: crate::Pod, const N: u32> sealed::Sealed for crate::HashMap<K, V, N> {}
-impl<K: crate::Pod, V: crate::Pod, const N: u32> MapType for crate::HashMap<K, V, N> {}
+impl<V: MapValue, const N: u32> sealed::Sealed for crate::ArrayMap<V, N> {}
+impl<V: MapValue, const N: u32> MapType for crate::ArrayMap<V, N> {}
+impl<V: MapValue, const N: u32> sealed::Sealed for crate::PerCpuArray<V, N> {}
+impl<V: MapValue, const N: u32> MapType for crate::PerCpuArray<V, N> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> sealed::Sealed for crate::HashMap<K, V, N> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> MapType for crate::HashMap<K, V, N> {}
 impl<const SIZE: u32> sealed::Sealed for crate::RingBuf<SIZE> {}
 impl<const SIZE: u32> MapType for crate::RingBuf<SIZE> {}
+
+pub use crate::maps::MapToken;
 
 /// Compiles only for a map type.
 pub fn assert_map<T: MapType>() {}

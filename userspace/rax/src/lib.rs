@@ -5,14 +5,21 @@
 //! `core` and this crate. Everything that needs `unsafe` lives here, in a
 //! few internal modules:
 //!
-//! * [`helpers`]: the kernel's helper list (`kernel/rax/helpers.h`) as one
-//!   `unsafe extern "C"` block, and safe wrappers around it;
-//! * `raw`: every access to kernel context memory (contexts, packets);
-//! * [`maps`]: map values and ring-buffer records;
+//! * `ffi`, the bottom: the kernel's helper list (`kernel/rax/helpers.h`)
+//!   as one `unsafe extern "C"` block, depending on nothing else;
 //! * `pod`: the [`Pod`] trait and byte-level reads of `Pod` values;
-//! * `sync`: [`SpinLock`];
-//! * [`task`]: [`TaskRef`], counted task references;
-//! * `__private`: what the entry-point macros expand to.
+//! * on top of `ffi` and `pod`, each wrapping the helpers it needs:
+//!   [`helpers`] (clock, random numbers, current task, kernel reads,
+//!   printing), `raw` (every access to kernel context memory: contexts,
+//!   packets), [`maps`] (map definitions, values and ring-buffer
+//!   records), `sync` ([`Locked`] and its lock), [`task`] ([`TaskRef`],
+//!   counted task references), [`stack`] (the recursion guard);
+//! * `__private`: what the macros expand to.
+//!
+//! No module imports one above it, and there is no cycle: `ffi` and `pod`
+//! import no other module of the crate; `sync` imports `ffi` and `pod`;
+//! `maps` imports `ffi`, `pod` and `sync` (`Locked` for `update_value`);
+//! the contexts (`ctx`, over `raw`) use the safe `helpers`.
 //!
 //! Every `unsafe` block carries a `// SAFETY:` comment. The macros are
 //! `#[allow_internal_unsafe]`; none of them places a caller's tokens inside
@@ -31,6 +38,7 @@ mod btf;
 pub mod ctx;
 mod entry;
 mod error;
+mod ffi;
 pub mod helpers;
 pub mod maps;
 mod panic;
@@ -57,5 +65,5 @@ pub use maps::{ArrayMap, HashMap, PerCpuArray, RingBuf, RingBufEntry};
 pub use pod::Pod;
 pub use print::{Arg, PRINT_BUF_LEN, ToArg};
 pub use stack::recurse;
-pub use sync::{Locked, LockedGuard, SpinLock, SpinLockGuard};
+pub use sync::{Locked, LockedGuard};
 pub use task::TaskRef;

@@ -25,7 +25,7 @@
 //! * `update` copies a value in (the kernel's copy, as for eBPF);
 //! * `get` hands out a reference into the map, and compiles only for
 //!   values whose every byte is an atomic ([`core::sync::atomic::AtomicU64`],
-//!   ...), a [`crate::SpinLock`] or a [`crate::Locked`]: counters are
+//!   ...) or a [`crate::Locked`]: counters are
 //!   atomics changed in place, and plain fields are changed in place only
 //!   through a [`crate::Locked`] value's guard. A reference to a plain
 //!   `u64` others write would be undefined behaviour in Rust.
@@ -46,11 +46,12 @@ use core::ptr::NonNull;
 use core::sync::atomic::AtomicU64;
 
 use crate::error::Error;
-use crate::helpers::{
+use crate::ffi::{
     rax_map_delete_elem, rax_map_lookup_elem, rax_map_update_elem, rax_ringbuf_discard,
     rax_ringbuf_output, rax_ringbuf_reserve, rax_ringbuf_submit,
 };
-use crate::pod::Pod;
+use crate::pod::{MapValue, Pod};
+use crate::sync::Locked;
 
 /// `update` flag: create or replace.
 pub const BPF_ANY: u64 = 0;
@@ -73,6 +74,25 @@ const RINGBUF_MIN_SIZE: u32 = 4096;
 
 /// Length of a map name, including the terminating NUL.
 pub const MAP_NAME_LEN: usize = 16;
+
+#[doc(hidden)]
+/// The permission to construct a map definition, which only an `unsafe`
+/// block can make: [`crate::map!`] makes one for the static it declares in
+/// `.rax.maps`. Neither `Clone`, `Copy` nor `Default`.
+pub struct MapToken(());
+
+impl MapToken {
+    /// # Safety
+    ///
+    /// The token is passed to the constructor of a map type whose result
+    /// initialises a `static` in section `.rax.maps`, and nothing else: the
+    /// loader creates a map for each definition there and the helpers take
+    /// only definitions there.
+    #[inline(always)]
+    pub const unsafe fn new() -> MapToken {
+        MapToken(())
+    }
+}
 
 /// `struct rax_map_def` (include/uapi/linux/rax.h).
 #[repr(C)]
@@ -99,7 +119,12 @@ const _: () = assert!(align_of::<MapDef>() == 8);
 impl MapDef {
     /// A hash or array map definition; `flags` and `spin_lock_off` from
     /// the lock `V` holds, if any.
-    const fn new<V: Pod>(map_type: u32, key_size: usize, max_entries: u32, name: &str) -> MapDef {
+    const fn new<V: MapValue>(
+        map_type: u32,
+        key_size: usize,
+        max_entries: u32,
+        name: &str,
+    ) -> MapDef {
         assert!(
             key_size > 0 && key_size <= u32::MAX as usize,
             "bad key size"
@@ -156,7 +181,7 @@ impl MapDef {
     }
 
     #[inline(always)]
-    fn lookup<K, V: Pod>(&self, key: &K) -> Option<&V> {
+    fn lookup<K, V: MapValue>(&self, key: &K) -> Option<&V> {
         const {
             assert!(
                 V::SHARED,
@@ -190,19 +215,29 @@ impl MapDef {
     /// that stays allocated until the program returns (RCU, as for eBPF).
     #[inline(always)]
     fn lookup_ptr<K, V>(&self, key: &K) -> Option<NonNull<V>> {
-        // SAFETY: `self` is a map definition in `.rax.maps` whose key size is
+        // SAFETY: `self` is a map definition in `.rax.maps` (only `map!`
+        // makes one: the constructors take a `MapToken`) whose key size is
         // `size_of::<K>()` (types fix both), and `key` is readable for it.
-        let value = unsafe { rax_map_lookup_elem(self, (key as *const K).cast()) };
+        let value = unsafe { rax_map_lookup_elem(self.raw(), (key as *const K).cast()) };
         NonNull::new(value.cast::<V>())
+    }
+
+    /// This definition as the helpers take it.
+    #[inline(always)]
+    fn raw(&self) -> *const c_void {
+        (self as *const MapDef).cast()
     }
 
     #[inline(always)]
     fn update<K, V>(&self, key: &K, value: &V, flags: u64) -> Result<(), Error> {
-        // SAFETY: key and value are readable for the sizes the definition
-        // declares; the helper copies them.
+        // SAFETY: `self` is a map definition in `.rax.maps` (see
+        // `lookup_ptr`); key and value are readable for the sizes the
+        // definition declares (`V` is the value type or, for `Locked<T>`
+        // values, its staging layout of the same size); the helper copies
+        // them.
         let ret = unsafe {
             rax_map_update_elem(
-                self,
+                self.raw(),
                 (key as *const K).cast(),
                 (value as *const V).cast::<c_void>(),
                 flags,
@@ -213,8 +248,10 @@ impl MapDef {
 
     #[inline(always)]
     fn delete<K>(&self, key: &K) -> Result<(), Error> {
-        // SAFETY: the key is readable for the key size; the helper copies it.
-        let ret = unsafe { rax_map_delete_elem(self, (key as *const K).cast()) };
+        // SAFETY: `self` is a map definition in `.rax.maps` (see
+        // `lookup_ptr`); the key is readable for the key size; the helper
+        // copies it.
+        let ret = unsafe { rax_map_delete_elem(self.raw(), (key as *const K).cast()) };
         Error::check(ret)
     }
 }
@@ -233,14 +270,15 @@ const fn map_name(name: &str) -> [u8; MAP_NAME_LEN] {
 
 /// `BPF_MAP_TYPE_ARRAY`: `N` values of type `V`, indexed by `u32`.
 #[repr(C)]
-pub struct ArrayMap<V: Pod, const N: u32> {
+pub struct ArrayMap<V: MapValue, const N: u32> {
     def: MapDef,
     _value: PhantomData<fn() -> V>,
 }
 
-impl<V: Pod, const N: u32> ArrayMap<V, N> {
-    /// A definition named `name`; use [`crate::map!`].
-    pub const fn new(name: &str) -> Self {
+impl<V: MapValue, const N: u32> ArrayMap<V, N> {
+    /// A definition named `name`: only [`crate::map!`] can make the token.
+    #[doc(hidden)]
+    pub const fn new(name: &str, _token: MapToken) -> Self {
         ArrayMap {
             def: MapDef::new::<V>(BPF_MAP_TYPE_ARRAY, size_of::<u32>(), N, name),
             _value: PhantomData,
@@ -248,12 +286,15 @@ impl<V: Pod, const N: u32> ArrayMap<V, N> {
     }
 
     /// The value at `index`, `None` if out of range. Compiles only for
-    /// values of atomics and locks (see the module documentation).
+    /// values of atomics and for [`crate::Locked`] values (see the module
+    /// documentation).
     #[inline]
     pub fn get(&self, index: u32) -> Option<&V> {
         self.def.lookup::<u32, V>(&index)
     }
+}
 
+impl<V: Pod, const N: u32> ArrayMap<V, N> {
     /// A copy of the value at `index`, `None` if out of range.
     #[inline]
     pub fn read(&self, index: u32) -> Option<V> {
@@ -267,20 +308,32 @@ impl<V: Pod, const N: u32> ArrayMap<V, N> {
     }
 }
 
+impl<T: Pod, const N: u32> ArrayMap<Locked<T>, N> {
+    /// Replaces the `T` at `index`; the lock word is left as it is (the
+    /// kernel never copies it), as a plain update of a lock value from
+    /// eBPF. A holder of the lock sees the change: take the lock and change
+    /// the value in place instead where that matters.
+    #[inline]
+    pub fn update_value(&self, index: u32, value: &T, flags: u64) -> Result<(), Error> {
+        self.def.update(&index, &Locked::staging(value), flags)
+    }
+}
+
 /// `BPF_MAP_TYPE_PERCPU_ARRAY`: like [`ArrayMap`], one copy per CPU;
 /// `get` and `update` act on the current CPU's copy.
 ///
-/// The value may not hold a [`crate::SpinLock`] (it fails to compile), as
+/// The value may not be a [`crate::Locked`] (it fails to compile), as
 /// in eBPF: each CPU has its own copy.
 #[repr(C)]
-pub struct PerCpuArray<V: Pod, const N: u32> {
+pub struct PerCpuArray<V: MapValue, const N: u32> {
     def: MapDef,
     _value: PhantomData<fn() -> V>,
 }
 
-impl<V: Pod, const N: u32> PerCpuArray<V, N> {
-    /// A definition named `name`; use [`crate::map!`].
-    pub const fn new(name: &str) -> Self {
+impl<V: MapValue, const N: u32> PerCpuArray<V, N> {
+    /// A definition named `name`: only [`crate::map!`] can make the token.
+    #[doc(hidden)]
+    pub const fn new(name: &str, _token: MapToken) -> Self {
         const {
             assert!(
                 V::SPIN_LOCK.is_none(),
@@ -300,7 +353,9 @@ impl<V: Pod, const N: u32> PerCpuArray<V, N> {
     pub fn get(&self, index: u32) -> Option<&V> {
         self.def.lookup::<u32, V>(&index)
     }
+}
 
+impl<V: Pod, const N: u32> PerCpuArray<V, N> {
     /// A copy of this CPU's value at `index`, `None` if out of range.
     #[inline]
     pub fn read(&self, index: u32) -> Option<V> {
@@ -316,14 +371,15 @@ impl<V: Pod, const N: u32> PerCpuArray<V, N> {
 
 /// `BPF_MAP_TYPE_HASH`: up to `N` entries from `K` to `V`.
 #[repr(C)]
-pub struct HashMap<K: Pod, V: Pod, const N: u32> {
+pub struct HashMap<K: Pod, V: MapValue, const N: u32> {
     def: MapDef,
     _types: PhantomData<fn() -> (K, V)>,
 }
 
-impl<K: Pod, V: Pod, const N: u32> HashMap<K, V, N> {
-    /// A definition named `name`; use [`crate::map!`].
-    pub const fn new(name: &str) -> Self {
+impl<K: Pod, V: MapValue, const N: u32> HashMap<K, V, N> {
+    /// A definition named `name`: only [`crate::map!`] can make the token.
+    #[doc(hidden)]
+    pub const fn new(name: &str, _token: MapToken) -> Self {
         HashMap {
             def: MapDef::new::<V>(BPF_MAP_TYPE_HASH, size_of::<K>(), N, name),
             _types: PhantomData,
@@ -331,12 +387,20 @@ impl<K: Pod, V: Pod, const N: u32> HashMap<K, V, N> {
     }
 
     /// The value for `key`, if any. Compiles only for values of atomics
-    /// and locks (see the module documentation).
+    /// and for [`crate::Locked`] values (see the module documentation).
     #[inline]
     pub fn get(&self, key: &K) -> Option<&V> {
         self.def.lookup::<K, V>(key)
     }
 
+    /// Removes `key`.
+    #[inline]
+    pub fn delete(&self, key: &K) -> Result<(), Error> {
+        self.def.delete(key)
+    }
+}
+
+impl<K: Pod, V: Pod, const N: u32> HashMap<K, V, N> {
     /// A copy of the value for `key`, if any.
     #[inline]
     pub fn read(&self, key: &K) -> Option<V> {
@@ -349,11 +413,15 @@ impl<K: Pod, V: Pod, const N: u32> HashMap<K, V, N> {
     pub fn update(&self, key: &K, value: &V, flags: u64) -> Result<(), Error> {
         self.def.update(key, value, flags)
     }
+}
 
-    /// Removes `key`.
+impl<K: Pod, T: Pod, const N: u32> HashMap<K, Locked<T>, N> {
+    /// Inserts or replaces the `T` for `key` (see [`BPF_ANY`],
+    /// [`BPF_NOEXIST`], [`BPF_EXIST`]) with an unlocked lock: the kernel
+    /// makes a new element, as for eBPF.
     #[inline]
-    pub fn delete(&self, key: &K) -> Result<(), Error> {
-        self.def.delete(key)
+    pub fn update_value(&self, key: &K, value: &T, flags: u64) -> Result<(), Error> {
+        self.def.update(key, &Locked::staging(value), flags)
     }
 }
 
@@ -382,8 +450,9 @@ pub struct RingBuf<const SIZE: u32> {
 }
 
 impl<const SIZE: u32> RingBuf<SIZE> {
-    /// A definition named `name`; use [`crate::map!`].
-    pub const fn new(name: &str) -> Self {
+    /// A definition named `name`: only [`crate::map!`] can make the token.
+    #[doc(hidden)]
+    pub const fn new(name: &str, _token: MapToken) -> Self {
         const {
             assert!(
                 SIZE.is_power_of_two() && SIZE >= RINGBUF_MIN_SIZE,
@@ -410,9 +479,10 @@ impl<const SIZE: u32> RingBuf<SIZE> {
                 "rax: ring buffer records may be at most 8-byte aligned"
             )
         };
-        // SAFETY: `self.def` is a ring buffer definition in `.rax.maps`; the
-        // size is a `usize`, which fits a `u64`.
-        let rec = unsafe { rax_ringbuf_reserve(&self.def, size_of::<T>() as u64, 0) };
+        // SAFETY: `self.def` is a ring buffer definition in `.rax.maps`
+        // (only `map!` makes one); the size is a `usize`, which fits a
+        // `u64`.
+        let rec = unsafe { rax_ringbuf_reserve(self.def.raw(), size_of::<T>() as u64, 0) };
         let rec = NonNull::new(rec.cast::<T>())?;
         // SAFETY: a non-NULL result is a record of `size_of::<T>()` writable
         // bytes that this program alone owns until it submits or discards
@@ -427,12 +497,12 @@ impl<const SIZE: u32> RingBuf<SIZE> {
     /// Copies `value` into a new record (`rax_ringbuf_output`).
     #[inline]
     pub fn output<T: Pod>(&self, value: &T) -> Result<(), Error> {
-        // SAFETY: `self.def` is a ring buffer definition in `.rax.maps`;
-        // `value` is readable for `size_of::<T>()` bytes, which the helper
+        // SAFETY: `self.def` is a ring buffer definition in `.rax.maps`
+        // (only `map!` makes one); `value` is readable for `size_of::<T>()` bytes, which the helper
         // copies.
         let ret = unsafe {
             rax_ringbuf_output(
-                &self.def,
+                self.def.raw(),
                 (value as *const T).cast::<c_void>(),
                 size_of::<T>() as u64,
                 0,
@@ -512,16 +582,28 @@ impl<T: Pod> Drop for RingBufEntry<'_, T> {
 ///
 /// The type must be one of [`ArrayMap`], [`PerCpuArray`], [`HashMap`],
 /// [`RingBuf`] (anything else fails to compile: the macro checks a sealed
-/// trait). The
-/// caller's tokens appear only in the (safe) static item; the only unsafe
-/// piece is the macro's own `link_section` attribute.
+/// trait). Only `///` doc comments may precede the item: the expansion is
+/// allowed internal unsafe (for the `link_section` attribute and the
+/// `MapToken` the constructors take), so a caller's other attributes, such
+/// as `#[unsafe(export_name = "...")]`, would be let through with it. The
+/// caller's other tokens (visibility, name, type) appear only in the safe
+/// static item and the sealed-trait check, never in an `unsafe` block.
+///
+/// A map is only ever declared through this macro: the constructors take a
+/// `MapToken`, which only an `unsafe` block can make, so a map built as a
+/// local or as a plain `static` outside `.rax.maps` does not compile. (The
+/// kernel checks every map definition a helper is given, too.)
 #[macro_export]
 #[allow_internal_unsafe]
 macro_rules! map {
-    ($(#[$attr:meta])* $vis:vis static $name:ident : $ty:ty $(;)?) => {
-        $(#[$attr])*
+    ($(#[doc = $doc:literal])* $vis:vis static $name:ident : $ty:ty $(;)?) => {
+        $(#[doc = $doc])*
         #[unsafe(link_section = ".rax.maps")]
-        $vis static $name: $ty = <$ty>::new(::core::stringify!($name));
+        $vis static $name: $ty = <$ty>::new(
+            ::core::stringify!($name),
+            // SAFETY: the token is for this static, which is in `.rax.maps`.
+            unsafe { $crate::__private::MapToken::new() },
+        );
         const _: fn() = $crate::__private::assert_map::<$ty>;
     };
 }

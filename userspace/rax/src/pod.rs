@@ -16,30 +16,20 @@ use core::sync::atomic::{
 /// * has no padding bytes (every byte is part of a field),
 /// * holds no references or pointers (hence `'static`),
 ///
-/// and that `SPIN_LOCK` (a hidden associated constant) is `Some(offset)`
-/// exactly when the type contains a [`crate::SpinLock`], at that byte
-/// offset, and `None` when it contains none. A type contains at most one
-/// lock: a map value holds at most one `struct bpf_spin_lock`, whose offset
-/// the map definition gives the kernel. Evaluating `SPIN_LOCK` must fail to
-/// compile for a type that breaks these rules (generic types check their
-/// parameters there); [`read`] and [`write`] evaluate it.
+/// * holds no lock: a `Pod` value can be made from any bytes (a packet, a
+///   kernel read, a copy of a map value), and a lock word made that way
+///   is not a lock the kernel handed out (see [`crate::Locked`]).
 ///
-/// `SHARED` (hidden too) is `true` only when every byte of the type is
-/// inside an atomic, a [`crate::SpinLock`] or a [`crate::Locked`]: a type
-/// that other CPUs, eBPF programs and system calls may write while the
-/// program holds a reference to it. Map `get` (a reference into the map)
-/// requires it; other values are copied out with `read`.
+/// `SHARED` (a hidden associated constant) is `true` only when every byte
+/// of the type is inside an atomic: a type that other CPUs, eBPF programs
+/// and system calls may write while the program holds a reference to it.
+/// Map `get` (a reference into the map) requires it; other values are
+/// copied out with `read`.
 ///
-/// `rax` implements it for the integers, their atomics, [`crate::SpinLock`],
-/// [`crate::Locked`] and arrays of `Pod`. Extension crates implement it for
-/// their structs with [`crate::pod!`], which checks these properties at
-/// compile time.
+/// `rax` implements it for the integers, their atomics and arrays of
+/// `Pod`. Extension crates implement it for their structs with
+/// [`crate::pod!`], which checks these properties at compile time.
 pub unsafe trait Pod: Sized + 'static {
-    /// The offset of the [`crate::SpinLock`] the type contains, if any;
-    /// [`crate::map!`] declares it to the kernel (`RAX_MAP_SPIN_LOCK`).
-    #[doc(hidden)]
-    const SPIN_LOCK: Option<usize> = None;
-
     /// Whether a shared reference to the type stays sound while others
     /// write it: atomics and locks only.
     #[doc(hidden)]
@@ -51,6 +41,34 @@ pub unsafe trait Pod: Sized + 'static {
     fn read_from(bytes: &[u8]) -> Option<Self> {
         read(bytes)
     }
+}
+
+/// What a map may hold: a [`Pod`] (any bytes, no lock) or a
+/// [`crate::Locked`] (a lock and a `Pod` under it). Hidden; only this crate
+/// implements it.
+///
+/// # Safety
+///
+/// `SPIN_LOCK` is `Some(offset)` exactly when the type holds a
+/// `struct bpf_spin_lock`, at that byte offset, and `None` otherwise;
+/// evaluating it fails to compile for a type that breaks the layout rules
+/// of a map value. `SHARED` is `true` only when every byte of the type is
+/// an atomic, a lock, or reached only under the lock: a reference to it
+/// stays sound while other CPUs, eBPF programs and system calls write it.
+#[doc(hidden)]
+pub unsafe trait MapValue: Sized + 'static {
+    /// The offset of the lock the value holds, if any; [`crate::map!`]
+    /// declares it to the kernel (`RAX_MAP_SPIN_LOCK`).
+    const SPIN_LOCK: Option<usize>;
+    /// Whether `get` may hand out a reference to the value.
+    const SHARED: bool;
+}
+
+// SAFETY: a `Pod` holds no lock (the `Pod` contract), and is `SHARED`
+// exactly when the `Pod` says so.
+unsafe impl<T: Pod> MapValue for T {
+    const SPIN_LOCK: Option<usize> = None;
+    const SHARED: bool = T::SHARED;
 }
 
 macro_rules! impl_pod {
@@ -86,26 +104,15 @@ impl_pod_atomic!(
 );
 
 // SAFETY: an array of `Pod` has no padding between elements (the stride is
-// the element size) and accepts any bit pattern in each element. It holds
-// the lock of its only element if `N == 1`, none if `N == 0` or `T` has
-// none; more than one fails to compile.
+// the element size), accepts any bit pattern in each element and holds no
+// lock or pointer, as its elements do not.
 unsafe impl<T: Pod, const N: usize> Pod for [T; N] {
-    const SPIN_LOCK: Option<usize> = if N == 0 {
-        None
-    } else if N == 1 {
-        T::SPIN_LOCK
-    } else if T::SPIN_LOCK.is_some() {
-        panic!("rax: an array of more than one element may not hold spin locks")
-    } else {
-        None
-    };
     const SHARED: bool = N == 0 || T::SHARED;
 }
 
 /// Reads a `T` from the start of `bytes`, any alignment.
 #[inline]
 pub(crate) fn read<T: Pod>(bytes: &[u8]) -> Option<T> {
-    let _: Option<usize> = const { T::SPIN_LOCK };
     if bytes.len() < size_of::<T>() {
         return None;
     }
@@ -118,7 +125,6 @@ pub(crate) fn read<T: Pod>(bytes: &[u8]) -> Option<T> {
 /// Copies `value` into the start of `bytes`; `None` if too short.
 #[inline]
 pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
-    let _: Option<usize> = const { T::SPIN_LOCK };
     if bytes.len() < size_of::<T>() {
         return None;
     }
@@ -136,6 +142,16 @@ pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
     Some(())
 }
 
+/// A bitwise copy of `value`.
+#[inline(always)]
+pub(crate) fn copy<T: Pod>(value: &T) -> T {
+    // SAFETY: `value` is a valid, aligned `T`; every byte of a `Pod` is
+    // initialised (no padding) and any bit pattern is a valid `T` holding
+    // no pointer, lock or other resource, so the copy is a valid `T` that
+    // owns nothing the original owns.
+    unsafe { core::ptr::read(value) }
+}
+
 /// Declares a `#[repr(C)]` struct and implements [`Pod`] for it after
 /// checking at compile time that every field is `Pod` and that the struct
 /// has no padding (its size is the sum of its fields' sizes).
@@ -151,11 +167,10 @@ pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
 /// }
 /// ```
 ///
-/// The struct may hold one [`crate::SpinLock`], as a field or inside a
-/// field (a second one fails to compile); a map whose value is the struct
-/// is declared to the kernel with the lock's offset (see [`crate::sync`]).
-/// A struct whose fields are all atomics and locks is `SHARED`: maps hand
-/// out references to it (`get`); any other struct is copied out (`read`).
+/// The struct may not hold a lock (locks are not `Pod`; a map value with
+/// a lock is a [`crate::Locked`]). A struct whose fields are all atomics
+/// is `SHARED`: maps hand out references to it (`get`); any other struct
+/// is copied out (`read`).
 ///
 /// Why the generated `unsafe impl` is sound: the macro itself writes the
 /// struct definition with `#[repr(C)]` (so field order and offsets are
@@ -164,12 +179,10 @@ pub(crate) fn write<T: Pod>(bytes: &mut [u8], value: &T) -> Option<()> {
 /// i.e. there is no padding anywhere (a `repr(align)` the caller adds shows
 /// up as extra size; `repr(packed)` keeps it padding-free). A struct whose
 /// fields all accept any bit pattern and which has no padding accepts any
-/// bit pattern; `Pod` fields hold no references. The lock offset
-/// (`Pod::SPIN_LOCK`) is computed by the macro in a hidden inherent
-/// constant of the struct, from each field's own `Pod::SPIN_LOCK` plus the
-/// field's `core::mem::offset_of!`, and fails to compile for a second lock;
-/// the anonymous constant forces its evaluation, and the `unsafe impl` only
-/// names it. The only caller tokens in the `unsafe impl` are the struct's
+/// bit pattern; `Pod` fields hold no references and no locks. `SHARED` is
+/// computed by the macro in a hidden inherent constant of the struct from
+/// the fields' own, and the `unsafe impl` only names it. The only caller
+/// tokens in the `unsafe impl` are the struct's
 /// own name; the caller's attributes, field names and types appear only in
 /// the (safe) struct definition, the inherent constant and the checks,
 /// never in an `unsafe` block.
@@ -190,26 +203,6 @@ macro_rules! pod {
 
         impl $name {
             #[doc(hidden)]
-            const __RAX_SPIN_LOCK: ::core::option::Option<usize> = {
-                #[allow(unused_mut)]
-                let mut lock = ::core::option::Option::None;
-                $(
-                    if let ::core::option::Option::Some(inner) =
-                        <$fty as $crate::Pod>::SPIN_LOCK
-                    {
-                        ::core::assert!(
-                            lock.is_none(),
-                            "rax::pod!: a struct may hold at most one spin lock",
-                        );
-                        lock = ::core::option::Option::Some(
-                            ::core::mem::offset_of!($name, $field) + inner,
-                        );
-                    }
-                )*
-                lock
-            };
-
-            #[doc(hidden)]
             const __RAX_SHARED: bool = true $(&& <$fty as $crate::Pod>::SHARED)*;
         }
 
@@ -220,14 +213,12 @@ macro_rules! pod {
                 ::core::mem::size_of::<$name>() == 0 $(+ ::core::mem::size_of::<$fty>())*,
                 "rax::pod!: the struct has padding",
             );
-            let _ = <$name>::__RAX_SPIN_LOCK;
         };
 
         // SAFETY: see the documentation of `rax::pod!`: repr(C), no
-        // generics, every field `Pod` and no padding, checked above; the
-        // lock offset is the one the macro computed from the fields.
+        // generics, every field `Pod` and no padding, checked above;
+        // `SHARED` is the one the macro computed from the fields.
         unsafe impl $crate::Pod for $name {
-            const SPIN_LOCK: ::core::option::Option<usize> = <$name>::__RAX_SPIN_LOCK;
             const SHARED: bool = <$name>::__RAX_SHARED;
         }
     };

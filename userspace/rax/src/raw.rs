@@ -117,7 +117,7 @@ impl Kernel<RaxTcCtx> {
         // or the packet (`get`, `packet`, `packet_mut` all borrow `self`)
         // is alive while the helper moves the packet and rewrites its
         // bounds.
-        unsafe { crate::helpers::rax_clone_redirect(self.ptr.as_ptr(), ifindex, flags) }
+        unsafe { crate::ffi::rax_clone_redirect(self.ptr.as_ptr().cast(), ifindex, flags) }
     }
 }
 

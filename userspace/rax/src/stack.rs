@@ -16,7 +16,7 @@
 //! }
 //! ```
 
-use crate::helpers::rax_stack_check;
+use crate::ffi::rax_stack_check;
 
 /// Stack one step of recursion may use below [`recurse`]'s frame, in
 /// bytes (`RAX_RECURSION_STEP` of `include/uapi/linux/rax.h`).

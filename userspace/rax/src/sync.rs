@@ -1,45 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-//! `SpinLock`: a `struct bpf_spin_lock` inside a map value.
-//!
-//! ```ignore
-//! rax::pod! {
-//!     pub struct Stats { pub lock: rax::SpinLock, pub pad: AtomicU32, pub packets: AtomicU64 }
-//! }
-//! rax::map!(static STATS: rax::ArrayMap<Stats, 1>);
-//!
-//! if let Some(stats) = STATS.get(0) {
-//!     let _guard = stats.lock.lock();
-//!     stats.packets.store(stats.packets.load(Relaxed) + 1, Relaxed);
-//! } // unlocked here
-//! ```
-//!
-//! A map value (hash or array map, not per-CPU) may hold one lock, as a
-//! field of a [`crate::pod!`] struct or nested in one (a second lock, or an
-//! array of more than one element holding locks, fails to compile, and so
-//! does a [`crate::PerCpuArray`] of such values). [`crate::map!`] declares
-//! the lock's offset in the map definition (`RAX_MAP_SPIN_LOCK`,
-//! `spin_lock_off`); the loader creates the map with BTF that places a
-//! `struct bpf_spin_lock` there, so the kernel treats the lock word as
-//! eBPF does (skipped when values are copied, `BPF_F_LOCK` lookups and
-//! updates from userspace). Locks are for XDP and tc programs only, as in
-//! eBPF: `rax_spin_lock` and `rax_spin_unlock` are `NET` helpers, so `rax
-//! build` refuses a tracing entry (kprobe, tracepoint, perf_event) that
-//! takes a lock, and the kernel refuses lock maps to tracing programs (a
-//! program in NMI could spin on the lock of the program it interrupted).
-//!
-//! [`SpinLock::lock`] takes the lock with `rax_spin_lock`; dropping the
-//! guard releases it with `rax_spin_unlock`. The kernel keeps a
-//! per-invocation cleanup log of what a program holds: a program that
-//! panics while holding the lock, or returns while holding it (a guard
-//! leaked with `core::mem::forget`), has it released by the kernel (such a
-//! return is counted and logged like a panic, and the program type's
-//! default verdict is returned). Taking a second lock while one is held
-//! (the same lock or another) stops the program like a panic, instead of
-//! deadlocking.
-//!
-//! A [`SpinLock`] beside atomic fields orders their updates; for plain
-//! fields changed in place, use [`Locked<T>`] as the map value: the lock
-//! and a `T` only reachable through the guard, like a mutex.
+//! `Locked<T>`: a map value made of a `struct bpf_spin_lock` and a `T` that
+//! only the lock's holder reaches, like a mutex.
 //!
 //! ```ignore
 //! rax::pod! {
@@ -48,12 +9,53 @@
 //! }
 //! rax::map!(static FLOWS: rax::HashMap<u32, rax::Locked<Flow>, 1024>);
 //!
+//! if FLOWS.get(&key).is_none() {
+//!     let _ = FLOWS.update_value(&key, &Flow { packets: 0, bytes: 0 }, BPF_NOEXIST);
+//! }
 //! if let Some(flow) = FLOWS.get(&key) {
 //!     let mut f = flow.lock();
 //!     f.packets += 1;
 //!     f.bytes += len;
 //! } // unlocked here
 //! ```
+//!
+//! A lock is a word in kernel memory that `rax_spin_lock` spins on with
+//! interrupts off; a lock word the program made itself (from constant
+//! bytes, from a packet, or copied out of a map) would let it hang a CPU
+//! or, with queue bits set, make the qspinlock slow path write through a
+//! pointer it computes from them. So a lock is reachable only through a
+//! reference into a map value that the kernel handed out:
+//!
+//! * the lock type is private to this crate; the only lock an extension
+//!   sees is the one inside a [`Locked<T>`];
+//! * a [`Locked<T>`] has no constructor, is neither `Clone` nor `Copy`, and
+//!   is not [`crate::Pod`]: it cannot be read from a packet or a kernel
+//!   address, copied out of a map (`read`), reserved in a ring buffer, or
+//!   be a field of a [`crate::pod!`] struct. Maps of `Locked<T>` values get
+//!   new values with `update_value(&key, &T, flags)`, which stores a `T`
+//!   beside an unlocked lock word (the kernel skips the lock word when it
+//!   copies a value, as for eBPF);
+//! * `get` on a map of `Locked<T>` values is the only way to a
+//!   `&Locked<T>`.
+//!
+//! The kernel does not take the crate's word for it: `rax_spin_lock` stops
+//! the program unless the address is the lock of a value of one of the
+//! program's own lock maps, at the map's `spin_lock_off`.
+//!
+//! Locks are for XDP and tc programs only, as in eBPF: `rax_spin_lock` and
+//! `rax_spin_unlock` are `NET` helpers, so `rax build` refuses a tracing
+//! entry (kprobe, tracepoint, perf_event) that takes a lock, and the
+//! kernel refuses lock maps to tracing programs (a program in NMI could
+//! spin on the lock of the program it interrupted). A per-CPU array of
+//! `Locked<T>` values fails to compile, as in eBPF.
+//!
+//! The kernel keeps a per-invocation cleanup log of what a program holds:
+//! a program that panics while holding the lock, or returns while holding
+//! it (a guard leaked with `core::mem::forget`), has it released by the
+//! kernel (such a return is counted and logged like a panic, and the
+//! program type's default verdict is returned). Taking a second lock while
+//! one is held (the same lock or another) stops the program like a panic,
+//! instead of deadlocking.
 //!
 //! Writers outside programs take the same lock with `BPF_F_LOCK` (lookups
 //! and updates from userspace), as for eBPF; a plain update from userspace
@@ -64,12 +66,16 @@ use core::cell::UnsafeCell;
 use core::mem::{align_of, size_of};
 use core::ops::{Deref, DerefMut};
 
-use crate::helpers::{rax_spin_lock, rax_spin_unlock};
-use crate::pod::Pod;
+use crate::ffi::{rax_spin_lock, rax_spin_unlock};
+use crate::pod::{MapValue, Pod};
 
-/// A `struct bpf_spin_lock` (one `u32`), for use inside map values.
+/// A `struct bpf_spin_lock` (one `u32`) inside a [`Locked`] map value.
+///
+/// Private to the crate and never constructed by it: the only ones that
+/// exist are in map values in kernel memory, reached through a
+/// `&Locked<T>` that a map lookup returned.
 #[repr(transparent)]
-pub struct SpinLock {
+pub(crate) struct SpinLock {
     val: UnsafeCell<u32>,
 }
 
@@ -79,40 +85,22 @@ const _: () = assert!(core::mem::size_of::<SpinLock>() == 4);
 // which are atomic; sharing it between CPUs is its purpose.
 unsafe impl Sync for SpinLock {}
 
-// SAFETY: a `u32` (through `UnsafeCell`, same layout): any bit pattern, no
-// padding, no pointers. It is a lock, at offset 0 of itself. Map values
-// are copied by the kernel, which skips the lock word (the map's BTF
-// places a `struct bpf_spin_lock` there), as for eBPF.
-unsafe impl Pod for SpinLock {
-    const SPIN_LOCK: Option<usize> = Some(0);
-    const SHARED: bool = true;
-}
-
 impl SpinLock {
-    /// An unlocked lock.
-    pub const fn new() -> Self {
-        SpinLock {
-            val: UnsafeCell::new(0),
-        }
-    }
-
     /// Takes the lock; it is released when the guard is dropped.
     ///
     /// A program holds at most one lock at a time: taking one while
     /// holding one (this or another) stops the program like a panic, and
     /// the kernel releases the lock already held.
     #[inline]
-    pub fn lock(&self) -> SpinLockGuard<'_> {
-        // SAFETY: `val` is a live, 4-byte aligned `u32` lock word; the
-        // helper spins until it owns it.
+    fn lock(&self) -> SpinLockGuard<'_> {
+        // SAFETY: `self` is the lock word of a map value in kernel memory:
+        // a `SpinLock` is only ever reached through a `&Locked<T>`, which
+        // only a map lookup hands out (`Locked` has no constructor and is
+        // not `Pod`, see the module documentation), and the lock is at
+        // offset 0 of it, where `map!` declared the map's lock
+        // (`MapValue::SPIN_LOCK`). The kernel checks the address again.
         unsafe { rax_spin_lock(self.val.get()) };
         SpinLockGuard { lock: self }
-    }
-}
-
-impl Default for SpinLock {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -121,25 +109,30 @@ impl Default for SpinLock {
 /// A guard that is never dropped (`core::mem::forget`, or a panic while it
 /// is alive) leaves the lock in the kernel's cleanup log, which releases it
 /// when the program stops or returns.
-pub struct SpinLockGuard<'a> {
+struct SpinLockGuard<'a> {
     lock: &'a SpinLock,
 }
 
 impl Drop for SpinLockGuard<'_> {
     #[inline]
     fn drop(&mut self) {
-        // SAFETY: this guard owns the lock (taken in `SpinLock::lock`).
+        // SAFETY: this guard owns the lock (taken in `SpinLock::lock`, the
+        // only constructor of a guard) and releases it once, here.
         unsafe { rax_spin_unlock(self.lock.val.get()) };
     }
 }
 
 /// A map value of a lock and a `T` that only the lock's holder reaches.
 ///
+/// Reached only through `get` on a map of `Locked<T>` values; see the
+/// module documentation for why it has no constructor and is not `Pod`.
+///
 /// Laid out as `struct { struct bpf_spin_lock lock; u32 pad; T value; }`:
 /// the lock at offset 0 (declared to the kernel like any value's lock),
-/// `T` at offset 8. `T` may not hold a lock itself, may be at most 8-byte
-/// aligned, and must leave no padding after it (its size a multiple of 4
-/// bytes when it is 4-byte aligned or less); each fails to compile.
+/// `T` at offset 8. `T` is `Pod`, so it holds no lock itself; it may be at
+/// most 8-byte aligned and must leave no padding after it (its size a
+/// multiple of 4 bytes when it is 4-byte aligned or less); each fails to
+/// compile.
 #[repr(C)]
 pub struct Locked<T: Pod> {
     lock: SpinLock,
@@ -153,19 +146,16 @@ pub struct Locked<T: Pod> {
 // reached. The lock word itself is `Sync`.
 unsafe impl<T: Pod> Sync for Locked<T> {}
 
-// SAFETY: the fields are a `u32` lock word, a `u32` and a `T: Pod`, all
-// accepting any bit pattern and holding no pointers; the layout checks in
-// `SPIN_LOCK` (evaluated for every map of it and by every copy of it, see
-// `Pod`) make `T` lock-free and leave no padding (the size is exactly
-// 8 + size_of::<T>(), and `T` starts at 8 whatever its alignment up to
-// 8). The lock is at offset 0. Every byte is the lock, never reached, or
-// reached only under the lock: `SHARED`.
-unsafe impl<T: Pod> Pod for Locked<T> {
+// SAFETY: `Locked<T>` is `#[repr(C)]`: a `u32` lock word at offset 0, a
+// `u32` and a `T: Pod` at offset 8, holding no pointers; the layout checks
+// in `SPIN_LOCK` (evaluated by `map!` for every map of it) make `T`
+// at most 8-byte aligned and leave no padding (the size is exactly 8 +
+// size_of::<T>()), so the kernel's copy of a value (which skips the lock
+// word) and `update_value`'s staging value cover every byte. The lock is
+// at offset 0. Every byte is the lock, never reached, or reached only
+// under the lock: `SHARED`.
+unsafe impl<T: Pod> MapValue for Locked<T> {
     const SPIN_LOCK: Option<usize> = {
-        assert!(
-            T::SPIN_LOCK.is_none(),
-            "rax: the value of a Locked<T> may not hold a spin lock itself"
-        );
         assert!(
             align_of::<T>() <= 8,
             "rax: the value of a Locked<T> may be at most 8-byte aligned"
@@ -180,13 +170,16 @@ unsafe impl<T: Pod> Pod for Locked<T> {
 }
 
 impl<T: Pod> Locked<T> {
-    /// An unlocked value, for `update`.
-    pub const fn new(value: T) -> Self {
-        let _: Option<usize> = const { <Self as Pod>::SPIN_LOCK };
-        Locked {
-            lock: SpinLock::new(),
-            pad: UnsafeCell::new(0),
-            value: UnsafeCell::new(value),
+    /// The bytes of an unlocked `Locked<T>` holding `value`, for the
+    /// kernel to copy into a map (`update_value`). Not a `Locked<T>`: the
+    /// staging value never becomes a lock anything can take.
+    #[inline(always)]
+    pub(crate) fn staging(value: &T) -> LockedStaging<T> {
+        let _: Option<usize> = const { <Self as MapValue>::SPIN_LOCK };
+        LockedStaging {
+            lock: 0,
+            pad: 0,
+            value: crate::pod::copy(value),
         }
     }
 
@@ -200,6 +193,16 @@ impl<T: Pod> Locked<T> {
             value: &self.value,
         }
     }
+}
+
+/// What `update_value` passes the kernel for a [`Locked<T>`]: the same
+/// layout, with a plain (never locked) lock word of 0. `T: Pod` is `Copy`
+/// through its bytes only, so the value is copied in `staging`.
+#[repr(C)]
+pub(crate) struct LockedStaging<T: Pod> {
+    lock: u32,
+    pad: u32,
+    value: T,
 }
 
 /// The value of a [`Locked`], while its lock is held.

@@ -25,7 +25,7 @@
 use core::marker::PhantomData;
 use core::ptr::NonNull;
 
-use crate::helpers::{
+use crate::ffi::{
     rax_task_acquire_current, rax_task_comm, rax_task_from_pid, rax_task_pid_tgid, rax_task_release,
 };
 
@@ -68,7 +68,7 @@ impl TaskRef {
     pub fn current() -> Option<TaskRef> {
         // SAFETY: no arguments; a non-NULL result is a task reference the
         // kernel entered in the cleanup log, now owned by the `TaskRef`.
-        TaskRef::from_raw(unsafe { rax_task_acquire_current() })
+        TaskRef::from_raw(unsafe { rax_task_acquire_current() }.cast())
     }
 
     /// A reference to the task whose pid, in the initial pid namespace, is
@@ -78,7 +78,7 @@ impl TaskRef {
         // SAFETY: the pid is passed by value; a non-NULL result is a task
         // reference the kernel entered in the cleanup log, now owned by the
         // `TaskRef`.
-        TaskRef::from_raw(unsafe { rax_task_from_pid(pid) })
+        TaskRef::from_raw(unsafe { rax_task_from_pid(pid) }.cast())
     }
 
     /// `tgid << 32 | pid` of the task (as `rax::current_pid_tgid` for the
@@ -87,7 +87,7 @@ impl TaskRef {
     pub fn pid_tgid(&self) -> u64 {
         // SAFETY: `task` is a reference this `TaskRef` holds (not yet
         // released: `Drop` is the only release).
-        unsafe { rax_task_pid_tgid(self.task.as_ptr()) }
+        unsafe { rax_task_pid_tgid(self.task.as_ptr().cast()) }
     }
 
     /// The task's pid (thread id), in the initial pid namespace.
@@ -109,8 +109,13 @@ impl TaskRef {
         let mut comm = [0u8; TASK_COMM_LEN];
         // SAFETY: `task` is a reference this `TaskRef` holds, and `comm` is
         // a writable buffer of exactly the size passed.
-        let ret =
-            unsafe { rax_task_comm(self.task.as_ptr(), comm.as_mut_ptr(), TASK_COMM_LEN as u32) };
+        let ret = unsafe {
+            rax_task_comm(
+                self.task.as_ptr().cast(),
+                comm.as_mut_ptr(),
+                TASK_COMM_LEN as u32,
+            )
+        };
         if ret < 0 {
             comm = [0; TASK_COMM_LEN];
         }
@@ -123,6 +128,6 @@ impl Drop for TaskRef {
     fn drop(&mut self) {
         // SAFETY: `task` is a reference this `TaskRef` holds; it is
         // released exactly once, here.
-        unsafe { rax_task_release(self.task.as_ptr()) };
+        unsafe { rax_task_release(self.task.as_ptr().cast()) };
     }
 }

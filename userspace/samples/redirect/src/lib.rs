@@ -27,20 +27,13 @@
 //! Entry: `rax_entry_redirect` (sched_cls).
 
 use core::hint::black_box;
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 
-use rax::{ArrayMap, SpinLock, TcAction, TcContext};
+use rax::{ArrayMap, Locked, TcAction, TcContext};
 
 rax::map!(static NEST: ArrayMap<AtomicU64, 8>);
 
-rax::pod! {
-    pub struct Guarded {
-        pub lock: SpinLock,
-        pub pad: AtomicU32,
-    }
-}
-
-rax::map!(static GUARDED: ArrayMap<Guarded, 1>);
+rax::map!(static GUARDED: ArrayMap<Locked<u32>, 1>);
 
 const ETHERTYPE: u16 = 0x88b5;
 
@@ -94,7 +87,7 @@ fn redirect(ctx: &mut TcContext) -> TcAction {
     };
     store(OUTER_FRAME, frame_address());
     let _guard = if ctx.load::<u8>(18) == Some(1) {
-        GUARDED.get(0).map(|g| g.lock.lock())
+        GUARDED.get(0).map(|g| g.lock())
     } else {
         None
     };

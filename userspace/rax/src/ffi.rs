@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-2.0
+//! The bottom of the crate: the kernel's helper list as one `unsafe extern
+//! "C"` block, and nothing else.
+//!
+//! The block declares exactly the helpers of `kernel/rax/helpers.h`: same
+//! symbol names, same number of arguments, in the same order (the userspace
+//! test suite compares the two; appending is the only compatible change).
+//! The contracts are the helper table of `Documentation/rax/format.rst`;
+//! all helpers use the x86-64 SysV calling convention. Helpers that return
+//! "0 or -errno" are declared returning `i64` (the kernel returns a 64-bit
+//! `rax`, as for eBPF helpers).
+//!
+//! This module depends on no other module of the crate: the kernel's
+//! objects are opaque pointers here (`*const c_void` for a map definition,
+//! `*mut c_void` for a task or a tc context). The safe modules above it
+//! (`maps`, `sync`, `task`, `raw`, `helpers`, `stack`) each wrap the
+//! helpers they need and state, in every `unsafe` block's `SAFETY:`
+//! comment, which invariant makes the call sound and where it is
+//! established. The kernel re-checks the pointers it is given (map
+//! definitions, lock addresses, records, task references, contexts): a
+//! bad one stops the program.
+
+use core::ffi::{c_int, c_void};
+
+unsafe extern "C" {
+    /// `(def, key)`: pointer to the value or NULL.
+    pub(crate) fn rax_map_lookup_elem(def: *const c_void, key: *const c_void) -> *mut c_void;
+    /// `(def, key, value, flags)`: 0 or -errno.
+    pub(crate) fn rax_map_update_elem(
+        def: *const c_void,
+        key: *const c_void,
+        value: *const c_void,
+        flags: u64,
+    ) -> i64;
+    /// `(def, key)`: 0 or -errno.
+    pub(crate) fn rax_map_delete_elem(def: *const c_void, key: *const c_void) -> i64;
+    /// Monotonic time in ns.
+    pub(crate) fn rax_ktime_get_ns() -> u64;
+    /// Boot time in ns.
+    pub(crate) fn rax_ktime_get_boot_ns() -> u64;
+    /// A pseudo-random `u32`.
+    pub(crate) fn rax_get_prandom_u32() -> u32;
+    /// The current CPU.
+    pub(crate) fn rax_get_smp_processor_id() -> u32;
+    /// `(buf, len)`: writes a line to the trace pipe.
+    pub(crate) fn rax_trace_print(buf: *const u8, len: u32) -> i64;
+    /// `tgid << 32 | pid` of current.
+    pub(crate) fn rax_get_current_pid_tgid() -> u64;
+    /// `gid << 32 | uid` of current.
+    pub(crate) fn rax_get_current_uid_gid() -> u64;
+    /// `(buf, size)`: current's comm, 0 or -errno.
+    pub(crate) fn rax_get_current_comm(buf: *mut u8, size: u32) -> i64;
+    /// `(dst, size, src)`: 0 or -errno, `dst` zeroed on error.
+    pub(crate) fn rax_probe_read_kernel(dst: *mut c_void, size: u32, src: *const c_void) -> i64;
+    /// `(lock)`: takes a `struct bpf_spin_lock`.
+    pub(crate) fn rax_spin_lock(lock: *mut u32);
+    /// `(lock)`: releases a `struct bpf_spin_lock`.
+    pub(crate) fn rax_spin_unlock(lock: *mut u32);
+    /// `(file, file_len, line, column)`: stops the program, never returns.
+    pub(crate) fn rax_throw(file: *const u8, file_len: usize, line: u32, column: u32) -> !;
+    // The compiler's ABI symbols (RAX_ABI in the list, not helpers): code
+    // generation calls them on its own; they are declared so that this
+    // block is the complete list.
+    #[allow(dead_code)]
+    pub(crate) fn memcpy(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+    #[allow(dead_code)]
+    pub(crate) fn memmove(dst: *mut c_void, src: *const c_void, n: usize) -> *mut c_void;
+    #[allow(dead_code)]
+    pub(crate) fn memset(dst: *mut c_void, c: c_int, n: usize) -> *mut c_void;
+    #[allow(dead_code)]
+    pub(crate) fn memcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int;
+    #[allow(dead_code)]
+    pub(crate) fn bcmp(a: *const c_void, b: *const c_void, n: usize) -> c_int;
+    /// `(def, size, flags)`: a record of `size` bytes in a ring buffer,
+    /// 8-byte aligned, entered in the cleanup log; NULL on failure.
+    pub(crate) fn rax_ringbuf_reserve(def: *const c_void, size: u64, flags: u64) -> *mut c_void;
+    /// `(rec, flags)`: makes a reserved record visible to the consumer.
+    pub(crate) fn rax_ringbuf_submit(rec: *mut c_void, flags: u64);
+    /// `(rec, flags)`: drops a reserved record.
+    pub(crate) fn rax_ringbuf_discard(rec: *mut c_void, flags: u64);
+    /// `(def, data, size, flags)`: copies a record into a ring buffer, 0 or
+    /// -errno.
+    pub(crate) fn rax_ringbuf_output(
+        def: *const c_void,
+        data: *const c_void,
+        size: u64,
+        flags: u64,
+    ) -> i64;
+    /// A reference to current (tracing programs only); NULL in NMI context
+    /// or on failure.
+    pub(crate) fn rax_task_acquire_current() -> *mut c_void;
+    /// `(pid)`: a reference to the task with that pid in the initial pid
+    /// namespace (tracing programs only); NULL if there is none.
+    pub(crate) fn rax_task_from_pid(pid: i32) -> *mut c_void;
+    /// `(task)`: releases a reference from the two helpers above.
+    pub(crate) fn rax_task_release(task: *mut c_void);
+    /// `(task)`: `tgid << 32 | pid` of the task.
+    pub(crate) fn rax_task_pid_tgid(task: *mut c_void) -> u64;
+    /// `(task, buf, size)`: the task's comm, NUL-terminated; 0 or -errno.
+    pub(crate) fn rax_task_comm(task: *mut c_void, buf: *mut u8, size: u32) -> i64;
+    /// `(need)`: stops the program unless `need` bytes of stack are left.
+    pub(crate) fn rax_stack_check(need: u64);
+    // The toolchain's termination pass calls it at every function entry
+    // and loop back-edge; the crate never does.
+    #[allow(dead_code)]
+    pub(crate) fn rax_budget_check();
+    /// `(tc, ifindex, flags)`: sends a clone of a tc program's packet to a
+    /// device (`bpf_clone_redirect`); updates the context's packet bounds;
+    /// 0 or -errno (tc programs only).
+    pub(crate) fn rax_clone_redirect(tc: *mut c_void, ifindex: u32, flags: u64) -> i64;
+}
