@@ -103,7 +103,7 @@ HelperList crate_order(std::string const &text)
 
 std::string crate_source()
 {
-	std::ifstream in(std::string(rax::paths::source_dir) + "/userspace/rax/src/helpers.rs");
+	std::ifstream in(std::string(rax::paths::source_dir) + "/userspace/rax/src/ffi.rs");
 	REQUIRE(in.good());
 	std::stringstream ss;
 	ss << in.rdbuf();
