@@ -8,14 +8,26 @@
 // or calls, passes a point where the kernel may stop it
 // (Documentation/rax/termination.rst).
 //
+// Loops the back end would make later are made here first: every
+// read-modify-write atomic that x86-64 has no single instruction for
+// becomes an explicit compare-and-exchange loop in the IR before the
+// function is instrumented, so its back-edge gets a cancellation point
+// like any other. rax build checks the final machine code for the same
+// property (every cycle passes a call to the check) and refuses the
+// object otherwise.
+//
 // A function carries the attribute "rax-budget" once instrumented; the
 // pass never instruments it twice.
+#include <llvm/IR/BasicBlock.h>
 #include <llvm/IR/Function.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/InstIterator.h>
+#include <llvm/IR/Instructions.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/PassManager.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Plugins/PassPlugin.h>
+#include <llvm/Transforms/Utils/LowerAtomic.h>
 
 #include <cstdlib>
 #include <unordered_set>
@@ -59,6 +71,99 @@ std::vector<llvm::BasicBlock *> retreating_sources(llvm::Function &f)
 	return sources;
 }
 
+// Whether the x86-64 back end lowers @rmw to one locked instruction
+// (X86TargetLowering::shouldExpandAtomicRMWInIR): an exchange, an add or
+// a subtract (xchg, lock xadd) of up to 64 bits, and an and, or or xor
+// whose old value is never used (lock and/or/xor). Everything else (max,
+// min, nand, the wrapping and saturating forms, floating point, and, or
+// and xor whose result is used) becomes a lock cmpxchg retry loop.
+bool single_instruction(llvm::AtomicRMWInst const &rmw)
+{
+	llvm::Type const *t = rmw.getValOperand()->getType();
+	if (!t->isPointerTy() && !(t->isIntegerTy() && t->getIntegerBitWidth() <= 64))
+		return false;
+	switch (rmw.getOperation()) {
+	case llvm::AtomicRMWInst::Xchg:
+	case llvm::AtomicRMWInst::Add:
+	case llvm::AtomicRMWInst::Sub:
+		return true;
+	case llvm::AtomicRMWInst::And:
+	case llvm::AtomicRMWInst::Or:
+	case llvm::AtomicRMWInst::Xor:
+		return rmw.use_empty();
+	default:
+		return false;
+	}
+}
+
+// Rewrite @rmw (on an integer) as the loop the back end would make of it:
+//
+//	%init = load atomic iN, ptr %p monotonic
+//	br label %loop
+// loop:
+//	%old = phi iN [ %init, %before ], [ %seen, %loop ]
+//	%new = <op> iN %old, %v
+//	%pair = cmpxchg ptr %p, iN %old, iN %new <ordering>
+//	%seen = extractvalue %pair, 0
+//	br (extractvalue %pair, 1), label %after, label %retry
+// retry:
+//	br label %loop
+// after:
+//	(uses of the atomicrmw use %seen)
+//
+// with the original's ordering, scope, alignment and volatility. The
+// back-edge has a block of its own, so that its cancellation point costs
+// only the retries, not every exchange that succeeds at once.
+void expand_to_cmpxchg(llvm::AtomicRMWInst &rmw)
+{
+	llvm::BasicBlock *before = rmw.getParent();
+	llvm::BasicBlock *after = before->splitBasicBlock(rmw.getIterator(), "rax.rmw.after");
+	llvm::Function *f = before->getParent();
+	llvm::BasicBlock *loop = llvm::BasicBlock::Create(f->getContext(), "rax.rmw.loop", f, after);
+	llvm::BasicBlock *retry = llvm::BasicBlock::Create(f->getContext(), "rax.rmw.retry", f, after);
+	llvm::Type *type = rmw.getType();
+	llvm::Value *ptr = rmw.getPointerOperand();
+
+	// splitBasicBlock left an unconditional branch to @after: retarget it.
+	before->getTerminator()->setSuccessor(0, loop);
+	llvm::IRBuilder<> at(before->getTerminator());
+	llvm::LoadInst *init = at.CreateAlignedLoad(type, ptr, rmw.getAlign(), rmw.isVolatile(),
+						    "rax.rmw.init");
+	init->setAtomic(llvm::AtomicOrdering::Monotonic, rmw.getSyncScopeID());
+
+	llvm::IRBuilder<> body(loop);
+	llvm::PHINode *old = body.CreatePHI(type, 2, "rax.rmw.old");
+	llvm::Value *next = llvm::buildAtomicRMWValue(rmw.getOperation(), body, old,
+						      rmw.getValOperand());
+	llvm::AtomicCmpXchgInst *pair = body.CreateAtomicCmpXchg(
+		ptr, old, next, rmw.getAlign(), rmw.getOrdering(),
+		llvm::AtomicCmpXchgInst::getStrongestFailureOrdering(rmw.getOrdering()),
+		rmw.getSyncScopeID());
+	pair->setVolatile(rmw.isVolatile());
+	llvm::Value *seen = body.CreateExtractValue(pair, 0, "rax.rmw.seen");
+	llvm::Value *ok = body.CreateExtractValue(pair, 1, "rax.rmw.ok");
+	body.CreateCondBr(ok, after, retry);
+	llvm::BranchInst::Create(loop, retry);
+	old->addIncoming(init, before);
+	old->addIncoming(seen, retry);
+
+	rmw.replaceAllUsesWith(seen);
+	rmw.eraseFromParent();
+}
+
+// Expand, in @f, every atomicrmw the back end would turn into a loop.
+bool expand_atomics(llvm::Function &f)
+{
+	std::vector<llvm::AtomicRMWInst *> todo;
+	for (llvm::Instruction &i : llvm::instructions(f))
+		if (auto *rmw = llvm::dyn_cast<llvm::AtomicRMWInst>(&i))
+			if (!single_instruction(*rmw) && rmw->getType()->isIntegerTy())
+				todo.push_back(rmw);
+	for (llvm::AtomicRMWInst *rmw : todo)
+		expand_to_cmpxchg(*rmw);
+	return !todo.empty();
+}
+
 struct BudgetPass : llvm::PassInfoMixin<BudgetPass> {
 	llvm::PreservedAnalyses run(llvm::Module &m, llvm::ModuleAnalysisManager &)
 	{
@@ -72,6 +177,7 @@ struct BudgetPass : llvm::PassInfoMixin<BudgetPass> {
 			if (f.isDeclaration() || f.hasFnAttribute(kDone))
 				continue;
 			f.addFnAttr(kDone);
+			expand_atomics(f);
 			// A block may have several retreating edges: one check each.
 			for (llvm::BasicBlock *b : retreating_sources(f)) {
 				llvm::IRBuilder<> at(b->getTerminator());

@@ -261,13 +261,15 @@ TEST_CASE("stack: the indirect call is counted where it is made, not where the a
 
 TEST_CASE("stack: analysis refuses recursion through a function pointer", "[stack][elf]")
 {
+	// Each cycle passes a cancellation point (rax_budget_check at walk's
+	// entry, as the termination pass puts one): the stack bound refuses it.
 	CompilerSpec spec;
 	spec.entries = {{prog_kprobe, "entry"}};
 
 	SECTION("a function calling through a vtable that holds it") {
 		spec.funcs = {
 			{"entry", 16, {"_RNv3ext4walk"}, true},
-			{"_RNv3ext4walk", 64, {}},
+			{"_RNv3ext4walk", 64, {"rax_budget_check"}},
 		};
 		spec.funcs[1].indirect_call = true;
 		spec.vtable = {"_RNv3ext4walk"};
@@ -278,7 +280,7 @@ TEST_CASE("stack: analysis refuses recursion through a function pointer", "[stac
 		// through the pointer: walk -> call_it -> walk.
 		spec.funcs = {
 			{"entry", 16, {"_RNv3ext4walk"}, true},
-			{"_RNv3ext4walk", 64, {"_RNv3ext7call_it"}},
+			{"_RNv3ext4walk", 64, {"rax_budget_check", "_RNv3ext7call_it"}},
 			{"_RNv3ext7call_it", 8, {}},
 		};
 		spec.funcs[2].indirect_call = true;
@@ -311,9 +313,11 @@ TEST_CASE("stack: analysis refusals", "[stack][elf]")
 	spec.entries = {{prog_kprobe, "entry"}};
 
 	SECTION("recursion") {
+		// With a cancellation point at every entry, as the termination
+		// pass puts them: the stack bound is what refuses the cycle.
 		spec.funcs = {{"entry", 16, {"_RNv3ext3odd"}, true},
-			      {"_RNv3ext3odd", 16, {"_RNv3ext4even"}},
-			      {"_RNv3ext4even", 16, {"_RNv3ext3odd"}}};
+			      {"_RNv3ext3odd", 16, {"rax_budget_check", "_RNv3ext4even"}},
+			      {"_RNv3ext4even", 16, {"rax_budget_check", "_RNv3ext3odd"}}};
 		auto a = analyse_compiler_object(make_compiler_object(spec), 1024);
 		REQUIRE_FALSE(a.ok());
 		CHECK(a.error().code() == ELOOP);

@@ -125,6 +125,35 @@ Error bad(std::string msg)
 	return Error(EBADMSG, "analyse", std::move(msg));
 }
 
+// The helper whose calls are the cancellation points (termination.rst).
+constexpr char budget_helper[] = "rax_budget_check";
+
+// Where control goes after one instruction, as the proof of cancellation
+// points sees it.
+enum class Flow : std::uint8_t {
+	next,	// on to the next instruction
+	stop,	// nowhere in the program: a trap, a return, a tail call to a helper
+	budget, // a call to rax_budget_check: a cancellation point, the graph is cut there
+	call,	// to the target, and back to the next instruction
+	jump,	// to the target
+	branch, // to the target or on to the next instruction
+};
+
+// What a call or a branch reaches.
+enum class Reach : std::uint8_t {
+	none,	  // a helper or the return thunk: no code of the program
+	insn,	  // an instruction of the same function (target: its offset)
+	func,	  // the entry of a function (target: its index)
+	anywhere, // the indirect thunk: every function whose address is taken
+};
+
+struct Step {
+	std::uint64_t at = 0; // offset in the function
+	Flow flow = Flow::next;
+	Reach reach = Reach::none;
+	std::uint64_t target = 0;
+};
+
 struct Func {
 	std::string name;
 	std::uint32_t shndx = 0;
@@ -135,6 +164,7 @@ struct Func {
 	bool indirect = false; // calls or jumps through the retpoline thunk
 	bool global = false;   // has a global name: reachable from outside
 	bool endbr = false;    // starts with ENDBR64
+	std::vector<Step> steps; // every instruction, in order
 };
 
 // Where a relocation points: a helper, or a section and an offset in it.
@@ -150,6 +180,7 @@ public:
 
 	Result<void> build();
 	Result<void> stack_sizes();
+	Result<void> cancellation_points() const;
 	std::vector<StackFrame> frames() const;
 	std::string const *canonical(std::string const &name) const
 	{
@@ -161,6 +192,7 @@ private:
 	Target resolve(Elf64_Rela const &r) const;
 	Result<void> check_code(Func &f);
 	Result<void> address_taken();
+	std::string where(std::size_t func, std::uint64_t at) const;
 	std::uint32_t rela_of(std::uint32_t shndx) const
 	{
 		auto it = rela_.find(shndx);
@@ -308,6 +340,15 @@ Result<void> Graph::check_code(Func &f)
 				      bytes);
 		}
 		starts.insert(o);
+		Step step;
+		step.at = o - f.value;
+		step.flow = insn->trap ? Flow::stop : Flow::next;
+		if (insn->cls == x86::Class::call_rel32)
+			step.flow = Flow::call;
+		else if (insn->cls == x86::Class::jmp_rel32 || insn->cls == x86::Class::jmp_rel8)
+			step.flow = insn->cond ? Flow::branch : Flow::jump;
+		else if (insn->cls == x86::Class::jcc_rel32)
+			step.flow = Flow::branch;
 		switch (insn->cls) {
 		case x86::Class::ret:
 			return refuse(at(o) + ": a bare return (every return must go through " +
@@ -340,6 +381,11 @@ Result<void> Graph::check_code(Func &f)
 				Target const t = resolve(rel->second);
 				if (!t.helper.empty()) {
 					if (t.helper == RAX_THUNK_INDIRECT)
+						step.reach = Reach::anywhere;
+					else if (t.helper == budget_helper &&
+						 insn->cls == x86::Class::call_rel32)
+						step.flow = Flow::budget;
+					if (t.helper == RAX_THUNK_INDIRECT)
 						f.indirect = true;
 					else if (!kernel_thunk(t.helper))
 						helpers_.insert(t.helper);
@@ -357,6 +403,8 @@ Result<void> Graph::check_code(Func &f)
 						      std::to_string(t.offset) +
 						      ", which is not the start of a function");
 				f.callees.push_back(funcs_[fn->second].name);
+				step.reach = Reach::func;
+				step.target = fn->second;
 				break;
 			}
 			for (std::uint64_t k = field; k < next; k++)
@@ -368,6 +416,8 @@ Result<void> Graph::check_code(Func &f)
 				if (insn->cls == x86::Class::call_rel32 && to == f.value)
 					f.callees.push_back(f.name);
 				local.emplace_back(o, to);
+				step.reach = Reach::insn;
+				step.target = to - f.value;
 				break;
 			}
 			auto fn = by_addr_.find({f.shndx, to});
@@ -376,9 +426,12 @@ Result<void> Graph::check_code(Func &f)
 					      v_.section_desc(f.shndx) + " + " + std::to_string(to) +
 					      ", which is not the start of a function");
 			f.callees.push_back(funcs_[fn->second].name);
+			step.reach = Reach::func;
+			step.target = fn->second;
 			break;
 		}
 		}
+		f.steps.push_back(step);
 		if (o == f.value)
 			f.endbr = insn->cls == x86::Class::endbr64;
 		// Relocations must not straddle instructions.
@@ -429,6 +482,160 @@ Result<void> Graph::address_taken()
 					      std::to_string(t.offset) +
 					      ", which is not the start of a function (a jump table?)");
 			address_taken_.insert(funcs_[fn->second].name);
+		}
+	}
+	return {};
+}
+
+std::string Graph::where(std::size_t func, std::uint64_t at) const
+{
+	if (at == 0)
+		return funcs_[func].name;
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "+%#llx", static_cast<unsigned long long>(at));
+	return funcs_[func].name + buf;
+}
+
+// Every cycle of the program's control flow passes a cancellation point
+// (termination.rst), proved on the final machine code, whatever the
+// compiler's back end did after the termination pass: the graph has a
+// node per instruction of every function and an edge wherever control
+// may go next (the next instruction, a branch's target, a callee's
+// entry, every function whose address is taken after a call or a jump
+// through the indirect thunk, and the function that starts where another
+// runs past its end); a call to rax_budget_check has no edge out. What
+// is left must be acyclic: a loop, a recursion or a cycle through
+// function pointers without a call to the check is refused, naming the
+// instruction that closes it. check_code() has already refused what the
+// graph could not follow (a branch into an instruction, out of its
+// function elsewhere than to a function's start, an indirect branch not
+// through the thunk).
+Result<void> Graph::cancellation_points() const
+{
+	std::vector<std::size_t> base(funcs_.size() + 1, 0);
+	for (std::size_t i = 0; i < funcs_.size(); i++)
+		base[i + 1] = base[i] + funcs_[i].steps.size();
+	std::size_t const n = base.back();
+	std::vector<std::size_t> anywhere;
+	for (auto const &name : address_taken_)
+		if (auto it = by_name_.find(name); it != by_name_.end())
+			anywhere.push_back(base[it->second]);
+
+	// The graph, in compressed rows: the edges of node u are
+	// edges[first[u]..first[u + 1]).
+	std::vector<std::size_t> first(n + 1, 0), edges;
+	std::vector<std::size_t> owner(n);
+	for (std::size_t i = 0; i < funcs_.size(); i++) {
+		Func const &f = funcs_[i];
+		for (std::size_t k = 0; k < f.steps.size(); k++) {
+			Step const &s = f.steps[k];
+			std::size_t const u = base[i] + k;
+			first[u] = edges.size();
+			owner[u] = i;
+			if (s.flow == Flow::call || s.flow == Flow::jump || s.flow == Flow::branch) {
+				switch (s.reach) {
+				case Reach::none:
+					break;
+				case Reach::insn: {
+					auto to = std::lower_bound(
+						f.steps.begin(), f.steps.end(), s.target,
+						[](Step const &x, std::uint64_t at) { return x.at < at; });
+					if (to == f.steps.end() || to->at != s.target)
+						return refuse("function " + where(i, s.at) +
+							      ": a branch to no instruction");
+					edges.push_back(base[i] + std::size_t(to - f.steps.begin()));
+					break;
+				}
+				case Reach::func:
+					edges.push_back(base[s.target]);
+					break;
+				case Reach::anywhere:
+					edges.insert(edges.end(), anywhere.begin(), anywhere.end());
+					break;
+				}
+			}
+			if (s.flow != Flow::next && s.flow != Flow::call && s.flow != Flow::branch)
+				continue;
+			if (k + 1 < f.steps.size()) {
+				edges.push_back(u + 1);
+				continue;
+			}
+			// Past the end: into the function that starts there, if any.
+			// A call that ends a function is to one that does not return
+			// (LLVM places nothing after it); anything else is refused.
+			if (auto it = by_addr_.find({f.shndx, f.value + f.size}); it != by_addr_.end())
+				edges.push_back(base[it->second]);
+			else if (s.flow != Flow::call)
+				return refuse("function " + where(i, s.at) +
+					      ": control runs past the end of the function");
+		}
+	}
+	first[n] = edges.size();
+
+	// A depth-first walk from every node: an edge to a node still on the
+	// walk's stack closes a cycle.
+	enum : std::uint8_t { white, grey, black };
+	std::vector<std::uint8_t> colour(n, white);
+	std::vector<std::pair<std::size_t, std::size_t>> dfs; // node, next edge
+	for (std::size_t root = 0; root < n; root++) {
+		if (colour[root] != white)
+			continue;
+		colour[root] = grey;
+		dfs.emplace_back(root, first[root]);
+		while (!dfs.empty()) {
+			auto &[u, e] = dfs.back();
+			if (e == first[u + 1]) {
+				colour[u] = black;
+				dfs.pop_back();
+				continue;
+			}
+			std::size_t const from = u, v = edges[e++];
+			if (colour[v] == white) {
+				colour[v] = grey;
+				dfs.emplace_back(v, first[v]);
+				continue;
+			}
+			if (colour[v] == black)
+				continue;
+			// The cycle: the walk's stack from v to u, then v. Name the
+			// transfers on it that are not steps to the next instruction.
+			auto name = [&](std::size_t x) {
+				return where(owner[x], funcs_[owner[x]].steps[x - base[owner[x]]].at);
+			};
+			// Offsets alone inside the function the message names.
+			auto step = [&](std::size_t x) {
+				std::string s = name(x);
+				if (owner[x] == owner[from])
+					s.erase(0, funcs_[owner[x]].name.size());
+				return s.empty() ? "+0x0" : s;
+			};
+			std::vector<std::size_t> cycle;
+			bool in = false;
+			for (auto const &[x, ignored] : dfs) {
+				(void)ignored;
+				in = in || x == v;
+				if (in)
+					cycle.push_back(x);
+			}
+			cycle.push_back(v);
+			std::string path;
+			unsigned shown = 0, hops = 0;
+			for (std::size_t j = 0; j + 1 < cycle.size(); j++) {
+				if (cycle[j + 1] == cycle[j] + 1 && owner[cycle[j]] == owner[cycle[j + 1]])
+					continue;
+				if (hops++ < 8) {
+					path += (shown++ ? ", " : "") + step(cycle[j]) + " -> " +
+						step(cycle[j + 1]);
+				}
+			}
+			if (hops > shown)
+				path += ", and " + std::to_string(hops - shown) + " more";
+			if (path.empty())
+				path = step(from) + " -> " + step(v);
+			return refuse("function " + name(from) +
+				      ": closes a cycle of the control flow that passes no "
+				      "cancellation point (a call to " +
+				      budget_helper + "); the cycle goes " + path);
 		}
 	}
 	return {};
@@ -529,6 +736,7 @@ Result<Analysis> analyse_compiler_object(std::span<std::uint8_t const> image,
 
 	Graph g(v);
 	RAX_CHECK(g.build());
+	RAX_CHECK(g.cancellation_points());
 	RAX_CHECK(g.stack_sizes());
 	auto const frames = g.frames();
 	for (auto const &e : a.entries) {

@@ -236,6 +236,8 @@ std::optional<Insn> decode(std::span<std::uint8_t const> code)
 	insn.cls = o.cls;
 	if (endbr)
 		insn.cls = Class::endbr64;
+	insn.cond = o.cls == Class::jcc_rel32 || (o.cls == Class::jmp_rel8 && b != 0xeb);
+	insn.trap = b == 0xcc || (b == 0x0f && (b2 == 0x0b || b2 == 0xb9 || b2 == 0xff));
 	if (o.cls == Class::vector) {
 		// Refused whatever follows: the length does not matter.
 		insn.length = static_cast<std::uint8_t>(i);

@@ -32,6 +32,12 @@ struct Insn {
 	// instruction and its signed value.
 	std::uint8_t rel_at = 0;
 	std::int32_t rel = 0;
+	// A conditional branch (jcc, loop, jrcxz): it may also go on to the
+	// next instruction.
+	bool cond = false;
+	// A trap that never goes on to the next instruction (ud0, ud1, ud2,
+	// int3): the kernel reports it and stops the program.
+	bool trap = false;
 };
 
 // Decode the instruction at the start of @code (at most 15 bytes are
