@@ -597,18 +597,10 @@ Result<void> Graph::cancellation_points() const
 			}
 			if (colour[v] == black)
 				continue;
-			// The cycle: the walk's stack from v to u, then v. Name the
-			// transfers on it that are not steps to the next instruction.
-			auto name = [&](std::size_t x) {
-				return where(owner[x], funcs_[owner[x]].steps[x - base[owner[x]]].at);
-			};
-			// Offsets alone inside the function the message names.
-			auto step = [&](std::size_t x) {
-				std::string s = name(x);
-				if (owner[x] == owner[from])
-					s.erase(0, funcs_[owner[x]].name.size());
-				return s.empty() ? "+0x0" : s;
-			};
+			// The cycle: the walk's stack from v to u, then v. The message
+			// names the jump or call that closes it (the last one on the
+			// cycle when the closing edge is a step to the next
+			// instruction) and lists the cycle's jumps and calls.
 			std::vector<std::size_t> cycle;
 			bool in = false;
 			for (auto const &[x, ignored] : dfs) {
@@ -618,21 +610,26 @@ Result<void> Graph::cancellation_points() const
 					cycle.push_back(x);
 			}
 			cycle.push_back(v);
+			std::vector<std::pair<std::size_t, std::size_t>> hops;
+			for (std::size_t j = 0; j + 1 < cycle.size(); j++)
+				if (cycle[j + 1] != cycle[j] + 1 || owner[cycle[j]] != owner[cycle[j + 1]])
+					hops.emplace_back(cycle[j], cycle[j + 1]);
+			if (hops.empty())
+				hops.emplace_back(from, v);
+			std::size_t const named = hops.back().first;
+			auto name = [&](std::size_t x) {
+				std::string s = where(owner[x], funcs_[owner[x]].steps[x - base[owner[x]]].at);
+				// Offsets alone inside the function the message names.
+				if (owner[x] == owner[named])
+					s.erase(0, funcs_[owner[x]].name.size());
+				return s.empty() ? std::string("+0x0") : s;
+			};
 			std::string path;
-			unsigned shown = 0, hops = 0;
-			for (std::size_t j = 0; j + 1 < cycle.size(); j++) {
-				if (cycle[j + 1] == cycle[j] + 1 && owner[cycle[j]] == owner[cycle[j + 1]])
-					continue;
-				if (hops++ < 8) {
-					path += (shown++ ? ", " : "") + step(cycle[j]) + " -> " +
-						step(cycle[j + 1]);
-				}
-			}
-			if (hops > shown)
-				path += ", and " + std::to_string(hops - shown) + " more";
-			if (path.empty())
-				path = step(from) + " -> " + step(v);
-			return refuse("function " + name(from) +
+			for (std::size_t j = 0; j < hops.size() && j < 8; j++)
+				path += (j ? ", " : "") + name(hops[j].first) + " -> " + name(hops[j].second);
+			if (hops.size() > 8)
+				path += ", and " + std::to_string(hops.size() - 8) + " more";
+			return refuse("function " + funcs_[owner[named]].name + name(named) +
 				      ": closes a cycle of the control flow that passes no "
 				      "cancellation point (a call to " +
 				      budget_helper + "); the cycle goes " + path);
