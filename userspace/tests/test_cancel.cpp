@@ -8,6 +8,7 @@
 // turns into cmpxchg loops, for what real code must pass.
 #include <catch2/catch.hpp>
 
+#include "../librax/src/x86.hpp"
 #include "elf_builder.hpp"
 
 #include <rax/build.hpp>
@@ -234,6 +235,31 @@ Fn entry()
 }
 
 } // namespace
+
+TEST_CASE("cancel: the decoder tells conditional branches and traps apart", "[x86][cancel]")
+{
+	struct Case {
+		std::vector<std::uint8_t> bytes;
+		bool cond, trap;
+	};
+	for (auto const &c : std::vector<Case>{{{0x75, 0x10}, true, false},
+					       {{0xe2, 0xfe}, true, false},		 // loop
+					       {{0xe3, 0x00}, true, false},		 // jrcxz
+					       {{0x0f, 0x85, 1, 2, 3, 4}, true, false},
+					       {{0xeb, 0xfe}, false, false},
+					       {{0xe9, 1, 2, 3, 4}, false, false},
+					       {{0xe8, 1, 2, 3, 4}, false, false},
+					       {{0x0f, 0x0b}, false, true},		 // ud2
+					       {{0xcc}, false, true},			 // int3
+					       {{0x0f, 0xb9, 0xc0}, false, true},	 // ud1
+					       {{0x90}, false, false}}) {
+		INFO(rax::hex(c.bytes));
+		auto const i = x86::decode(c.bytes);
+		REQUIRE(i);
+		CHECK(i->cond == c.cond);
+		CHECK(i->trap == c.trap);
+	}
+}
 
 TEST_CASE("cancel: the builder's shapes pass when every cycle has a cancellation point",
 	  "[code][cancel]")
