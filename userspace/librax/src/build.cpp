@@ -14,6 +14,7 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <utility>
 
 #include <fcntl.h>
 #include <openssl/evp.h>
@@ -134,6 +135,36 @@ private:
 	int fd_;
 };
 
+// The work directory of one build: private (mode 0700, a fresh name under
+// the temporary directory), removed whatever the build's outcome.
+class WorkDir {
+public:
+	static Result<WorkDir> make()
+	{
+		std::error_code ec;
+		std::string tmpl = (fs::temp_directory_path(ec) / "rax-build.XXXXXX").string();
+		if (ec || !::mkdtemp(tmpl.data()))
+			return Error(errno ? errno : EIO, "build", "cannot make a work directory in " +
+									fs::temp_directory_path(ec).string());
+		return WorkDir(tmpl);
+	}
+	~WorkDir()
+	{
+		std::error_code ec;
+		if (!dir_.empty())
+			fs::remove_all(dir_, ec);
+	}
+	WorkDir(WorkDir &&o) noexcept : dir_(std::exchange(o.dir_, {})) {}
+	WorkDir &operator=(WorkDir &&) = delete;
+	WorkDir(WorkDir const &) = delete;
+	WorkDir &operator=(WorkDir const &) = delete;
+	[[nodiscard]] fs::path const &path() const { return dir_; }
+
+private:
+	explicit WorkDir(fs::path dir) : dir_(std::move(dir)) {}
+	fs::path dir_;
+};
+
 constexpr char const *kTargetName = "x86_64-rax";
 
 fs::path target_libdir(fs::path const &sysroot)
@@ -248,37 +279,6 @@ std::vector<Refusal> refusals_from_rustc(std::string const &log, bool *other)
 		}
 		out.push_back(std::move(r));
 	}
-	return out;
-}
-
-// The files of a Makefile-style dep-info file (rustc --emit dep-info).
-std::vector<std::string> dep_files(std::string const &text)
-{
-	std::vector<std::string> out;
-	std::istringstream in(text);
-	std::string line;
-	while (std::getline(in, line)) {
-		auto colon = line.find(": ");
-		if (colon == std::string::npos || line.empty() || line[0] == '#')
-			continue;
-		std::string cur;
-		for (std::size_t i = colon + 2; i < line.size(); i++) {
-			if (line[i] == '\\' && i + 1 < line.size()) {
-				cur += line[++i];
-			} else if (line[i] == ' ') {
-				if (!cur.empty())
-					out.push_back(cur);
-				cur.clear();
-			} else {
-				cur += line[i];
-			}
-		}
-		if (!cur.empty())
-			out.push_back(cur);
-		break; // the first rule lists every input
-	}
-	std::sort(out.begin(), out.end());
-	out.erase(std::unique(out.begin(), out.end()), out.end());
 	return out;
 }
 
@@ -568,27 +568,6 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 	fs::path crate = fs::absolute(opt.crate_dir).lexically_normal();
 	if (crate.filename().empty())
 		crate = crate.parent_path();
-	auto mtext = slurp(crate / "Rax.toml");
-	if (!mtext)
-		return Error(ENOENT, "build", (crate / "Rax.toml").string() +
-						      " not found: an extension crate has Rax.toml and src/lib.rs");
-	auto man = parse_manifest(*mtext);
-	if (!man)
-		return std::move(man).error();
-	res.manifest = *man;
-	if (!fs::exists(crate / "src" / "lib.rs"))
-		return Error(ENOENT, "build", (crate / "src" / "lib.rs").string() + " not found");
-
-	// 1. The toolchain's own scan of every source file of the crate.
-	for (auto const &f : files_under(crate / "src")) {
-		if (fs::path(f).extension() != ".rs")
-			continue;
-		auto text = slurp(crate / "src" / f);
-		if (!text)
-			return std::move(text).error();
-		auto found = scan_source(crate.string(), (crate / "src" / f).string(), *text);
-		res.refusals.insert(res.refusals.end(), found.begin(), found.end());
-	}
 	auto refuse = [&](int code, std::string const &msg) -> Error {
 		if (refusals)
 			*refusals = res.refusals;
@@ -597,6 +576,40 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 			text += "\n  " + r.to_string();
 		return Error(code, "build", text);
 	};
+	auto workdir = WorkDir::make();
+	if (!workdir)
+		return std::move(workdir).error();
+	fs::path const work = workdir->path();
+
+	// 1. The crate, copied into the work directory: the only bytes rustc
+	// reads, the scan sees and the source hash covers. Then the toolchain's
+	// own scan of every source file in it.
+	if (!fs::exists(crate / "Rax.toml"))
+		return Error(ENOENT, "build", (crate / "Rax.toml").string() +
+						      " not found: an extension crate has Rax.toml and src/lib.rs");
+	auto snap = snapshot_crate(crate.string(), (work / "crate").string(), &res.refusals);
+	if (!snap)
+		return std::move(snap).error();
+	if (!res.refusals.empty())
+		return refuse(EPERM, crate.filename().string() + ": refused " +
+					     std::to_string(res.refusals.size()) +
+					     " file(s) a crate may not hold:");
+	fs::path const snapdir = snap->dir;
+	auto const *mtext = snap->find("Rax.toml");
+	if (!mtext)
+		return Error(ENOENT, "build", (crate / "Rax.toml").string() + " is not a regular file");
+	auto man = parse_manifest(mtext->data);
+	if (!man)
+		return std::move(man).error();
+	res.manifest = *man;
+	if (!snap->find("src/lib.rs"))
+		return Error(ENOENT, "build", (crate / "src" / "lib.rs").string() + " not found");
+	for (auto const &f : snap->files) {
+		if (fs::path(f.path).extension() != ".rs")
+			continue;
+		auto found = scan_source(snapdir.string(), (snapdir / f.path).string(), f.data);
+		res.refusals.insert(res.refusals.end(), found.begin(), found.end());
+	}
 	if (!res.refusals.empty())
 		return refuse(EPERM, res.manifest.name + ": refused " + std::to_string(res.refusals.size()) +
 					     " construct(s) safe extensions may not use:");
@@ -623,11 +636,6 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 	fs::path out = opt.output.empty() ? crate / "target" / (res.manifest.name + ".rax.o")
 					  : fs::absolute(opt.output);
 	fs::create_directories(out.parent_path(), ec);
-	// A work directory of this build only (parallel builds of one crate).
-	fs::path work = out.parent_path() /
-			(".rax-build-" + out.filename().string() + "-" + std::to_string(::getpid()) + "-" +
-			 std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()));
-	fs::create_directories(work, ec);
 	fs::path lib = work / ("lib" + res.manifest.name + ".a"), dep = work / (res.manifest.name + ".d");
 	std::vector<std::string> flags = {
 		"--edition", "2024", "-Zunstable-options", "--target", "x86_64-rax.json",
@@ -647,64 +655,95 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 		else
 			argv.push_back(f);
 	}
-	// --out-dir: rustc's intermediate objects go to the work directory, not
-	// to its working directory (the crate), where parallel builds of one
-	// crate would remove each other's.
-	argv.insert(argv.end(), {"--sysroot", sys->dir, "--out-dir", work.string(), "--emit",
-				 "link=" + lib.string() + ",dep-info=" + dep.string(), "src/lib.rs"});
-	say("compiling " + res.manifest.name + " " + res.manifest.version);
-	auto t0 = std::chrono::steady_clock::now();
-	// A scrubbed environment: nothing of the build machine's reaches the
-	// object (env! and option_env! are refused as well).
-	auto rc = run_process(argv, {{"RUSTC_BOOTSTRAP", "1"}}, crate.string(), Env::scrub);
-	if (!rc)
-		return std::move(rc).error();
-	res.compiler_log = rc->output;
-	if (rc->status != 0) {
+	argv.insert(argv.end(), {"--sysroot", sys->dir});
+	// A scrubbed environment, in the snapshot: rustc reads the crate's
+	// scanned bytes and nothing of the build machine's.
+	auto compiler_failed = [&](ProcessResult const &rc) -> Error {
 		bool other = false;
-		res.refusals = refusals_from_rustc(rc->output, &other);
+		res.refusals = refusals_from_rustc(rc.output, &other);
 		if (!res.refusals.empty())
 			return refuse(EPERM, res.manifest.name + ": refused " +
 						     std::to_string(res.refusals.size()) +
 						     " construct(s) safe extensions may not use:");
-		return Error(EINVAL, "build", res.manifest.name + ": rustc failed:\n" + rc->output);
-	}
+		return Error(EINVAL, "build", res.manifest.name + ": rustc failed:\n" + rc.output);
+	};
+
+	// 3a. The same rules on the crate after macro expansion: no spelling
+	// through macro_rules gets past them, and env!/option_env! under any
+	// name shows in dep-info.
+	fs::path const expanded = work / "expanded.rs", expanded_dep = work / "expanded.d";
+	std::vector<std::string> xargv;
+	for (auto const &a : argv)
+		if (a.rfind("-Zllvm-plugins=", 0) != 0)
+			xargv.push_back(a);
+	xargv.insert(xargv.end(), {"-Zunpretty=expanded", "--emit", "dep-info=" + expanded_dep.string(),
+				   "-o", expanded.string(), "src/lib.rs"});
+	auto xc = run_process(xargv, {{"RUSTC_BOOTSTRAP", "1"}}, snapdir.string(), Env::scrub);
+	if (!xc)
+		return std::move(xc).error();
+	if (xc->status != 0)
+		return compiler_failed(*xc);
+	auto xdep = slurp(expanded_dep);
+	if (!xdep)
+		return std::move(xdep).error();
+	// Code pulled in by include!() from a file step 1 did not scan (not a
+	// .rs file) is scanned, naming its own lines.
+	auto scan_included = [&](std::vector<std::string> const &read) {
+		for (auto const &f : read) {
+			if (fs::path(f).extension() == ".rs")
+				continue;
+			auto found = scan_source(snapdir.string(), (snapdir / f).string(),
+						 snap->find(f)->data);
+			res.refusals.insert(res.refusals.end(), found.begin(), found.end());
+		}
+	};
+	std::vector<std::string> xread;
+	res.refusals = check_dep_info(*xdep, {expanded_dep.string()}, *snap, &xread);
+	scan_included(xread);
+	if (!res.refusals.empty())
+		return refuse(EPERM, res.manifest.name + ": the build read files outside the crate, "
+					 "or code that safe extensions may not use:");
+	auto xtext = slurp(expanded);
+	if (!xtext)
+		return std::move(xtext).error();
+	auto xfound = scan_expanded(snapdir.string(), *xtext);
+	res.refusals.insert(res.refusals.end(), xfound.begin(), xfound.end());
+	if (!res.refusals.empty())
+		return refuse(EPERM, res.manifest.name + ": refused " + std::to_string(res.refusals.size()) +
+					     " construct(s) safe extensions may not use:");
+
+	// --out-dir: rustc's intermediate objects go to the work directory.
+	argv.insert(argv.end(), {"--out-dir", work.string(), "--emit",
+				 "link=" + lib.string() + ",dep-info=" + dep.string(), "src/lib.rs"});
+	say("compiling " + res.manifest.name + " " + res.manifest.version);
+	auto t0 = std::chrono::steady_clock::now();
+	auto rc = run_process(argv, {{"RUSTC_BOOTSTRAP", "1"}}, snapdir.string(), Env::scrub);
+	if (!rc)
+		return std::move(rc).error();
+	res.compiler_log = rc->output;
+	if (rc->status != 0)
+		return compiler_failed(*rc);
 	say("compiled in " + seconds_since(t0));
 
-	// 4. Every file rustc read must be inside the crate.
+	// 4. Every file rustc read must be one of the snapshot's: its names are
+	// checked against the snapshot, never taken from dep-info.
 	auto deptext = slurp(dep);
 	if (!deptext)
 		return std::move(deptext).error();
+	std::vector<std::string> read;
+	res.refusals = check_dep_info(*deptext, {dep.string(), lib.string()}, *snap, &read);
+	scan_included(read);
+	// The source hash covers every file of the snapshot: exactly the bytes
+	// rustc could read.
 	Hasher src;
-	for (auto const &f : dep_files(*deptext)) {
-		fs::path p = fs::path(f).is_absolute() ? fs::path(f) : crate / f;
-		fs::path canon = fs::weakly_canonical(p, ec);
-		auto rel = fs::relative(canon, fs::weakly_canonical(crate, ec), ec).string();
-		if (ec || rel.empty() || rel.rfind("..", 0) == 0) {
-			res.refusals.push_back({"src/lib.rs", 0, 0, "file outside the crate",
-						"the build read " + f});
-			continue;
-		}
-		if (auto r = src.add_file(rel, canon); !r)
-			return std::move(r).error();
-		// Code pulled in by include!() or #[path] from a file step 1 did
-		// not scan is scanned now, before anything is written.
-		fs::path relp(rel);
-		bool scanned = relp.extension() == ".rs" && !relp.empty() && *relp.begin() == "src";
-		if (!scanned) {
-			auto text = slurp(canon);
-			if (!text)
-				return std::move(text).error();
-			auto found = scan_source(crate.string(), canon.string(), *text);
-			res.refusals.insert(res.refusals.end(), found.begin(), found.end());
-		}
-	}
+	for (auto const &f : snap->files)
+		src.add(f.path, f.data);
 	if (!res.refusals.empty())
 		return refuse(EPERM, res.manifest.name + ": the build read files outside the crate, "
 					 "or code that safe extensions may not use:");
 
 	// The safe subset's rules, on what rustc made of the crate.
-	auto subset = check_subset(argv, crate.string(), work.string());
+	auto subset = check_subset(argv, snapdir.string(), work.string());
 	if (!subset)
 		return std::move(subset).error();
 	res.refusals = std::move(*subset);
@@ -754,7 +793,6 @@ Result<BuildResult> build(BuildOptions const &opt, std::vector<Refusal> *refusal
 		return std::move(r).error();
 	res.output = out.string();
 	res.size = bytes->size();
-	fs::remove_all(work, ec);
 	return res;
 }
 

@@ -375,4 +375,44 @@ std::vector<Refusal> scan_source(std::string const &crate_dir, std::string const
 	return out;
 }
 
+std::vector<Refusal> scan_expanded(std::string const &crate_dir, std::string const &text)
+{
+	// The prelude rustc injects into a no_std crate of edition 2024, in
+	// front of every item of the crate's own. Blanked out (lines kept)
+	// only there: the same words anywhere else are the crate's.
+	static constexpr std::string_view injected =
+		"extern crate core;\n#[prelude_import]\nuse core::prelude::rust_2024::*;\n";
+	std::string t = text;
+	auto p = t.find(injected);
+	if (p != std::string::npos && (p == 0 || t[p - 1] == '\n')) {
+		bool before = false;
+		for (auto const &k : Lexer(std::string_view(t).substr(0, p)).run())
+			before |= k.kind == Tok::ident && (k.text == "extern" || k.text == "use");
+		if (!before)
+			for (std::size_t i = p; i < p + injected.size(); i++)
+				if (t[i] != '\n')
+					t[i] = ' ';
+	}
+	std::string const root = (std::filesystem::path(crate_dir) / "src" / "lib.rs").string();
+	std::vector<Refusal> out;
+	for (auto &r : scan_source(crate_dir, root, t)) {
+		// #[path] was checked on the crate's own files (their directories
+		// are not the expanded file's), and confined by the snapshot.
+		if (r.construct == "#[path]")
+			continue;
+		std::size_t b = 0;
+		for (unsigned l = 1; l < r.line && b != std::string::npos; l++)
+			b = t.find('\n', b) == std::string::npos ? std::string::npos : t.find('\n', b) + 1;
+		std::string line = b == std::string::npos ? "" : t.substr(b, t.find('\n', b) - b);
+		line.erase(0, line.find_first_not_of(" \t"));
+		if (line.size() > 100)
+			line = line.substr(0, 100) + "...";
+		r.message = "after macro expansion, `" + line + "`: " + r.message;
+		r.file = "src/lib.rs";
+		r.line = r.column = 0;
+		out.push_back(std::move(r));
+	}
+	return out;
+}
+
 } // namespace rax

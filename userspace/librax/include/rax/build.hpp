@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rax/object.hpp>
@@ -40,6 +41,42 @@ struct Refusal {
 // @crate_dir. @path is the file, @text its contents.
 std::vector<Refusal> scan_source(std::string const &crate_dir, std::string const &path,
 				 std::string const &text);
+
+// The same rules on rustc's macro-expanded crate (-Zunpretty=expanded of
+// the crate rooted at @crate_dir/src/lib.rs), so that no spelling through
+// macro_rules gets past them; the prelude rustc injects is the one
+// `extern crate` tolerated. Refusals name src/lib.rs and the expanded line.
+std::vector<Refusal> scan_expanded(std::string const &crate_dir, std::string const &text);
+
+// The crate as the build sees it (snapshot.cpp). A crate is a tree of
+// regular files and directories with portable names (portable_name),
+// bounded in number, depth and size; dot entries and the top-level target/
+// are left out. snapshot_crate() copies it into @dest, a directory of this
+// build only, never following a link: rustc compiles the copy, the scan and
+// the source hash read the same bytes (@files, sorted by path). Whatever
+// the crate holds that is not so is added to @refusals, and nothing is
+// copied.
+struct SourceFile {
+	std::string path; // relative to the crate, '/'-separated
+	std::string data;
+};
+struct Snapshot {
+	std::string dir;
+	std::vector<SourceFile> files;
+
+	[[nodiscard]] SourceFile const *find(std::string_view path) const;
+};
+bool portable_name(std::string_view name);
+Result<Snapshot> snapshot_crate(std::string const &crate_dir, std::string const &dest,
+				std::vector<Refusal> *refusals);
+
+// rustc's dep-info, read strictly against @snap: the rules of @targets and
+// the empty rule of each input, nothing else. Every input must name one of
+// the snapshot's files (added to @read, normalised and sorted); an input
+// that does not, an `# env-dep:` line (env!/option_env! under any
+// spelling) or a line of any other shape is a refusal.
+std::vector<Refusal> check_dep_info(std::string const &text, std::vector<std::string> const &targets,
+				    Snapshot const &snap, std::vector<std::string> *read);
 
 // The safe subset (subset.cpp, Documentation/rax/safe-subset.rst): rules
 // that close the families of known rustc soundness bugs safe code can reach,
