@@ -20,7 +20,9 @@
 #include <rax/build.hpp>
 #include <rax/object.hpp>
 #include <rax/rax.h>
+#include <rax/sign.hpp>
 
+#include "cli_run.hpp"
 #include "elf_builder.hpp"
 
 namespace fs = std::filesystem;
@@ -795,6 +797,46 @@ TEST_CASE("build: the C API refuses what rax::build refuses, with the same messa
 	CHECK(rc == -EPERM);
 	CHECK(std::string(err) == r.error().to_string());
 	CHECK(std::string(err).find("a\\\\b.txt: refused: file name") != std::string::npos);
+}
+
+TEST_CASE("build: verify --rebuild sees the crate as the build does", "[build][snapshot]")
+{
+	ScratchCrate k("rebuild");
+	k.put("src/lib.rs", kPrologue + std::string(kPasses));
+	fs::path const cert = k.top / "dev.crt", key = k.top / "dev.key", obj = k.top / "rebuild.o";
+	REQUIRE(rax::keygen(cert, key).ok());
+	std::string const cache = options(k.dir.string(), "rebuild").cache_dir;
+	auto cli = [&](std::vector<std::string> args) {
+		return rax::test::rax_cli(args);
+	};
+	auto r = cli({"build", "-q", "--cache", cache, "-k", key, "-c", cert, "-o", obj, k.dir});
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	auto rebuild = [&] {
+		return cli({"verify", obj, "-c", cert, "--cache", cache, "--rebuild", k.dir});
+	};
+	r = rebuild();
+	CHECK(r.status == 0);
+	// What rax build refuses, --rebuild refuses with the same words.
+	k.put("a\\b.txt", "x");
+	r = rebuild();
+	CHECK(r.status == 1);
+	CHECK(rax::test::has(r.err, "does not build"));
+	CHECK(rax::test::has(r.err, "a\\\\b.txt: refused: file name"));
+	fs::remove(k.dir / "a\\b.txt");
+	fs::create_symlink("lib.rs", k.dir / "src/alias.rs");
+	r = rebuild();
+	CHECK(r.status == 1);
+	CHECK(rax::test::has(r.err, "src/alias.rs: refused: symbolic link"));
+	fs::remove(k.dir / "src/alias.rs");
+	// Every file of the crate is in the source hash, compiled or not.
+	k.put("notes.md", "notes\n");
+	r = rebuild();
+	CHECK(r.status == 1);
+	CHECK(rax::test::has(r.err, "is not what"));
+	fs::remove(k.dir / "notes.md");
+	r = rebuild();
+	CHECK(r.status == 0);
 }
 
 TEST_CASE("build: panic locations in the object are relative to the crate", "[build][snapshot]")
