@@ -799,6 +799,27 @@ TEST_CASE("build: the C API refuses what rax::build refuses, with the same messa
 	CHECK(std::string(err).find("a\\\\b.txt: refused: file name") != std::string::npos);
 }
 
+TEST_CASE("build: a file outside the crate read through a spliced include is refused",
+	  "[build][snapshot]")
+{
+	// The token scan does not see these paths; rustc's dep-info names the
+	// file, which is not one of the snapshot's.
+	for (std::string const &body :
+	     {std::string("macro_rules! read {\n    ($m:ident) => {\n        $m!(\"/etc/passwd\")\n"
+			  "    };\n}\nconst P: &str = read!(include_str);\n"),
+	      std::string("use core::include_bytes as ib;\nconst P: &[u8] = ib!(\"/etc/passwd\");\n")}) {
+		INFO(body);
+		ScratchCrate k("spliced_include");
+		std::string const lib = kPrologue + body +
+					"fn prog(_ctx: &mut XdpContext) -> XdpAction {\n"
+					"    if P.len() > 1 { XdpAction::Pass } else { XdpAction::Drop }\n"
+					"}\nrax::xdp!(prog);\n";
+		k.put("src/lib.rs", lib);
+		CHECK(rax::scan_source(k.dir.string(), (k.dir / "src/lib.rs").string(), lib).empty());
+		expect_crate_refused(k.dir, "file outside the crate", "/etc/passwd");
+	}
+}
+
 TEST_CASE("build: verify --rebuild sees the crate as the build does", "[build][snapshot]")
 {
 	ScratchCrate k("rebuild");
