@@ -45,6 +45,10 @@
 #   toolchain           the toolchain identity of the built objects (hex)
 #   corpus/             the malformed objects of userspace/tests/test_corpus.cpp
 #                       and its valid object (valid.o), each signed
+#   forge/              format-valid objects whose code passes helpers what it
+#                       does not own, or whose relocation addends reach outside
+#                       what they name, with controls
+#                       (userspace/tests/test_forge_objects.cpp), each signed
 #
 # Each FILE has FILE.sig, a detached PKCS#7 signature (CMS, SHA-256, no
 # certificates, no signed attributes) made with KEY.
@@ -127,3 +131,10 @@ if [ -n "$untrusted" ]; then
 	cat "$untrusted" >"$tmp/u.pem"
 	sign "$out/prov.o" "$tmp/u.pem" "$out/prov.o.untrusted.sig"
 fi
+
+# Forged objects for the kernel's own checks of helper arguments.
+mkdir -p "$out/forge"
+RAX_FORGE_DIR=$out/forge "$RAX_BUILD/userspace/tests/rax-tests" "[forge-objects]" >/dev/null
+for f in "$out"/forge/*.o; do
+	sign "$f" "$key" "$f.sig"
+done

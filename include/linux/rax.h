@@ -49,6 +49,9 @@ int rax_prog_refuse_target(const union bpf_attr *attr, bpfptr_t uattr,
 			   u32 uattr_size);
 bool rax_stack_info(unsigned long *stack, struct stack_info *info);
 
+struct bpf_map;
+long bpf_htab_value_off(const struct bpf_map *map, const void *p);
+
 #else /* !CONFIG_RAX */
 
 static inline bool rax_enabled(void)

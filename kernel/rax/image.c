@@ -202,6 +202,37 @@ bad:
 			   strcmp(name, RAX_THUNK_RETURN) ? "jmp or call" : "jmp");
 }
 
+/*
+ * A relocation's addend may not take the address it makes out of what
+ * its symbol names: for a helper (an undefined symbol), a rel32 is the
+ * call's or jump's own (-4) and an absolute address is the helper's (0);
+ * for a symbol in a section, the address stays inside that section. A
+ * PC-relative reference is computed from the end of its instruction,
+ * which may hold up to 4 bytes of immediate after the displacement: its
+ * target is symbol + addend + 4 to + 8, so symbol + addend may be as low
+ * as 8 bytes before the section and as high as 4 bytes before its end.
+ * An absolute address may point one past the end (the end of an array).
+ *
+ * Return: 0, -ERANGE outside the section, -EINVAL for a helper's.
+ */
+static int rax_check_addend(const struct rax_obj *obj, const struct elf64_sym *sym,
+			    u32 type, s64 addend)
+{
+	bool pcrel = type == R_X86_64_PC32 || type == R_X86_64_PLT32;
+	s64 size, at;
+
+	if (sym->st_shndx == SHN_UNDEF)
+		return addend == (pcrel ? -4 : 0) ? 0 : -EINVAL;
+	if (sym->st_shndx >= obj->elf.shnum)
+		return -ERANGE;
+	size = obj->elf.shdrs[sym->st_shndx].sh_size;
+	/* st_value is inside the section: rax_format_parse() checked it. */
+	at = (s64)sym->st_value + addend;
+	if (pcrel)
+		return at >= -8 && at <= size - 4 ? 0 : -ERANGE;
+	return at >= 0 && at <= size ? 0 : -ERANGE;
+}
+
 static int rax_apply_rela(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
 {
 	const struct rax_elf *elf = &obj->elf;
@@ -231,6 +262,14 @@ static int rax_apply_rela(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
 		s = rax_sym_addr(obj, lay, ELF64_R_SYM(rela[i].r_info));
 		if (!s)
 			return -EINVAL;
+		err = rax_check_addend(obj, sym, type, rela[i].r_addend);
+		if (err)
+			return rax_img_err(obj,
+					   "section %u: relocation %u at %s+%#llx: addend %lld %s",
+					   idx, i, rax_elf_section_name(elf, target),
+					   rela[i].r_offset, rela[i].r_addend,
+					   err == -ERANGE ? "leaves its section" :
+					   "is not a call's or a pointer's");
 		switch (type) {
 		case R_X86_64_64:
 			put_unaligned(s + rela[i].r_addend, (u64 *)loc);
@@ -448,6 +487,7 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 
 		for (i = 0; i < obj->nmaps; i++)
 			defs[i].map = (unsigned long)rp->maps[i];
+		rp->map_defs = defs;
 	}
 
 	err = rax_image_ksyms(obj, &lay, rp);

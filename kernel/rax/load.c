@@ -338,6 +338,11 @@ static const char *rax_map_mismatch(const struct rax_map_def *def,
 		    map->record->field_mask != BPF_SPIN_LOCK ||
 		    map->record->spin_lock_off != def->spin_lock_off)
 			return "value BTF without exactly one bpf_spin_lock at spin_lock_off";
+		/* The lock helpers check lock addresses against the
+		 * preallocated elements of a hash map.
+		 */
+		if (map->map_flags & BPF_F_NO_PREALLOC)
+			return "BPF_F_NO_PREALLOC with a spin lock in the value";
 	} else if (!IS_ERR_OR_NULL(map->record)) {
 		return "BTF-described fields (kptr, timer, lock, list, rbtree)";
 	}

@@ -193,6 +193,7 @@ struct rax_prog {
 	u32 nksyms;
 	struct bpf_map **maps;	/* in definition order; refs in used_maps */
 	u32 nmaps;
+	const struct rax_map_def *map_defs;	/* .rax.maps in the image */
 	atomic64_t panics;
 	atomic64_t timeouts;	/* stops past the budget */
 	u32 panic_limit;	/* kernel.rax.panic_limit at load; 0: none */
@@ -228,6 +229,7 @@ enum rax_held_kind {
 struct rax_held {
 	void *obj;
 	unsigned long kind;	/* enum rax_held_kind */
+	unsigned long size;	/* a ring buffer record's size */
 };
 
 struct rax_frame {

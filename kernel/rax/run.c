@@ -102,6 +102,7 @@ static bool rax_hold(struct rax_frame *frame, enum rax_held_kind kind, void *obj
 		return false;
 	frame->held[frame->nheld].obj = obj;
 	frame->held[frame->nheld].kind = kind;
+	frame->held[frame->nheld].size = 0;
 	frame->nheld++;
 	return true;
 }
@@ -388,9 +389,130 @@ void __noreturn notrace rax_throw(const u8 *file, size_t file_len, u32 line, u32
 
 NOKPROBE_SYMBOL(rax_throw);
 
-static struct bpf_map *rax_def_map(const struct rax_map_def *def)
+/*
+ * The kernel does not take the toolchain's word for what a program passes
+ * to a helper: each pointer is checked against what the running program
+ * owns, and a bad one stops the program like a panic, with a message
+ * naming the helper.
+ */
+static void __noreturn rax_refuse_arg(const char *helper, const char *what)
 {
-	return (struct bpf_map *)(unsigned long)READ_ONCE(def->map);
+	struct rax_prog *rp = this_cpu_read(rax_cur_frame)->rp;
+
+	pr_warn_ratelimited("program %s (tag %*phN): %s: %s\n",
+			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, helper, what);
+	rax_refuse("passed a helper an argument it does not own");
+}
+
+/*
+ * The map of a definition in the program's own .rax.maps, at a definition
+ * boundary. The map comes from the kernel's own array (rp->maps), never
+ * from the definition's map field, which the program could have written.
+ */
+static struct bpf_map *rax_def_map(const struct rax_map_def *def, const char *helper)
+{
+	struct rax_prog *rp = this_cpu_read(rax_cur_frame)->rp;
+	unsigned long off = (unsigned long)def - (unsigned long)rp->map_defs;
+
+	if (unlikely(!rp->map_defs || off >= (unsigned long)rp->nmaps * sizeof(*def) ||
+		     off % sizeof(*def)))
+		rax_refuse_arg(helper, "not a map definition of its .rax.maps section");
+	return rp->maps[off / sizeof(*def)];
+}
+
+/* Whether [@p, @p + @len) lies inside [@start, @start + @size). */
+static bool rax_range_in(const void *p, size_t len, const void *start, size_t size)
+{
+	unsigned long a = (unsigned long)p, s = (unsigned long)start;
+
+	return a >= s && len <= size && a - s <= size - len;
+}
+
+/*
+ * The offset of @p into the value of an element of @map, an array or a
+ * (preallocated) hash map, or -1 when it is in none.
+ */
+static long rax_map_value_off(struct bpf_map *map, const void *p)
+{
+	struct bpf_array *array;
+	unsigned long off;
+	u32 rem;
+
+	if (map->map_type == BPF_MAP_TYPE_HASH)
+		return bpf_htab_value_off(map, p);
+	if (map->map_type != BPF_MAP_TYPE_ARRAY)
+		return -1;
+	array = container_of(map, struct bpf_array, map);
+	off = (unsigned long)p - (unsigned long)array->value;
+	if (off >= (u64)array->elem_size * map->max_entries)
+		return -1;
+	div_u64_rem(off, array->elem_size, &rem);
+	return rem < map->value_size ? (long)rem : -1;
+}
+
+/*
+ * Whether a buffer a helper writes @len bytes to is memory the program
+ * owns: its Rax stack above the helper's frame (@fp is the helper's frame
+ * address: the saved frame pointer, then the return address into the
+ * program), its writable data, a ring buffer record it holds, or a value
+ * of one of its array or hash maps (the compiler may have a helper write
+ * a result straight into its final place).
+ */
+static bool rax_buf_owned(struct rax_frame *frame, void *p, size_t len, void *fp)
+{
+	unsigned long prog_sp = (unsigned long)fp + 2 * sizeof(long);
+	struct rax_prog *rp = frame->rp;
+	u32 i;
+
+	if (prog_sp >= frame->stack_base && prog_sp <= (unsigned long)frame->tos &&
+	    rax_range_in(p, len, (void *)prog_sp, (unsigned long)frame->tos - prog_sp))
+		return true;
+	if (rp->data && rax_range_in(p, len, rp->data + rp->ro_size, rp->data_size - rp->ro_size))
+		return true;
+	for (i = 0; i < frame->nheld; i++)
+		if (frame->held[i].kind == RAX_HELD_RINGBUF &&
+		    rax_range_in(p, len, frame->held[i].obj, frame->held[i].size))
+			return true;
+	for (i = 0; i < rp->nmaps; i++) {
+		long off = rax_map_value_off(rp->maps[i], p);
+
+		if (off >= 0 && len <= rp->maps[i]->value_size - off)
+			return true;
+	}
+	return false;
+}
+
+static const char rax_bad_dst[] =
+	"a destination outside its stack, data, records and map values";
+
+/* Stops the program unless it owns the @len bytes at @p (rax_buf_owned()). */
+#define rax_check_dst(p, len, helper)						\
+	do {									\
+		struct rax_frame *__frame = this_cpu_read(rax_cur_frame);	\
+										\
+		if (unlikely(!rax_buf_owned(__frame, (p), (len),		\
+					    __builtin_frame_address(0))))	\
+			rax_refuse_arg((helper), rax_bad_dst);			\
+	} while (0)
+
+/*
+ * Whether @lock is the bpf_spin_lock of a value of one of the program's
+ * lock maps, at that map's spin_lock_off (from the map's own BTF record,
+ * which the load checked against the definition).
+ */
+static bool rax_lock_owned(const struct rax_prog *rp, const void *lock)
+{
+	u32 i;
+
+	for (i = 0; i < rp->nmaps; i++) {
+		struct bpf_map *map = rp->maps[i];
+
+		if (!IS_ERR_OR_NULL(map->record) &&
+		    (map->record->field_mask & BPF_SPIN_LOCK) &&
+		    rax_map_value_off(map, lock) == map->record->spin_lock_off)
+			return true;
+	}
+	return false;
 }
 
 /**
@@ -402,7 +524,7 @@ static struct bpf_map *rax_def_map(const struct rax_map_def *def)
  */
 void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 {
-	struct bpf_map *map = rax_def_map(def);
+	struct bpf_map *map = rax_def_map(def, __func__);
 
 	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
 		return NULL;
@@ -421,7 +543,7 @@ void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 			const void *value, u64 flags)
 {
-	struct bpf_map *map = rax_def_map(def);
+	struct bpf_map *map = rax_def_map(def, __func__);
 
 	if ((flags & ~(u64)(BPF_NOEXIST | BPF_EXIST)) ||
 	    map->map_type == BPF_MAP_TYPE_RINGBUF)
@@ -438,7 +560,7 @@ s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
  */
 s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 {
-	struct bpf_map *map = rax_def_map(def);
+	struct bpf_map *map = rax_def_map(def, __func__);
 
 	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
@@ -546,6 +668,7 @@ s64 rax_get_current_comm(u8 *buf, u32 size)
 {
 	if (!size)
 		return -EINVAL;
+	rax_check_dst(buf, size, __func__);
 	strscpy_pad(buf, current->comm, size);
 	return 0;
 }
@@ -562,8 +685,10 @@ s64 rax_get_current_comm(u8 *buf, u32 size)
  */
 s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
 {
-	long ret = security_locked_down(LOCKDOWN_BPF_READ_KERNEL);
+	long ret;
 
+	rax_check_dst(dst, size, __func__);
+	ret = security_locked_down(LOCKDOWN_BPF_READ_KERNEL);
 	if (!ret)
 		ret = copy_from_kernel_nofault(dst, src, size);
 	if (ret)
@@ -577,7 +702,11 @@ s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
  *
  * For XDP and tc programs only, as the verifier keeps bpf_spin_lock from
  * tracing programs: one in NMI could spin on the lock the program it
- * interrupted holds. Disables interrupts and takes the lock, which the
+ * interrupted holds. A @lock that is not the lock of a value of one of
+ * the program's lock maps, at the map's spin_lock_off, stops the program
+ * (a lock word it made itself could hang the CPU with interrupts off, or
+ * send the qspinlock slow path through a pointer it computed). Disables
+ * interrupts and takes the lock, which the
  * invocation's cleanup log records. An invocation holds at most one such lock at a time, as
  * an eBPF program does: taking a second one stops the program (it would
  * deadlock on the same lock, or could on another). A panic, or a return
@@ -588,6 +717,8 @@ void rax_spin_lock(u32 *lock)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	unsigned long flags;
 
+	if (unlikely(!rax_lock_owned(frame->rp, lock)))
+		rax_refuse_arg(__func__, "not the spin lock of a value of one of its lock maps");
 	if (rax_holds_kind(frame, RAX_HELD_LOCK))
 		rax_refuse("took a second spin lock while holding one");
 	if (frame->nheld >= RAX_MAX_HELD)
@@ -631,15 +762,17 @@ void rax_spin_unlock(u32 *lock)
 void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
-	struct bpf_map *map = rax_def_map(def);
+	struct bpf_map *map = rax_def_map(def, __func__);
 	void *rec;
 
 	if (map->map_type != BPF_MAP_TYPE_RINGBUF || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
 	rec = (void *)(unsigned long)
 		bpf_ringbuf_reserve_proto.func((unsigned long)map, size, flags, 0, 0);
-	if (rec)
+	if (rec) {
 		rax_hold(frame, RAX_HELD_RINGBUF, rec);
+		frame->held[frame->nheld - 1].size = size;
+	}
 	return rec;
 }
 
@@ -688,7 +821,7 @@ void rax_ringbuf_discard(void *rec, u64 flags)
 s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 		       u64 size, u64 flags)
 {
-	struct bpf_map *map = rax_def_map(def);
+	struct bpf_map *map = rax_def_map(def, __func__);
 
 	if (map->map_type != BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
@@ -859,6 +992,7 @@ s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
 	rax_task_check(task);
 	if (!size)
 		return -EINVAL;
+	rax_check_dst(buf, size, __func__);
 	strscpy_pad(buf, task->comm, size);
 	return 0;
 }

@@ -418,6 +418,17 @@ struct ObjectSpec {
 	std::vector<BSection> extra_sections;
 	// Bytes after the definitions, outside the symbols that cover them.
 	Bytes entries_tail, maps_tail;
+	// Code of every entry instead of the default (a call per helper, a lea
+	// of the maps, ret), relocated by code_relas: the target is a helper's
+	// name or "MAPS" (the start of .rax.maps).
+	struct CodeRela {
+		std::uint64_t offset;
+		std::string target;
+		std::uint32_t type;
+		std::int64_t addend;
+	};
+	std::optional<Bytes> code;
+	std::vector<CodeRela> code_relas;
 };
 
 inline Bytes make_object(ObjectSpec const &spec)
@@ -439,6 +450,8 @@ inline Bytes make_object(ObjectSpec const &spec)
 	for (std::size_t i = 0; i < spec.helpers.size(); i++)
 		code.insert(code.end(), {0xe8, 0, 0, 0, 0});
 	code.insert(code.end(), {0x48, 0x8d, 0x3d, 0, 0, 0, 0, 0xc3});
+	if (spec.code)
+		code = *spec.code;
 	std::vector<std::uint32_t> texts;
 	for (auto const &[type, sym] : spec.entries) {
 		(void)type;
@@ -490,6 +503,16 @@ inline Bytes make_object(ObjectSpec const &spec)
 	if (mapsec)
 		maps_sym = b.symbol("MAPS", STB_GLOBAL, STT_OBJECT, std::uint16_t(mapsec), 0, maps.size());
 	for (std::uint32_t t : texts) {
+		if (spec.code) {
+			for (auto const &r : spec.code_relas) {
+				std::uint32_t sym = maps_sym;
+				for (std::size_t i = 0; i < spec.helpers.size(); i++)
+					if (spec.helpers[i] == r.target)
+						sym = helper_syms[i];
+				b.rela(t, r.offset, sym, r.type, r.addend);
+			}
+			continue;
+		}
 		for (std::size_t i = 0; i < helper_syms.size(); i++)
 			b.rela(t, 5 * i + 1, helper_syms[i], spec.reloc_type, -4);
 		b.rela(t, 5 * helper_syms.size() + 3, maps_sym, R_X86_64_PC32, -4);

@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Signed objects that the Rax toolchain would never build, and the kernel
+ * must stop anyway: the kernel does not take the toolchain's word for what
+ * a program passes to a helper. Each object is format-valid and signed
+ * with the kernel's build-time key; its code passes a helper a map
+ * definition or a spin lock it does not own (stopped at run time, like a
+ * panic, with a message naming the helper), or carries a relocation whose
+ * addend reaches outside what it names (refused at load). Each kind has a
+ * control, the same code with the argument it owns, which must run and
+ * pass: a check that stopped everything would fail it.
+ *
+ * RAX_TEST_OBJECTS/forge holds NAME.o and NAME.o.sig, written by
+ * userspace/tests/test_forge_objects.cpp and signed by
+ * scripts/make-test-objects.sh.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <linux/bpf.h>
+#include <linux/rax.h>
+
+#include "../kselftest_harness.h"
+#include "rax_util.h"
+
+#define FORGE_ENTRY	"rax_entry_forge"
+#define FORGE_MAX_MAPS	4
+
+/* /dev/kmsg, read from its end: the messages that come after now. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+/* Whether a message read from @fd holds @needle. */
+static int kmsg_find(int fd, const char *needle)
+{
+	char rec[1024];
+	ssize_t n;
+
+	while ((n = read(fd, rec, sizeof(rec) - 1)) != 0) {
+		if (n < 0) {
+			if (errno == EPIPE)	/* overwritten: go on */
+				continue;
+			return 0;
+		}
+		rec[n] = '\0';
+		if (strstr(rec, needle))
+			return 1;
+	}
+	return 0;
+}
+
+struct forged {
+	struct rax_obj_file o;
+	int fds[FORGE_MAX_MAPS];
+	int nmaps;
+	int prog;
+};
+
+/* Load forge/@name.o with its maps; key 0 of every hash map is inserted. */
+static void forged_load(struct __test_metadata *_metadata, struct forged *f,
+			const char *name)
+{
+	const struct rax_map_def *defs;
+	char path[128];
+	int i;
+
+	snprintf(path, sizeof(path), "forge/%s.o", name);
+	f->o = rax_obj_read(path);
+	ASSERT_NE(0, f->o.img.size) TH_LOG("RAX_TEST_OBJECTS/%s missing", path);
+	ASSERT_NE(0, f->o.sig.size) TH_LOG("RAX_TEST_OBJECTS/%s.sig missing", path);
+	f->nmaps = rax_create_maps(&f->o.img, f->fds, FORGE_MAX_MAPS);
+	ASSERT_LE(0, f->nmaps) TH_LOG("%s: maps: %s", name, strerror(-f->nmaps));
+	rax_obj_maps(&f->o.img, &defs);
+	for (i = 0; i < f->nmaps; i++) {
+		__u32 key = 0;
+		__u64 value = 0;
+
+		if (defs[i].type == BPF_MAP_TYPE_HASH)
+			ASSERT_EQ(0, map_update(f->fds[i], &key, &value));
+	}
+	f->prog = rax_load_entry(&f->o, f->fds, f->nmaps, FORGE_ENTRY, BPF_PROG_TYPE_XDP);
+}
+
+static void forged_free(struct forged *f)
+{
+	int i;
+
+	if (f->prog >= 0)
+		close(f->prog);
+	for (i = 0; i < f->nmaps; i++)
+		close(f->fds[i]);
+	rax_obj_free(&f->o);
+}
+
+/*
+ * Run forge/@name.o once on a packet. A control passes (XDP_PASS, no
+ * panic); a forgery is stopped: the XDP default verdict (XDP_ABORTED),
+ * one panic, and a kernel message naming @helper. Then it runs again, to
+ * show the kernel and the program's maps and locks are still usable.
+ */
+static void run_forged(struct __test_metadata *_metadata, const char *name,
+		       const char *helper)
+{
+	unsigned char pkt[64] = { 0 };
+	struct forged f;
+	char needle[128];
+	int kmsg;
+
+	forged_load(_metadata, &f, name);
+	ASSERT_LE(0, f.prog) TH_LOG("%s: load: %s\n%s", name, strerror(-f.prog), log_buf);
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	if (!helper) {
+		EXPECT_EQ(XDP_PASS, test_run(f.prog, pkt, sizeof(pkt), 1));
+		EXPECT_EQ(XDP_PASS, test_run(f.prog, pkt, sizeof(pkt), 1));
+		EXPECT_STREQ("0", fdinfo_value(f.prog, "rax_panics"));
+	} else {
+		EXPECT_EQ(XDP_ABORTED, test_run(f.prog, pkt, sizeof(pkt), 1));
+		EXPECT_STREQ("1", fdinfo_value(f.prog, "rax_panics"));
+		snprintf(needle, sizeof(needle), "%s: ", helper);
+		EXPECT_TRUE(kmsg_find(kmsg, needle))
+			TH_LOG("%s: no kernel message naming %s", name, helper);
+		EXPECT_EQ(XDP_ABORTED, test_run(f.prog, pkt, sizeof(pkt), 1));
+		EXPECT_STREQ("2", fdinfo_value(f.prog, "rax_panics"));
+	}
+	close(kmsg);
+	forged_free(&f);
+}
+
+/* Loading forge/@name.o fails with EINVAL and @why in the log. */
+static void load_refused(struct __test_metadata *_metadata, const char *name,
+			 const char *why)
+{
+	struct forged f;
+
+	forged_load(_metadata, &f, name);
+	EXPECT_EQ(-EINVAL, f.prog) TH_LOG("%s loaded", name);
+	expect_log(_metadata, why);
+	forged_free(&f);
+}
+
+TEST(map_definition_controls_run)
+{
+	run_forged(_metadata, "def-ok", NULL);
+	run_forged(_metadata, "def-second-ok", NULL);
+}
+
+TEST(map_definition_past_the_end_is_stopped)
+{
+	run_forged(_metadata, "def-past-end", "rax_map_lookup_elem");
+}
+
+TEST(map_definition_misaligned_is_stopped)
+{
+	run_forged(_metadata, "def-misaligned", "rax_map_lookup_elem");
+}
+
+TEST(map_definition_on_the_stack_is_stopped)
+{
+	run_forged(_metadata, "def-on-stack", "rax_map_lookup_elem");
+}
+
+TEST(lock_controls_run)
+{
+	run_forged(_metadata, "lock-array-ok", NULL);
+	run_forged(_metadata, "lock-hash-ok", NULL);
+}
+
+TEST(lock_beside_the_lock_word_is_stopped)
+{
+	run_forged(_metadata, "lock-array-off4", "rax_spin_lock");
+	run_forged(_metadata, "lock-hash-off4", "rax_spin_lock");
+}
+
+/* Without the check: a CPU spinning with interrupts off, or worse. */
+TEST(lock_made_on_the_stack_is_stopped)
+{
+	run_forged(_metadata, "lock-stack-1", "rax_spin_lock");
+	run_forged(_metadata, "lock-stack-tail", "rax_spin_lock");
+}
+
+TEST(relocation_addends_are_bounded)
+{
+	load_refused(_metadata, "addend-helper", "is not a call's or a pointer's");
+	load_refused(_metadata, "addend-section", "leaves its section");
+	load_refused(_metadata, "addend-section-neg", "leaves its section");
+	load_refused(_metadata, "addend-before", "leaves its section");
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+// Signed objects that the toolchain would never build, for the kernel to
+// stop: code that passes a helper a map definition or a lock it does not
+// own, or whose relocation addends reach outside what they name. Each is
+// format-valid (parse_object() accepts it: only the kernel's run-time and
+// relocation checks stand between it and the kernel), and each comes with
+// a control, the same code with the argument it owns, which must run.
+//
+// With RAX_FORGE_DIR set the objects are written there;
+// scripts/make-test-objects.sh signs them and
+// tools/testing/selftests/rax/rax_forge_test.c loads and runs them.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "elf_builder.hpp"
+
+using namespace rax;
+using namespace rax::test;
+
+namespace {
+
+using Rela = ObjectSpec::CodeRela;
+
+// The frame every program sets up, and the cancellation point at entry:
+//   push rbp; mov rbp, rsp; push rbx; sub rsp, 24; call rax_budget_check
+Bytes const prologue = {0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18,
+			0xe8, 0, 0, 0, 0};
+// mov eax, 2 (XDP_PASS); add rsp, 24; pop rbx; pop rbp; ret
+Bytes const epilogue = {0xb8, 0x02, 0x00, 0x00, 0x00, 0x48, 0x83, 0xc4, 0x18, 0x5b, 0x5d, 0xc3};
+
+ObjectSpec forge_spec(std::vector<std::string> helpers)
+{
+	ObjectSpec spec;
+	spec.entries = {{prog_xdp, "rax_entry_forge"}};
+	helpers.push_back("rax_budget_check");
+	spec.helpers = std::move(helpers);
+	spec.code_relas = {{10, "rax_budget_check", R_X86_64_PLT32, -4}};
+	return spec;
+}
+
+Bytes cat(std::initializer_list<Bytes> parts)
+{
+	Bytes out;
+	for (auto const &p : parts)
+		out.insert(out.end(), p.begin(), p.end());
+	return out;
+}
+
+// Looks key 0 up in the map definition at .rax.maps + @def_off (or, with
+// @on_stack, in 64 bytes of its own stack) and passes:
+//   mov dword [rsp], 0; lea rdi, [rip + MAPS + def_off] | mov rdi, rsp;
+//   mov rsi, rsp; call rax_map_lookup_elem
+ObjectSpec lookup_program(std::int64_t def_off, bool on_stack = false,
+			  std::int64_t call_addend = -4)
+{
+	ObjectSpec spec = forge_spec({"rax_map_lookup_elem"});
+	spec.maps = {map_def(2, "values", 4, 8, 4), map_def(2, "more", 4, 8, 4)};
+	Bytes def = on_stack ? Bytes{0x48, 0x89, 0xe7, 0x0f, 0x1f, 0x40, 0x00}
+			     : Bytes{0x48, 0x8d, 0x3d, 0, 0, 0, 0};
+	spec.code = cat({prologue, {0xc7, 0x04, 0x24, 0, 0, 0, 0}, def, {0x48, 0x89, 0xe6},
+			 {0xe8, 0, 0, 0, 0}, epilogue});
+	if (!on_stack)
+		spec.code_relas.push_back({0x18, "MAPS", R_X86_64_PC32, def_off - 4});
+	spec.code_relas.push_back({0x20, "rax_map_lookup_elem", R_X86_64_PLT32, call_addend});
+	return spec;
+}
+
+// Looks key 0 up in a lock map of type @map_type and takes and releases
+// the lock at @lock_off into the value:
+//   mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
+//   call rax_map_lookup_elem; test rax, rax; je out; mov rbx, rax;
+//   lea rdi, [rbx + lock_off]; call rax_spin_lock;
+//   lea rdi, [rbx + lock_off]; call rax_spin_unlock; out:
+ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off)
+{
+	ObjectSpec spec = forge_spec({"rax_map_lookup_elem", "rax_spin_lock", "rax_spin_unlock"});
+	rax_map_def m = map_def(map_type, "locks", 4, 8, 4);
+	m.flags = RAX_MAP_SPIN_LOCK;
+	m.spin_lock_off = 0;
+	spec.maps = {m};
+	spec.code = cat({prologue, {0xc7, 0x04, 0x24, 0, 0, 0, 0}, {0x48, 0x8d, 0x3d, 0, 0, 0, 0},
+			 {0x48, 0x89, 0xe6}, {0xe8, 0, 0, 0, 0}, {0x48, 0x85, 0xc0, 0x74, 0x15},
+			 {0x48, 0x89, 0xc3}, {0x48, 0x8d, 0x7b, lock_off}, {0xe8, 0, 0, 0, 0},
+			 {0x48, 0x8d, 0x7b, lock_off}, {0xe8, 0, 0, 0, 0}, epilogue});
+	spec.code_relas.push_back({0x18, "MAPS", R_X86_64_PC32, -4});
+	spec.code_relas.push_back({0x20, "rax_map_lookup_elem", R_X86_64_PLT32, -4});
+	spec.code_relas.push_back({0x31, "rax_spin_lock", R_X86_64_PLT32, -4});
+	spec.code_relas.push_back({0x3a, "rax_spin_unlock", R_X86_64_PLT32, -4});
+	return spec;
+}
+
+// Takes a lock word it wrote on its own stack (@word: 1 spins forever with
+// interrupts off; queue tail bits send the qspinlock slow path through a
+// pointer it decodes from them):
+//   mov dword [rsp], word; mov rdi, rsp; call rax_spin_lock;
+//   mov rdi, rsp; call rax_spin_unlock
+ObjectSpec stack_lock_program(std::uint32_t word)
+{
+	ObjectSpec spec = forge_spec({"rax_spin_lock", "rax_spin_unlock"});
+	spec.maps = {};
+	Bytes w(4);
+	std::memcpy(w.data(), &word, 4);
+	spec.code = cat({prologue, {0xc7, 0x04, 0x24}, w, {0x48, 0x89, 0xe7}, {0xe8, 0, 0, 0, 0},
+			 {0x48, 0x89, 0xe7}, {0xe8, 0, 0, 0, 0}, epilogue});
+	spec.code_relas.push_back({0x19, "rax_spin_lock", R_X86_64_PLT32, -4});
+	spec.code_relas.push_back({0x21, "rax_spin_unlock", R_X86_64_PLT32, -4});
+	return spec;
+}
+
+void write_forged(std::string const &name, ObjectSpec const &spec)
+{
+	Bytes const img = make_object(spec);
+	auto r = parse_object(img);
+	INFO(name << ": " << (r ? "" : r.error().to_string()));
+	// Format-valid: only the kernel's own checks stand in the way.
+	REQUIRE(r.ok());
+	REQUIRE(r->entries.size() == 1);
+	char const *dir = std::getenv("RAX_FORGE_DIR");
+	if (!dir || !*dir)
+		return;
+	std::ofstream(std::string(dir) + "/" + name + ".o", std::ios::binary)
+		.write(reinterpret_cast<char const *>(img.data()), static_cast<std::streamsize>(img.size()));
+}
+
+} // namespace
+
+TEST_CASE("forge objects: map definitions a program does not own", "[forge-objects]")
+{
+	write_forged("def-ok", lookup_program(0));
+	write_forged("def-second-ok", lookup_program(64));
+	write_forged("def-past-end", lookup_program(128));
+	write_forged("def-misaligned", lookup_program(8));
+	write_forged("def-on-stack", lookup_program(0, true));
+}
+
+TEST_CASE("forge objects: spin locks a program does not own", "[forge-objects]")
+{
+	write_forged("lock-array-ok", lock_program(2, 0));
+	write_forged("lock-array-off4", lock_program(2, 4));
+	write_forged("lock-hash-ok", lock_program(1, 0));
+	write_forged("lock-hash-off4", lock_program(1, 4));
+	write_forged("lock-stack-1", stack_lock_program(1));
+	write_forged("lock-stack-tail", stack_lock_program(0xfffc0000U));
+}
+
+TEST_CASE("forge objects: relocation addends outside what they name", "[forge-objects]")
+{
+	// Into the middle of the helper, and far past .rax.maps.
+	write_forged("addend-helper", lookup_program(0, false, 12));
+	write_forged("addend-section", lookup_program(4096));
+	write_forged("addend-section-neg", lookup_program(-4096));
+	// 12 bytes before .rax.maps: past the 8 a PC-relative operand may need.
+	write_forged("addend-before", lookup_program(-8));
+}
