@@ -450,50 +450,119 @@ static long rax_map_value_off(struct bpf_map *map, const void *p)
 	return rem < map->value_size ? (long)rem : -1;
 }
 
+/* The lock word of @map's values, if they have one: its offset, else -1. */
+static long rax_map_lock_off(const struct bpf_map *map)
+{
+	if (IS_ERR_OR_NULL(map->record) || !(map->record->field_mask & BPF_SPIN_LOCK))
+		return -1;
+	return map->record->spin_lock_off;
+}
+
+/* Whether [@p, @p + @len) is inside this CPU's value of a per-CPU array. */
+static bool rax_percpu_value_in(struct bpf_map *map, const void *p, size_t len)
+{
+	struct bpf_array *array = container_of(map, struct bpf_array, map);
+	u32 i;
+
+	for (i = 0; i < map->max_entries; i++)
+		if (rax_range_in(p, len, this_cpu_ptr(array->pptrs[i]), map->value_size))
+			return true;
+	return false;
+}
+
 /*
- * Whether a buffer a helper writes @len bytes to is memory the program
- * owns: its Rax stack above the helper's frame (@fp is the helper's frame
- * address: the saved frame pointer, then the return address into the
- * program), its writable data, a ring buffer record it holds, or a value
- * of one of its array or hash maps (the compiler may have a helper write
- * a result straight into its final place).
+ * Whether the @len bytes at @p are memory the running program owns: its
+ * Rax stack between the helper's frame and the entry's return address
+ * (@fp is the helper's frame address: the saved frame pointer, then the
+ * return address into the program), its writable data (and, for a helper
+ * that only reads, its read-only data), a ring buffer record it holds, or
+ * a value of one of its maps (the compiler may have a helper write a
+ * result straight into its final place, or read a key from a map value).
+ * A helper never writes a lock word: the lock in a value stays the lock
+ * helpers' alone.
  */
-static bool rax_buf_owned(struct rax_frame *frame, void *p, size_t len, void *fp)
+static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
+			  void *fp, bool write)
 {
 	unsigned long prog_sp = (unsigned long)fp + 2 * sizeof(long);
+	unsigned long prog_top = (unsigned long)frame->tos - sizeof(long);
 	struct rax_prog *rp = frame->rp;
 	u32 i;
 
-	if (prog_sp >= frame->stack_base && prog_sp <= (unsigned long)frame->tos &&
-	    rax_range_in(p, len, (void *)prog_sp, (unsigned long)frame->tos - prog_sp))
+	if (prog_sp >= frame->stack_base && prog_sp <= prog_top &&
+	    rax_range_in(p, len, (void *)prog_sp, prog_top - prog_sp))
 		return true;
 	if (rp->data && rax_range_in(p, len, rp->data + rp->ro_size, rp->data_size - rp->ro_size))
+		return true;
+	if (!write && rp->data && rax_range_in(p, len, rp->data, rp->ro_size))
 		return true;
 	for (i = 0; i < frame->nheld; i++)
 		if (frame->held[i].kind == RAX_HELD_RINGBUF &&
 		    rax_range_in(p, len, frame->held[i].obj, frame->held[i].size))
 			return true;
 	for (i = 0; i < rp->nmaps; i++) {
-		long off = rax_map_value_off(rp->maps[i], p);
+		struct bpf_map *map = rp->maps[i];
+		long off = rax_map_value_off(map, p);
+		long lock = rax_map_lock_off(map);
 
-		if (off >= 0 && len <= rp->maps[i]->value_size - off)
-			return true;
+		if (off < 0 || len > map->value_size - off)
+			continue;
+		return !(write && lock >= 0 && off < lock + (long)sizeof(struct bpf_spin_lock) &&
+			 off + (long)len > lock);
 	}
+	for (i = 0; i < rp->nmaps; i++)
+		if (rp->maps[i]->map_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+		    rax_percpu_value_in(rp->maps[i], p, len))
+			return true;
 	return false;
 }
 
-static const char rax_bad_dst[] =
-	"a destination outside its stack, data, records and map values";
+/*
+ * The buffer checks rely on @fp being the frame of a helper the program
+ * called: the return address above it must be in the program's code.
+ */
+static bool rax_called_from(const struct rax_prog *rp, void *fp)
+{
+	unsigned long ret = ((unsigned long *)fp)[1];
 
-/* Stops the program unless it owns the @len bytes at @p (rax_buf_owned()). */
-#define rax_check_dst(p, len, helper)						\
+	return ret >= (unsigned long)rp->image &&
+	       ret - (unsigned long)rp->image < rp->image_size;
+}
+
+static const char rax_bad_dst[] =
+	"a destination outside its stack, data, records and map values, or a lock word";
+static const char rax_bad_src[] =
+	"a source outside its stack, data, records and map values";
+
+/*
+ * Stops the program unless it owns the @len bytes at @p (rax_buf_owned()),
+ * for the helper to write them (@write) or to read them. A macro: the
+ * frame address must be the helper's own.
+ */
+#define rax_check_buf(p, len, write, helper)					\
 	do {									\
 		struct rax_frame *__frame = this_cpu_read(rax_cur_frame);	\
+		void *__fp = __builtin_frame_address(0);			\
+		bool __w = (write);						\
 										\
-		if (unlikely(!rax_buf_owned(__frame, (p), (len),		\
-					    __builtin_frame_address(0))))	\
-			rax_refuse_arg((helper), rax_bad_dst);			\
+		if (unlikely(!rax_called_from(__frame->rp, __fp) ||		\
+			     !rax_buf_owned(__frame, (p), (len), __fp, __w)))	\
+			rax_refuse_arg((helper), __w ? rax_bad_dst : rax_bad_src); \
 	} while (0)
+
+/*
+ * A map update or delete under a value's spin lock would take the hash
+ * bucket's lock after it, while a BPF_F_LOCK lookup-and-delete from
+ * userspace or eBPF takes them the other way round: two CPUs deadlocked
+ * with interrupts off, past any budget. (The verifier keeps eBPF programs
+ * from every helper call under a lock; Rax stops those that take a lock
+ * that may be held around a value's lock, and clone_redirect.)
+ */
+static void rax_check_unlocked(const char *helper)
+{
+	if (unlikely(rax_holds_kind(this_cpu_read(rax_cur_frame), RAX_HELD_LOCK)))
+		rax_refuse_arg(helper, "called while holding a spin lock");
+}
 
 /*
  * Whether @lock is the bpf_spin_lock of a value of one of the program's
@@ -506,10 +575,9 @@ static bool rax_lock_owned(const struct rax_prog *rp, const void *lock)
 
 	for (i = 0; i < rp->nmaps; i++) {
 		struct bpf_map *map = rp->maps[i];
+		long off = rax_map_lock_off(map);
 
-		if (!IS_ERR_OR_NULL(map->record) &&
-		    (map->record->field_mask & BPF_SPIN_LOCK) &&
-		    rax_map_value_off(map, lock) == map->record->spin_lock_off)
+		if (off >= 0 && rax_map_value_off(map, lock) == off)
 			return true;
 	}
 	return false;
@@ -526,6 +594,7 @@ void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_check_buf(key, map->key_size, false, __func__);
 	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
 		return NULL;
 	return map->ops->map_lookup_elem(map, (void *)key);
@@ -538,6 +607,9 @@ void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
  * @value: value_size readable bytes.
  * @flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST.
  *
+ * A call while the program holds a spin lock stops it (see
+ * rax_check_unlocked()), and so does a @key or @value it does not own.
+ *
  * Return: 0 or a negative errno, as bpf_map_update_elem() from eBPF.
  */
 s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
@@ -545,6 +617,9 @@ s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_check_unlocked(__func__);
+	rax_check_buf(key, map->key_size, false, __func__);
+	rax_check_buf(value, map->value_size, false, __func__);
 	if ((flags & ~(u64)(BPF_NOEXIST | BPF_EXIST)) ||
 	    map->map_type == BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
@@ -562,6 +637,8 @@ s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_check_unlocked(__func__);
+	rax_check_buf(key, map->key_size, false, __func__);
 	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
 	return map->ops->map_delete_elem(map, (void *)key);
@@ -625,6 +702,7 @@ s64 rax_trace_print(const u8 *buf, u32 len)
 	if (!proto)
 		return -ENOENT;
 	len = min_t(u32, len, sizeof(tmp) - 1);
+	rax_check_buf(buf, len, false, __func__);
 	memcpy(tmp, buf, len);
 	tmp[len] = '\0';
 	return proto->func((unsigned long)"%s", sizeof("%s"), (unsigned long)tmp, 0, 0);
@@ -668,7 +746,7 @@ s64 rax_get_current_comm(u8 *buf, u32 size)
 {
 	if (!size)
 		return -EINVAL;
-	rax_check_dst(buf, size, __func__);
+	rax_check_buf(buf, size, true, __func__);
 	strscpy_pad(buf, current->comm, size);
 	return 0;
 }
@@ -687,7 +765,7 @@ s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
 {
 	long ret;
 
-	rax_check_dst(dst, size, __func__);
+	rax_check_buf(dst, size, true, __func__);
 	ret = security_locked_down(LOCKDOWN_BPF_READ_KERNEL);
 	if (!ret)
 		ret = copy_from_kernel_nofault(dst, src, size);
@@ -825,6 +903,7 @@ s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 
 	if (map->map_type != BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
+	rax_check_buf(data, size, false, __func__);
 	return bpf_ringbuf_output_proto.func((unsigned long)map, (unsigned long)data,
 					     size, flags, 0);
 }
@@ -992,7 +1071,7 @@ s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
 	rax_task_check(task);
 	if (!size)
 		return -EINVAL;
-	rax_check_dst(buf, size, __func__);
+	rax_check_buf(buf, size, true, __func__);
 	strscpy_pad(buf, task->comm, size);
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // Forged kernel objects in safe Rust: locks a program makes itself, map
 // definitions outside .rax.maps, unsafe attributes passed through the
-// crate's macros. Each spelling must fail to build, at the line marked
+// crate's macros, pod! structs with hidden padding. Each spelling must fail to build, at the line marked
 // "// REFUSED:" in the fixture, with the error that names why. The kernel
 // re-checks the same pointers (tools/testing/selftests/rax).
 
@@ -75,6 +75,15 @@ Forgery const forged_maps[] = {
 	{"forge_map_type_unsafe", "unsafe block", true},
 };
 
+// pod!: a field removed by an attribute but counted by the padding check
+// (a struct with padding, whose copies leak stack bytes), and an unsafe
+// attribute in its expansion.
+Forgery const forged_pods[] = {
+	{"forge_pod_cfg", "no rules expected `cfg`", true},
+	{"forge_pod_cfg_attr", "no rules expected `cfg_attr`", true},
+	{"forge_pod_unsafe_attr", "no rules expected keyword `unsafe`", true},
+};
+
 void expect_forgery_refused(Forgery const &f)
 {
 	INFO(f.fixture);
@@ -102,6 +111,13 @@ TEST_CASE("forge: a map outside map!, or map! with caller attributes, does not b
 	  "[build][forge]")
 {
 	for (auto const &f : forged_maps)
+		expect_forgery_refused(f);
+}
+
+TEST_CASE("forge: pod! takes no attribute that changes its fields or is unsafe",
+	  "[build][forge]")
+{
+	for (auto const &f : forged_pods)
 		expect_forgery_refused(f);
 }
 

@@ -67,28 +67,104 @@ ObjectSpec lookup_program(std::int64_t def_off, bool on_stack = false,
 	return spec;
 }
 
-// Looks key 0 up in a lock map of type @map_type and takes and releases
-// the lock at @lock_off into the value:
-//   mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
-//   call rax_map_lookup_elem; test rax, rax; je out; mov rbx, rax;
-//   lea rdi, [rbx + lock_off]; call rax_spin_lock;
-//   lea rdi, [rbx + lock_off]; call rax_spin_unlock; out:
-ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off)
+// Code with its relocations, appended instruction by instruction.
+struct Asm {
+	Bytes code;
+	std::vector<Rela> relas;
+
+	std::size_t at() const { return code.size(); }
+	void put(Bytes const &b) { code.insert(code.end(), b.begin(), b.end()); }
+	// An instruction whose last 4 bytes are a rel32 to @target.
+	void rel32(Bytes const &opcode, std::string const &target, std::uint32_t type,
+		   std::int64_t addend = -4)
+	{
+		put(opcode);
+		relas.push_back({at(), target, type, addend});
+		put({0, 0, 0, 0});
+	}
+	void call(std::string const &helper) { rel32({0xe8}, helper, R_X86_64_PLT32); }
+};
+
+// prologue, mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
+// call rax_map_lookup_elem
+Asm lookup_key0()
 {
-	ObjectSpec spec = forge_spec({"rax_map_lookup_elem", "rax_spin_lock", "rax_spin_unlock"});
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	a.put({0xc7, 0x04, 0x24, 0, 0, 0, 0});
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	a.put({0x48, 0x89, 0xe6});
+	a.call("rax_map_lookup_elem");
+	return a;
+}
+
+// Updates key 0 of the first map with the 8 bytes at rsp + 8, or, with
+// @kernel_text, at the address of a helper (kernel text):
+//   mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
+//   lea rdx, [rsp + 8] | lea rdx, [rip + rax_map_lookup_elem];
+//   xor ecx, ecx; call rax_map_update_elem
+void update_key0(Asm &a, bool kernel_text)
+{
+	a.put({0xc7, 0x04, 0x24, 0, 0, 0, 0});
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	a.put({0x48, 0x89, 0xe6});
+	if (kernel_text)
+		a.rel32({0x48, 0x8d, 0x15}, "rax_map_lookup_elem", R_X86_64_PC32);
+	else
+		a.put({0x48, 0x8d, 0x54, 0x24, 0x08});
+	a.put({0x31, 0xc9});
+	a.call("rax_map_update_elem");
+}
+
+ObjectSpec from_asm(Asm const &a, std::vector<std::string> helpers, std::vector<rax_map_def> maps)
+{
+	ObjectSpec spec = forge_spec(std::move(helpers));
+	spec.maps = std::move(maps);
+	spec.code = a.code;
+	spec.code_relas = a.relas;
+	return spec;
+}
+
+// Looks key 0 up in a lock map of type @map_type and takes and releases
+// the lock at @lock_off into the value; with @update, updates the map
+// while holding it (a hash map's bucket lock under the value's lock: an
+// ABBA deadlock with a BPF_F_LOCK lookup-and-delete):
+//   (lookup); test rax, rax; je out; mov rbx, rax;
+//   lea rdi, [rbx + lock_off]; call rax_spin_lock; (update);
+//   lea rdi, [rbx + lock_off]; call rax_spin_unlock; out: (epilogue)
+ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off, bool update = false)
+{
+	Asm a = lookup_key0();
+	a.put({0x48, 0x85, 0xc0, 0x74, 0});
+	std::size_t const je = a.at();
+	a.put({0x48, 0x89, 0xc3});
+	a.put({0x48, 0x8d, 0x7b, lock_off});
+	a.call("rax_spin_lock");
+	if (update)
+		update_key0(a, false);
+	a.put({0x48, 0x8d, 0x7b, lock_off});
+	a.call("rax_spin_unlock");
+	a.code[je - 1] = std::uint8_t(a.at() - je);
+	a.put(epilogue);
 	rax_map_def m = map_def(map_type, "locks", 4, 8, 4);
 	m.flags = RAX_MAP_SPIN_LOCK;
 	m.spin_lock_off = 0;
-	spec.maps = {m};
-	spec.code = cat({prologue, {0xc7, 0x04, 0x24, 0, 0, 0, 0}, {0x48, 0x8d, 0x3d, 0, 0, 0, 0},
-			 {0x48, 0x89, 0xe6}, {0xe8, 0, 0, 0, 0}, {0x48, 0x85, 0xc0, 0x74, 0x15},
-			 {0x48, 0x89, 0xc3}, {0x48, 0x8d, 0x7b, lock_off}, {0xe8, 0, 0, 0, 0},
-			 {0x48, 0x8d, 0x7b, lock_off}, {0xe8, 0, 0, 0, 0}, epilogue});
-	spec.code_relas.push_back({0x18, "MAPS", R_X86_64_PC32, -4});
-	spec.code_relas.push_back({0x20, "rax_map_lookup_elem", R_X86_64_PLT32, -4});
-	spec.code_relas.push_back({0x31, "rax_spin_lock", R_X86_64_PLT32, -4});
-	spec.code_relas.push_back({0x3a, "rax_spin_unlock", R_X86_64_PLT32, -4});
-	return spec;
+	std::vector<std::string> helpers = {"rax_map_lookup_elem", "rax_spin_lock", "rax_spin_unlock"};
+	if (update)
+		helpers.push_back("rax_map_update_elem");
+	return from_asm(a, helpers, {m});
+}
+
+// Updates a plain array map with a value from its stack, or from kernel
+// text (a source it does not own: an arbitrary kernel read into a map).
+ObjectSpec source_program(bool kernel_text)
+{
+	Asm a = lookup_key0();
+	update_key0(a, kernel_text);
+	a.put(epilogue);
+	return from_asm(a, {"rax_map_lookup_elem", "rax_map_update_elem"},
+			{map_def(2, "values", 4, 8, 4)});
 }
 
 // Takes a lock word it wrote on its own stack (@word: 1 spins forever with
@@ -142,7 +218,17 @@ TEST_CASE("forge objects: spin locks a program does not own", "[forge-objects]")
 	write_forged("lock-hash-ok", lock_program(1, 0));
 	write_forged("lock-hash-off4", lock_program(1, 4));
 	write_forged("lock-stack-1", stack_lock_program(1));
+	// A map update under the lock: the other order of a bucket lock and a
+	// value's lock.
+	write_forged("lock-hash-update", lock_program(1, 0, true));
+	write_forged("lock-array-update", lock_program(2, 0, true));
 	write_forged("lock-stack-tail", stack_lock_program(0xfffc0000U));
+}
+
+TEST_CASE("forge objects: sources a program does not own", "[forge-objects]")
+{
+	write_forged("src-ok", source_program(false));
+	write_forged("src-kernel-text", source_program(true));
 }
 
 TEST_CASE("forge objects: relocation addends outside what they name", "[forge-objects]")

@@ -172,10 +172,19 @@ pub(crate) fn copy<T: Pod>(value: &T) -> T {
 /// is `SHARED`: maps hand out references to it (`get`); any other struct
 /// is copied out (`read`).
 ///
+/// Attributes: on the struct only doc comments, `#[derive(...)]` and
+/// `#[allow(...)]`; on fields only doc comments and `#[allow(...)]`
+/// (anything else fails to compile). The expansion is allowed internal
+/// unsafe, so a caller's attribute there must not be an unsafe one, and a
+/// `#[cfg]` on a field would remove it from the struct but not from the
+/// padding check.
+///
 /// Why the generated `unsafe impl` is sound: the macro itself writes the
 /// struct definition with `#[repr(C)]` (so field order and offsets are
 /// fixed), accepts no generics, and the anonymous constant only compiles if
-/// every field type is `Pod` and the size equals the sum of the field sizes,
+/// the struct has exactly the fields the macro was given (an exhaustive
+/// destructuring), every field type is `Pod` and the size equals the sum
+/// of the field sizes,
 /// i.e. there is no padding anywhere (a `repr(align)` the caller adds shows
 /// up as extra size; `repr(packed)` keeps it padding-free). A struct whose
 /// fields all accept any bit pattern and which has no padding accepts any
@@ -190,15 +199,18 @@ pub(crate) fn copy<T: Pod>(value: &T) -> T {
 #[allow_internal_unsafe]
 macro_rules! pod {
     (
-        $(#[$attr:meta])*
+        $(#[$($attr:tt)*])*
         $vis:vis struct $name:ident {
-            $($(#[$fattr:meta])* $fvis:vis $field:ident : $fty:ty),* $(,)?
+            $($(#[$($fattr:tt)*])* $fvis:vis $field:ident : $fty:ty),* $(,)?
         }
     ) => {
-        $(#[$attr])*
+        $($crate::__pod_attr! { struct $($attr)* })*
+        $($($crate::__pod_attr! { field $($fattr)* })*)*
+
+        $(#[$($attr)*])*
         #[repr(C)]
         $vis struct $name {
-            $($(#[$fattr])* $fvis $field: $fty),*
+            $($(#[$($fattr)*])* $fvis $field: $fty),*
         }
 
         impl $name {
@@ -207,6 +219,13 @@ macro_rules! pod {
         }
 
         const _: () = {
+            // Exactly the fields the checks below count: a field the
+            // macro was given but the struct does not have (removed by
+            // an attribute) fails to compile here.
+            #[allow(dead_code)]
+            fn fields(v: &$name) {
+                let $name { $($field: _),* } = v;
+            }
             const fn assert_pod<T: $crate::Pod>() {}
             $(assert_pod::<$fty>();)*
             ::core::assert!(
@@ -222,4 +241,16 @@ macro_rules! pod {
             const SHARED: bool = <$name>::__RAX_SHARED;
         }
     };
+}
+
+/// The attributes [`crate::pod!`] passes on: doc comments, derives and lint
+/// levels. Not part of the API.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __pod_attr {
+    (struct doc = $doc:literal) => {};
+    (struct derive($($path:path),* $(,)?)) => {};
+    (struct allow($($lint:ident),* $(,)?)) => {};
+    (field doc = $doc:literal) => {};
+    (field allow($($lint:ident),* $(,)?)) => {};
 }

@@ -4,8 +4,9 @@
  * must stop anyway: the kernel does not take the toolchain's word for what
  * a program passes to a helper. Each object is format-valid and signed
  * with the kernel's build-time key; its code passes a helper a map
- * definition or a spin lock it does not own (stopped at run time, like a
- * panic, with a message naming the helper), or carries a relocation whose
+ * definition, a spin lock or a buffer it does not own, or updates a map
+ * while holding a spin lock (stopped at run time, like a panic, with a
+ * message naming the helper), or carries a relocation whose
  * addend reaches outside what it names (refused at load). Each kind has a
  * control, the same code with the argument it owns, which must run and
  * pass: a check that stopped everything would fail it.
@@ -188,6 +189,27 @@ TEST(lock_made_on_the_stack_is_stopped)
 {
 	run_forged(_metadata, "lock-stack-1", "rax_spin_lock");
 	run_forged(_metadata, "lock-stack-tail", "rax_spin_lock");
+}
+
+/*
+ * A map update under a value's lock takes the bucket lock after it; a
+ * BPF_F_LOCK lookup-and-delete takes them the other way round.
+ */
+TEST(map_update_under_a_lock_is_stopped)
+{
+	run_forged(_metadata, "lock-hash-update", "rax_map_update_elem");
+	run_forged(_metadata, "lock-array-update", "rax_map_update_elem");
+}
+
+TEST(source_controls_run)
+{
+	run_forged(_metadata, "src-ok", NULL);
+}
+
+/* Kernel text as a map value: an arbitrary kernel read into a map. */
+TEST(source_in_kernel_text_is_stopped)
+{
+	run_forged(_metadata, "src-kernel-text", "rax_map_update_elem");
 }
 
 TEST(relocation_addends_are_bounded)
