@@ -246,6 +246,7 @@ struct rax_frame {
 	unsigned long *tos;	/* where rax_enter() saves the old stack pointer */
 	struct sk_buff *skb;	/* a tc program's packet */
 	struct rax_tc_ctx *tc;	/* and the context made from it */
+	void *ctx;		/* the context the entry gets */
 	u32 depth;		/* nesting depth on this CPU: which stack */
 	u32 nheld;
 	bool thrown;

@@ -274,6 +274,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 		frame.tc = &tc;
 	}
 
+	frame.ctx = arg;
 	frame.rp = rp;
 	frame.nheld = 0;
 	frame.thrown = false;
@@ -471,13 +472,37 @@ static bool rax_percpu_value_in(struct bpf_map *map, const void *p, size_t len)
 }
 
 /*
+ * Whether the @len bytes at @p are in the packet of an XDP or tc program,
+ * which the program reads through slices of it (a key, a value).
+ */
+static bool rax_in_packet(const struct rax_frame *frame, const void *p, size_t len)
+{
+	unsigned long data, end;
+
+	switch (frame->rp->prog_type) {
+	case BPF_PROG_TYPE_XDP:
+		data = (unsigned long)((const struct xdp_buff *)frame->ctx)->data;
+		end = (unsigned long)((const struct xdp_buff *)frame->ctx)->data_end;
+		break;
+	case BPF_PROG_TYPE_SCHED_CLS:
+		data = frame->tc->data;
+		end = frame->tc->data_end;
+		break;
+	default:
+		return false;
+	}
+	return end >= data && rax_range_in(p, len, (void *)data, end - data);
+}
+
+/*
  * Whether the @len bytes at @p are memory the running program owns: its
  * Rax stack between the helper's frame and the entry's return address
  * (@fp is the helper's frame address: the saved frame pointer, then the
  * return address into the program), its writable data (and, for a helper
- * that only reads, its read-only data), a ring buffer record it holds, or
- * a value of one of its maps (the compiler may have a helper write a
- * result straight into its final place, or read a key from a map value).
+ * that only reads, its read-only data and its packet), a ring buffer
+ * record it holds, or a value of one of its maps (the compiler may have a
+ * helper write a result straight into its final place, or read a key
+ * from a map value).
  * A helper never writes a lock word: the lock in a value stays the lock
  * helpers' alone.
  */
@@ -495,6 +520,8 @@ static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
 	if (rp->data && rax_range_in(p, len, rp->data + rp->ro_size, rp->data_size - rp->ro_size))
 		return true;
 	if (!write && rp->data && rax_range_in(p, len, rp->data, rp->ro_size))
+		return true;
+	if (!write && rax_in_packet(frame, p, len))
 		return true;
 	for (i = 0; i < frame->nheld; i++)
 		if (frame->held[i].kind == RAX_HELD_RINGBUF &&

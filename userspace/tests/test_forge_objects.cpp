@@ -156,6 +156,23 @@ ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off, bool upda
 	return from_asm(a, helpers, {m});
 }
 
+// Looks up key 0 of a plain array map with the key read from the packet
+// (a slice of it is a legitimate key in safe Rust):
+//   push rbp; mov rbp, rsp; push rbx; sub rsp, 24; mov rbx, rdi;
+//   call rax_budget_check; lea rdi, [rip + MAPS]; mov rsi, [rbx] (the
+//   xdp_buff's data); call rax_map_lookup_elem
+ObjectSpec packet_key_program()
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18, 0x48, 0x89, 0xfb});
+	a.call("rax_budget_check");
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	a.put({0x48, 0x8b, 0x33});
+	a.call("rax_map_lookup_elem");
+	a.put(epilogue);
+	return from_asm(a, {"rax_map_lookup_elem"}, {map_def(2, "values", 4, 8, 4)});
+}
+
 // Updates a plain array map with a value from its stack, or from kernel
 // text (a source it does not own: an arbitrary kernel read into a map).
 ObjectSpec source_program(bool kernel_text)
@@ -228,6 +245,7 @@ TEST_CASE("forge objects: spin locks a program does not own", "[forge-objects]")
 TEST_CASE("forge objects: sources a program does not own", "[forge-objects]")
 {
 	write_forged("src-ok", source_program(false));
+	write_forged("src-packet-ok", packet_key_program());
 	write_forged("src-kernel-text", source_program(true));
 }
 

@@ -75,7 +75,9 @@ unsafe impl Kind for Kprobe {
     type Ret = u32;
     #[inline(always)]
     unsafe fn make(ctx: *mut c_void) -> KprobeContext {
-        // SAFETY: the trait's contract.
+        // SAFETY: the trait's contract, which `__rax_entry!` (the only
+        // caller) keeps: `ctx` is the pointer the kernel passed to an entry
+        // of `PROG_TYPE` (established by the entry table it writes).
         KprobeContext::new(unsafe { Kernel::new(ctx.cast()) })
     }
     #[inline(always)]
@@ -110,7 +112,9 @@ unsafe impl Kind for PerfEvent {
     type Ret = u32;
     #[inline(always)]
     unsafe fn make(ctx: *mut c_void) -> PerfEventContext {
-        // SAFETY: the trait's contract.
+        // SAFETY: the trait's contract, which `__rax_entry!` (the only
+        // caller) keeps: `ctx` is the pointer the kernel passed to an entry
+        // of `PROG_TYPE` (established by the entry table it writes).
         PerfEventContext::new(unsafe { Kernel::new(ctx.cast()) })
     }
     #[inline(always)]
@@ -128,7 +132,9 @@ unsafe impl Kind for Xdp {
     type Ret = u32;
     #[inline(always)]
     unsafe fn make(ctx: *mut c_void) -> XdpContext {
-        // SAFETY: the trait's contract.
+        // SAFETY: the trait's contract, which `__rax_entry!` (the only
+        // caller) keeps: `ctx` is the pointer the kernel passed to an entry
+        // of `PROG_TYPE` (established by the entry table it writes).
         XdpContext::new(unsafe { Kernel::new(ctx.cast()) })
     }
     #[inline(always)]
@@ -146,7 +152,9 @@ unsafe impl Kind for Tc {
     type Ret = i32;
     #[inline(always)]
     unsafe fn make(ctx: *mut c_void) -> TcContext {
-        // SAFETY: the trait's contract.
+        // SAFETY: the trait's contract, which `__rax_entry!` (the only
+        // caller) keeps: `ctx` is the pointer the kernel passed to an entry
+        // of `PROG_TYPE` (established by the entry table it writes).
         TcContext::new(unsafe { Kernel::new(ctx.cast()) })
     }
     #[inline(always)]

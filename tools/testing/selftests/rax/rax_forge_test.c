@@ -204,6 +204,8 @@ TEST(map_update_under_a_lock_is_stopped)
 TEST(source_controls_run)
 {
 	run_forged(_metadata, "src-ok", NULL);
+	/* A key read straight from the packet, as a slice of it would be. */
+	run_forged(_metadata, "src-packet-ok", NULL);
 }
 
 /* Kernel text as a map value: an arbitrary kernel read into a map. */
