@@ -6,7 +6,8 @@
 # and runs, in one VM boot, rax_load_bench (each Rax object and its eBPF
 # twin loaded alternately N times, default 200, small and large case) and
 # rax_run_bench (an empty program against its eBPF twin, the cost of a
-# panic with cleanup, how late endless loops are stopped), with the
+# panic with cleanup, 64 map helper calls against their eBPF twin, how
+# late endless loops are stopped), with the
 # ratios. Performance numbers come from here, never from tests.
 #
 # Usage: scripts/bench.sh [--release] [N]

@@ -31,6 +31,8 @@
 #   empty.o             userspace/samples/empty (XDP, passes: rax_run_bench)
 #   redirect.o          userspace/samples/redirect (sched_cls: clones packets
 #                       to a device's egress, where it runs nested)
+#   helper_calls.o      userspace/samples/helper_calls (XDP, 64 map helper
+#                       calls per run: rax_run_bench)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   xdp.o.sha256        the SHA-256 of xdp.o
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
@@ -95,7 +97,7 @@ rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
 for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule \
 	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty \
-	redirect:redirect; do
+	redirect:redirect helper_calls:helper_calls; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done

@@ -8,6 +8,11 @@
  *   panic  a run that panics (oob.o), and one that panics holding a spin
  *          lock and a ring-buffer record (resources.o, mode 3), each
  *          against the empty Rax run: the cost of a panic with cleanup;
+ *   helpers  64 map helper calls per run (helper_calls.o: 32 hash map
+ *          updates and 32 lookups) against its eBPF twin, which the
+ *          verifier proved and whose helpers check nothing: what a Rax
+ *          helper call costs beyond the helper, chiefly the kernel's checks
+ *          of the map definition, key and value it is passed;
  *   stop   an endless loop (spin.o) stopped past a 1 ms budget, STOPS
  *          times: how late the stop came (fdinfo rax_overrun_last_ns),
  *          median, p99 and max.
@@ -51,10 +56,12 @@ static double median(double *v, int n)
 	return v[n / 2];
 }
 
-/* ns per run of @prog on a 64-byte packet whose byte 0 is @mode; < 0 on error. */
+#define PKT_LEN		64
+
+/* ns per run of @prog on a PKT_LEN-byte packet whose byte 0 is @mode; < 0 on error. */
 static double per_run(int prog, unsigned char mode, long long want)
 {
-	unsigned char pkt[64] = { mode };
+	unsigned char pkt[PKT_LEN] = { mode };
 	double t0 = now_ns();
 	long long r = test_run(prog, pkt, sizeof(pkt), REPEAT);
 
@@ -111,6 +118,70 @@ static int load_twin(void)
 	return fd < 0 ? -errno : fd;
 }
 
+/* Keys helper_calls.o and its twin store and read back per run. */
+#define HELPER_KEYS	32
+
+/* Instructions per key in the twin. */
+#define HELPER_BLOCK	17
+
+/*
+ * helper_calls.o's eBPF twin, on its own copy @map of the hash map: for
+ * each key, update it with the packet's length (the benchmark's packets
+ * are PKT_LEN bytes: the verifier would not subtract the packet pointers
+ * for it), look it up, drop if the value read back differs; pass.
+ */
+static int load_helper_twin(int map)
+{
+	struct bpf_insn insns[HELPER_KEYS * HELPER_BLOCK + 8];
+	union bpf_attr attr;
+	int n = 0, k, fd;
+
+	/* r6 = the packet's length, at fp - 16 */
+	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_6, 0, 0, PKT_LEN);
+	insns[n++] = INSN(BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_6, -16, 0);
+	for (k = 0; k < HELPER_KEYS; k++) {
+		insns[n++] = INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, k);
+		insns[n++] = INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map);
+		insns[n++] = INSN(0, 0, 0, 0, 0);
+		insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+		insns[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4);
+		insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0);
+		insns[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -16);
+		insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_ANY);
+		insns[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_update_elem);
+		insns[n++] = INSN(BPF_LD | BPF_DW | BPF_IMM, BPF_REG_1, BPF_PSEUDO_MAP_FD, 0, map);
+		insns[n++] = INSN(0, 0, 0, 0, 0);
+		insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+		insns[n++] = INSN(BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -4);
+		insns[n++] = INSN(BPF_JMP | BPF_CALL, 0, 0, 0, BPF_FUNC_map_lookup_elem);
+		/* if r0 == 0 or *r0 != r6: drop (the last two instructions) */
+		insns[n++] = INSN(BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0,
+				  (HELPER_KEYS - 1 - k) * HELPER_BLOCK + 4, 0);
+		insns[n++] = INSN(BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_0, 0, 0);
+		insns[n++] = INSN(BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_6,
+				  (HELPER_KEYS - 1 - k) * HELPER_BLOCK + 2, 0);
+	}
+	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_PASS);
+	insns[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_DROP);
+	insns[n++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = n;
+	attr.license = (unsigned long)"GPL";
+	attr.log_buf = (unsigned long)log_buf;
+	attr.log_size = sizeof(log_buf);
+	attr.log_level = 1;
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	if (fd < 0) {
+		fd = -errno;
+		fprintf(stderr, "helper twin: %s\n%s", strerror(-fd), log_buf);
+	}
+	return fd;
+}
+
 /* Load @file's entry @symbol as XDP with maps of its own; fds in @fds. */
 static int load(const char *file, const char *symbol, int *fds, int *nmaps)
 {
@@ -137,18 +208,30 @@ static int load(const char *file, const char *symbol, int *fds, int *nmaps)
 
 static int bench_runs(int rounds)
 {
-	int fds[3][2], nmaps[3], empty, oob, res, twin, err = -1, i, j;
+	int fds[4][2], nmaps[4], empty, oob, res, twin, calls, calls_twin = -1, twin_map = -1;
+	int err = -1, i, j;
+	const struct rax_map_def *defs;
+	struct rax_obj_file o;
 
 	empty = load("empty.o", "rax_entry_empty", fds[0], &nmaps[0]);
 	oob = load("oob.o", "rax_entry_oob_panic", fds[1], &nmaps[1]);
 	res = load("resources.o", "rax_entry_resources", fds[2], &nmaps[2]);
+	calls = load("helper_calls.o", "rax_entry_helper_calls", fds[3], &nmaps[3]);
 	twin = load_twin();
-	if (empty >= 0 && oob >= 0 && res >= 0 && twin >= 0) {
+	o = rax_obj_read("helper_calls.o");
+	if (o.img.size && rax_obj_maps(&o.img, &defs) == 1)
+		twin_map = rax_map_create(&defs[0]);
+	rax_obj_free(&o);
+	if (twin_map >= 0)
+		calls_twin = load_helper_twin(twin_map);
+	if (empty >= 0 && oob >= 0 && res >= 0 && twin >= 0 && calls >= 0 && calls_twin >= 0) {
 		struct contender c[] = {
 			{ "empty: Rax (empty.o)", empty, 0, XDP_PASS },
 			{ "empty: eBPF twin", twin, 0, XDP_PASS },
 			{ "panic: Rax (oob.o)", oob, 0, XDP_ABORTED },
 			{ "panic holding a lock and a record", res, 3, XDP_ABORTED },
+			{ "helpers: Rax (helper_calls.o)", calls, 0, XDP_PASS },
+			{ "helpers: eBPF twin", calls_twin, 0, XDP_PASS },
 		};
 
 		printf("run time: %d rounds of %d runs each, taking turns, same boot\n",
@@ -161,17 +244,23 @@ static int bench_runs(int rounds)
 			       c[2].median - c[0].median);
 			printf("with cleanup of a lock and a record %.1f ns more\n",
 			       c[3].median - c[0].median);
+			printf("helpers: ratio Rax / eBPF %.2f (%.1f ns more per helper call, %d calls per run, beyond the empty run's %.1f ns)\n",
+			       c[4].median / c[5].median,
+			       (c[4].median - c[5].median - (c[0].median - c[1].median)) /
+			       (2 * HELPER_KEYS), 2 * HELPER_KEYS, c[0].median - c[1].median);
 		}
 	}
-	for (i = 0; i < 3; i++)
+	for (i = 0; i < 4; i++)
 		for (j = 0; j < nmaps[i]; j++)
 			close(fds[i][j]);
-	for (i = 0; i < 4; i++) {
-		int progs[] = { empty, oob, res, twin };
+	for (i = 0; i < 6; i++) {
+		int progs[] = { empty, oob, res, twin, calls, calls_twin };
 
 		if (progs[i] >= 0)
 			close(progs[i]);
 	}
+	if (twin_map >= 0)
+		close(twin_map);
 	return err;
 }
 
