@@ -121,6 +121,13 @@ cmdline+=" rcupdate.rcu_cpu_stall_timeout=60 watchdog_thresh=30"
 # 2.4 s and probing four 8250 ports 0.15 s; the guest needs neither (devpts
 # ptys and one console port).
 cmdline+=" pty.legacy_count=0 8250.nr_uarts=1"
+# 4-level paging: QEMU's "max" CPU has LA57, and in 6.12 identify_cpu()
+# clears the boot CPU's capabilities for a moment, during which
+# pgtable_l5_enabled() (a CPU feature until alternatives are patched) is
+# false: an interrupt in that window made KASAN take a slab address for a
+# wild one ("wild-memory-access in do_raw_spin_lock" from handle_edge_irq
+# under get_cpu_vendor), once in a few boots.
+cmdline+=" no5lvl"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$init $append"
 
 qemu=(qemu-system-x86_64 -M "$machine" "${cpu[@]}" -smp 2 -m 2G -nodefaults -display none -no-reboot
