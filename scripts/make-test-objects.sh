@@ -126,7 +126,8 @@ for f in "$out"/corpus/*.o; do
 done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
-	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o; do
+	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
+	helper_calls.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then
