@@ -23,6 +23,7 @@
 #include <rax/sign.hpp>
 
 #include "cli_run.hpp"
+#include "build_fixtures.hpp"
 #include "elf_builder.hpp"
 
 namespace fs = std::filesystem;
@@ -33,29 +34,13 @@ std::string const top = rax::paths::source_dir;
 
 rax::BuildOptions options(std::string const &crate, std::string const &out_name)
 {
-	rax::BuildOptions o;
-	o.crate_dir = crate;
-	o.source_dir = top;
-	// One sysroot for the whole test run, shared by parallel tests (locked);
-	// scripts/test.sh shares its cache with the kselftest objects.
-	char const *cache = std::getenv("RAX_SYSROOT_CACHE");
-	o.cache_dir = cache && *cache ? cache : std::string(test_paths::binary_dir) + "/rax-cache";
-	o.output = std::string(test_paths::binary_dir) + "/objects/" + out_name + ".rax.o";
-	return o;
+	return rax::test::build_options(crate, out_name);
 }
 
 // The line of the fixture marked "// REFUSED: <case>".
 unsigned marked_line(std::string const &crate)
 {
-	std::ifstream in(crate + "/src/lib.rs");
-	std::string line;
-	unsigned n = 0;
-	while (std::getline(in, line)) {
-		n++;
-		if (line.find("// REFUSED:") != std::string::npos)
-			return n;
-	}
-	return 0;
+	return rax::test::refused_marker(crate).first;
 }
 
 rax::Object build_crate(std::string const &dir, std::string const &name)

@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "../librax/src/x86.hpp"
+#include "build_fixtures.hpp"
 #include "elf_builder.hpp"
 
 #include <rax/build.hpp>
@@ -197,20 +198,6 @@ void accepted(std::vector<Fn> fns)
 
 // Refused, with the message naming @fn and the offset @at of the jump or
 // call that closes a cycle.
-void cycle_refused(std::vector<Fn> fns, std::string const &fn, std::uint64_t at)
-{
-	auto a = analyse_compiler_object(object(std::move(fns)), 1 << 20);
-	CHECK_FALSE(a.ok()); // each spelling counts, the next ones still run
-	if (a.ok())
-		return;
-	INFO(a.error().to_string());
-	CHECK(a.error().code() == EINVAL);
-	CHECK(a.error().message().find("function " + fn + hexoff(at) +
-				       ": closes a cycle of the control flow that passes no "
-				       "cancellation point (a call to rax_budget_check)") !=
-	      std::string::npos);
-}
-
 void refused(std::vector<Fn> fns, std::string const &what)
 {
 	auto a = analyse_compiler_object(object(std::move(fns)), 1 << 20);
@@ -220,6 +207,13 @@ void refused(std::vector<Fn> fns, std::string const &what)
 	INFO(a.error().to_string());
 	CHECK(a.error().code() == EINVAL);
 	CHECK(a.error().message().find(what) != std::string::npos);
+}
+
+void cycle_refused(std::vector<Fn> fns, std::string const &fn, std::uint64_t at)
+{
+	refused(std::move(fns), "function " + fn + hexoff(at) +
+					": closes a cycle of the control flow that passes no "
+					"cancellation point (a call to rax_budget_check)");
 }
 
 // A recursion guard's symbol (rax::stack::recurse::<...>): recursion
@@ -499,14 +493,7 @@ TEST_CASE("cancel: control that runs past the end of a function is refused", "[c
 
 TEST_CASE("build: read-modify-write atomics build, their retry loops checked", "[build][cancel]")
 {
-	std::string const top = rax::paths::source_dir;
-	rax::BuildOptions o;
-	o.crate_dir = top + "/userspace/tests/fixtures/atomic_rmw_loops";
-	o.source_dir = top;
-	char const *cache = std::getenv("RAX_SYSROOT_CACHE");
-	o.cache_dir = cache && *cache ? cache : std::string(test_paths::binary_dir) + "/rax-cache";
-	o.output = std::string(test_paths::binary_dir) + "/objects/atomic_rmw_loops.rax.o";
-	auto r = rax::build(o);
+	auto r = rax::build(rax::test::fixture_options("atomic_rmw_loops"));
 	INFO((r.ok() ? "" : r.error().to_string()));
 	REQUIRE(r.ok());
 	auto image = rax::read_file(r->output);

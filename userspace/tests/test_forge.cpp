@@ -5,42 +5,13 @@
 // "// REFUSED:" in the fixture, with the error that names why. The kernel
 // re-checks the same pointers (tools/testing/selftests/rax).
 
-#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
-#include <rax/build.hpp>
+#include "build_fixtures.hpp"
 
 namespace {
-
-std::string const top = rax::paths::source_dir;
-
-rax::BuildOptions forge_options(std::string const &name)
-{
-	rax::BuildOptions o;
-	o.crate_dir = top + "/userspace/tests/fixtures/" + name;
-	o.source_dir = top;
-	char const *cache = std::getenv("RAX_SYSROOT_CACHE");
-	o.cache_dir = cache && *cache ? cache : std::string(test_paths::binary_dir) + "/rax-cache";
-	o.output = std::string(test_paths::binary_dir) + "/objects/" + name + ".rax.o";
-	return o;
-}
-
-unsigned forge_marked_line(std::string const &name)
-{
-	std::ifstream in(top + "/userspace/tests/fixtures/" + name + "/src/lib.rs");
-	std::string line;
-	unsigned n = 0;
-	while (std::getline(in, line)) {
-		n++;
-		if (line.find("// REFUSED:") != std::string::npos)
-			return n;
-	}
-	return 0;
-}
 
 struct Forgery {
 	char const *fixture;
@@ -87,13 +58,13 @@ Forgery const forged_pods[] = {
 void expect_forgery_refused(Forgery const &f)
 {
 	INFO(f.fixture);
-	auto r = rax::build(forge_options(f.fixture));
+	auto r = rax::build(rax::test::fixture_options(f.fixture));
 	REQUIRE_FALSE(r.ok());
 	std::string const msg = r.error().message();
 	INFO(msg);
 	CHECK(msg.find(f.why) != std::string::npos);
 	if (f.at_mark) {
-		unsigned line = forge_marked_line(f.fixture);
+		unsigned line = rax::test::refused_marker(rax::test::fixture_dir(f.fixture)).first;
 		REQUIRE(line > 0);
 		CHECK(msg.find("src/lib.rs:" + std::to_string(line) + ":") != std::string::npos);
 	}
@@ -124,7 +95,7 @@ TEST_CASE("forge: pod! takes no attribute that changes its fields or is unsafe",
 TEST_CASE("forge: Locked<T> values are inserted with update_value and locked in place",
 	  "[build][forge]")
 {
-	auto r = rax::build(forge_options("locked_value"));
+	auto r = rax::build(rax::test::fixture_options("locked_value"));
 	INFO((r.ok() ? "" : r.error().to_string()));
 	REQUIRE(r.ok());
 }

@@ -4,16 +4,15 @@
 // build, in several spellings, naming the file, line and construct; what
 // the subset keeps still builds.
 
-#include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
 #include <cerrno>
-#include <cstdlib>
-#include <fstream>
 #include <string>
 
 #include <rax/build.hpp>
 #include <rax/paths.hpp>
+
+#include "build_fixtures.hpp"
 
 namespace {
 
@@ -21,25 +20,13 @@ std::string const fixtures = std::string(rax::paths::source_dir) + "/userspace/t
 
 rax::BuildOptions subset_options(std::string const &name)
 {
-	rax::BuildOptions o;
-	o.crate_dir = fixtures + name;
-	o.source_dir = rax::paths::source_dir;
-	char const *cache = std::getenv("RAX_SYSROOT_CACHE");
-	o.cache_dir = cache && *cache ? cache : std::string(test_paths::binary_dir) + "/rax-cache";
-	o.output = std::string(test_paths::binary_dir) + "/objects/" + name + ".rax.o";
-	return o;
+	return rax::test::fixture_options(name);
 }
 
 // The line marked "// REFUSED: <construct>" and its construct.
 std::pair<unsigned, std::string> marker(std::string const &name)
 {
-	std::ifstream in(fixtures + name + "/src/lib.rs");
-	std::string line;
-	static constexpr std::string_view tag = "// REFUSED: ";
-	for (unsigned n = 1; std::getline(in, line); n++)
-		if (auto at = line.find(tag); at != std::string::npos)
-			return {n, line.substr(at + tag.size())};
-	return {0, {}};
+	return rax::test::refused_marker(fixtures + name);
 }
 
 void expect_subset_refusal(std::string const &name)
@@ -104,10 +91,9 @@ TEST_CASE("subset: every sample is inside the subset", "[subset][build]")
 	for (auto const *name : {"counters", "empty", "hello", "nmi", "oob_panic", "redirect",
 				 "resources", "rule_table", "spin", "stacks", "task_ref", "tc_filter",
 				 "xdp_counter"}) {
-		auto o = subset_options(name);
-		o.crate_dir = std::string(rax::paths::source_dir) + "/userspace/samples/" + name;
-		o.output = std::string(test_paths::binary_dir) + "/objects/subset-" + name + ".rax.o";
-		auto r = rax::build(o);
+		auto r = rax::build(rax::test::build_options(
+			std::string(rax::paths::source_dir) + "/userspace/samples/" + name,
+			std::string("subset-") + name));
 		INFO(name << ": " << (r.ok() ? "" : r.error().to_string()));
 		CHECK(r.ok());
 	}
