@@ -90,7 +90,7 @@ static int __init rax_init(void)
 	if (err)
 		return err;
 
-	err = rax_run_init();
+	err = rax_helpers_init();
 	if (err)
 		return err;
 

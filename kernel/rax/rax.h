@@ -9,6 +9,7 @@
 #include <linux/elf.h>
 #include <linux/init.h>
 #include <linux/irq_work.h>
+#include <linux/percpu.h>
 #include <linux/rax.h>
 #include <linux/workqueue.h>
 
@@ -271,11 +272,26 @@ void rax_stack_leave(void);
 #define RAX_STUB_SIZE		16U
 unsigned int rax_run(const void *ctx, const struct bpf_insn *insn);
 u32 rax_default_ret(u32 prog_type);
-void rax_prog_init_limit(struct rax_prog *rp, u32 limit);
 void rax_trace_print_enable(void);
-int __init rax_run_init(void);
+int __init rax_helpers_init(void);
 u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame, unsigned long *tos);
 void __noreturn rax_unwind(struct rax_frame *frame);
+
+/* The innermost invocation running on this CPU (run.c). */
+DECLARE_PER_CPU(struct rax_frame *, rax_cur_frame);
+
+/* Exceptions (throw.c): the cleanup log, the panic limit, stopping. */
+bool rax_hold(struct rax_frame *frame, enum rax_held_kind kind, void *obj);
+int rax_held_find(const struct rax_frame *frame, enum rax_held_kind kind,
+		  const void *obj);
+bool rax_holds_kind(const struct rax_frame *frame, enum rax_held_kind kind);
+bool rax_unhold(struct rax_frame *frame, enum rax_held_kind kind, void *obj);
+void rax_release_held(struct rax_frame *frame);
+void rax_prog_init_limit(struct rax_prog *rp, u32 limit);
+void rax_count_panic(struct rax_prog *rp);
+void rax_returned_holding(struct rax_frame *frame);
+void __noreturn rax_refuse(const char *why);
+void __noreturn rax_stop_timeout(void);
 
 struct task_struct;
 

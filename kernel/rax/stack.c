@@ -32,6 +32,7 @@
  */
 
 #include <linux/cpumask.h>
+#include <linux/kprobes.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -236,3 +237,26 @@ void rax_stack_leave(void)
 {
 	this_cpu_dec(rax_depth);
 }
+
+/**
+ * rax_stack_check() - Check the stack has room for one more step of recursion.
+ * @need: the room the caller needs, in bytes: RAX_RECURSION_STEP from the
+ *	rax crate's recursion guard.
+ *
+ * Stops the program, like a panic, when fewer than @need bytes are left
+ * on its Rax stack above the RAX_STACK_RESERVE bytes kept for interrupts
+ * and helpers. The toolchain checks that no step of recursion from one
+ * guard to the next uses more than RAX_RECURSION_STEP, so a program that
+ * recurses through the guard stops before it reaches the guard page.
+ */
+void rax_stack_check(u64 need)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	unsigned long sp = current_stack_pointer;
+	unsigned long floor = frame->stack_base + RAX_STACK_RESERVE;
+
+	if (sp < floor || sp - floor < need)
+		rax_refuse("ran out of stack: recursion too deep");
+}
+
+NOKPROBE_SYMBOL(rax_stack_check);

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Termination: a Rax program runs at most its time budget.
+ *
+ * The toolchain's termination pass puts a cancellation point, a call to
+ * rax_budget_check(), at the entry of every function and on every cycle
+ * of the machine code (the toolchain's machine-code check proves it).
+ * rax_run() sets the deadline; past it the check stops the program
+ * through the exception path (throw.c). Built without ftrace, as the
+ * program is unwound across it (throw.c).
+ */
+
+#include <linux/kprobes.h>
+#include <linux/timekeeping.h>
+
+#include "rax.h"
+
+/**
+ * rax_budget_check() - A cancellation point: stop the program past its budget.
+ *
+ * The toolchain's termination pass calls it at the entry of every function
+ * of a program and on every back-edge of its loops. Every so many calls it
+ * reads the clock (ktime_get_mono_fast_ns(), NMI safe): how many adapts so
+ * that reads come every RAX_CHECK_NS_MIN to RAX_CHECK_NS_MAX, however long
+ * the program's loop iterations take. Past the deadline rax_run() set
+ * from the program's budget, it stops the program as a panic does: the
+ * cleanup log is run, the program type's default verdict is returned and
+ * the program's timeout counter goes up. Between two calls the program
+ * runs its own code or a helper, which always returns first.
+ */
+void rax_budget_check(void)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct rax_prog *rp;
+	u64 now, interval;
+
+	if (likely(--frame->budget_left))
+		return;
+	now = ktime_get_mono_fast_ns();
+	interval = now - frame->last_read;
+	frame->last_read = now;
+	if (interval > RAX_CHECK_NS_MAX && frame->budget_every > 1)
+		frame->budget_every /= 2;
+	else if (interval < RAX_CHECK_NS_MIN && frame->budget_every < RAX_BUDGET_CHECKS_MAX)
+		frame->budget_every *= 2;
+	frame->budget_left = frame->budget_every;
+	if (likely(now <= frame->deadline))
+		return;
+
+	rp = frame->rp;
+	/* Racy between CPUs, and only statistics. */
+	WRITE_ONCE(rp->overrun_last_ns, now - frame->deadline);
+	WRITE_ONCE(rp->interval_last_ns, interval);
+	if (now - frame->deadline > READ_ONCE(rp->overrun_max_ns))
+		WRITE_ONCE(rp->overrun_max_ns, now - frame->deadline);
+	rax_stop_timeout();
+}
+
+NOKPROBE_SYMBOL(rax_budget_check);

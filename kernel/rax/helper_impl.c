@@ -1,0 +1,751 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The helpers a Rax object may import (helpers.h), with their contracts.
+ *
+ * The kernel does not take the toolchain's word for what a program passes
+ * them: every map definition, lock, record, task, context and buffer is
+ * checked against what the running program owns, and a bad one stops the
+ * program through the exception path (throw.c). Built without ftrace and
+ * kept from kprobes, as a program can be stopped inside a helper and
+ * unwound across it (throw.c).
+ */
+
+#define pr_fmt(fmt) "rax: " fmt
+
+#include <linux/bpf.h>
+#include <linux/cred.h>
+#include <linux/filter.h>
+#include <linux/kprobes.h>
+#include <linux/pid_namespace.h>
+#include <linux/prandom.h>
+#include <linux/sched.h>
+#include <linux/sched/task.h>
+#include <linux/security.h>
+#include <linux/skbuff.h>
+#include <linux/spinlock.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+#include <net/xdp.h>
+
+#include "rax.h"
+
+static DEFINE_PER_CPU(struct rnd_state, rax_rnd_state);
+static const struct bpf_func_proto *rax_printk_proto __read_mostly;
+static const struct bpf_func_proto *rax_clone_redirect_proto __ro_after_init;
+
+static_assert(sizeof(arch_spinlock_t) == sizeof(struct bpf_spin_lock));
+
+/*
+ * The kernel does not take the toolchain's word for what a program passes
+ * to a helper: each pointer is checked against what the running program
+ * owns, and a bad one stops the program like a panic, with a message
+ * naming the helper.
+ */
+static void __noreturn rax_refuse_arg(const char *helper, const char *what)
+{
+	struct rax_prog *rp = this_cpu_read(rax_cur_frame)->rp;
+
+	pr_warn_ratelimited("program %s (tag %*phN): %s: %s\n",
+			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, helper, what);
+	rax_refuse("passed a helper an argument it does not own");
+}
+
+/*
+ * The map of a definition in the program's own .rax.maps, at a definition
+ * boundary. The map comes from the kernel's own array (rp->maps), never
+ * from the definition's map field, which the program could have written.
+ */
+static struct bpf_map *rax_def_map(const struct rax_map_def *def, const char *helper)
+{
+	struct rax_prog *rp = this_cpu_read(rax_cur_frame)->rp;
+	unsigned long off = (unsigned long)def - (unsigned long)rp->map_defs;
+
+	if (unlikely(!rp->map_defs || off >= (unsigned long)rp->nmaps * sizeof(*def) ||
+		     off % sizeof(*def)))
+		rax_refuse_arg(helper, "not a map definition of its .rax.maps section");
+	return rp->maps[off / sizeof(*def)];
+}
+
+/* Whether [@p, @p + @len) lies inside [@start, @start + @size). */
+static bool rax_range_in(const void *p, size_t len, const void *start, size_t size)
+{
+	unsigned long a = (unsigned long)p, s = (unsigned long)start;
+
+	return a >= s && len <= size && a - s <= size - len;
+}
+
+/*
+ * The offset of @p into the value of an element of @map, an array or a
+ * (preallocated) hash map, or -1 when it is in none.
+ */
+static long rax_map_value_off(struct bpf_map *map, const void *p)
+{
+	struct bpf_array *array;
+	unsigned long off;
+	u32 rem;
+
+	if (map->map_type == BPF_MAP_TYPE_HASH)
+		return bpf_htab_value_off(map, p);
+	if (map->map_type != BPF_MAP_TYPE_ARRAY)
+		return -1;
+	array = container_of(map, struct bpf_array, map);
+	off = (unsigned long)p - (unsigned long)array->value;
+	if (off >= (u64)array->elem_size * map->max_entries)
+		return -1;
+	div_u64_rem(off, array->elem_size, &rem);
+	return rem < map->value_size ? (long)rem : -1;
+}
+
+/* The lock word of @map's values, if they have one: its offset, else -1. */
+static long rax_map_lock_off(const struct bpf_map *map)
+{
+	if (IS_ERR_OR_NULL(map->record) || !(map->record->field_mask & BPF_SPIN_LOCK))
+		return -1;
+	return map->record->spin_lock_off;
+}
+
+/* Whether [@p, @p + @len) is inside this CPU's value of a per-CPU array. */
+static bool rax_percpu_value_in(struct bpf_map *map, const void *p, size_t len)
+{
+	struct bpf_array *array = container_of(map, struct bpf_array, map);
+	u32 i;
+
+	for (i = 0; i < map->max_entries; i++)
+		if (rax_range_in(p, len, this_cpu_ptr(array->pptrs[i]), map->value_size))
+			return true;
+	return false;
+}
+
+/*
+ * Whether the @len bytes at @p are in the packet of an XDP or tc program,
+ * which the program reads through slices of it (a key, a value).
+ */
+static bool rax_in_packet(const struct rax_frame *frame, const void *p, size_t len)
+{
+	unsigned long data, end;
+
+	switch (frame->rp->prog_type) {
+	case BPF_PROG_TYPE_XDP:
+		data = (unsigned long)((const struct xdp_buff *)frame->ctx)->data;
+		end = (unsigned long)((const struct xdp_buff *)frame->ctx)->data_end;
+		break;
+	case BPF_PROG_TYPE_SCHED_CLS:
+		data = frame->tc->data;
+		end = frame->tc->data_end;
+		break;
+	default:
+		return false;
+	}
+	return end >= data && rax_range_in(p, len, (void *)data, end - data);
+}
+
+/*
+ * Whether the @len bytes at @p are memory the running program owns: its
+ * Rax stack between the helper's frame and the entry's return address
+ * (@fp is the helper's frame address: the saved frame pointer, then the
+ * return address into the program), its writable data (and, for a helper
+ * that only reads, its read-only data and its packet), a ring buffer
+ * record it holds, or a value of one of its maps (the compiler may have a
+ * helper write a result straight into its final place, or read a key
+ * from a map value).
+ * A helper never writes a lock word: the lock in a value stays the lock
+ * helpers' alone.
+ */
+static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
+			  void *fp, bool write)
+{
+	unsigned long prog_sp = (unsigned long)fp + 2 * sizeof(long);
+	unsigned long prog_top = (unsigned long)frame->tos - sizeof(long);
+	struct rax_prog *rp = frame->rp;
+	u32 i;
+
+	if (prog_sp >= frame->stack_base && prog_sp <= prog_top &&
+	    rax_range_in(p, len, (void *)prog_sp, prog_top - prog_sp))
+		return true;
+	if (rp->data && rax_range_in(p, len, rp->data + rp->ro_size, rp->data_size - rp->ro_size))
+		return true;
+	if (!write && rp->data && rax_range_in(p, len, rp->data, rp->ro_size))
+		return true;
+	if (!write && rax_in_packet(frame, p, len))
+		return true;
+	for (i = 0; i < frame->nheld; i++)
+		if (frame->held[i].kind == RAX_HELD_RINGBUF &&
+		    rax_range_in(p, len, frame->held[i].obj, frame->held[i].size))
+			return true;
+	for (i = 0; i < rp->nmaps; i++) {
+		struct bpf_map *map = rp->maps[i];
+		long off = rax_map_value_off(map, p);
+		long lock = rax_map_lock_off(map);
+
+		if (off < 0 || len > map->value_size - off)
+			continue;
+		return !(write && lock >= 0 && off < lock + (long)sizeof(struct bpf_spin_lock) &&
+			 off + (long)len > lock);
+	}
+	for (i = 0; i < rp->nmaps; i++)
+		if (rp->maps[i]->map_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+		    rax_percpu_value_in(rp->maps[i], p, len))
+			return true;
+	return false;
+}
+
+/*
+ * The buffer checks rely on @fp being the frame of a helper the program
+ * called: the return address above it must be in the program's code.
+ */
+static bool rax_called_from(const struct rax_prog *rp, void *fp)
+{
+	unsigned long ret = ((unsigned long *)fp)[1];
+
+	return ret >= (unsigned long)rp->image &&
+	       ret - (unsigned long)rp->image < rp->image_size;
+}
+
+static const char rax_bad_dst[] =
+	"a destination outside its stack, data, records and map values, or a lock word";
+static const char rax_bad_src[] =
+	"a source outside its stack, data, records and map values";
+
+/*
+ * Stops the program unless it owns the @len bytes at @p (rax_buf_owned()),
+ * for the helper to write them (@write) or to read them. A macro: the
+ * frame address must be the helper's own.
+ */
+#define rax_check_buf(p, len, write, helper)					\
+	do {									\
+		struct rax_frame *__frame = this_cpu_read(rax_cur_frame);	\
+		void *__fp = __builtin_frame_address(0);			\
+		bool __w = (write);						\
+										\
+		if (unlikely(!rax_called_from(__frame->rp, __fp) ||		\
+			     !rax_buf_owned(__frame, (p), (len), __fp, __w)))	\
+			rax_refuse_arg((helper), __w ? rax_bad_dst : rax_bad_src); \
+	} while (0)
+
+/*
+ * A map update or delete under a value's spin lock would take the hash
+ * bucket's lock after it, while a BPF_F_LOCK lookup-and-delete from
+ * userspace or eBPF takes them the other way round: two CPUs deadlocked
+ * with interrupts off, past any budget. (The verifier keeps eBPF programs
+ * from every helper call under a lock; Rax stops those that take a lock
+ * that may be held around a value's lock, and clone_redirect.)
+ */
+static void rax_check_unlocked(const char *helper)
+{
+	if (unlikely(rax_holds_kind(this_cpu_read(rax_cur_frame), RAX_HELD_LOCK)))
+		rax_refuse_arg(helper, "called while holding a spin lock");
+}
+
+/*
+ * Whether @lock is the bpf_spin_lock of a value of one of the program's
+ * lock maps, at that map's spin_lock_off (from the map's own BTF record,
+ * which the load checked against the definition).
+ */
+static bool rax_lock_owned(const struct rax_prog *rp, const void *lock)
+{
+	u32 i;
+
+	for (i = 0; i < rp->nmaps; i++) {
+		struct bpf_map *map = rp->maps[i];
+		long off = rax_map_lock_off(map);
+
+		if (off >= 0 && rax_map_value_off(map, lock) == off)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * rax_map_lookup_elem() - Look a key up in a map.
+ * @def: the map's definition in the program's .rax.maps section.
+ * @key: key_size readable bytes.
+ *
+ * Return: the value, valid until the program returns, or NULL.
+ */
+void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	rax_check_buf(key, map->key_size, false, __func__);
+	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
+		return NULL;
+	return map->ops->map_lookup_elem(map, (void *)key);
+}
+
+/**
+ * rax_map_update_elem() - Insert or update an element of a map.
+ * @def: the map's definition.
+ * @key: key_size readable bytes.
+ * @value: value_size readable bytes.
+ * @flags: BPF_ANY, BPF_NOEXIST or BPF_EXIST.
+ *
+ * A call while the program holds a spin lock stops it (see
+ * rax_check_unlocked()), and so does a @key or @value it does not own.
+ *
+ * Return: 0 or a negative errno, as bpf_map_update_elem() from eBPF.
+ */
+s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
+			const void *value, u64 flags)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	rax_check_unlocked(__func__);
+	rax_check_buf(key, map->key_size, false, __func__);
+	rax_check_buf(value, map->value_size, false, __func__);
+	if ((flags & ~(u64)(BPF_NOEXIST | BPF_EXIST)) ||
+	    map->map_type == BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	return map->ops->map_update_elem(map, (void *)key, (void *)value, flags);
+}
+
+/**
+ * rax_map_delete_elem() - Delete an element of a map.
+ * @def: the map's definition.
+ * @key: key_size readable bytes.
+ *
+ * Return: 0 or a negative errno (-EINVAL for arrays).
+ */
+s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	rax_check_unlocked(__func__);
+	rax_check_buf(key, map->key_size, false, __func__);
+	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	return map->ops->map_delete_elem(map, (void *)key);
+}
+
+/**
+ * rax_ktime_get_ns() - Monotonic time, NMI safe.
+ *
+ * Return: nanoseconds since boot, not counting suspend.
+ */
+u64 rax_ktime_get_ns(void)
+{
+	return ktime_get_mono_fast_ns();
+}
+
+/**
+ * rax_ktime_get_boot_ns() - Boot time, NMI safe.
+ *
+ * Return: nanoseconds since boot, counting suspend.
+ */
+u64 rax_ktime_get_boot_ns(void)
+{
+	return ktime_get_boot_fast_ns();
+}
+
+/**
+ * rax_get_prandom_u32() - A pseudo-random number, not for cryptography.
+ *
+ * Return: 32 pseudo-random bits from this CPU's generator.
+ */
+u32 rax_get_prandom_u32(void)
+{
+	return prandom_u32_state(this_cpu_ptr(&rax_rnd_state));
+}
+
+/**
+ * rax_get_smp_processor_id() - The CPU the program runs on.
+ *
+ * Return: the CPU number; the dispatcher keeps the program on it.
+ */
+u32 rax_get_smp_processor_id(void)
+{
+	return smp_processor_id();
+}
+
+/**
+ * rax_trace_print() - Write bytes to the trace pipe.
+ * @buf: @len readable bytes; never a format string.
+ * @len: the number of bytes; at most 255 are written.
+ *
+ * The bytes appear in /sys/kernel/tracing/trace_pipe as a bpf_trace_printk
+ * event, up to the first NUL.
+ *
+ * Return: the number of bytes written, or a negative errno.
+ */
+s64 rax_trace_print(const u8 *buf, u32 len)
+{
+	const struct bpf_func_proto *proto = READ_ONCE(rax_printk_proto);
+	char tmp[256];
+
+	if (!proto)
+		return -ENOENT;
+	len = min_t(u32, len, sizeof(tmp) - 1);
+	rax_check_buf(buf, len, false, __func__);
+	memcpy(tmp, buf, len);
+	tmp[len] = '\0';
+	return proto->func((unsigned long)"%s", sizeof("%s"), (unsigned long)tmp, 0, 0);
+}
+
+/**
+ * rax_get_current_pid_tgid() - The current task's ids.
+ *
+ * Return: tgid << 32 | pid, in the initial pid namespace.
+ */
+u64 rax_get_current_pid_tgid(void)
+{
+	struct task_struct *task = current;
+
+	return (u64)task->tgid << 32 | task->pid;
+}
+
+/**
+ * rax_get_current_uid_gid() - The current task's credentials.
+ *
+ * Return: gid << 32 | uid, in the initial user namespace.
+ */
+u64 rax_get_current_uid_gid(void)
+{
+	kuid_t uid;
+	kgid_t gid;
+
+	current_uid_gid(&uid, &gid);
+	return (u64)from_kgid(&init_user_ns, gid) << 32 |
+	       from_kuid(&init_user_ns, uid);
+}
+
+/**
+ * rax_get_current_comm() - The current task's name.
+ * @buf: @size writable bytes; filled and NUL-terminated.
+ * @size: the size of @buf.
+ *
+ * Return: 0, or -EINVAL for a zero @size.
+ */
+s64 rax_get_current_comm(u8 *buf, u32 size)
+{
+	if (!size)
+		return -EINVAL;
+	rax_check_buf(buf, size, true, __func__);
+	strscpy_pad(buf, current->comm, size);
+	return 0;
+}
+
+/**
+ * rax_probe_read_kernel() - Read kernel memory that may not be mapped.
+ * @dst: @size writable bytes; zeroed on failure.
+ * @size: the number of bytes.
+ * @src: the kernel address to read.
+ *
+ * Refused under lockdown's confidentiality mode, as for eBPF.
+ *
+ * Return: 0, -EFAULT for an unreadable address, or -EPERM.
+ */
+s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
+{
+	long ret;
+
+	rax_check_buf(dst, size, true, __func__);
+	ret = security_locked_down(LOCKDOWN_BPF_READ_KERNEL);
+	if (!ret)
+		ret = copy_from_kernel_nofault(dst, src, size);
+	if (ret)
+		memset(dst, 0, size);
+	return ret;
+}
+
+/**
+ * rax_spin_lock() - Take a bpf_spin_lock in a map value.
+ * @lock: the lock.
+ *
+ * For XDP and tc programs only, as the verifier keeps bpf_spin_lock from
+ * tracing programs: one in NMI could spin on the lock the program it
+ * interrupted holds. A @lock that is not the lock of a value of one of
+ * the program's lock maps, at the map's spin_lock_off, stops the program
+ * (a lock word it made itself could hang the CPU with interrupts off, or
+ * send the qspinlock slow path through a pointer it computed). Disables
+ * interrupts and takes the lock, which the
+ * invocation's cleanup log records. An invocation holds at most one such lock at a time, as
+ * an eBPF program does: taking a second one stops the program (it would
+ * deadlock on the same lock, or could on another). A panic, or a return
+ * with the lock held, releases it.
+ */
+void rax_spin_lock(u32 *lock)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	unsigned long flags;
+
+	if (unlikely(!rax_lock_owned(frame->rp, lock)))
+		rax_refuse_arg(__func__, "not the spin lock of a value of one of its lock maps");
+	if (rax_holds_kind(frame, RAX_HELD_LOCK))
+		rax_refuse("took a second spin lock while holding one");
+	if (frame->nheld >= RAX_MAX_HELD)
+		rax_refuse("holds too many resources to take a spin lock");
+	local_irq_save(flags);
+	arch_spin_lock((arch_spinlock_t *)lock);
+	frame->lock_flags = flags;
+	rax_hold(frame, RAX_HELD_LOCK, lock);
+}
+
+/**
+ * rax_spin_unlock() - Release the lock taken by rax_spin_lock().
+ * @lock: the lock.
+ *
+ * Releasing a lock the invocation does not hold stops the program.
+ */
+void rax_spin_unlock(u32 *lock)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (!rax_unhold(frame, RAX_HELD_LOCK, lock))
+		rax_refuse("released a spin lock it does not hold");
+	arch_spin_unlock((arch_spinlock_t *)lock);
+	local_irq_restore(frame->lock_flags);
+}
+
+/**
+ * rax_ringbuf_reserve() - Reserve a record in a ring buffer.
+ * @def: the definition of a BPF_MAP_TYPE_RINGBUF map.
+ * @size: the record's size.
+ * @flags: 0.
+ *
+ * As bpf_ringbuf_reserve() from eBPF; the record enters the invocation's
+ * cleanup log until it is submitted or discarded, and is discarded if the
+ * program stops or returns first.
+ *
+ * Return: the record (8-byte aligned, @size writable bytes, not
+ * initialised), or NULL when the map is not a ring buffer, it has no
+ * room, @flags is not 0 or the invocation holds too much.
+ */
+void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct bpf_map *map = rax_def_map(def, __func__);
+	void *rec;
+
+	if (map->map_type != BPF_MAP_TYPE_RINGBUF || frame->nheld >= RAX_MAX_HELD)
+		return NULL;
+	rec = (void *)(unsigned long)
+		bpf_ringbuf_reserve_proto.func((unsigned long)map, size, flags, 0, 0);
+	if (rec) {
+		rax_hold(frame, RAX_HELD_RINGBUF, rec);
+		frame->held[frame->nheld - 1].size = size;
+	}
+	return rec;
+}
+
+/**
+ * rax_ringbuf_submit() - Publish a record reserved by rax_ringbuf_reserve().
+ * @rec: the record.
+ * @flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP.
+ *
+ * A record the invocation does not hold stops the program.
+ */
+void rax_ringbuf_submit(void *rec, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
+		rax_refuse("submitted a ring buffer record it does not hold");
+	bpf_ringbuf_submit_proto.func((unsigned long)rec, flags, 0, 0, 0);
+}
+
+/**
+ * rax_ringbuf_discard() - Drop a record reserved by rax_ringbuf_reserve().
+ * @rec: the record.
+ * @flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP.
+ *
+ * A record the invocation does not hold stops the program.
+ */
+void rax_ringbuf_discard(void *rec, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
+		rax_refuse("discarded a ring buffer record it does not hold");
+	bpf_ringbuf_discard_proto.func((unsigned long)rec, flags, 0, 0, 0);
+}
+
+/**
+ * rax_ringbuf_output() - Copy a record into a ring buffer.
+ * @def: the definition of a BPF_MAP_TYPE_RINGBUF map.
+ * @data: @size readable bytes.
+ * @size: the record's size.
+ * @flags: 0, BPF_RB_NO_WAKEUP or BPF_RB_FORCE_WAKEUP.
+ *
+ * Return: 0, -EINVAL if the map is not a ring buffer or @flags is
+ * invalid, -EAGAIN when it has no room.
+ */
+s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
+		       u64 size, u64 flags)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	if (map->map_type != BPF_MAP_TYPE_RINGBUF)
+		return -EINVAL;
+	rax_check_buf(data, size, false, __func__);
+	return bpf_ringbuf_output_proto.func((unsigned long)map, (unsigned long)data,
+					     size, flags, 0);
+}
+
+/*
+ * A task reference is a count on rcu_users, as bpf_task_acquire() takes:
+ * the last put frees the task through call_rcu(), which NMI context must
+ * not call. So no reference is taken in NMI, and none can be put there.
+ */
+static struct task_struct *rax_task_hold(struct rax_frame *frame,
+					 struct task_struct *task)
+{
+	if (!task || !refcount_inc_not_zero(&task->rcu_users))
+		return NULL;
+	rax_hold(frame, RAX_HELD_TASK, task);
+	return task;
+}
+
+/**
+ * rax_task_acquire_current() - Take a reference on the current task.
+ *
+ * The reference enters the invocation's cleanup log until
+ * rax_task_release(); a panic or a return puts it.
+ *
+ * Return: the task, or NULL in NMI context, for an exiting task, or when
+ * the invocation holds too much.
+ */
+struct task_struct *rax_task_acquire_current(void)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
+		return NULL;
+	return rax_task_hold(frame, current);
+}
+
+/**
+ * rax_task_from_pid() - Take a reference on a task by its pid.
+ * @pid: a pid in the initial pid namespace.
+ *
+ * As rax_task_acquire_current(), for the task with pid @pid.
+ *
+ * Return: the task, or NULL if there is none, in NMI context, or when
+ * the invocation holds too much.
+ */
+struct task_struct *rax_task_from_pid(s32 pid)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct task_struct *task;
+
+	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
+		return NULL;
+	rcu_read_lock();
+	task = rax_task_hold(frame, find_task_by_pid_ns(pid, &init_pid_ns));
+	rcu_read_unlock();
+	return task;
+}
+
+/* Stops the program unless it holds a reference on @task. */
+static void rax_task_check(const struct task_struct *task)
+{
+	if (rax_held_find(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task) < 0)
+		rax_refuse("used a task it holds no reference on");
+}
+
+/**
+ * rax_task_release() - Put a task reference taken by this invocation.
+ * @task: the task.
+ *
+ * A task the invocation holds no reference on stops the program.
+ */
+void rax_task_release(struct task_struct *task)
+{
+	if (!rax_unhold(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task))
+		rax_refuse("released a task it holds no reference on");
+	put_task_struct_rcu_user(task);
+}
+
+/**
+ * rax_task_pid_tgid() - A referenced task's ids.
+ * @task: a task this invocation holds a reference on.
+ *
+ * Return: tgid << 32 | pid, in the initial pid namespace.
+ */
+u64 rax_task_pid_tgid(const struct task_struct *task)
+{
+	rax_task_check(task);
+	return (u64)task->tgid << 32 | (u32)task->pid;
+}
+
+/**
+ * rax_task_comm() - A referenced task's name.
+ * @task: a task this invocation holds a reference on.
+ * @buf: @size writable bytes; filled and NUL-terminated.
+ * @size: the size of @buf.
+ *
+ * Return: 0, or -EINVAL for a zero @size.
+ */
+s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
+{
+	rax_task_check(task);
+	if (!size)
+		return -EINVAL;
+	rax_check_buf(buf, size, true, __func__);
+	strscpy_pad(buf, task->comm, size);
+	return 0;
+}
+
+/**
+ * rax_clone_redirect() - Send a clone of a tc program's packet to a device.
+ * @tc: the program's context.
+ * @ifindex: the device, in the packet's network namespace.
+ * @flags: 0 to transmit the clone on the device (its tc egress programs
+ *	run first, nested in this one, on the next Rax stack), BPF_F_INGRESS
+ *	to receive it there.
+ *
+ * As bpf_clone_redirect() from eBPF, which it calls. Like that helper it
+ * may move the packet's data: @tc's data, data_end and len are updated,
+ * and the crate has the program give up every slice of the packet first.
+ * A context other than the program's own stops the program, and so does
+ * a call under a spin lock (interrupts are off there, as the transmit
+ * path must not have them), as the verifier refuses it for eBPF.
+ *
+ * Return: 0, or a negative errno from bpf_clone_redirect() (-EINVAL for an
+ * unknown device or invalid @flags).
+ */
+s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct sk_buff *skb = frame->skb;
+	s64 ret;
+
+	if (tc != frame->tc)
+		rax_refuse("passed a tc context that is not its own");
+	/* Transmitting ends with local_bh_enable(), not for irqs off. */
+	if (rax_holds_kind(frame, RAX_HELD_LOCK))
+		rax_refuse("sent a packet while holding a spin lock");
+	ret = rax_clone_redirect_proto->func((unsigned long)skb, ifindex, flags, 0, 0);
+	/* The helper may have reallocated the head to unclone it. */
+	tc->data = (unsigned long)skb->data;
+	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
+	tc->len = skb->len;
+	return ret;
+}
+
+/**
+ * rax_trace_print_enable() - Prepare rax_trace_print() for a new program.
+ *
+ * Called at load time of a program that imports it, in process context:
+ * enables the bpf_trace_printk event, as loading an eBPF program that
+ * calls bpf_trace_printk() does.
+ */
+void rax_trace_print_enable(void)
+{
+	WRITE_ONCE(rax_printk_proto, bpf_get_trace_printk_proto());
+}
+
+/**
+ * rax_helpers_init() - Seed the per-CPU random number generators and find
+ * the tc helpers Rax calls.
+ *
+ * Return: 0, or -ENOENT when tc offers no bpf_clone_redirect().
+ */
+int __init rax_helpers_init(void)
+{
+	prandom_seed_full_state(&rax_rnd_state);
+	/* tc_cls_act_func_proto() does not look at the program for it. */
+	rax_clone_redirect_proto =
+		tc_cls_act_verifier_ops.get_func_proto(BPF_FUNC_clone_redirect, NULL);
+	if (!rax_clone_redirect_proto)
+		return -ENOENT;
+	return 0;
+}
