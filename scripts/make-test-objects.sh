@@ -33,6 +33,8 @@
 #                       to a device's egress, where it runs nested)
 #   helper_calls.o      userspace/samples/helper_calls (XDP, 64 map helper
 #                       calls per run: rax_run_bench)
+#   locked_calls.o      userspace/samples/locked_calls (XDP, helpers called
+#                       under a spin lock: allowed or stopped)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   xdp.o.sha256        the SHA-256 of xdp.o
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
@@ -97,7 +99,7 @@ rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
 for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule \
 	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty \
-	redirect:redirect helper_calls:helper_calls; do
+	redirect:redirect helper_calls:helper_calls locked_calls:locked_calls; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -127,7 +129,7 @@ done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
-	helper_calls.o; do
+	helper_calls.o locked_calls.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

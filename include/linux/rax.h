@@ -48,6 +48,7 @@ bool rax_prog_is_rax(const struct bpf_prog *prog);
 int rax_prog_refuse_target(const union bpf_attr *attr, bpfptr_t uattr,
 			   u32 uattr_size);
 bool rax_stack_info(unsigned long *stack, struct stack_info *info);
+bool rax_text_unwound(unsigned long addr);
 
 struct bpf_map;
 long bpf_htab_value_off(const struct bpf_map *map, const void *p);
@@ -103,6 +104,11 @@ static inline int rax_prog_refuse_target(const union bpf_attr *attr,
 					 bpfptr_t uattr, u32 uattr_size)
 {
 	return -EINVAL;
+}
+
+static inline bool rax_text_unwound(unsigned long addr)
+{
+	return false;
 }
 
 static __always_inline bool rax_stack_info(unsigned long *stack,

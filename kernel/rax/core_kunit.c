@@ -4,7 +4,11 @@
  */
 
 #include <kunit/test.h>
+#include <linux/ftrace.h>
 #include <linux/key.h>
+#include <linux/kprobes.h>
+#include <linux/rax.h>
+#include <linux/string.h>
 
 #include "rax.h"
 
@@ -42,10 +46,39 @@ static void rax_keyring_test(struct kunit *test)
 	KUNIT_EXPECT_NOT_NULL(test, keyring->restrict_link);
 }
 
+/*
+ * A stopped program is unwound across the helper it was stopped in
+ * (throw.c): no helper may have an ftrace call site, a kprobe or a BPF
+ * trampoline. A helper added without NOKPROBE_SYMBOL, or in a file built
+ * with ftrace, fails here.
+ */
+static void rax_helpers_untraceable_test(struct kunit *test)
+{
+	unsigned int i;
+
+	for (i = 0; i < rax_nr_helpers; i++) {
+		const char *name = rax_helpers[i].name;
+		unsigned long addr = (unsigned long)rax_helpers[i].addr;
+
+		if (!str_has_prefix(name, "rax_"))
+			continue;
+		KUNIT_EXPECT_TRUE_MSG(test, rax_text_unwound(addr), "%s", name);
+		KUNIT_EXPECT_EQ_MSG(test, ftrace_location(addr), 0UL,
+				    "%s has an ftrace call site", name);
+		if (IS_ENABLED(CONFIG_KPROBES))
+			KUNIT_EXPECT_TRUE_MSG(test, within_kprobe_blacklist(addr),
+					      "%s is not NOKPROBE_SYMBOL", name);
+	}
+	/* Controls: the dispatcher and memcpy are not on the list. */
+	KUNIT_EXPECT_FALSE(test, rax_text_unwound((unsigned long)rax_run));
+	KUNIT_EXPECT_FALSE(test, rax_text_unwound((unsigned long)memcpy));
+}
+
 static struct kunit_case rax_core_test_cases[] = {
 	KUNIT_CASE(rax_stack_size_valid_test),
 	KUNIT_CASE(rax_params_default_test),
 	KUNIT_CASE(rax_keyring_test),
+	KUNIT_CASE(rax_helpers_untraceable_test),
 	{}
 };
 

@@ -50,6 +50,8 @@ static void __noreturn rax_refuse_arg(const char *helper, const char *what)
 	rax_refuse("passed a helper an argument it does not own");
 }
 
+NOKPROBE_SYMBOL(rax_refuse_arg);
+
 /*
  * The map of a definition in the program's own .rax.maps, at a definition
  * boundary. The map comes from the kernel's own array (rp->maps), never
@@ -272,6 +274,8 @@ void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 	return map->ops->map_lookup_elem(map, (void *)key);
 }
 
+NOKPROBE_SYMBOL(rax_map_lookup_elem);
+
 /**
  * rax_map_update_elem() - Insert or update an element of a map.
  * @def: the map's definition.
@@ -298,6 +302,8 @@ s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 	return map->ops->map_update_elem(map, (void *)key, (void *)value, flags);
 }
 
+NOKPROBE_SYMBOL(rax_map_update_elem);
+
 /**
  * rax_map_delete_elem() - Delete an element of a map.
  * @def: the map's definition.
@@ -316,6 +322,8 @@ s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 	return map->ops->map_delete_elem(map, (void *)key);
 }
 
+NOKPROBE_SYMBOL(rax_map_delete_elem);
+
 /**
  * rax_ktime_get_ns() - Monotonic time, NMI safe.
  *
@@ -325,6 +333,8 @@ u64 rax_ktime_get_ns(void)
 {
 	return ktime_get_mono_fast_ns();
 }
+
+NOKPROBE_SYMBOL(rax_ktime_get_ns);
 
 /**
  * rax_ktime_get_boot_ns() - Boot time, NMI safe.
@@ -336,6 +346,8 @@ u64 rax_ktime_get_boot_ns(void)
 	return ktime_get_boot_fast_ns();
 }
 
+NOKPROBE_SYMBOL(rax_ktime_get_boot_ns);
+
 /**
  * rax_get_prandom_u32() - A pseudo-random number, not for cryptography.
  *
@@ -346,6 +358,8 @@ u32 rax_get_prandom_u32(void)
 	return prandom_u32_state(this_cpu_ptr(&rax_rnd_state));
 }
 
+NOKPROBE_SYMBOL(rax_get_prandom_u32);
+
 /**
  * rax_get_smp_processor_id() - The CPU the program runs on.
  *
@@ -355,6 +369,8 @@ u32 rax_get_smp_processor_id(void)
 {
 	return smp_processor_id();
 }
+
+NOKPROBE_SYMBOL(rax_get_smp_processor_id);
 
 /**
  * rax_trace_print() - Write bytes to the trace pipe.
@@ -380,6 +396,8 @@ s64 rax_trace_print(const u8 *buf, u32 len)
 	return proto->func((unsigned long)"%s", sizeof("%s"), (unsigned long)tmp, 0, 0);
 }
 
+NOKPROBE_SYMBOL(rax_trace_print);
+
 /**
  * rax_get_current_pid_tgid() - The current task's ids.
  *
@@ -391,6 +409,8 @@ u64 rax_get_current_pid_tgid(void)
 
 	return (u64)task->tgid << 32 | task->pid;
 }
+
+NOKPROBE_SYMBOL(rax_get_current_pid_tgid);
 
 /**
  * rax_get_current_uid_gid() - The current task's credentials.
@@ -407,6 +427,8 @@ u64 rax_get_current_uid_gid(void)
 	       from_kuid(&init_user_ns, uid);
 }
 
+NOKPROBE_SYMBOL(rax_get_current_uid_gid);
+
 /**
  * rax_get_current_comm() - The current task's name.
  * @buf: @size writable bytes; filled and NUL-terminated.
@@ -422,6 +444,8 @@ s64 rax_get_current_comm(u8 *buf, u32 size)
 	strscpy_pad(buf, current->comm, size);
 	return 0;
 }
+
+NOKPROBE_SYMBOL(rax_get_current_comm);
 
 /**
  * rax_probe_read_kernel() - Read kernel memory that may not be mapped.
@@ -445,6 +469,8 @@ s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
 		memset(dst, 0, size);
 	return ret;
 }
+
+NOKPROBE_SYMBOL(rax_probe_read_kernel);
 
 /**
  * rax_spin_lock() - Take a bpf_spin_lock in a map value.
@@ -479,6 +505,8 @@ void rax_spin_lock(u32 *lock)
 	rax_hold(frame, RAX_HELD_LOCK, lock);
 }
 
+NOKPROBE_SYMBOL(rax_spin_lock);
+
 /**
  * rax_spin_unlock() - Release the lock taken by rax_spin_lock().
  * @lock: the lock.
@@ -494,6 +522,8 @@ void rax_spin_unlock(u32 *lock)
 	arch_spin_unlock((arch_spinlock_t *)lock);
 	local_irq_restore(frame->lock_flags);
 }
+
+NOKPROBE_SYMBOL(rax_spin_unlock);
 
 /**
  * rax_ringbuf_reserve() - Reserve a record in a ring buffer.
@@ -526,6 +556,8 @@ void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags)
 	return rec;
 }
 
+NOKPROBE_SYMBOL(rax_ringbuf_reserve);
+
 /**
  * rax_ringbuf_submit() - Publish a record reserved by rax_ringbuf_reserve().
  * @rec: the record.
@@ -542,6 +574,8 @@ void rax_ringbuf_submit(void *rec, u64 flags)
 	bpf_ringbuf_submit_proto.func((unsigned long)rec, flags, 0, 0, 0);
 }
 
+NOKPROBE_SYMBOL(rax_ringbuf_submit);
+
 /**
  * rax_ringbuf_discard() - Drop a record reserved by rax_ringbuf_reserve().
  * @rec: the record.
@@ -557,6 +591,8 @@ void rax_ringbuf_discard(void *rec, u64 flags)
 		rax_refuse("discarded a ring buffer record it does not hold");
 	bpf_ringbuf_discard_proto.func((unsigned long)rec, flags, 0, 0, 0);
 }
+
+NOKPROBE_SYMBOL(rax_ringbuf_discard);
 
 /**
  * rax_ringbuf_output() - Copy a record into a ring buffer.
@@ -579,6 +615,8 @@ s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 	return bpf_ringbuf_output_proto.func((unsigned long)map, (unsigned long)data,
 					     size, flags, 0);
 }
+
+NOKPROBE_SYMBOL(rax_ringbuf_output);
 
 /*
  * A task reference is a count on rcu_users, as bpf_task_acquire() takes:
@@ -612,6 +650,8 @@ struct task_struct *rax_task_acquire_current(void)
 	return rax_task_hold(frame, current);
 }
 
+NOKPROBE_SYMBOL(rax_task_acquire_current);
+
 /**
  * rax_task_from_pid() - Take a reference on a task by its pid.
  * @pid: a pid in the initial pid namespace.
@@ -634,6 +674,8 @@ struct task_struct *rax_task_from_pid(s32 pid)
 	return task;
 }
 
+NOKPROBE_SYMBOL(rax_task_from_pid);
+
 /* Stops the program unless it holds a reference on @task. */
 static void rax_task_check(const struct task_struct *task)
 {
@@ -654,6 +696,8 @@ void rax_task_release(struct task_struct *task)
 	put_task_struct_rcu_user(task);
 }
 
+NOKPROBE_SYMBOL(rax_task_release);
+
 /**
  * rax_task_pid_tgid() - A referenced task's ids.
  * @task: a task this invocation holds a reference on.
@@ -665,6 +709,8 @@ u64 rax_task_pid_tgid(const struct task_struct *task)
 	rax_task_check(task);
 	return (u64)task->tgid << 32 | (u32)task->pid;
 }
+
+NOKPROBE_SYMBOL(rax_task_pid_tgid);
 
 /**
  * rax_task_comm() - A referenced task's name.
@@ -683,6 +729,8 @@ s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
 	strscpy_pad(buf, task->comm, size);
 	return 0;
 }
+
+NOKPROBE_SYMBOL(rax_task_comm);
 
 /**
  * rax_clone_redirect() - Send a clone of a tc program's packet to a device.
@@ -721,6 +769,8 @@ s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
 	return ret;
 }
 
+NOKPROBE_SYMBOL(rax_clone_redirect);
+
 /**
  * rax_trace_print_enable() - Prepare rax_trace_print() for a new program.
  *
@@ -749,3 +799,4 @@ int __init rax_helpers_init(void)
 		return -ENOENT;
 	return 0;
 }
+

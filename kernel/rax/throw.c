@@ -11,6 +11,14 @@
  * from rax_run() through rax_unwind() with the program type's default
  * verdict. Nothing between rax_enter() and rax_stop() returns.
  *
+ * So nothing on that path may be traced with a return hook: an ftrace
+ * function-graph entry, a kretprobe's rethook node or a BPF trampoline's
+ * fexit frame would be abandoned with the stack, and the next return in
+ * the task would jump through it. This file, budget.c, stack.c and
+ * helper_impl.c are built without ftrace (Makefile), their functions are
+ * NOKPROBE_SYMBOL and BPF tracing programs may not attach to them
+ * (rax_text_unwound()).
+ *
  * A program that reaches its panic limit is disabled and, through an
  * irq_work and a work item, detached from its links.
  */
@@ -23,6 +31,7 @@
 #include <linux/kprobes.h>
 #include <linux/sched/task.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 
 #include "rax.h"
 
@@ -184,8 +193,8 @@ static const char rax_timeout_reason[] = "ran past its budget";
  * (rate limited) and returns from rax_run() with the program type's
  * default verdict.
  */
-static void __noreturn notrace rax_stop(const char *why, const u8 *file,
-					size_t file_len, u32 line, u32 column)
+static void __noreturn rax_stop(const char *why, const u8 *file,
+				size_t file_len, u32 line, u32 column)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	unsigned long sp = round_down(current_stack_pointer, 8);
@@ -232,11 +241,15 @@ void __noreturn rax_refuse(const char *why)
 	rax_stop(why, NULL, 0, 0, 0);
 }
 
+NOKPROBE_SYMBOL(rax_refuse);
+
 /* The budget check found the program past its deadline. */
 void __noreturn rax_stop_timeout(void)
 {
 	rax_stop(rax_timeout_reason, NULL, 0, 0, 0);
 }
+
+NOKPROBE_SYMBOL(rax_stop_timeout);
 
 /**
  * rax_throw() - Stop the running program after a panic.
@@ -253,9 +266,36 @@ void __noreturn rax_stop_timeout(void)
  * the location (rate limited) and returns from rax_run() with the program
  * type's default verdict. Never returns to the program.
  */
-void __noreturn notrace rax_throw(const u8 *file, size_t file_len, u32 line, u32 column)
+void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column)
 {
 	rax_stop(NULL, file, file_len, line, column);
 }
 
 NOKPROBE_SYMBOL(rax_throw);
+
+/**
+ * rax_text_unwound() - Whether a Rax program can be unwound across a function.
+ * @addr: the address of a kernel function, as kallsyms gives it.
+ *
+ * The BPF core refuses to attach tracing programs (fentry, fexit,
+ * fmod_ret) to such a function: a trampoline's frame would be abandoned
+ * when the program is stopped inside it. The static functions of the
+ * files built without ftrace need no check: they have no ftrace call site
+ * a trampoline could use.
+ *
+ * Return: true if @addr is a helper of the list (not the compiler's mem*
+ * functions, which never call back) or a function that stops a program.
+ */
+bool rax_text_unwound(unsigned long addr)
+{
+	unsigned int i;
+
+	if (addr == (unsigned long)rax_stop || addr == (unsigned long)rax_refuse ||
+	    addr == (unsigned long)rax_stop_timeout)
+		return true;
+	for (i = 0; i < rax_nr_helpers; i++)
+		if ((unsigned long)rax_helpers[i].addr == addr &&
+		    str_has_prefix(rax_helpers[i].name, "rax_"))
+			return true;
+	return false;
+}

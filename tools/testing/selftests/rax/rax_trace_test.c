@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Tracing and the throw path: a Rax program stopped inside a helper, at a
+ * cancellation point or by the recursion guard is unwound across those
+ * functions, so none of them may carry a return hook. They are not in
+ * ftrace's list, kprobes and kretprobes on them are refused, BPF fentry
+ * and fexit programs cannot attach to them, and programs stopped every way
+ * with the function-graph tracer on leave a working kernel.
+ */
+#define _GNU_SOURCE
+#include <linux/if_ether.h>
+
+#include "../kselftest_harness.h"
+#include "rax_util.h"
+
+#define TRACING		"/sys/kernel/tracing/"
+#define BUDGET_MAX_US	"/proc/sys/kernel/rax/budget_max_us"
+
+/*
+ * Functions a program can be stopped inside: every helper that may not
+ * return, and the stop path itself.
+ */
+static const char *const unwound[] = {
+	"rax_map_lookup_elem", "rax_map_update_elem", "rax_map_delete_elem",
+	"rax_trace_print", "rax_get_current_comm", "rax_probe_read_kernel",
+	"rax_spin_lock", "rax_spin_unlock", "rax_ringbuf_reserve",
+	"rax_ringbuf_submit", "rax_ringbuf_discard", "rax_ringbuf_output",
+	"rax_task_release", "rax_task_pid_tgid", "rax_task_comm",
+	"rax_clone_redirect", "rax_stack_check", "rax_budget_check",
+	"rax_throw", "rax_refuse", "rax_stop_timeout",
+};
+
+/* Whether @func is a line of tracefs' available_filter_functions. */
+static int traceable(const char *func)
+{
+	char line[256];
+	size_t n = strlen(func);
+	int found = 0;
+	FILE *f;
+
+	f = fopen(TRACING "available_filter_functions", "r");
+	if (!f)
+		return -errno;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, func, n) && (line[n] == '\n' || line[n] == ' ');
+	fclose(f);
+	return found;
+}
+
+TEST(helpers_are_not_traceable)
+{
+	unsigned int i;
+
+	/* Control: the dispatcher is traced, so the list is the right one. */
+	ASSERT_EQ(1, traceable("rax_run"));
+	for (i = 0; i < ARRAY_SIZE(unwound); i++)
+		EXPECT_EQ(0, traceable(unwound[i])) TH_LOG("%s can be traced", unwound[i]);
+}
+
+/* Write @s to tracefs' kprobe_events; 0 or -errno. */
+static int kprobe_event(const char *s)
+{
+	int fd = open(TRACING "kprobe_events", O_WRONLY | O_APPEND);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+TEST(kprobes_and_kretprobes_refused)
+{
+	char ev[160];
+	unsigned int i;
+
+	/* Control: a kretprobe on the dispatcher is allowed. */
+	ASSERT_EQ(0, kprobe_event("r:rax_trace_test/ctl rax_run\n"));
+	ASSERT_EQ(0, kprobe_event("-:rax_trace_test/ctl\n"));
+	for (i = 0; i < ARRAY_SIZE(unwound); i++) {
+		snprintf(ev, sizeof(ev), "r:rax_trace_test/r%u %s\n", i, unwound[i]);
+		EXPECT_GT(0, kprobe_event(ev)) TH_LOG("kretprobe on %s accepted", unwound[i]);
+		snprintf(ev, sizeof(ev), "p:rax_trace_test/p%u %s\n", i, unwound[i]);
+		EXPECT_GT(0, kprobe_event(ev)) TH_LOG("kprobe on %s accepted", unwound[i]);
+	}
+}
+
+/* The id of FUNC @name in the kernel's BTF, or -errno. */
+static int btf_func_id(const char *name)
+{
+	struct blob b = { 0 };
+	const struct btf_header *h;
+	const unsigned char *t, *end;
+	const char *strs;
+	int id = 1, fd;
+
+	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	/* sysfs reports no size: read until the end. */
+	b.data = malloc(64 << 20);
+	if (!b.data) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n = read(fd, b.data + b.size, (64 << 20) - b.size);
+
+		if (n <= 0)
+			break;
+		b.size += n;
+	}
+	close(fd);
+	h = (const void *)b.data;
+	if (b.size < sizeof(*h) || h->magic != BTF_MAGIC) {
+		free(b.data);
+		return -EINVAL;
+	}
+	t = b.data + h->hdr_len + h->type_off;
+	end = t + h->type_len;
+	strs = (const char *)b.data + h->hdr_len + h->str_off;
+	while (t + sizeof(struct btf_type) <= end) {
+		const struct btf_type *bt = (const void *)t;
+		unsigned int kind = BTF_INFO_KIND(bt->info);
+		unsigned int vlen = BTF_INFO_VLEN(bt->info);
+
+		if (kind == BTF_KIND_FUNC && !strcmp(strs + bt->name_off, name)) {
+			free(b.data);
+			return id;
+		}
+		t += sizeof(*bt);
+		switch (kind) {
+		case BTF_KIND_INT:
+		case BTF_KIND_VAR:
+		case BTF_KIND_DECL_TAG:
+			t += 4;
+			break;
+		case BTF_KIND_ARRAY:
+			t += sizeof(struct btf_array);
+			break;
+		case BTF_KIND_STRUCT:
+		case BTF_KIND_UNION:
+			t += vlen * sizeof(struct btf_member);
+			break;
+		case BTF_KIND_ENUM:
+			t += vlen * sizeof(struct btf_enum);
+			break;
+		case BTF_KIND_FUNC_PROTO:
+			t += vlen * sizeof(struct btf_param);
+			break;
+		case BTF_KIND_DATASEC:
+			t += vlen * sizeof(struct btf_var_secinfo);
+			break;
+		case BTF_KIND_ENUM64:
+			t += vlen * sizeof(struct btf_enum64);
+			break;
+		default:
+			break;
+		}
+		id++;
+	}
+	free(b.data);
+	return -ENOENT;
+}
+
+/* Load an eBPF tracing program of @type for kernel function @func. */
+static int tracing_load(const char *func, unsigned int type)
+{
+	const struct bpf_insn insns[] = {
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
+		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
+	};
+	union bpf_attr attr;
+	int id = btf_func_id(func), fd;
+
+	if (id < 0)
+		return id;
+	memset(&attr, 0, sizeof(attr));
+	memset(log_buf, 0, sizeof(log_buf));
+	attr.prog_type = BPF_PROG_TYPE_TRACING;
+	attr.expected_attach_type = type;
+	attr.attach_btf_id = id;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = ARRAY_SIZE(insns);
+	attr.license = (unsigned long)"GPL";
+	attr.log_level = 1;
+	attr.log_buf = (unsigned long)log_buf;
+	attr.log_size = sizeof(log_buf);
+	fd = sys_bpf(BPF_PROG_LOAD, &attr);
+	return fd < 0 ? -errno : fd;
+}
+
+TEST(fentry_and_fexit_refused)
+{
+	static const char *const funcs[] = {
+		"rax_map_update_elem", "rax_budget_check", "rax_stack_check",
+		"rax_throw", "rax_spin_lock", "rax_ringbuf_reserve",
+	};
+	unsigned int i;
+	int fd;
+
+	/* Control: fexit on an ordinary kernel function loads. */
+	fd = tracing_load("bpf_fentry_test1", BPF_TRACE_FEXIT);
+	ASSERT_LE(0, fd) TH_LOG("fexit on bpf_fentry_test1: %s\n%s", strerror(-fd), log_buf);
+	close(fd);
+	for (i = 0; i < ARRAY_SIZE(funcs); i++) {
+		EXPECT_EQ(-EINVAL, tracing_load(funcs[i], BPF_TRACE_FEXIT))
+			TH_LOG("fexit on %s", funcs[i]);
+		expect_log(_metadata, "a Rax program can be stopped inside it");
+		EXPECT_EQ(-EINVAL, tracing_load(funcs[i], BPF_TRACE_FENTRY))
+			TH_LOG("fentry on %s", funcs[i]);
+	}
+}
+
+static int trace_write(const char *file, const char *s)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), TRACING "%s", file);
+	fd = open(path, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* Whether tracefs' trace buffer names @func. */
+static bool traced(const char *func)
+{
+	char line[512];
+	bool found = false;
+	FILE *f = fopen(TRACING "trace", "r");
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = strstr(line, func);
+	fclose(f);
+	return found;
+}
+
+/* Load entry @symbol of test object @name as XDP, with its own maps. */
+static int load_xdp(const char *name, const char *symbol, int *fds, int *nmaps)
+{
+	struct rax_obj_file o = rax_obj_read(name);
+	int prog;
+
+	if (!o.img.size)
+		return -ENOENT;
+	*nmaps = rax_create_maps(&o.img, fds, 4);
+	prog = rax_load_entry(&o, fds, *nmaps, symbol, BPF_PROG_TYPE_XDP);
+	rax_obj_free(&o);
+	return prog;
+}
+
+static void close_all(int prog, const int *fds, int n)
+{
+	int i;
+
+	close(prog);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+}
+
+/*
+ * With the function-graph tracer on every traceable rax_* function (the
+ * same filter caught the helpers and the cancellation points before they
+ * were built without ftrace), programs are stopped at a cancellation
+ * point (past the budget), by the recursion guard, by a panic and inside
+ * a helper (map update under a spin lock). Each run returns the abort
+ * verdict, is counted, and the kernel keeps working: an abandoned
+ * return-stack entry would have sent a later return to a stale address.
+ */
+TEST(stops_under_function_graph)
+{
+	unsigned char pkt[64] = { 0 };
+	long long old_budget;
+	int fds[4], n, prog, i;
+	unsigned int key = 0;
+	unsigned long long on = 1;
+	char s[32];
+
+	if (access(TRACING "current_tracer", W_OK))
+		SKIP(return, "no tracefs");
+	if (trace_write("current_tracer", "function_graph\n"))
+		SKIP(return, "no function_graph tracer in this kernel");
+	ASSERT_EQ(0, trace_write("current_tracer", "nop\n"));
+	old_budget = read_ll_file(BUDGET_MAX_US);
+	ASSERT_LT(0, old_budget);
+	ASSERT_EQ(0, write_file(BUDGET_MAX_US, "2000\n"));
+	ASSERT_EQ(0, trace_write("set_ftrace_filter", "rax_*\n"));
+	ASSERT_EQ(0, trace_write("trace", ""));
+	ASSERT_EQ(0, trace_write("current_tracer", "function_graph\n"));
+
+	/* At a cancellation point: spin.o loops while CTL[0] is set. */
+	prog = load_xdp("spin.o", "rax_entry_spin_xdp", fds, &n);
+	ASSERT_LE(0, prog) TH_LOG("spin.o: %s\n%s", strerror(-prog), log_buf);
+	ASSERT_EQ(0, map_update(fds[0], &key, &on));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(3, fdinfo_ll(prog, "rax_timeouts"));
+	close_all(prog, fds, n);
+
+	/* By the recursion guard: stacks.o, mode 2, a million levels. */
+	prog = load_xdp("stacks.o", "rax_entry_stacks_xdp", fds, &n);
+	ASSERT_LE(0, prog) TH_LOG("stacks.o: %s\n%s", strerror(-prog), log_buf);
+	pkt[0] = 2;
+	pkt[1] = 0x40;
+	pkt[2] = 0x42;
+	pkt[3] = 0x0f;
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(3, fdinfo_ll(prog, "rax_panics"));
+	close_all(prog, fds, n);
+
+	/* By a panic: oob.o panics on every packet. */
+	prog = load_xdp("oob.o", "rax_entry_oob_panic", fds, &n);
+	ASSERT_LE(0, prog) TH_LOG("oob.o: %s\n%s", strerror(-prog), log_buf);
+	memset(pkt, 0, sizeof(pkt));
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(3, fdinfo_ll(prog, "rax_panics"));
+	close_all(prog, fds, n);
+
+	/* Inside a helper: locked_calls.o, mode 1, a map update under a lock. */
+	prog = load_xdp("locked_calls.o", "rax_entry_locked_calls", fds, &n);
+	ASSERT_LE(0, prog) TH_LOG("locked_calls.o: %s\n%s", strerror(-prog), log_buf);
+	pkt[0] = 1;
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(XDP_ABORTED, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(3, fdinfo_ll(prog, "rax_panics"));
+	pkt[0] = 0;
+	EXPECT_EQ(XDP_PASS, test_run(prog, pkt, sizeof(pkt), 1));
+	close_all(prog, fds, n);
+
+	EXPECT_EQ(0, trace_write("current_tracer", "nop\n"));
+	EXPECT_TRUE(traced("rax_run")) TH_LOG("the tracer saw no rax_run()");
+	EXPECT_EQ(0, trace_write("set_ftrace_filter", ""));
+	EXPECT_EQ(0, trace_write("trace", ""));
+	snprintf(s, sizeof(s), "%lld\n", old_budget);
+	EXPECT_EQ(0, write_file(BUDGET_MAX_US, s));
+	/* Returns in this task after the stops go where they should. */
+	EXPECT_EQ(getpid(), syscall(__NR_getpid));
+}
+
+TEST_HARNESS_MAIN
