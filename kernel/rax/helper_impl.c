@@ -225,12 +225,13 @@ static const char rax_bad_src[] =
 	} while (0)
 
 /*
- * A map update or delete under a value's spin lock would take the hash
- * bucket's lock after it, while a BPF_F_LOCK lookup-and-delete from
- * userspace or eBPF takes them the other way round: two CPUs deadlocked
- * with interrupts off, past any budget. (The verifier keeps eBPF programs
- * from every helper call under a lock; Rax stops those that take a lock
- * that may be held around a value's lock, and clone_redirect.)
+ * Under a value's spin lock, interrupts are off and the lock may be one
+ * another CPU waits for: a helper that takes a lock of its own could
+ * deadlock (a hash map update takes the bucket's lock, while a BPF_F_LOCK
+ * lookup-and-delete from userspace or eBPF takes the bucket's and then the
+ * value's), and one that may sleep or send a packet must not run with
+ * interrupts off. Every helper that takes a lock, or calls into code that
+ * may, stops the program here; helpers.h lists those that do not.
  */
 static void rax_check_unlocked(const char *helper)
 {
@@ -387,6 +388,7 @@ s64 rax_trace_print(const u8 *buf, u32 len)
 	const struct bpf_func_proto *proto = READ_ONCE(rax_printk_proto);
 	char tmp[256];
 
+	rax_check_unlocked(__func__);
 	if (!proto)
 		return -ENOENT;
 	len = min_t(u32, len, sizeof(tmp) - 1);
@@ -545,6 +547,7 @@ void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags)
 	struct bpf_map *map = rax_def_map(def, __func__);
 	void *rec;
 
+	rax_check_unlocked(__func__);
 	if (map->map_type != BPF_MAP_TYPE_RINGBUF || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
 	rec = (void *)(unsigned long)
@@ -569,6 +572,7 @@ void rax_ringbuf_submit(void *rec, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_check_unlocked(__func__);
 	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
 		rax_refuse("submitted a ring buffer record it does not hold");
 	bpf_ringbuf_submit_proto.func((unsigned long)rec, flags, 0, 0, 0);
@@ -587,6 +591,7 @@ void rax_ringbuf_discard(void *rec, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_check_unlocked(__func__);
 	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
 		rax_refuse("discarded a ring buffer record it does not hold");
 	bpf_ringbuf_discard_proto.func((unsigned long)rec, flags, 0, 0, 0);
@@ -609,6 +614,7 @@ s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_check_unlocked(__func__);
 	if (map->map_type != BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
 	rax_check_buf(data, size, false, __func__);
@@ -645,6 +651,7 @@ struct task_struct *rax_task_acquire_current(void)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_check_unlocked(__func__);
 	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
 	return rax_task_hold(frame, current);
@@ -666,6 +673,7 @@ struct task_struct *rax_task_from_pid(s32 pid)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	struct task_struct *task;
 
+	rax_check_unlocked(__func__);
 	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
 	rcu_read_lock();
@@ -691,6 +699,7 @@ static void rax_task_check(const struct task_struct *task)
  */
 void rax_task_release(struct task_struct *task)
 {
+	rax_check_unlocked(__func__);
 	if (!rax_unhold(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task))
 		rax_refuse("released a task it holds no reference on");
 	put_task_struct_rcu_user(task);

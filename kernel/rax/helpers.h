@@ -22,6 +22,15 @@
  * needs a new RAX_FORMAT_VERSION. (The spin-lock helpers were narrowed to
  * NET before the format was released, as the verifier keeps bpf_spin_lock
  * from tracing programs.)
+ *
+ * Under a held spin lock (interrupts off), a program may call only the
+ * helpers that take no lock and cannot wait: rax_spin_unlock, the map
+ * lookup (lockless for the map types Rax supports), the clocks, the
+ * random number, the CPU number, the current task's ids and name, a
+ * referenced task's ids and name, rax_probe_read_kernel, and rax_throw,
+ * rax_stack_check and rax_budget_check. Every other helper stops the
+ * program (rax_check_unlocked() in helper_impl.c); the verifier allows
+ * eBPF only bpf_spin_unlock there.
  */
 RAX_HELPER(rax_map_lookup_elem, 2, ALL)
 RAX_HELPER(rax_map_update_elem, 4, ALL)
