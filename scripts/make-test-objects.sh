@@ -40,6 +40,8 @@
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
 #   format1.o           xdp.o with provenance format version 1
 #   bigstack.o          xdp.o with a stack bound of 1 MiB for entry 0
+#   midstack.o          xdp.o with a stack bound of 100 KiB for entry 0 (fits
+#                       128 KiB stacks, not 64 KiB ones)
 #   otherbtf.o          xdp.o built, as its note says, for other context layouts
 #   xdp-tracing.o       hello.o with entry 0 made an XDP entry, which may
 #                       not import its tracing helpers
@@ -113,6 +115,7 @@ sha256sum "$out/xdp.o" | cut -c1-16 >"$out/xdp.o.tag"
 mutate() { python3 "$RAX_TOP/scripts/mutate-object.py" "$@"; }
 mutate "$out/xdp.o" "$out/format1.o" format=1
 mutate "$out/xdp.o" "$out/bigstack.o" stack=1048576
+mutate "$out/xdp.o" "$out/midstack.o" stack=102400
 mutate "$out/xdp.o" "$out/otherbtf.o" btf
 mutate "$out/hello.o" "$out/xdp-tracing.o" prog_type=6
 mutate "$out/hello.o" "$out/unknown-helper.o" rename=rax_trace_print:rax_trace_prinx
@@ -129,7 +132,7 @@ done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
-	helper_calls.o locked_calls.o; do
+	helper_calls.o locked_calls.o midstack.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

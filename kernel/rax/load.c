@@ -429,6 +429,7 @@ static int rax_load_image(struct rax_load *ld)
 	rp->prog_type = attr->prog_type;
 	rp->expected_attach_type = attr->expected_attach_type;
 	rp->default_ret = rax_default_ret(attr->prog_type);
+	rp->stack_bytes = ld->obj.stack_bytes;
 	strscpy(rp->entry_name, ld->obj.entries[attr->rax_entry].symbol,
 		sizeof(rp->entry_name));
 	strscpy(rp->signer, ld->signer, sizeof(rp->signer));
@@ -550,7 +551,8 @@ bool rax_prog_is_rax(const struct bpf_prog *prog)
  * Adds, for a Rax program only, "rax: 1", the entry's symbol, the
  * number of panics so far, the description of the key that signed it, its
  * time budget, the number of runs stopped past it and the largest and the
- * last overrun of the deadline at a stop, its panic limit, whether that
+ * last overrun of the deadline at a stop, the size of the Rax stacks it
+ * runs on, its panic limit, whether that
  * limit disabled it and the runs skipped since. Runs and run time are the
  * BPF core's run_cnt and run_time_ns (with BPF_ENABLE_STATS).
  */
@@ -568,6 +570,7 @@ void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 	seq_printf(m, "rax_overrun_max_ns:\t%llu\nrax_overrun_last_ns:\t%llu\n",
 		   READ_ONCE(rp->overrun_max_ns), READ_ONCE(rp->overrun_last_ns));
 	seq_printf(m, "rax_check_interval_last_ns:\t%llu\n", READ_ONCE(rp->interval_last_ns));
+	seq_printf(m, "rax_stack_bytes:\t%lu\n", rp->stack_bytes);
 	seq_printf(m, "rax_panic_limit:\t%u\nrax_disabled:\t%d\nrax_skipped:\t%lld\n",
 		   rp->panic_limit, READ_ONCE(rp->disabled),
 		   (long long)atomic64_read(&rp->skipped));
@@ -652,7 +655,7 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		err = rax_format_parse(&ld->obj);
 	/* Holding the stacks fixes their size for the policy's stack check. */
 	if (!err) {
-		err = rax_stacks_get();
+		err = rax_stacks_get(&ld->obj.stack_bytes);
 		if (err)
 			rax_log(ld, "rax: no memory for the Rax stacks\n");
 		else

@@ -133,12 +133,12 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 	}
 
 	stack = obj->prov.stack[entry];
-	limit = READ_ONCE(rax_params.stack_size_kb) * SZ_1K - RAX_STACK_RESERVE;
+	/* The stacks the load holds, not the sysctl, which may differ. */
+	limit = obj->stack_bytes > RAX_STACK_RESERVE ? obj->stack_bytes - RAX_STACK_RESERVE : 0;
 	if (stack > limit) {
 		rax_policy_log(obj,
-			       "entry %u (%s) needs %u bytes of stack; %u fit in the %u KiB Rax stack",
-			       entry, e->symbol, stack, limit,
-			       READ_ONCE(rax_params.stack_size_kb));
+			       "entry %u (%s) needs %u bytes of stack; %u fit in the %lu KiB Rax stack",
+			       entry, e->symbol, stack, limit, obj->stack_bytes / SZ_1K);
 		return -E2BIG;
 	}
 

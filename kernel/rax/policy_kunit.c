@@ -51,6 +51,7 @@ static struct rax_obj *rax_policy_obj(struct kunit *test)
 	memset(f->plugin, 0xef, sizeof(f->plugin));
 	f->obj.prov.plugin_sha256 = f->plugin;
 	f->obj.prov.stack = f->stack;
+	f->obj.stack_bytes = (unsigned long)rax_stack_size_kb() * SZ_1K;
 	/* Built for this kernel's context layouts. */
 	KUNIT_ASSERT_EQ(test, rax_ctx_layouts_sha256(&sha), 0);
 	memcpy(f->layouts, sha, sizeof(f->layouts));
@@ -112,6 +113,18 @@ static void rax_policy_stack_test(struct kunit *test)
 	obj->prov.stack[0] = limit;
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
 	obj->prov.stack[0] = limit + 1;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -E2BIG);
+	/*
+	 * The bound is checked against the stacks the load holds, not the
+	 * sysctl: a larger sysctl value does not let a larger bound in.
+	 */
+	obj->stack_bytes = 32 * SZ_1K;
+	obj->prov.stack[0] = 32 * SZ_1K - RAX_STACK_RESERVE + 1;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -E2BIG);
+	obj->stack_bytes = RAX_STACK_RESERVE;
+	obj->prov.stack[0] = 0;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+	obj->prov.stack[0] = 1;
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -E2BIG);
 }
 

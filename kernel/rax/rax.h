@@ -132,6 +132,7 @@ struct rax_obj {
 	const struct rax_map_def *maps;
 	u32 nmaps;
 	u64 imports;		/* bit i: helper i of the list is imported */
+	unsigned long stack_bytes;	/* the Rax stacks' size, held by the load */
 	struct rax_prov prov;
 };
 
@@ -203,6 +204,7 @@ struct rax_prog {
 	struct irq_work detach_irq;	/* from any context, to detach_work */
 	struct work_struct detach_work;	/* detaches its links */
 	u64 budget_ns;		/* time budget of one run */
+	unsigned long stack_bytes;	/* the size of the stacks it runs on */
 	u64 overrun_max_ns;	/* the latest stop past a deadline, at most */
 	u64 overrun_last_ns;	/* how late the last stop past it was */
 	u64 interval_last_ns;	/* the check interval before that stop */
@@ -262,7 +264,7 @@ void rax_image_free(struct rax_prog *rp);
 /* The saved stack pointer's place below the top of a Rax stack, in words. */
 #define RAX_TOS_WORDS		2
 
-int rax_stacks_get(void);
+int rax_stacks_get(unsigned long *bytes);
 void rax_stacks_put(void);
 int rax_stack_size_set(unsigned int kb);
 bool rax_stack_enter(struct rax_frame *frame);

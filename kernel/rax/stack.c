@@ -151,27 +151,33 @@ fail:
 
 /**
  * rax_stacks_get() - Make sure the stacks exist, for a program being loaded.
+ * @bytes: set to the size of the stacks the program will run on.
  *
  * Allocates the stacks at kernel.rax.stack_size_kb if there are none, and
  * counts the program as a user, which keeps the stack size from changing
- * until rax_stacks_put().
+ * until rax_stacks_put(). The sysctl is read under rax_stack_mutex, which
+ * rax_stack_size_set() takes too, and stacks in use are never freed: the
+ * size in @bytes is the one the program's stack bound must fit.
  *
  * Return: 0 or -ENOMEM.
  */
-int rax_stacks_get(void)
+int rax_stacks_get(unsigned long *bytes)
 {
-	unsigned long size = (unsigned long)READ_ONCE(rax_params.stack_size_kb) * SZ_1K;
+	unsigned long size;
 	int err = 0;
 
 	mutex_lock(&rax_stack_mutex);
-	if (rax_stack_bytes != size) {
-		/* Sized for a value written while nothing was loaded. */
+	size = (unsigned long)rax_params.stack_size_kb * SZ_1K;
+	/* Sized for a value written while nothing was loaded. */
+	if (rax_stack_bytes != size && !rax_stack_users) {
 		if (rax_stack_bytes)
 			rax_stacks_free();
 		err = rax_stacks_alloc(size);
 	}
-	if (!err)
+	if (!err) {
 		rax_stack_users++;
+		*bytes = rax_stack_bytes;
+	}
 	mutex_unlock(&rax_stack_mutex);
 	return err;
 }
@@ -213,7 +219,8 @@ int rax_stack_size_set(unsigned int kb)
  * increment, so an interrupt that comes in between sees it taken.
  *
  * Return: false, with nothing taken, when this CPU already runs
- * N_RAX_STACKS programs.
+ * N_RAX_STACKS programs (or, which a loaded program's hold on the stacks
+ * rules out, when they are not allocated).
  */
 bool rax_stack_enter(struct rax_frame *frame)
 {
@@ -225,6 +232,11 @@ bool rax_stack_enter(struct rax_frame *frame)
 	}
 	frame->depth = depth;
 	frame->stack_base = this_cpu_read(rax_cpu_stacks.base[depth]);
+	/* A loaded program holds the stacks; never run without them. */
+	if (unlikely(!frame->stack_base)) {
+		this_cpu_dec(rax_depth);
+		return false;
+	}
 	frame->stack_top = frame->stack_base + READ_ONCE(rax_stack_bytes);
 	frame->tos = (unsigned long *)frame->stack_top - RAX_TOS_WORDS;
 	return true;

@@ -19,7 +19,7 @@ static unsigned long rax_test_stack_bytes(void)
 
 static void rax_stack_depth_test(struct kunit *test)
 {
-	unsigned long size = rax_test_stack_bytes();
+	unsigned long size = rax_test_stack_bytes(), bytes;
 	bool entered[N_RAX_STACKS], over;
 	struct rax_frame *frames;
 	int i, j;
@@ -27,7 +27,7 @@ static void rax_stack_depth_test(struct kunit *test)
 	/* One frame more than there are stacks; too big for this stack. */
 	frames = kunit_kcalloc(test, N_RAX_STACKS + 1, sizeof(*frames), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, frames);
-	KUNIT_ASSERT_EQ(test, rax_stacks_get(), 0);
+	KUNIT_ASSERT_EQ(test, rax_stacks_get(&bytes), 0);
 	preempt_disable();
 	for (i = 0; i < N_RAX_STACKS; i++)
 		entered[i] = rax_stack_enter(&frames[i]);
@@ -59,14 +59,14 @@ static void rax_stack_depth_test(struct kunit *test)
 
 static void rax_stack_info_test(struct kunit *test)
 {
-	unsigned long size = rax_test_stack_bytes();
+	unsigned long size = rax_test_stack_bytes(), bytes;
 	struct stack_info info;
 	struct rax_frame frame;
 	unsigned long local;
 	bool entered, in = false, below = false, above = false, task;
 	void *saved = &local;
 
-	KUNIT_ASSERT_EQ(test, rax_stacks_get(), 0);
+	KUNIT_ASSERT_EQ(test, rax_stacks_get(&bytes), 0);
 	preempt_disable();
 	entered = rax_stack_enter(&frame);
 	if (entered) {
@@ -91,7 +91,7 @@ static void rax_stack_info_test(struct kunit *test)
 	/* Again, to check what was filled in, outside preempt_disable(). */
 	memset(&info, 0, sizeof(info));
 	in = false;
-	KUNIT_ASSERT_EQ(test, rax_stacks_get(), 0);
+	KUNIT_ASSERT_EQ(test, rax_stacks_get(&bytes), 0);
 	preempt_disable();
 	entered = rax_stack_enter(&frame);
 	if (entered) {
@@ -114,16 +114,19 @@ static void rax_stack_size_busy_test(struct kunit *test)
 {
 	unsigned int kb = rax_stack_size_kb();
 	unsigned int other = kb == 64 ? 128 : 64;
+	unsigned long bytes;
 
-	KUNIT_ASSERT_EQ(test, rax_stacks_get(), 0);
+	KUNIT_ASSERT_EQ(test, rax_stacks_get(&bytes), 0);
+	KUNIT_EXPECT_EQ(test, bytes, (unsigned long)kb * SZ_1K);
 	KUNIT_EXPECT_EQ(test, rax_stack_size_set(other), -EBUSY);
 	KUNIT_EXPECT_EQ(test, rax_stack_size_kb(), kb);
 	rax_stacks_put();
 
 	/* No program is loaded while the tests run at boot. */
 	KUNIT_EXPECT_EQ(test, rax_stack_size_set(other), 0);
-	KUNIT_ASSERT_EQ(test, rax_stacks_get(), 0);
+	KUNIT_ASSERT_EQ(test, rax_stacks_get(&bytes), 0);
 	KUNIT_EXPECT_EQ(test, rax_test_stack_bytes(), (unsigned long)other * SZ_1K);
+	KUNIT_EXPECT_EQ(test, bytes, (unsigned long)other * SZ_1K);
 	rax_stacks_put();
 	KUNIT_EXPECT_EQ(test, rax_stack_size_set(kb), 0);
 }

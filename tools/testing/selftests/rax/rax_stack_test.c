@@ -562,4 +562,65 @@ TEST(stack_size_is_busy_while_loaded)
 	rax_obj_free(&o);
 }
 
+/*
+ * A sysctl write racing loads: a child on CPU 1 switches the stack size
+ * between 64 and 256 KiB (EBUSY while a program is loaded) while CPU 0
+ * loads and runs midstack.o, whose 100 KiB bound fits 256 KiB stacks and
+ * not 64 KiB ones, for RACE_SECONDS. Every load that succeeds runs on
+ * stacks that fit its bound, of the size the sysctl shows while it is
+ * loaded; every other is refused with E2BIG.
+ */
+#define RACE_SECONDS	3
+
+TEST(stack_size_races_loads)
+{
+	struct rax_obj_file o = rax_obj_read("midstack.o");
+	long long size_kb, bytes, loaded = 0, refused = 0, deadline;
+	unsigned char pkt[64] = { 0 };
+	int fds[8], n = 0, fd, status;
+	struct timespec ts;
+	pid_t child;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("midstack.o missing");
+	size_kb = read_ll_file(STACK_SIZE_KB);
+	ASSERT_LT(0, size_kb);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	deadline = ts.tv_sec + RACE_SECONDS;
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		rax_pin_cpu(1);
+		do {
+			set_stack_size(64);
+			set_stack_size(256);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+		} while (ts.tv_sec < deadline);
+		_exit(0);
+	}
+	ASSERT_EQ(0, rax_pin_cpu(0));
+	do {
+		fd = load_xdp(&o, fds, &n);
+		if (fd >= 0) {
+			loaded++;
+			bytes = fdinfo_ll(fd, "rax_stack_bytes");
+			EXPECT_LE(102400 + 16384, bytes);
+			EXPECT_EQ(read_ll_file(STACK_SIZE_KB) * 1024, bytes);
+			EXPECT_LE(0, test_run(fd, pkt, sizeof(pkt), 1));
+		} else {
+			EXPECT_EQ(-E2BIG, fd) TH_LOG("%s", log_buf);
+			refused++;
+		}
+		close_all(fd, fds, n);
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+	} while (ts.tv_sec < deadline);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	EXPECT_EQ(0, status);
+	ksft_print_msg("%lld loads on 256 KiB stacks, %lld refused on 64 KiB ones\n",
+		       loaded, refused);
+	EXPECT_LT(0, loaded + refused);
+	EXPECT_EQ(0, set_stack_size_when_free(size_kb));
+	rax_obj_free(&o);
+}
+
 TEST_HARNESS_MAIN
