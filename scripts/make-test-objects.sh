@@ -35,6 +35,8 @@
 #                       calls per run: rax_run_bench)
 #   locked_calls.o      userspace/samples/locked_calls (XDP, helpers called
 #                       under a spin lock: allowed or stopped)
+#   late_panic.o        userspace/samples/late_panic (tracepoint, XDP: runs
+#                       for a set time, then panics)
 #   xdp.o.tag           the tag the kernel must give xdp.o
 #   xdp.o.sha256        the SHA-256 of xdp.o
 #   toolchain, crate    xdp.o's toolchain identity and rax crate hash
@@ -101,7 +103,8 @@ rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
 for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule \
 	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty \
-	redirect:redirect helper_calls:helper_calls locked_calls:locked_calls; do
+	redirect:redirect helper_calls:helper_calls locked_calls:locked_calls \
+	late_panic:late_panic; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -132,7 +135,7 @@ done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
-	helper_calls.o locked_calls.o midstack.o; do
+	helper_calls.o locked_calls.o midstack.o late_panic.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 if [ -n "$untrusted" ]; then

@@ -481,6 +481,12 @@ void rax_prog_free(struct bpf_prog_aux *aux)
 
 	if (!rp)
 		return;
+	/*
+	 * The detach path holds a reference until its work is done, so
+	 * neither can be pending here; make sure of it before rp goes.
+	 */
+	irq_work_sync(&rp->detach_irq);
+	cancel_work_sync(&rp->detach_work);
 	rax_image_free(rp);
 	kfree(rp->maps);
 	kfree(rp);

@@ -107,6 +107,12 @@ void rax_release_held(struct rax_frame *frame)
  * it (rax_run() no longer runs it) and, through an irq_work (a panic may
  * come in NMI context) and a work item, detaches it from its links. That
  * path holds a reference to the program until the work is done.
+ *
+ * A run may outlive the last reference to its program: hooks run programs
+ * under RCU, and the program is freed after a grace period. A panic in
+ * that window finds the count at zero; the program is going away with
+ * its links, so nothing is queued (a reference taken from zero would be
+ * put twice, and the work would run on a freed program).
  */
 void rax_count_panic(struct rax_prog *rp)
 {
@@ -114,8 +120,8 @@ void rax_count_panic(struct rax_prog *rp)
 
 	if (unlikely(rp->panic_limit && n == rp->panic_limit)) {
 		WRITE_ONCE(rp->disabled, true);
-		bpf_prog_inc(rp->prog);
-		irq_work_queue(&rp->detach_irq);
+		if (!IS_ERR(bpf_prog_inc_not_zero(rp->prog)))
+			irq_work_queue(&rp->detach_irq);
 	}
 }
 

@@ -732,6 +732,68 @@ static long long vmalloc_settle(long long limit)
 }
 
 /*
+ * A panic that reaches the limit after the program's last reference was
+ * dropped: hooks run programs under RCU, so a run can outlive its fd and
+ * its attachment. late_panic.o's tracepoint entry runs for 5 ms, then
+ * panics, on every getppid() a child makes on CPU 1; each round loads it
+ * with a panic limit of 1, attaches it, waits until a run has started and
+ * closes the perf event and the fd while that run goes on. The panic then
+ * finds the reference count at zero: no reference may be taken from zero
+ * (a double put and a work item on a freed program: KASAN, and the
+ * console check, would report it), and every program is freed.
+ */
+#define DYING_ROUNDS	30
+
+TEST(panic_limit_on_a_dying_program)
+{
+	struct rax_obj_file o = rax_obj_read("late_panic.o");
+	unsigned long long run_us = 5000, started;
+	unsigned int progs = count_progs(), key = 0, one = 1;
+	int fds[2], n, prog, pfd, round, i, status, in_flight = 0;
+	pid_t child;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("late_panic.o missing");
+	n = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(1, n);
+	ASSERT_EQ(0, map_update(fds[0], &key, &run_us));
+
+	child = fork();
+	ASSERT_LE(0, child);
+	if (!child) {
+		rax_pin_cpu(1);
+		for (;;)
+			syscall(__NR_getppid);
+	}
+	ASSERT_EQ(0, rax_pin_cpu(0));
+	for (round = 0; round < DYING_ROUNDS; round++) {
+		ASSERT_EQ(0, write_file(PANIC_LIMIT, "1\n"));
+		prog = rax_load_entry(&o, fds, n, "rax_entry_late_panic_tp",
+				      BPF_PROG_TYPE_TRACEPOINT);
+		write_file(PANIC_LIMIT, "0\n");
+		ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+		started = rax_map_u64(fds[0], one);
+		pfd = rax_tracepoint_attach("syscalls/sys_enter_getppid", -1, 1, prog);
+		ASSERT_LE(0, pfd) TH_LOG("attach: %s", strerror(-pfd));
+		for (i = 0; i < 1000 && rax_map_u64(fds[0], one) == started; i++)
+			usleep(100);
+		in_flight += rax_map_u64(fds[0], one) != started;
+		close(pfd);
+		close(prog);
+	}
+	kill(child, SIGKILL);
+	ASSERT_EQ(child, waitpid(child, &status, 0));
+	ksft_print_msg("%d of %d rounds closed the program during a run\n",
+		       in_flight, DYING_ROUNDS);
+	EXPECT_LT(DYING_ROUNDS / 2, in_flight);
+	/* Every program goes, after its grace period and work item. */
+	for (i = 0; i < 300 && count_progs() > progs; i++)
+		usleep(10000);
+	EXPECT_EQ(progs, count_progs());
+	close(fds[0]);
+	rax_obj_free(&o);
+}
+
+/*
  * Loads, runs, unloads and refused loads return the kernel's pages to
  * their baseline: the code in the shared program packs (rule.o's 512
  * rules need about 100 kB each, so a leaked image would soon take a new
