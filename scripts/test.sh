@@ -6,6 +6,8 @@
 #   sanitizers  the malformed-object corpus under ASan and UBSan (when present)
 #   series      patches/ is current and round-trips; checkpatch --strict on
 #               every patch; negative tests of the series check
+#   kconfig     kernel/rax/Kconfig refuses RAX with KASAN but not
+#               KASAN_VMALLOC, or with CFI_CLANG; stack sizes by choice only
 #   kunit       KUnit suites, built in, parsed from the guest console
 #   btf         the rax crate's context bindings match the built kernel's BTF
 #   kselftest   tools/testing/selftests/rax, run in the booted Rax kernel
@@ -128,6 +130,10 @@ if ! "$RAX_TOP/scripts/prepare-tree.sh" >/dev/null; then
 	record kernel 0 1
 	finish
 fi
+rax_stage "kconfig: what kernel/rax/Kconfig allows"
+"$RAX_TOP/scripts/test-kconfig.sh" >"$RAX_LOGS/kconfig.tap" 2>&1
+from_tap kconfig "$RAX_LOGS/kconfig.tap" --require-tap
+rax_stage_end
 if ! kbuild=$("$RAX_TOP/scripts/build-kernel.sh"); then
 	record kernel 0 1
 	finish
