@@ -5,7 +5,10 @@
  * At boot it receives the certificate of the signing key made (or named
  * by CONFIG_RAX_SIG_KEY) when the kernel was built. The administrator may
  * add further keys at run time, but only keys whose certificate is signed
- * by a key in the builtin trusted keyring. Neither the platform keyring
+ * by a key in the builtin trusted keyring. The build-time keys are kept:
+ * neither unlinking them nor clearing the keyring is allowed, so that a
+ * process with uid 0 but no capabilities, which the keyring's user
+ * permissions let add keys, cannot take them away. Neither the platform keyring
  * nor user keyrings are ever consulted: a Rax object is not verified
  * instruction by instruction, so its signer must be trusted by the kernel
  * itself.
@@ -35,6 +38,39 @@ struct key *rax_keyring(void)
 	return rax_keys;
 }
 
+/*
+ * Load the DER certificates at @p (each an ASN.1 SEQUENCE with a two-byte
+ * length, as certs.S lays them out) into @keyring, kept: with
+ * KEY_FLAG_KEEP on them and on the keyring, they cannot be unlinked.
+ */
+static int __init rax_load_builtin_certs(const u8 *p, const u8 *end, struct key *keyring)
+{
+	unsigned int n = 0;
+	key_ref_t key;
+	size_t len;
+
+	while (p < end) {
+		if (end - p < 4 || p[0] != 0x30 || p[1] != 0x82)
+			return -EINVAL;
+		len = ((size_t)p[2] << 8 | p[3]) + 4;
+		if (len > end - p)
+			return -EINVAL;
+		key = key_create_or_update(make_key_ref(keyring, 1), "asymmetric",
+					   NULL, p, len,
+					   (KEY_POS_ALL & ~KEY_POS_SETATTR) |
+					   KEY_USR_VIEW | KEY_USR_READ,
+					   KEY_ALLOC_NOT_IN_QUOTA | KEY_ALLOC_BUILT_IN |
+					   KEY_ALLOC_BYPASS_RESTRICTION |
+					   KEY_ALLOC_SET_KEEP);
+		if (IS_ERR(key))
+			return PTR_ERR(key);
+		key_ref_put(key);
+		p += len;
+		n++;
+	}
+	return n ? 0 : -ENOKEY;
+}
+
 int __init rax_keyring_init(void)
 {
 	struct key_restriction *restriction;
@@ -60,9 +96,8 @@ int __init rax_keyring_init(void)
 		return PTR_ERR(keyring);
 	}
 
-	err = x509_load_certificate_list(rax_builtin_certs,
-					 rax_builtin_certs_end -
-					 rax_builtin_certs, keyring);
+	err = rax_load_builtin_certs(rax_builtin_certs, rax_builtin_certs_end,
+				     keyring);
 	if (err) {
 		pr_err("cannot load the build-time certificate: %d\n", err);
 		key_put(keyring);

@@ -619,6 +619,7 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 {
 	bool stacks = false;
 	struct rax_load *ld;
+	const char *why;
 	u32 true_size;
 	int err, lerr;
 
@@ -632,7 +633,11 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 	if (err)
 		goto out_free;
 
-	err = rax_load_copy(ld, uattr);
+	err = rax_code_policy(prog->gpl_compatible, &why);
+	if (err)
+		rax_log(ld, "rax: policy: %s\n", why);
+	if (!err)
+		err = rax_load_copy(ld, uattr);
 	if (!err)
 		err = rax_load_verify(ld);
 	if (!err) {

@@ -11,6 +11,7 @@
 #include <linux/bpf.h>
 #include <linux/bpf_verifier.h>
 #include <linux/kernel.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/sizes.h>
 #include <linux/string.h>
@@ -157,6 +158,35 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 				       rax_helpers[i].name, type);
 			return -EACCES;
 		}
+	}
+	return 0;
+}
+
+/**
+ * rax_code_policy() - Whether native code may be loaded into this kernel now.
+ * @gpl_compatible: whether the load's licence is GPL-compatible.
+ * @why: set to the reason when it may not.
+ *
+ * A Rax program is native code, as a module is, and follows the module
+ * loader's rules: none once kernel.modules_disabled is set, and only
+ * under a GPL-compatible licence, since Rax code runs on GPL-only kernel
+ * interfaces (the helpers call them). Under lockdown, modules must be
+ * signed by a trusted key; Rax objects always are (.rax).
+ *
+ * Return: 0, -EPERM when kernel.modules_disabled is set, or -EINVAL for
+ * a licence that is not GPL-compatible.
+ */
+int rax_code_policy(bool gpl_compatible, const char **why)
+{
+#ifdef CONFIG_MODULES
+	if (READ_ONCE(modules_disabled)) {
+		*why = "kernel.modules_disabled is set: no native code may be loaded";
+		return -EPERM;
+	}
+#endif
+	if (!gpl_compatible) {
+		*why = "the licence is not GPL-compatible: Rax code calls GPL-only kernel code";
+		return -EINVAL;
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <kunit/test.h>
 #include <linux/bpf.h>
+#include <linux/module.h>
 #include <linux/sizes.h>
 
 #include "rax.h"
@@ -198,6 +199,25 @@ static void rax_ctx_layouts_text_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rax_ctx_layouts_text(buf, 64), -ENOSPC);
 }
 
+/* The module loader's rules for native code (rax_code_policy()). */
+static void rax_code_policy_test(struct kunit *test)
+{
+	const char *why = NULL;
+
+	KUNIT_EXPECT_EQ(test, rax_code_policy(true, &why), 0);
+	KUNIT_EXPECT_EQ(test, rax_code_policy(false, &why), -EINVAL);
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "GPL"));
+#ifdef CONFIG_MODULES
+	/* The sysctl only goes one way; the test puts the value back. */
+	KUNIT_ASSERT_EQ(test, modules_disabled, 0);
+	modules_disabled = 1;
+	KUNIT_EXPECT_EQ(test, rax_code_policy(true, &why), -EPERM);
+	modules_disabled = 0;
+	KUNIT_EXPECT_NOT_NULL(test, strstr(why, "modules_disabled"));
+	KUNIT_EXPECT_EQ(test, rax_code_policy(true, &why), 0);
+#endif
+}
+
 static struct kunit_case rax_policy_test_cases[] = {
 	KUNIT_CASE(rax_policy_accepts_test),
 	KUNIT_CASE(rax_policy_format_test),
@@ -208,6 +228,7 @@ static struct kunit_case rax_policy_test_cases[] = {
 	KUNIT_CASE(rax_policy_termination_test),
 	KUNIT_CASE(rax_policy_ctx_layouts_test),
 	KUNIT_CASE(rax_ctx_layouts_text_test),
+	KUNIT_CASE(rax_code_policy_test),
 	{}
 };
 

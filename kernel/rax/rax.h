@@ -141,6 +141,7 @@ struct rax_obj {
 
 int rax_format_parse(struct rax_obj *obj);
 int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_type);
+int rax_code_policy(bool gpl_compatible, const char **why);
 bool rax_toolchain_allowed(const u8 *rustc_sha256);
 int rax_ctx_layouts_text(char *buf, size_t size);
 int rax_ctx_layouts_sha256(const u8 **sha);

@@ -282,4 +282,28 @@ TEST(untrusted_key_refused)
 	EXPECT_EQ(before, keyring_leaves(RAX_KEYRING_NAME));
 }
 
+/*
+ * The build-time key is kept: uid 0 has the keyring's user permissions,
+ * which let it add (vouched) keys, but neither unlinking the key nor
+ * clearing the keyring is allowed, with or without capabilities.
+ */
+TEST(builtin_key_cannot_be_removed)
+{
+	unsigned long ring, key, before;
+
+	ring = find_key("keyring", RAX_KEYRING_NAME ":");
+	ASSERT_NE(0, ring);
+	key = find_key("asymmetri", "Rax build-time signing key");
+	ASSERT_NE(0, key);
+	before = keyring_leaves(RAX_KEYRING_NAME);
+	ASSERT_LE(1, before);
+
+	EXPECT_EQ(-1, syscall(__NR_keyctl, KEYCTL_UNLINK, (int)key, (int)ring));
+	EXPECT_EQ(EPERM, errno) TH_LOG("unlink: %s", strerror(errno));
+	EXPECT_EQ(-1, syscall(__NR_keyctl, KEYCTL_CLEAR, (int)ring));
+	EXPECT_EQ(EPERM, errno) TH_LOG("clear: %s", strerror(errno));
+	EXPECT_EQ(-1, syscall(__NR_keyctl, KEYCTL_INVALIDATE, (int)key));
+	EXPECT_EQ(before, keyring_leaves(RAX_KEYRING_NAME));
+}
+
 TEST_HARNESS_MAIN

@@ -264,6 +264,29 @@ static void set_attach_btf_id(union bpf_attr *attr)
 	attr->attach_btf_id = 1;
 }
 
+static void set_proprietary(union bpf_attr *attr)
+{
+	attr->license = (unsigned long)"Proprietary";
+}
+
+static void set_dual_bsd_gpl(union bpf_attr *attr)
+{
+	attr->license = (unsigned long)"Dual BSD/GPL";
+}
+
+/*
+ * Rax code runs on GPL-only kernel interfaces: a load whose licence is
+ * not GPL-compatible is refused before its signature is even looked at;
+ * "Dual BSD/GPL" is GPL-compatible and goes on to the format check.
+ */
+TEST_F(load, licence_must_be_gpl_compatible)
+{
+	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_proprietary));
+	expect_log(_metadata, "rax: policy: the licence is not GPL-compatible");
+	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_dual_bsd_gpl));
+	expect_log(_metadata, "rax: format: needs one .rax.entries");
+}
+
 TEST_F(load, xdp_frags_refused)
 {
 	EXPECT_EQ(-EINVAL, load_edited(&self->prov, &self->prov_sig, set_xdp_frags));

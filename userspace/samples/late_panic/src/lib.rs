@@ -22,7 +22,7 @@ rax::map!(static CTL: ArrayMap<AtomicU64, 2>);
 fn late_panic() {
     if let (Some(us), Some(started)) = (CTL.get(0), CTL.get(1)) {
         started.fetch_add(1, Ordering::Relaxed);
-        let end = rax::ktime_get_ns().saturating_add(us.load(Ordering::Relaxed).saturating_mul(1000));
+        let end = rax::ktime_get_ns().saturating_add(us.load(Ordering::Relaxed) * 1000);
         while rax::ktime_get_ns() < end {
             core::hint::spin_loop();
         }
