@@ -781,6 +781,41 @@ s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
 NOKPROBE_SYMBOL(rax_clone_redirect);
 
 /**
+ * rax_tc_make_writable() - Make a tc program's packet data writable.
+ * @tc: the program's context.
+ *
+ * A tc program's packet may share its linear data with clones (a packet
+ * socket's copy, a clone on its way to another device), which the program
+ * must not change. The rax crate calls this before it first hands out the
+ * packet for writing, as the verifier gives an eBPF program that writes
+ * the packet an unclone prologue: the linear data is copied if it is
+ * shared (skb_ensure_writable()), which moves it, so @tc's data, data_end
+ * and len are updated. Programs that only read pay nothing. A context
+ * other than the program's own stops the program, and so does a call
+ * under a spin lock (it allocates).
+ *
+ * Return: 0, or -ENOMEM when the data could not be copied (it stays
+ * shared, and the crate keeps it read-only).
+ */
+s64 rax_tc_make_writable(struct rax_tc_ctx *tc)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct sk_buff *skb = frame->skb;
+	int err;
+
+	if (tc != frame->tc)
+		rax_refuse("passed a tc context that is not its own");
+	rax_check_unlocked(__func__);
+	err = skb_ensure_writable(skb, skb_headlen(skb));
+	tc->data = (unsigned long)skb->data;
+	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
+	tc->len = skb->len;
+	return err;
+}
+
+NOKPROBE_SYMBOL(rax_tc_make_writable);
+
+/**
  * rax_trace_print_enable() - Prepare rax_trace_print() for a new program.
  *
  * Called at load time of a program that imports it, in process context:

@@ -337,6 +337,7 @@ void rax_task_release(struct task_struct *task);
 u64 rax_task_pid_tgid(const struct task_struct *task);
 s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size);
 s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags);
+s64 rax_tc_make_writable(struct rax_tc_ctx *tc);
 void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column);
 
 int __init rax_sysctl_init(void);

@@ -48,12 +48,13 @@ u32 rax_default_ret(u32 prog_type)
 	}
 }
 
-/* The context a tc entry gets, from the sk_buff tc passes. */
-static bool rax_tc_ctx_fill(struct rax_tc_ctx *tc, struct sk_buff *skb)
+/*
+ * The context a tc entry gets, from the sk_buff tc passes. The linear
+ * data may be shared with clones: the program reads it as it is, and
+ * rax_tc_make_writable() unclones it before the program may write it.
+ */
+static void rax_tc_ctx_fill(struct rax_tc_ctx *tc, struct sk_buff *skb)
 {
-	/* The packet's linear bytes are writable by the program. */
-	if (skb_ensure_writable(skb, skb_headlen(skb)))
-		return false;
 	tc->data = (unsigned long)skb->data;
 	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
 	tc->len = skb->len;
@@ -62,7 +63,6 @@ static bool rax_tc_ctx_fill(struct rax_tc_ctx *tc, struct sk_buff *skb)
 	tc->mark = skb->mark;
 	tc->priority = skb->priority;
 	tc->ingress = skb_at_tc_ingress(skb);
-	return true;
 }
 
 /*
@@ -111,8 +111,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	frame.skb = NULL;
 	frame.tc = NULL;
 	if (rp->prog_type == BPF_PROG_TYPE_SCHED_CLS) {
-		if (!rax_tc_ctx_fill(&tc, (struct sk_buff *)ctx))
-			return rp->default_ret;
+		rax_tc_ctx_fill(&tc, (struct sk_buff *)ctx);
 		arg = &tc;
 		frame.skb = (struct sk_buff *)ctx;
 		frame.tc = &tc;

@@ -94,7 +94,8 @@ struct rax_map_def {
 
 /*
  * The context of a SCHED_CLS (tc) entry: the dispatcher fills it from the
- * sk_buff. The packet bytes [data, data_end) are readable and writable.
+ * sk_buff. The packet bytes [data, data_end) are readable; they are
+ * writable after rax_tc_make_writable(), which may move them.
  */
 struct rax_tc_ctx {
 	__u64	data;			/* address of the first packet byte */

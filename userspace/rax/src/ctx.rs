@@ -60,12 +60,6 @@ macro_rules! packet_methods {
             self.raw.packet()
         }
 
-        /// The packet data, writable.
-        #[inline]
-        pub fn data_mut(&mut self) -> &mut [u8] {
-            self.raw.packet_mut()
-        }
-
         /// Reads a `T` at `offset` (any alignment); `None` if it does not
         /// fit in the packet.
         #[inline]
@@ -95,6 +89,12 @@ impl XdpContext {
     }
 
     packet_methods!();
+
+    /// The packet data, writable.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        self.raw.packet_mut()
+    }
 }
 
 /// The context of a tc (SCHED_CLS) entry: `struct rax_tc_ctx`, which the
@@ -105,14 +105,39 @@ impl XdpContext {
 /// [`TcContext::skb_len`].
 pub struct TcContext {
     raw: Kernel<RaxTcCtx>,
+    /// Whether the kernel made the packet data writable in this run.
+    writable: bool,
 }
 
 impl TcContext {
     pub(crate) fn new(raw: Kernel<RaxTcCtx>) -> Self {
-        TcContext { raw }
+        TcContext {
+            raw,
+            writable: false,
+        }
     }
 
     packet_methods!();
+
+    /// The packet data, writable.
+    ///
+    /// The packet may share its data with clones (a packet socket's copy,
+    /// for example), which must not change: the first call in a run has
+    /// the kernel copy the data if it is shared (`rax_tc_make_writable`,
+    /// as an eBPF program that writes the packet gets an unclone
+    /// prologue), which may move it. A program that never calls it pays
+    /// nothing. If the kernel cannot copy the data (no memory), the slice
+    /// is empty and [`TcContext::store`] returns `None`.
+    #[inline]
+    pub fn data_mut(&mut self) -> &mut [u8] {
+        if !self.writable {
+            if self.raw.make_writable() != 0 {
+                return &mut [];
+            }
+            self.writable = true;
+        }
+        self.raw.packet_mut()
+    }
 
     /// `skb->len`: the packet's total length.
     #[inline]

@@ -108,4 +108,8 @@ unsafe extern "C" {
     /// device (`bpf_clone_redirect`); updates the context's packet bounds;
     /// 0 or -errno (tc programs only).
     pub(crate) fn rax_clone_redirect(tc: *mut c_void, ifindex: u32, flags: u64) -> i64;
+    /// `(tc)`: unclones a tc program's packet data if it is shared, so
+    /// that the program may write it; updates the context's packet
+    /// bounds; 0 or -errno (tc programs only).
+    pub(crate) fn rax_tc_make_writable(tc: *mut c_void) -> i64;
 }

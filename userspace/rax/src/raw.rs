@@ -119,6 +119,15 @@ impl Kernel<RaxTcCtx> {
         // bounds.
         unsafe { crate::ffi::rax_clone_redirect(self.ptr.as_ptr().cast(), ifindex, flags) }
     }
+
+    /// `rax_tc_make_writable` on this context: 0 or -errno.
+    #[inline(always)]
+    pub(crate) fn make_writable(&mut self) -> i64 {
+        // SAFETY: as for `clone_redirect`: this invocation's context, which
+        // the helper checks, and no reference into it or the packet alive
+        // while the helper may move the packet and rewrite its bounds.
+        unsafe { crate::ffi::rax_tc_make_writable(self.ptr.as_ptr().cast()) }
+    }
 }
 
 impl Kernel<PerfEventDataKern> {

@@ -363,6 +363,136 @@ TEST_F(veth, tc_ingress_on_veth)
 	unload(&l);
 }
 
+/* A packet socket that gets every frame rax1 receives, before tc does. */
+static int tap_open(void)
+{
+	struct sockaddr_ll sll = { .sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL) };
+	int s = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK, htons(ETH_P_ALL));
+
+	if (s < 0)
+		return -errno;
+	sll.sll_ifindex = if_nametoindex("rax1");
+	if (bind(s, (struct sockaddr *)&sll, sizeof(sll))) {
+		close(s);
+		return -errno;
+	}
+	return s;
+}
+
+#define TRACING_DIR	"/sys/kernel/tracing/"
+
+/* Hits of the kprobe event rax_hooks/@name, from kprobe_profile; -1 if none. */
+static long long kprobe_hits(const char *name)
+{
+	char line[256], ev[128];
+	unsigned long long hits;
+	long long found = -1;
+	FILE *f = fopen(TRACING_DIR "kprobe_profile", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %llu", ev, &hits) == 2 && !strcmp(ev, name))
+			found = hits;
+	fclose(f);
+	return found;
+}
+
+static int kprobe_events(const char *s)
+{
+	int fd = open(TRACING_DIR "kprobe_events", O_WRONLY | O_APPEND);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/*
+ * A tc program that only reads does not copy the packet. With a packet
+ * socket on rax1, every frame reaches tc ingress cloned (the socket got
+ * its clone first); the reader (tc.o) must not unclone it: the head is
+ * reallocated (pskb_expand_head(), counted by a kprobe) for fewer than
+ * half of the frames, where a copy per frame was made before.
+ */
+TEST_F(veth, tc_reader_copies_nothing)
+{
+	long long before, after;
+	struct loaded l;
+	int err, link, tap;
+
+	tap = tap_open();
+	ASSERT_LE(0, tap) TH_LOG("tap: %s", strerror(-tap));
+	ASSERT_EQ(0, kprobe_events("p:rax_hooks/rax_expand pskb_expand_head\n"));
+	ASSERT_EQ(0, write_file(TRACING_DIR "events/rax_hooks/rax_expand/enable", "1\n"));
+	err = load_entry(&l, "tc.o", BPF_PROG_TYPE_SCHED_CLS, 0, "tc_filter");
+	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
+	link = rax_link_create(l.prog, self->ifindex, BPF_TCX_INGRESS, 0);
+	ASSERT_LE(0, link) TH_LOG("BPF_LINK_CREATE(tcx ingress): %s", strerror(-link));
+
+	before = kprobe_hits("rax_expand");
+	ASSERT_LE(0, before);
+	ASSERT_EQ(0, send_udp(self->sock, &self->to, 80, 20));
+	EXPECT_LE(20, wait_u64(map_fd(&l, "TC_COUNT"), 0, 20));
+	after = kprobe_hits("rax_expand");
+	ksft_print_msg("pskb_expand_head() ran %lld times for 20 cloned frames\n",
+		       after - before);
+	EXPECT_GT(10, after - before);
+
+	close(link);
+	unload(&l);
+	write_file(TRACING_DIR "events/rax_hooks/rax_expand/enable", "0\n");
+	EXPECT_EQ(0, kprobe_events("-:rax_hooks/rax_expand\n"));
+	close(tap);
+}
+
+/*
+ * A tc program that writes a cloned packet writes a copy: tc_rewrite.o
+ * turns UDP port 7777 into 7778 on rax1's ingress, and the packet socket
+ * on rax1, which got its clone before tc ran, still reads 7777 in every
+ * frame.
+ */
+TEST_F(veth, tc_writer_never_changes_a_clone)
+{
+	unsigned char buf[256];
+	int err, link, tap, i, seen = 0, changed = 0, fd;
+	struct loaded l;
+	ssize_t n;
+
+	tap = tap_open();
+	ASSERT_LE(0, tap) TH_LOG("tap: %s", strerror(-tap));
+	err = load_entry(&l, "tc_rewrite.o", BPF_PROG_TYPE_SCHED_CLS, 0, "tc_rewrite");
+	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
+	link = rax_link_create(l.prog, self->ifindex, BPF_TCX_INGRESS, 0);
+	ASSERT_LE(0, link) TH_LOG("BPF_LINK_CREATE(tcx ingress): %s", strerror(-link));
+
+	ASSERT_EQ(0, send_udp(self->sock, &self->to, 7777, 5));
+	fd = map_fd(&l, "REWRITE");
+	EXPECT_EQ(5, wait_u64(fd, 1, 5));
+	EXPECT_EQ(0, rax_map_u64(fd, 2));
+	for (i = 0; i < 100 && seen < 5; i++) {
+		n = recv(tap, buf, sizeof(buf), 0);
+		if (n < 0) {
+			usleep(10000);
+			continue;
+		}
+		if (n < 64 || buf[12] != 0x08 || buf[13] != 0x00 || buf[23] != IPPROTO_UDP)
+			continue;
+		if (((buf[36] << 8) | buf[37]) == 7777)
+			seen++;
+		else if (((buf[36] << 8) | buf[37]) == 7778)
+			changed++;
+	}
+	EXPECT_EQ(5, seen);
+	EXPECT_EQ(0, changed) TH_LOG("the program changed the packet socket's clone");
+	close(link);
+	unload(&l);
+	close(tap);
+}
+
 /*
  * An eBPF XDP program that returns PROTO_COUNT[17] and adds 100 to it,
  * sharing the map with the Rax xdp_counter.
