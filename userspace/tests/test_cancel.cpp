@@ -491,6 +491,113 @@ TEST_CASE("cancel: control that runs past the end of a function is refused", "[c
 	accepted({std::move(entry().call("g").ret()), g});
 }
 
+TEST_CASE("cancel: a call to a function that never returns does not go on to the next instruction",
+	  "[code][cancel]")
+{
+	// What block placement made of a saturating_mul before a loop and a
+	// panic: the cold block after the call to the panic function, which
+	// jumps back before the loop. The panic function checks and calls
+	// the panic handler, which calls rax_throw; neither returns.
+	Fn pf("panic_fmt"), handler("begin_unwind");
+	pf.endbr().check().call("begin_unwind");
+	handler.endbr().check().nop().call("rax_throw");
+	Fn a = entry();
+	a.label("head").nop().je8("panic").label("loop").check().jne8("loop").label("panic");
+	a.call("panic_fmt").label("cold").nop().jmp8("head");
+	accepted({a, pf, handler});
+	// rax_throw called or tail-called directly.
+	Fn b = entry();
+	b.label("head").nop().je8("out").call("rax_throw").jmp8("head").label("out").ret();
+	accepted({b});
+	Fn tail("panic_fmt");
+	tail.endbr().check().tail("rax_throw");
+	Fn c = entry();
+	c.label("head").nop().je8("out").call("panic_fmt").jmp8("head").label("out").ret();
+	accepted({c, tail});
+	// A callee that spins for ever (its loop checked) never returns either,
+	// nor does a mutual recursion with no way out.
+	Fn spin("spin");
+	spin.endbr().label("l").check().jmp8("l");
+	Fn d = entry();
+	d.label("head").nop().je8("out").call("spin").jmp8("head").label("out").ret();
+	accepted({d, spin});
+	Fn f("f"), g(guard);
+	f.endbr().check().call(guard);
+	g.endbr().check().call("f");
+	Fn e = entry();
+	e.label("head").nop().je8("out").call("f").jmp8("head").label("out").ret();
+	accepted({e, f, g});
+}
+
+TEST_CASE("cancel: a call to a function that may return still goes on to the next instruction",
+	  "[code][cancel]")
+{
+	// The same shape, each callee with a way back to its caller: the
+	// jump back closes a cycle (a callee's check does not count).
+	auto shape = [](std::string const &callee, std::uint64_t *at) {
+		Fn a = entry();
+		a.label("head").nop().je8("out").call(callee);
+		*at = a.here();
+		a.jmp8("head").label("out").ret();
+		return a;
+	};
+	std::uint64_t at = 0;
+	// It checks and returns.
+	Fn r("r");
+	r.endbr().check().ret();
+	Fn a = shape("r", &at);
+	cycle_refused({a, r}, "entry", at);
+	// It throws on one path only.
+	Fn one("one");
+	one.endbr().check().je8("back").call("rax_throw").label("back").ret();
+	Fn b = shape("one", &at);
+	cycle_refused({b, one}, "entry", at);
+	// It ends in a call to a helper that returns: it runs past its end.
+	Fn past("past");
+	past.endbr().check().call("rax_ktime_get_ns");
+	Fn c = shape("past", &at);
+	cycle_refused({c, past}, "entry", at);
+	// It tail-calls a helper other than rax_throw.
+	Fn tc("tc");
+	tc.endbr().check().tail("rax_ktime_get_ns");
+	Fn d = shape("tc", &at);
+	cycle_refused({d, tc}, "entry", at);
+	// It calls a function that may return, then nothing.
+	Fn outer("outer");
+	outer.endbr().check().call("r");
+	Fn e = shape("outer", &at);
+	cycle_refused({e, outer, r}, "entry", at);
+	// A conditional jump to rax_throw: the path that does not take it
+	// goes round.
+	Fn f = entry();
+	f.label("head").nop().jne_to("rax_throw");
+	std::uint64_t const f_at = f.here();
+	f.jmp8("head");
+	cycle_refused({f}, "entry", f_at);
+	// A call through a function pointer, even if the one function whose
+	// address is taken never returns.
+	Fn never("never");
+	never.endbr().check().call("rax_throw");
+	Fn g = entry();
+	g.lea("never").label("head").nop().je8("out").call_ptr();
+	std::uint64_t const g_at = g.here();
+	g.jmp8("head").label("out").ret();
+	cycle_refused({g, never}, "entry", g_at);
+}
+
+TEST_CASE("build: loops followed by a panic, their bound from overflow-checked arithmetic",
+	  "[build][cancel]")
+{
+	// Each of saturating_mul, checked_mul and a loop { if .. break } puts
+	// code after the call to the panic function that jumps back before
+	// its loop; the proof must see that the call does not return.
+	auto r = rax::build(rax::test::fixture_options("noreturn_after_loops"));
+	INFO((r.ok() ? "" : r.error().to_string()));
+	REQUIRE(r.ok());
+	CHECK(r->analysis.entries.size() == 8);
+	CHECK(std::count(r->analysis.imports.begin(), r->analysis.imports.end(), budget) == 1);
+}
+
 TEST_CASE("build: read-modify-write atomics build, their retry loops checked", "[build][cancel]")
 {
 	auto r = rax::build(rax::test::fixture_options("atomic_rmw_loops"));

@@ -127,12 +127,17 @@ Error bad(std::string msg)
 
 // The helper whose calls are the cancellation points (termination.rst).
 constexpr char budget_helper[] = "rax_budget_check";
+// The helper a panic ends in: the kernel's rax_throw() is __noreturn
+// (kernel/rax/throw.c; "does not return" in format.rst), so a call or a
+// jump to it goes nowhere in the program.
+constexpr char throw_helper[] = "rax_throw";
 
 // Where control goes after one instruction, as the proof of cancellation
 // points sees it.
 enum class Flow : std::uint8_t {
 	next,	// on to the next instruction
-	stop,	// nowhere in the program: a trap, a return, a tail call to a helper
+	stop,	// nowhere in the program: a trap, a return, a tail call to a helper,
+		// a call to rax_throw
 	budget, // a call to rax_budget_check: a cancellation point, the graph is cut there
 	call,	// to the target, and back to the next instruction
 	jump,	// to the target
@@ -181,6 +186,7 @@ public:
 	Result<void> build();
 	Result<void> stack_sizes();
 	Result<void> cancellation_points() const;
+	std::vector<bool> never_return() const;
 	std::vector<StackFrame> frames() const;
 	std::string const *canonical(std::string const &name) const
 	{
@@ -385,6 +391,9 @@ Result<void> Graph::check_code(Func &f)
 					else if (t.helper == budget_helper &&
 						 insn->cls == x86::Class::call_rel32)
 						step.flow = Flow::budget;
+					else if (t.helper == throw_helper && !insn->cond &&
+						 insn->cls != x86::Class::jcc_rel32)
+						step.flow = Flow::stop;
 					if (t.helper == RAX_THUNK_INDIRECT)
 						f.indirect = true;
 					else if (!kernel_thunk(t.helper))
@@ -496,6 +505,90 @@ std::string Graph::where(std::size_t func, std::uint64_t at) const
 	return funcs_[func].name + buf;
 }
 
+// The functions that never return to their caller: from the entry, no
+// path reaches a return (a jump to the return thunk), a tail call (a jump
+// to a helper, to a function or through the indirect thunk) or the end of
+// the function. A call continues at the next instruction unless its
+// callee never returns; a call or jump to rax_throw is a stop; a call to
+// rax_budget_check continues (the check returns while the budget lasts).
+// Returning is the least fixed point (a return ends a finite tree of
+// calls that all returned), so never returning is the greatest: start with
+// every function and drop, until nothing changes, each one with a path to
+// a return. Mutual recursion with no way out stays in the set, as it
+// should: no call of it comes back.
+//
+// This is what lets the proof below skip the edge from such a call to the
+// next instruction. LLVM's block placement may put a cold block (the
+// saturated value of a saturating_mul, say) after a function's last call
+// to a panic function and jump from it back up into code before a loop:
+// in the bytes, the call "falls through" into a jump back, and the cycle
+// it closes would pass no cancellation point, but no execution takes it.
+std::vector<bool> Graph::never_return() const
+{
+	std::vector<bool> never(funcs_.size(), true);
+	for (bool changed = true; changed;) {
+		changed = false;
+		for (std::size_t i = 0; i < funcs_.size(); i++) {
+			if (!never[i])
+				continue;
+			Func const &f = funcs_[i];
+			std::vector<bool> seen(f.steps.size(), false);
+			std::vector<std::size_t> todo{0};
+			bool returns = false;
+			auto go = [&](std::size_t k) {
+				if (k >= f.steps.size())
+					returns = true; // past the end: taken as a way out
+				else if (!seen[k])
+					todo.push_back(k);
+			};
+			while (!todo.empty() && !returns) {
+				std::size_t const k = todo.back();
+				todo.pop_back();
+				if (seen[k])
+					continue;
+				seen[k] = true;
+				Step const &s = f.steps[k];
+				switch (s.flow) {
+				case Flow::stop:
+					break;
+				case Flow::next:
+				case Flow::budget:
+					go(k + 1);
+					break;
+				case Flow::call:
+					if (!((s.reach == Reach::func && never[s.target]) ||
+					      (s.reach == Reach::insn && s.target == 0 && never[i])))
+						go(k + 1);
+					break;
+				case Flow::jump:
+				case Flow::branch:
+					if (s.reach != Reach::insn) {
+						returns = true; // a return or a tail call
+						break;
+					}
+					{
+						auto to = std::lower_bound(
+							f.steps.begin(), f.steps.end(), s.target,
+							[](Step const &x, std::uint64_t at) { return x.at < at; });
+						if (to == f.steps.end() || to->at != s.target)
+							returns = true; // refused by the proof anyway
+						else
+							go(std::size_t(to - f.steps.begin()));
+					}
+					if (s.flow == Flow::branch)
+						go(k + 1);
+					break;
+				}
+			}
+			if (returns) {
+				never[i] = false;
+				changed = true;
+			}
+		}
+	}
+	return never;
+}
+
 // Every cycle of the program's control flow passes a cancellation point
 // (termination.rst), proved on the final machine code, whatever the
 // compiler's back end did after the termination pass: the graph has a
@@ -503,7 +596,9 @@ std::string Graph::where(std::size_t func, std::uint64_t at) const
 // may go next (the next instruction, a branch's target, a callee's
 // entry, every function whose address is taken after a call or a jump
 // through the indirect thunk, and the function that starts where another
-// runs past its end); a call to rax_budget_check has no edge out. What
+// runs past its end); a call to rax_budget_check has no edge out, and a
+// call to a function that never returns (never_return()) or to rax_throw
+// none to the next instruction. What
 // is left must be acyclic: a loop, a recursion or a cycle through
 // function pointers without a call to the check is refused, naming the
 // instruction that closes it. check_code() has already refused what the
@@ -516,6 +611,7 @@ Result<void> Graph::cancellation_points() const
 	for (std::size_t i = 0; i < funcs_.size(); i++)
 		base[i + 1] = base[i] + funcs_[i].steps.size();
 	std::size_t const n = base.back();
+	std::vector<bool> const never = never_return();
 	std::vector<std::size_t> anywhere;
 	for (auto const &name : address_taken_)
 		if (auto it = by_name_.find(name); it != by_name_.end())
@@ -555,6 +651,12 @@ Result<void> Graph::cancellation_points() const
 				}
 			}
 			if (s.flow != Flow::next && s.flow != Flow::call && s.flow != Flow::branch)
+				continue;
+			// A call to a function that never returns (never_return())
+			// does not come back to the next instruction.
+			if (s.flow == Flow::call &&
+			    ((s.reach == Reach::func && never[s.target]) ||
+			     (s.reach == Reach::insn && s.target == 0 && never[i])))
 				continue;
 			if (k + 1 < f.steps.size()) {
 				edges.push_back(u + 1);
