@@ -324,6 +324,12 @@ void rax_budget_check(void);
  * time between reads (the check interval) between RAX_CHECK_NS_MIN and
  * RAX_CHECK_NS_MAX whatever a loop iteration costs.
  */
+/*
+ * The longest a run may last in hardirq or NMI context (an int3 kprobe
+ * runs in NMI context too), whatever the program's budget: nothing else
+ * runs on the CPU meanwhile, interrupts included.
+ */
+#define RAX_BUDGET_IRQ_NS	(1000 * NSEC_PER_USEC)
 #define RAX_BUDGET_CHECKS	16
 #define RAX_BUDGET_CHECKS_MAX	4096
 #define RAX_CHECK_NS_MIN	(10 * NSEC_PER_USEC)

@@ -14,6 +14,8 @@
 
 #include <linux/bpf.h>
 #include <linux/filter.h>
+#include <linux/minmax.h>
+#include <linux/preempt.h>
 #include <linux/skbuff.h>
 #include <linux/timekeeping.h>
 #include <net/pkt_cls.h>
@@ -102,7 +104,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	struct rax_frame frame;	/* held[] is not cleared: nheld counts it */
 	void *arg = (void *)ctx;
 	struct rax_tc_ctx tc;
-	u64 ret;
+	u64 ret, budget;
 
 	if (unlikely(READ_ONCE(rp->disabled))) {
 		atomic64_inc(&rp->skipped);
@@ -130,7 +132,10 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	frame.budget_left = RAX_BUDGET_CHECKS;
 	frame.budget_every = RAX_BUDGET_CHECKS;
 	frame.last_read = ktime_get_mono_fast_ns();
-	frame.deadline = frame.last_read + rp->budget_ns;
+	budget = rp->budget_ns;
+	if (unlikely(in_hardirq() || in_nmi()))
+		budget = min_t(u64, budget, RAX_BUDGET_IRQ_NS);
+	frame.deadline = frame.last_read + budget;
 	frame.prev = this_cpu_read(rax_cur_frame);
 	this_cpu_write(rax_cur_frame, &frame);
 	ret = rax_enter(arg, rp->entry, &frame, frame.tos);

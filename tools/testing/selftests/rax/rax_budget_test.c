@@ -344,6 +344,49 @@ TEST_F(spin, nmi_program_is_stopped_after_its_budget)
 }
 
 /*
+ * In NMI context a run lasts at most RAX_BUDGET_IRQ_NS (1 ms), whatever
+ * the program's budget: with a budget of 20 ms, the runs on 5 NMIs take
+ * a few milliseconds each, not 20.
+ */
+TEST_F(spin, nmi_budget_is_capped)
+{
+	struct rax_load_opts opts = {
+		.prog_type = BPF_PROG_TYPE_TRACEPOINT, .name = "spin", .fd_array = self->fds,
+		.fd_array_cnt = self->nmaps, .budget_us = 20000,
+	};
+	struct timespec a, b, ts = { 0, 100 * 1000 * 1000 };
+	long long started, per_run_us;
+	int pfd;
+
+	ASSERT_LE(0, read_ll_file(RAX_NMI_TRIGGER));
+	ASSERT_EQ(0, write_file(BUDGET_MAX_US, "20000\n"));
+	opts.entry = rax_entry_index(&self->o.img, "rax_entry_spin_tracepoint");
+	self->prog = rax_load_opts(self->o.img.data, self->o.img.size, self->o.sig.data,
+				   self->o.sig.size, &opts);
+	ASSERT_LE(0, self->prog) TH_LOG("%s\n%s", strerror(-self->prog), log_buf);
+	EXPECT_EQ(20000000LL, fdinfo_ll(self->prog, "rax_budget_ns"));
+	pfd = rax_tracepoint_attach("nmi/nmi_handler", -1, 0, self->prog);
+	ASSERT_LE(0, pfd) TH_LOG("attach: %s", strerror(-pfd));
+
+	ctl_set(self->ctl, CTL_ON, 1);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	EXPECT_EQ(0, rax_nmi_send(0, 5));
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	nanosleep(&ts, NULL);
+	ctl_set(self->ctl, CTL_ON, 0);
+	close(pfd);
+
+	started = rax_map_u64(self->ctl, CTL_STARTED);
+	ASSERT_LT(0, started);
+	EXPECT_EQ(started, fdinfo_ll(self->prog, "rax_timeouts"));
+	per_run_us = ((b.tv_sec - a.tv_sec) * 1000000LL + (b.tv_nsec - a.tv_nsec) / 1000) /
+		     started;
+	ksft_print_msg("%lld runs on 5 NMIs, %lld us each (budget 20000 us, cap 1000 us)\n",
+		       started, per_run_us);
+	EXPECT_GT(10000, per_run_us);
+}
+
+/*
  * An int3 kprobe (not at the function's ftrace site, with optimization
  * off so it stays int3) runs its program with interrupts off; it is
  * stopped all the same.
