@@ -29,6 +29,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
+#include <asm/alternative.h>
 #include <asm/ibt.h>
 #include <asm/nospec-branch.h>
 #include <asm/text-patching.h>
@@ -148,9 +149,12 @@ static u64 rax_sym_addr(struct rax_obj *obj, struct rax_layout *lay, u32 idx)
  * A rel32 jmp or call of one of the kernel's thunks, made what objtool's
  * sites of the kernel's own code are made at boot (apply_returns(),
  * apply_retpolines()): "jmp __x86_return_thunk" jumps to the return thunk
- * this CPU needs, or becomes "ret; int3..." when it needs none; "call/jmp
- * __x86_indirect_thunk_r11" goes to the kernel's retpoline thunk for r11,
- * or becomes "call/jmp *%r11" in a kernel built without retpolines.
+ * this CPU needs (its_return_thunk under ITS), or becomes "ret; int3..."
+ * when it needs none; "call/jmp __x86_indirect_thunk_r11" goes, as the
+ * x86 JIT's indirect jumps do, to the ITS thunk for r11 when the CPU needs
+ * that mitigation (an indirect branch in the upper half of a cache line),
+ * else to the kernel's retpoline thunk for r11, or becomes "call/jmp
+ * *%r11" in a kernel built without retpolines.
  */
 static int rax_apply_thunk(struct rax_obj *obj, struct rax_layout *lay,
 			   u32 target, const struct elf64_rela *r,
@@ -179,6 +183,8 @@ static int rax_apply_thunk(struct rax_obj *obj, struct rax_layout *lay,
 			return 0;
 		}
 		dest = (unsigned long)x86_return_thunk;
+	} else if (cpu_feature_enabled(X86_FEATURE_INDIRECT_THUNK_ITS)) {
+		dest = (unsigned long)its_static_thunk(11);
 	} else if (IS_ENABLED(CONFIG_MITIGATION_RETPOLINE)) {
 		dest = (unsigned long)&__x86_indirect_thunk_array[11];
 	} else {
