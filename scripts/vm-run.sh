@@ -128,6 +128,12 @@ cmdline+=" pty.legacy_count=0 8250.nr_uarts=1"
 # wild one ("wild-memory-access in do_raw_spin_lock" from handle_edge_irq
 # under get_cpu_vendor), once in a few boots.
 cmdline+=" no5lvl"
+# QEMU's TSC follows the host's clock; on a loaded host the clocksource
+# watchdog saw "skew" against refined-jiffies and fell back to jiffies,
+# which made every time measurement in the guest millisecond-grained
+# (budget stops 2 to 10 ms late). Trust the TSC, as on a VM with a
+# stable one.
+cmdline+=" tsc=reliable"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$init $append"
 
 qemu=(qemu-system-x86_64 -M "$machine" "${cpu[@]}" -smp 2 -m 2G -nodefaults -display none -no-reboot
