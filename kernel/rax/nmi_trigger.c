@@ -37,6 +37,8 @@
 #include <linux/uaccess.h>
 #include <asm/apic.h>
 
+#include "rax.h"
+
 #define RAX_NMI_MAX_COUNT	1000
 #define RAX_NMI_TIMEOUT_MS	2000
 
@@ -132,7 +134,7 @@ static int __init rax_nmi_trigger_init(void)
 	err = register_nmi_handler(NMI_LOCAL, rax_nmi_handler, 0, "rax_nmi_trigger");
 	if (err)
 		return err;
-	dir = debugfs_create_dir("rax", NULL);
+	dir = rax_debugfs_dir();
 	debugfs_create_file("nmi", 0600, dir, NULL, &rax_nmi_fops);
 	pr_info("NMI trigger at /sys/kernel/debug/rax/nmi (testing only)\n");
 	return 0;

@@ -265,6 +265,9 @@ void rax_image_free(struct rax_prog *rp);
 /* The saved stack pointer's place below the top of a Rax stack, in words. */
 #define RAX_TOS_WORDS		2
 
+struct dentry;
+struct dentry *rax_debugfs_dir(void);
+
 int rax_stacks_get(unsigned long *bytes);
 void rax_stacks_put(void);
 int rax_stack_size_set(unsigned int kb);

@@ -32,10 +32,13 @@
  */
 
 #include <linux/cpumask.h>
+#include <linux/debugfs.h>
+#include <linux/kasan.h>
 #include <linux/kprobes.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
+#include <linux/seq_file.h>
 #include <linux/sizes.h>
 #include <linux/topology.h>
 #include <linux/vmalloc.h>
@@ -60,6 +63,12 @@ static DEFINE_PER_CPU(unsigned int, rax_depth);
 static unsigned long rax_stack_bytes;
 
 static DEFINE_MUTEX(rax_stack_mutex);
+
+/*
+ * New stacks are filled with this word, so that the deepest any code went
+ * on them shows (/sys/kernel/debug/rax/stack_used).
+ */
+#define RAX_STACK_PAINT		0x214b415453584152ULL	/* "RAXSTAK!" */
 /* Loaded Rax programs; each holds the stacks. */
 static unsigned int rax_stack_users;
 
@@ -128,6 +137,7 @@ static int rax_stacks_alloc(unsigned long size)
 			s->mem[d] = vmalloc_node(size, cpu_to_node(cpu));
 			if (!s->mem[d])
 				goto fail;
+			memset64(s->mem[d], RAX_STACK_PAINT, size / sizeof(u64));
 		}
 	}
 	WRITE_ONCE(rax_stack_bytes, size);
@@ -272,3 +282,66 @@ void rax_stack_check(u64 need)
 }
 
 NOKPROBE_SYMBOL(rax_stack_check);
+
+/**
+ * rax_debugfs_dir() - The Rax directory of debugfs, made on first use.
+ *
+ * Return: /sys/kernel/debug/rax (an error pointer without debugfs, which
+ * debugfs_create_file() accepts and ignores).
+ */
+struct dentry *rax_debugfs_dir(void)
+{
+	static struct dentry *dir;
+
+	if (!dir)
+		dir = debugfs_create_dir("rax", NULL);
+	return dir;
+}
+
+/*
+ * The deepest anything went on stack @d of @cpu since the stacks were
+ * allocated, in bytes below its top: the first word from the bottom that
+ * is no longer the paint. Other CPUs may be running on the stack, and
+ * KASAN may have poisoned frames in use: the scan is a statistic, read
+ * with KASAN's reports off.
+ */
+static unsigned long rax_stack_used(unsigned int cpu, unsigned int d)
+{
+	const u64 *w = per_cpu(rax_cpu_stacks, cpu).mem[d];
+	unsigned long i, n = rax_stack_bytes / sizeof(u64);
+
+	for (i = 0; i < n; i++)
+		if (data_race(w[i]) != RAX_STACK_PAINT)
+			break;
+	return (n - i) * sizeof(u64);
+}
+
+static int rax_stack_used_show(struct seq_file *m, void *unused)
+{
+	unsigned int cpu, d;
+
+	mutex_lock(&rax_stack_mutex);
+	seq_printf(m, "stack_bytes %lu reserve %u\n", rax_stack_bytes, RAX_STACK_RESERVE);
+	if (rax_stack_bytes) {
+		kasan_disable_current();
+		for (d = 0; d < N_RAX_STACKS; d++) {
+			unsigned long most = 0;
+
+			for_each_possible_cpu(cpu)
+				most = max(most, rax_stack_used(cpu, d));
+			seq_printf(m, "depth %u used %lu\n", d, most);
+		}
+		kasan_enable_current();
+	}
+	mutex_unlock(&rax_stack_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(rax_stack_used);
+
+static int __init rax_stack_debugfs_init(void)
+{
+	debugfs_create_file("stack_used", 0400, rax_debugfs_dir(), NULL,
+			    &rax_stack_used_fops);
+	return 0;
+}
+late_initcall(rax_stack_debugfs_init);

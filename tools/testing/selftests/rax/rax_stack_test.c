@@ -563,6 +563,87 @@ TEST(stack_size_is_busy_while_loaded)
 	rax_obj_free(&o);
 }
 
+/* "depth @d used N" of /sys/kernel/debug/rax/stack_used; -1 if absent. */
+static long long stack_used(unsigned int d)
+{
+	char line[128];
+	unsigned int depth;
+	long long used, v = -1;
+	FILE *f = fopen("/sys/kernel/debug/rax/stack_used", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "depth %u used %lld", &depth, &used) == 2 && depth == d)
+			v = used;
+	fclose(f);
+	return v;
+}
+
+#define RAX_STACK_RESERVE	(16 * 1024)
+
+/*
+ * The deepest helper path measured against RAX_STACK_RESERVE: on freshly
+ * allocated (painted) stacks, a tc ingress program sends clones of its
+ * packets out of a veth (rax_clone_redirect() through dev_queue_xmit(),
+ * the device's tc egress program nested on the next stack, with KASAN's
+ * frames and whatever interrupts come), and the deepest use of the first
+ * stack, the program's own few hundred bytes included, must fit in the
+ * reserve kept below every program's bound.
+ */
+TEST(helper_path_fits_the_stack_reserve)
+{
+	int fds[2], nmaps, map, prog, in, out, sock, rx, tx;
+	long long size_kb, other, used0, used1;
+	struct rax_obj_file o;
+
+	size_kb = read_ll_file(STACK_SIZE_KB);
+	ASSERT_LT(0, size_kb);
+	other = size_kb == 64 ? 128 : 64;
+	/* A new size: the next load allocates new, painted stacks. */
+	ASSERT_EQ(0, set_stack_size_when_free(other));
+	o = rax_obj_read("redirect.o");
+	ASSERT_NE(0, o.img.size) TH_LOG("redirect.o missing");
+	nmaps = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(2, nmaps);
+	map = fds[rax_map_index(&o.img, "NEST")];
+	prog = rax_load_entry(&o, fds, 2, "rax_entry_redirect", BPF_PROG_TYPE_SCHED_CLS);
+	rax_obj_free(&o);
+	ASSERT_LE(0, prog) TH_LOG("%s\n%s", strerror(-prog), log_buf);
+	ASSERT_LE(0, stack_used(0)) TH_LOG("no /sys/kernel/debug/rax/stack_used");
+
+	system("ip link del raxr0 2>/dev/null");
+	ASSERT_EQ(0, system("ip link add raxr0 type veth peer name raxr1"));
+	ASSERT_EQ(0, system("ip link set raxr0 up && ip link set raxr1 up"));
+	tx = if_nametoindex("raxr0");
+	rx = if_nametoindex("raxr1");
+	in = rax_link_create(prog, rx, BPF_TCX_INGRESS, 0);
+	out = rax_link_create(prog, rx, BPF_TCX_EGRESS, 0);
+	sock = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+	if (in < 0 || out < 0 || sock < 0)
+		system("ip link del raxr0");
+	ASSERT_LE(0, in);
+	ASSERT_LE(0, out);
+	ASSERT_LE(0, sock);
+	EXPECT_EQ(0, send_redirect_frames(sock, tx, rx, 0, 20));
+	EXPECT_EQ(20, wait_outer_runs(map, 20));
+	EXPECT_EQ(20, rax_map_u64(map, INNER_RUNS));
+	used0 = stack_used(0);
+	used1 = stack_used(1);
+	ksft_print_msg("deepest use: %lld bytes of the first stack (reserve %d), %lld of the second\n",
+		       used0, RAX_STACK_RESERVE, used1);
+	EXPECT_LT(0, used0);
+	EXPECT_GE(RAX_STACK_RESERVE, used0);
+	close(sock);
+	close(out);
+	close(in);
+	EXPECT_EQ(0, system("ip link del raxr0"));
+	close(prog);
+	close(fds[0]);
+	close(fds[1]);
+	EXPECT_EQ(0, set_stack_size_when_free(size_kb));
+}
+
 /*
  * A sysctl write racing loads: a child on CPU 1 switches the stack size
  * between 64 and 256 KiB (EBUSY while a program is loaded) while CPU 0
