@@ -311,6 +311,7 @@ static unsigned long rax_stack_used(unsigned int cpu, unsigned int d)
 	unsigned long i, n = rax_stack_bytes / sizeof(u64);
 
 	for (i = 0; i < n; i++)
+		/* Racy with code running on the stack: a statistic. */
 		if (data_race(w[i]) != RAX_STACK_PAINT)
 			break;
 	return (n - i) * sizeof(u64);

@@ -563,13 +563,15 @@ TEST(stack_size_is_busy_while_loaded)
 	rax_obj_free(&o);
 }
 
-/* "depth @d used N" of /sys/kernel/debug/rax/stack_used; -1 if absent. */
+/* "depth @d used N" of RAX_STACK_USED; -1 if absent. */
+#define RAX_STACK_USED	"/sys/kernel/debug/rax/stack_used"
+
 static long long stack_used(unsigned int d)
 {
 	char line[128];
 	unsigned int depth;
 	long long used, v = -1;
-	FILE *f = fopen("/sys/kernel/debug/rax/stack_used", "r");
+	FILE *f = fopen(RAX_STACK_USED, "r");
 
 	if (!f)
 		return -1;
@@ -610,7 +612,7 @@ TEST(helper_path_fits_the_stack_reserve)
 	prog = rax_load_entry(&o, fds, 2, "rax_entry_redirect", BPF_PROG_TYPE_SCHED_CLS);
 	rax_obj_free(&o);
 	ASSERT_LE(0, prog) TH_LOG("%s\n%s", strerror(-prog), log_buf);
-	ASSERT_LE(0, stack_used(0)) TH_LOG("no /sys/kernel/debug/rax/stack_used");
+	ASSERT_LE(0, stack_used(0)) TH_LOG("no %s", RAX_STACK_USED);
 
 	system("ip link del raxr0 2>/dev/null");
 	ASSERT_EQ(0, system("ip link add raxr0 type veth peer name raxr1"));
@@ -630,7 +632,7 @@ TEST(helper_path_fits_the_stack_reserve)
 	EXPECT_EQ(20, rax_map_u64(map, INNER_RUNS));
 	used0 = stack_used(0);
 	used1 = stack_used(1);
-	ksft_print_msg("deepest use: %lld bytes of the first stack (reserve %d), %lld of the second\n",
+	ksft_print_msg("deepest use: %lld bytes of stack 0 (reserve %d), %lld of stack 1\n",
 		       used0, RAX_STACK_RESERVE, used1);
 	EXPECT_LT(0, used0);
 	EXPECT_GE(RAX_STACK_RESERVE, used0);
