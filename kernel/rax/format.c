@@ -153,9 +153,15 @@ static int rax_fmt_entries(struct rax_obj *obj, u32 idx)
 		if (!rax_prog_type_bit(e->prog_type))
 			return rax_fmt_err(obj, "entry %u (%s): program type %u is not supported",
 					   i, e->symbol, e->prog_type);
-		if (e->flags || e->max_ctx_offset)
+		if (e->flags)
 			return rax_fmt_err(obj, "entry %u (%s): reserved fields are not zero",
 					   i, e->symbol);
+		/* How much of its record a tracepoint entry reads (attach checks it). */
+		if (e->max_ctx_offset && (e->prog_type != BPF_PROG_TYPE_TRACEPOINT ||
+					  e->max_ctx_offset > RAX_MAX_CTX_OFFSET))
+			return rax_fmt_err(obj,
+					   "entry %u (%s): max_ctx_offset %u: only a tracepoint entry reads a record, of at most %u bytes",
+					   i, e->symbol, e->max_ctx_offset, RAX_MAX_CTX_OFFSET);
 		for (s = 1; s < elf->nsyms; s++) {
 			const struct elf64_sym *sym = &elf->syms[s];
 

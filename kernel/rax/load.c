@@ -456,8 +456,9 @@ static int rax_load_image(struct rax_load *ld)
 	if (h >= 0 && (ld->obj.imports & BIT_ULL(h)))
 		rax_trace_print_enable();
 
-	/* The entry table says how far into its context the program reads
-	 * (0 in format v0): the attach paths check it as for eBPF.
+	/* The entry table says how far into its record a tracepoint entry
+	 * reads (0: only the common fields): the attach paths check it
+	 * against the tracepoint's record, as for eBPF.
 	 */
 	prog->aux->max_ctx_offset = ld->obj.entries[attr->rax_entry].max_ctx_offset;
 	prog->bpf_func = (void *)rp->image;

@@ -449,6 +449,19 @@ TEST_CASE("corpus: entries and maps", "[corpus][elf]")
 		e.flags = 1;
 		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG, "flags");
 	}
+	SECTION("max_ctx_offset on an entry that is not a tracepoint") {
+		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
+		e.max_ctx_offset = 16; // a kprobe entry
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG,
+			       "max_ctx_offset 16: only a tracepoint entry reads a record");
+	}
+	SECTION("tracepoint record over the maximum") {
+		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
+		e.prog_type = 5; // TRACEPOINT
+		e.max_ctx_offset = RAX_MAX_CTX_OFFSET + 1;
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG,
+			       "max_ctx_offset 65537: only a tracepoint entry reads a record, of at most 65536");
+	}
 	SECTION("unsupported program type") {
 		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
 		e.prog_type = 1; // SOCKET_FILTER

@@ -58,11 +58,14 @@
 #define RAX_THUNK_INDIRECT	"__x86_indirect_thunk_r11"
 #define RAX_MAP_NAME_LEN	16
 
+/* The most a TRACEPOINT entry may say it reads of its record. */
+#define RAX_MAX_CTX_OFFSET	65536
+
 /* One entry point: a function the program can be loaded at. */
 struct rax_entry_def {
 	__u32	prog_type;		/* enum bpf_prog_type */
 	__u32	expected_attach_type;	/* enum bpf_attach_type */
-	__u32	max_ctx_offset;		/* 0 in format v0 */
+	__u32	max_ctx_offset;		/* TRACEPOINT: record bytes read, else 0 */
 	__u32	flags;			/* 0 */
 	char	symbol[RAX_SYMBOL_LEN];	/* ELF symbol of the function */
 };

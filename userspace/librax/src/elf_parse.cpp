@@ -627,8 +627,16 @@ Result<std::vector<Entry>> parse_entries(View const &v, char const *op)
 		out.max_ctx_offset = e.max_ctx_offset;
 		out.flags = e.flags;
 		out.symbol.assign(e.symbol, len);
-		if (e.flags || e.max_ctx_offset)
-			return bad(op, where + " (" + out.symbol + "): flags and max_ctx_offset must be 0");
+		if (e.flags)
+			return bad(op, where + " (" + out.symbol + "): flags must be 0");
+		// How much of its record a tracepoint entry reads (the kernel
+		// checks it at attach); 0 for every other program type.
+		if (e.max_ctx_offset && (e.prog_type != 5 /* BPF_PROG_TYPE_TRACEPOINT */ ||
+					 e.max_ctx_offset > RAX_MAX_CTX_OFFSET))
+			return bad(op, where + " (" + out.symbol + "): max_ctx_offset " +
+					       std::to_string(e.max_ctx_offset) +
+					       ": only a tracepoint entry reads a record, of at most " +
+					       std::to_string(RAX_MAX_CTX_OFFSET) + " bytes");
 		if (!prog_type_mask(e.prog_type))
 			return refuse(op, where + " (" + out.symbol + "): program type " +
 						  std::to_string(e.prog_type) + " is not supported");

@@ -35,6 +35,9 @@ mod sealed_kind {
 pub unsafe trait Kind: sealed_kind::Sealed {
     /// The `BPF_PROG_TYPE_*` of the entry table.
     const PROG_TYPE: u32;
+    /// The entry table's `max_ctx_offset`: how far into its context the
+    /// entry reads, which the kernel checks at attach (0: no check).
+    const MAX_CTX_OFFSET: u32 = 0;
     /// The context the extension's function receives.
     type Ctx;
     /// What the extension's function returns.
@@ -50,9 +53,18 @@ pub unsafe trait Kind: sealed_kind::Sealed {
 }
 
 /// Kprobe entries: `struct pt_regs *`.
+/// The size of the fields every trace record starts with
+/// (`struct trace_entry`).
+pub const COMMON_FIELDS: u32 = 8;
+
+/// The most a tracepoint entry may declare it reads of its record (the
+/// kernel refuses more).
+pub const RECORD_MAX: u32 = 65536;
+
 pub struct Kprobe;
 /// Tracepoint entries: the trace record.
-pub struct Tracepoint;
+/// A tracepoint entry that reads the first `RECORD` bytes of its record.
+pub struct Tracepoint<const RECORD: u32>;
 /// Perf event entries: `struct bpf_perf_event_data_kern *`.
 pub struct PerfEvent;
 /// XDP entries: `struct xdp_buff *`.
@@ -61,7 +73,7 @@ pub struct Xdp;
 pub struct Tc;
 
 impl sealed_kind::Sealed for Kprobe {}
-impl sealed_kind::Sealed for Tracepoint {}
+impl<const RECORD: u32> sealed_kind::Sealed for Tracepoint<RECORD> {}
 impl sealed_kind::Sealed for PerfEvent {}
 impl sealed_kind::Sealed for Xdp {}
 impl sealed_kind::Sealed for Tc {}
@@ -88,14 +100,16 @@ unsafe impl Kind for Kprobe {
 
 // SAFETY: the record's address is kept and only ever read through
 // probe_read_kernel.
-unsafe impl Kind for Tracepoint {
+unsafe impl<const RECORD: u32> Kind for Tracepoint<RECORD> {
     const PROG_TYPE: u32 = prog_type::TRACEPOINT;
+    // The common fields (8 bytes) are in every record: no check needed.
+    const MAX_CTX_OFFSET: u32 = if RECORD > COMMON_FIELDS { RECORD } else { 0 };
     type Ctx = TracepointContext;
     type Verdict = u32;
     type Ret = u32;
     #[inline(always)]
     unsafe fn make(ctx: *mut c_void) -> TracepointContext {
-        TracepointContext::new(ctx as usize)
+        TracepointContext::new(ctx as usize, RECORD as usize)
     }
     #[inline(always)]
     fn ret(verdict: u32) -> u32 {

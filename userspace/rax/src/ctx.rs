@@ -337,16 +337,25 @@ impl KprobeContext {
 /// error or wrong data, never a fault.
 pub struct TracepointContext {
     record: usize,
+    /// The bytes of the record the entry declared it reads
+    /// (`rax::tracepoint!(f, record = N)`), which the kernel checked the
+    /// tracepoint's records have.
+    size: usize,
 }
 
 impl TracepointContext {
-    pub(crate) fn new(record: usize) -> Self {
-        TracepointContext { record }
+    pub(crate) fn new(record: usize, size: usize) -> Self {
+        TracepointContext { record, size }
     }
 
-    /// Reads a `T` at `offset` bytes into the record.
+    /// Reads a `T` at `offset` bytes into the record; [`Error::EFAULT`] if
+    /// it does not fit in the bytes the entry declared it reads.
     #[inline]
     pub fn read<T: Pod>(&self, offset: usize) -> Result<T, Error> {
+        let end = offset.checked_add(size_of::<T>()).ok_or(Error::EFAULT)?;
+        if end > self.size {
+            return Err(Error::EFAULT);
+        }
         let addr = self.record.checked_add(offset).ok_or(Error::EFAULT)?;
         crate::helpers::probe_read_kernel(addr as *const T)
     }

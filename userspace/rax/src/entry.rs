@@ -67,7 +67,7 @@ impl EntryDef {
     /// An entry of `prog_type` at `symbol`, which must start with
     /// [`ENTRY_PREFIX`] and fit [`SYMBOL_LEN`] with its NUL (checked at
     /// compile time: the macros use it in a `static` initialiser).
-    pub const fn new(prog_type: u32, symbol: &str) -> EntryDef {
+    pub const fn new(prog_type: u32, max_ctx_offset: u32, symbol: &str) -> EntryDef {
         let bytes = symbol.as_bytes();
         assert!(
             bytes.len() < SYMBOL_LEN,
@@ -87,7 +87,7 @@ impl EntryDef {
         EntryDef {
             prog_type,
             expected_attach_type: 0,
-            max_ctx_offset: 0,
+            max_ctx_offset,
             flags: 0,
             symbol: out,
         }
@@ -111,6 +111,7 @@ macro_rules! __rax_entry {
             #[unsafe(link_section = ".rax.entries")]
             static ENTRY: $crate::__private::EntryDef = $crate::__private::EntryDef::new(
                 <$kind as $crate::__private::Kind>::PROG_TYPE,
+                <$kind as $crate::__private::Kind>::MAX_CTX_OFFSET,
                 ::core::concat!("rax_entry_", ::core::stringify!($name)),
             );
 
@@ -139,10 +140,24 @@ macro_rules! kprobe {
 }
 
 /// Declares a tracepoint entry: `fn NAME(ctx: &rax::TracepointContext) -> u32`.
+///
+/// `record = N` says how many bytes of the trace record the entry reads
+/// (the tracepoint's `format`: the offset plus the size of the last field
+/// it reads); without it, only the 8 bytes of common fields. Reads past
+/// `N` fail with `EFAULT`, and the kernel refuses to attach the program to
+/// a tracepoint whose records are shorter than `N`, as it does for an
+/// eBPF program that reads past them.
 #[macro_export]
 macro_rules! tracepoint {
     ($name:ident $(,)?) => {
-        $crate::__rax_entry!($name, $crate::__private::Tracepoint);
+        $crate::__rax_entry!($name, $crate::__private::Tracepoint<8>);
+    };
+    ($name:ident, record = $size:literal $(,)?) => {
+        const _: () = ::core::assert!(
+            $size <= $crate::__private::RECORD_MAX,
+            "rax: a tracepoint record is at most 65536 bytes"
+        );
+        $crate::__rax_entry!($name, $crate::__private::Tracepoint<$size>);
     };
 }
 

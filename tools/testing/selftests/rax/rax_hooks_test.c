@@ -363,6 +363,36 @@ TEST_F(veth, tc_ingress_on_veth)
 	unload(&l);
 }
 
+/*
+ * A tracepoint entry says how much of its record it reads (nmi.o's reads
+ * `handled`, an int at offset 24 of an nmi:nmi_handler record: 28 bytes),
+ * and the kernel checks it at attach as for eBPF: on nmi:nmi_handler it
+ * attaches, on sys_enter_getppid (12 bytes of fields) it is refused with
+ * EACCES. hello.o's entry reads 12 bytes and attaches there.
+ */
+TEST(tracepoint_record_size_checked_at_attach)
+{
+	struct loaded l, h;
+	int err, pfd;
+
+	err = load_entry(&l, "nmi.o", BPF_PROG_TYPE_TRACEPOINT, 0, "nmi_handler");
+	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
+	pfd = rax_tracepoint_attach("nmi/nmi_handler", -1, 0, l.prog);
+	EXPECT_LE(0, pfd) TH_LOG("nmi_handler: %s", strerror(-pfd));
+	if (pfd >= 0)
+		close(pfd);
+	EXPECT_EQ(-EACCES, rax_tracepoint_attach("syscalls/sys_enter_getppid", -1, 0, l.prog));
+	unload(&l);
+
+	err = load_entry(&h, "hello.o", BPF_PROG_TYPE_TRACEPOINT, 1, "hello_tp");
+	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
+	pfd = rax_tracepoint_attach("syscalls/sys_enter_getppid", -1, 0, h.prog);
+	EXPECT_LE(0, pfd) TH_LOG("sys_enter_getppid: %s", strerror(-pfd));
+	if (pfd >= 0)
+		close(pfd);
+	unload(&h);
+}
+
 /* A packet socket that gets every frame rax1 receives, before tc does. */
 static int tap_open(void)
 {

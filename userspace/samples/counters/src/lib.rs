@@ -50,12 +50,13 @@ rax::kprobe!(count_kprobe);
 fn count_tracepoint(ctx: &TracepointContext) -> u32 {
     if is_target() {
         bump(TRACEPOINT_HITS);
-        let nr: i64 = ctx.read(8).unwrap_or(-1);
+        // __syscall_nr, an int at offset 8 of a sys_enter_* record.
+        let nr: i32 = ctx.read(8).unwrap_or(-1);
         rax::println!("counters: syscall {} by the target task", nr);
     }
     0
 }
-rax::tracepoint!(count_tracepoint);
+rax::tracepoint!(count_tracepoint, record = 12);
 
 fn count_perf(_ctx: &PerfEventContext) -> u32 {
     bump(PERF_SAMPLES);

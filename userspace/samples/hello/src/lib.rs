@@ -15,7 +15,8 @@ fn hello_tracepoint(ctx: &TracepointContext) -> u32 {
     rax::println!("hello from tracepoint: tgid {} syscall {}", pid, nr);
     0
 }
-rax::tracepoint!(hello_tracepoint);
+// Reads __syscall_nr, an int at offset 8 of a sys_enter_* record.
+rax::tracepoint!(hello_tracepoint, record = 12);
 
 fn hello_kprobe(ctx: &KprobeContext) -> u32 {
     let comm = rax::current_comm().unwrap_or([0; 16]);

@@ -54,4 +54,5 @@ fn nmi_handler(ctx: &TracepointContext) -> u32 {
     runs.fetch_add(1, Ordering::Relaxed);
     0
 }
-rax::tracepoint!(nmi_handler);
+// Reads `handled`, an int at offset 24 of an nmi:nmi_handler record.
+rax::tracepoint!(nmi_handler, record = 28);
