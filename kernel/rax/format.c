@@ -443,6 +443,30 @@ static int rax_fmt_note(struct rax_obj *obj, u32 idx)
 	return rax_fmt_provenance(obj, p + sizeof(*n) + ALIGN(n->n_namesz, 4), n->n_descsz);
 }
 
+/*
+ * Every function gets a kernel symbol (rax_image_build()): without one,
+ * stack traces could not name it and the unwinder would not know its code
+ * as BPF text. Bound their number, and so the symbols' memory.
+ */
+static int rax_fmt_functions(struct rax_obj *obj)
+{
+	const struct rax_elf *elf = &obj->elf;
+	u32 s, n = 0;
+
+	for (s = 1; s < elf->nsyms; s++) {
+		const struct elf64_sym *sym = &elf->syms[s];
+
+		if (ELF64_ST_TYPE(sym->st_info) == STT_FUNC && sym->st_size &&
+		    sym->st_shndx < elf->shnum && obj->sec_class[sym->st_shndx] == RAX_SEC_TEXT)
+			n++;
+	}
+	if (n <= RAX_MAX_FUNCTIONS)
+		return 0;
+	rax_fmt_err(obj, "%u functions; at most %u, each with a kernel symbol",
+		    n, RAX_MAX_FUNCTIONS);
+	return -E2BIG;
+}
+
 /**
  * rax_format_parse() - Check an object against the Rax object format.
  * @obj: the object; @obj->elf was filled by rax_elf_parse().
@@ -451,7 +475,8 @@ static int rax_fmt_note(struct rax_obj *obj, u32 idx)
  * imported helpers and the provenance note, and refuses anything the
  * format does not describe.
  *
- * Return: 0, -EINVAL with the reason in the log, or -ENOMEM. On error the
+ * Return: 0, -EINVAL with the reason in the log, -E2BIG (and the reason)
+ * for more than RAX_MAX_FUNCTIONS functions, or -ENOMEM. On error the
  * caller still calls rax_format_free().
  */
 int rax_format_parse(struct rax_obj *obj)
@@ -487,6 +512,8 @@ int rax_format_parse(struct rax_obj *obj)
 		return rax_fmt_err(obj, "no symbol table");
 
 	err = rax_fmt_entries(obj, entries);
+	if (!err)
+		err = rax_fmt_functions(obj);
 	if (!err && maps)
 		err = rax_fmt_maps(obj, maps);
 	if (!err)

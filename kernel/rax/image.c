@@ -312,8 +312,8 @@ range:
 	return 0;
 }
 
-/* Most functions of one image that get a kernel symbol each. */
-#define RAX_MAX_KSYMS		256U
+/* Every function of an image gets a kernel symbol (format.c bounds them). */
+#define RAX_MAX_KSYMS		RAX_MAX_FUNCTIONS
 
 /* Whether symbol @idx is a function in a loaded code section. */
 static bool rax_sym_is_func(const struct rax_obj *obj,

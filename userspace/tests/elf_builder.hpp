@@ -429,6 +429,8 @@ struct ObjectSpec {
 	};
 	std::optional<Bytes> code;
 	std::vector<CodeRela> code_relas;
+	// Local function symbols of one byte each, in the first entry's code.
+	std::uint32_t extra_funcs = 0;
 };
 
 inline Bytes make_object(ObjectSpec const &spec)
@@ -459,6 +461,9 @@ inline Bytes make_object(ObjectSpec const &spec)
 		texts.push_back(t);
 		b.symbol(sym, STB_GLOBAL, STT_FUNC, std::uint16_t(t), 0, code.size());
 	}
+	for (std::uint32_t i = 0; i < spec.extra_funcs; i++)
+		b.symbol("fn" + std::to_string(i), STB_LOCAL, STT_FUNC, std::uint16_t(texts.at(0)),
+			 i % code.size(), 1);
 	std::uint32_t const ro = b.section(".rodata.str1.1", SHT_PROGBITS,
 					   SHF_ALLOC | SHF_MERGE | SHF_STRINGS, bytes_of(std::string("hi", 3)));
 	std::uint32_t const data = b.section(".data.state", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE,

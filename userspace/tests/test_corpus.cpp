@@ -449,6 +449,11 @@ TEST_CASE("corpus: entries and maps", "[corpus][elf]")
 		e.flags = 1;
 		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG, "flags");
 	}
+	SECTION("more functions than get a kernel symbol") {
+		ObjectSpec spec;
+		spec.extra_funcs = RAX_MAX_FUNCTIONS; // and the entry
+		expect_refused(make_object(spec), E2BIG, "4097 functions; at most 4096");
+	}
 	SECTION("max_ctx_offset on an entry that is not a tracepoint") {
 		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
 		e.max_ctx_offset = 16; // a kprobe entry

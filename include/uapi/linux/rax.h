@@ -58,6 +58,12 @@
 #define RAX_THUNK_INDIRECT	"__x86_indirect_thunk_r11"
 #define RAX_MAP_NAME_LEN	16
 
+/*
+ * The most functions (STT_FUNC symbols of code) an object may have: each
+ * gets a kernel symbol, which stack traces and the unwinder need.
+ */
+#define RAX_MAX_FUNCTIONS	4096
+
 /* The most a TRACEPOINT entry may say it reads of its record. */
 #define RAX_MAX_CTX_OFFSET	65536
 

@@ -770,6 +770,17 @@ Result<Object> parse_object(std::span<std::uint8_t const> image)
 	RAX_CHECK(check_symbols(v, Mode::final_object, op, obj.imports));
 	RAX_CHECK(check_relocations(v, op));
 	obj.entries = RAX_TRY(parse_entries(v, op));
+	// Each function gets a kernel symbol, which the kernel bounds.
+	std::size_t funcs = 0;
+	for (std::uint32_t s = 1; s < v.syms.size(); s++) {
+		Elf64_Sym const &sym = v.syms[s];
+		funcs += ELF64_ST_TYPE(sym.st_info) == STT_FUNC && sym.st_size &&
+			 sym.st_shndx < v.sh.size() && is_code(v.kinds[sym.st_shndx]);
+	}
+	if (funcs > RAX_MAX_FUNCTIONS)
+		return Error(E2BIG, op, std::to_string(funcs) + " functions; at most " +
+						std::to_string(RAX_MAX_FUNCTIONS) +
+						", each with a kernel symbol");
 	obj.maps = RAX_TRY(parse_maps(v, op));
 	RAX_CHECK(check_imports(obj.entries, obj.imports, op));
 

@@ -135,8 +135,8 @@ static int kprobe_attach(const char *func, int prog)
 
 /*
  * A kprobe program that runs inside an XDP program's helper call (on
- * ktime_get_boot_fast_ns(), which rax_ktime_get_boot_ns() calls: the
- * helpers themselves cannot be probed) runs on the next stack, not on top
+ * prandom_u32_state(), which rax_get_prandom_u32() calls: the helpers
+ * themselves cannot be probed) runs on the next stack, not on top
  * of the XDP program's frames: the two frames are at least a stack size
  * apart, where on one stack they would be a few hundred bytes apart.
  */
@@ -150,7 +150,7 @@ TEST_F(stacks, nested_program_runs_on_its_own_stack)
 	size_kb = read_ll_file(STACK_SIZE_KB);
 	ASSERT_LT(0, size_kb);
 	ASSERT_EQ(0, rax_pin_cpu(0));
-	pfd = kprobe_attach("ktime_get_boot_fast_ns", self->kprobe);
+	pfd = kprobe_attach("prandom_u32_state", self->kprobe);
 	ASSERT_LE(0, pfd) TH_LOG("kprobe: %s", strerror(-pfd));
 
 	for (i = 0; i < 3; i++)

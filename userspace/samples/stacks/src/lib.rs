@@ -14,8 +14,8 @@
 //!
 //! Entry 0, `rax_entry_stacks_xdp` (XDP), by packet byte 0:
 //! * 0: records the address of a local in `SEEN[0]` and calls
-//!   `ktime_get_boot_ns` (the kprobe entry is attached, in the selftest, to
-//!   `ktime_get_boot_fast_ns`, which that helper calls). Passes.
+//!   `prandom_u32` (the kprobe entry is attached, in the selftest, to
+//!   `prandom_u32_state`, which that helper calls). Passes.
 //! * 1: prints "stacks: printing from a Rax stack" to the trace pipe. Passes.
 //! * 2: recurses through `rax::recurse` as deep as packet bytes 1 to 4 say
 //!   (a little-endian u32; 0 if the packet is shorter), with a 64-byte
@@ -78,7 +78,7 @@ fn stacks_xdp(ctx: &mut XdpContext) -> XdpAction {
             if let Some(v) = SEEN.get(3) {
                 v.fetch_or(NESTED, Ordering::Relaxed);
             }
-            black_box(rax::ktime_get_boot_ns());
+            black_box(rax::prandom_u32());
             if let Some(v) = SEEN.get(3) {
                 v.fetch_and(!NESTED, Ordering::Relaxed);
             }
