@@ -265,7 +265,20 @@ static void write_ll(const char *path, long long v)
 	write_file(path, s);
 }
 
-TEST(load_attach_run_unload_storm)
+FIXTURE(storm) {
+	int unused;
+};
+
+FIXTURE_SETUP(storm)
+{
+}
+
+FIXTURE_TEARDOWN(storm)
+{
+}
+
+/* The harness's limit: the storm's cap, and time to clean up after it. */
+TEST_F_TIMEOUT(storm, load_attach_run_unload, STORM_SECONDS + 60)
 {
 	long long limit, budget, stack_kb, before, after, ms;
 	unsigned int progs, maps;
