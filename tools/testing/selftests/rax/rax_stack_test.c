@@ -71,7 +71,7 @@ FIXTURE_SETUP(stacks)
 	self->o = rax_obj_read("stacks.o");
 	ASSERT_NE(0, self->o.img.size) TH_LOG("stacks.o missing");
 	self->nmaps = rax_create_maps(&self->o.img, self->fds, 2);
-	ASSERT_EQ(1, self->nmaps);
+	ASSERT_EQ(2, self->nmaps);
 	self->seen = self->fds[rax_map_index(&self->o.img, "SEEN")];
 	self->xdp = load_entry(&self->o, self->fds, self->nmaps, "rax_entry_stacks_xdp",
 			       BPF_PROG_TYPE_XDP);
@@ -135,8 +135,8 @@ static int kprobe_attach(const char *func, int prog)
 
 /*
  * A kprobe program that runs inside an XDP program's helper call (on
- * prandom_u32_state(), which rax_get_prandom_u32() calls: the helpers
- * themselves cannot be probed) runs on the next stack, not on top
+ * htab_map_lookup_elem(), which rax_map_lookup_elem() calls for PROBED:
+ * the helpers themselves cannot be probed) runs on the next stack, not on top
  * of the XDP program's frames: the two frames are at least a stack size
  * apart, where on one stack they would be a few hundred bytes apart.
  */
@@ -150,7 +150,7 @@ TEST_F(stacks, nested_program_runs_on_its_own_stack)
 	size_kb = read_ll_file(STACK_SIZE_KB);
 	ASSERT_LT(0, size_kb);
 	ASSERT_EQ(0, rax_pin_cpu(0));
-	pfd = kprobe_attach("prandom_u32_state", self->kprobe);
+	pfd = kprobe_attach("htab_map_lookup_elem", self->kprobe);
 	ASSERT_LE(0, pfd) TH_LOG("kprobe: %s", strerror(-pfd));
 
 	for (i = 0; i < 3; i++)

@@ -14,8 +14,8 @@
 //!
 //! Entry 0, `rax_entry_stacks_xdp` (XDP), by packet byte 0:
 //! * 0: records the address of a local in `SEEN[0]` and calls
-//!   `prandom_u32` (the kprobe entry is attached, in the selftest, to
-//!   `prandom_u32_state`, which that helper calls). Passes.
+//!   looks up `PROBED` (the kprobe entry is attached, in the selftest, to
+//!   `htab_map_lookup_elem`, which the lookup helper calls). Passes.
 //! * 1: prints "stacks: printing from a Rax stack" to the trace pipe. Passes.
 //! * 2: recurses through `rax::recurse` as deep as packet bytes 1 to 4 say
 //!   (a little-endian u32; 0 if the packet is shorter), with a 64-byte
@@ -38,9 +38,12 @@
 use core::hint::black_box;
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use rax::{ArrayMap, KprobeContext, XdpAction, XdpContext};
+use rax::{ArrayMap, HashMap, KprobeContext, XdpAction, XdpContext};
 
 rax::map!(static SEEN: ArrayMap<AtomicU64, 9>);
+/// Looked up once by mode 0 only: the selftest's kprobe entry runs inside
+/// that lookup (on `htab_map_lookup_elem`, which the helper calls).
+rax::map!(static PROBED: HashMap<u32, u64, 1>);
 
 const NESTED: u64 = 1 << 63;
 
@@ -78,7 +81,7 @@ fn stacks_xdp(ctx: &mut XdpContext) -> XdpAction {
             if let Some(v) = SEEN.get(3) {
                 v.fetch_or(NESTED, Ordering::Relaxed);
             }
-            black_box(rax::prandom_u32());
+            black_box(PROBED.read(&0));
             if let Some(v) = SEEN.get(3) {
                 v.fetch_and(!NESTED, Ordering::Relaxed);
             }
