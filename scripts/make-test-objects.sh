@@ -61,7 +61,10 @@
 #                       (userspace/tests/test_forge_objects.cpp), each signed
 #
 # Each FILE has FILE.sig, a detached PKCS#7 signature (CMS, SHA-256, no
-# certificates, no signed attributes) made with KEY.
+# certificates, no signed attributes) made with KEY over RAX_SIGNED_PREFIX
+# and FILE. prov.o also has signatures by KEY that are not Rax signatures:
+# prov.o.bare.sig over the object alone, prov.o.attrs.sig with signed
+# attributes, prov.o.v0.sig over another prefix.
 #
 # Usage: scripts/make-test-objects.sh OUTDIR KEY.pem [UNTRUSTED-KEY.pem]
 # The rax CLI is $RAX_BUILD/userspace/cli/rax (build userspace first); its
@@ -74,9 +77,14 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-sign() { # FILE KEY SIG
-	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
-		-in "$1" -signer "$2" -inkey "$2" -out "$3"
+# A Rax signature covers RAX_SIGNED_PREFIX, then the object
+# (Documentation/rax/format.rst).
+sign() { # FILE KEY SIG [OPENSSL-OPTIONS...]
+	local f=$1 k=$2 s=$3
+	shift 3
+	{ printf 'Rax object signature v1\n'; cat "$f"; } |
+		openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
+			-signer "$k" -inkey "$k" -out "$s" "$@"
 }
 
 head -c 4096 /dev/urandom >"$out/notelf.bin"
@@ -140,6 +148,18 @@ for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters
 	helper_calls.o locked_calls.o midstack.o late_panic.o tc_rewrite.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
+# Signatures by the trusted key that are not Rax signatures: over the object
+# alone (another purpose, or an old toolchain), with signed attributes
+# (openssl adds contentType, signingTime, SMIMECapabilities and
+# messageDigest), and over another version of the prefix.
+openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
+	-in "$out/prov.o" -signer "$key" -inkey "$key" -out "$out/prov.o.bare.sig"
+{ printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
+	openssl cms -sign -binary -nocerts -md sha256 -outform DER \
+		-signer "$key" -inkey "$key" -out "$out/prov.o.attrs.sig"
+{ printf 'Rax object signature v0\n'; cat "$out/prov.o"; } |
+	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
+		-signer "$key" -inkey "$key" -out "$out/prov.o.v0.sig"
 if [ -n "$untrusted" ]; then
 	cat "$untrusted" >"$tmp/u.pem"
 	sign "$out/prov.o" "$tmp/u.pem" "$out/prov.o.untrusted.sig"

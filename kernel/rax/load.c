@@ -188,6 +188,7 @@ struct rax_load {
 	struct bpf_verifier_log log;
 	const union bpf_attr *attr;
 	struct bpf_prog *prog;
+	void *signed_msg;	/* RAX_SIGNED_PREFIX, then the image */
 	void *image;
 	u32 image_size;
 	void *sig;
@@ -244,14 +245,23 @@ static int rax_load_copy(struct rax_load *ld, bpfptr_t uattr)
 		return -E2BIG;
 	}
 
-	p = rax_copy_in(make_bpfptr(attr->rax_image, uattr.is_kernel),
-			attr->rax_image_size);
-	if (IS_ERR(p)) {
+	/* The image goes in after the prefix its signature covers. */
+	p = kvmalloc(RAX_SIGNED_PREFIX_LEN + attr->rax_image_size,
+		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
+	if (!p) {
 		rax_log(ld, "rax: copy: cannot copy the image in\n");
-		return PTR_ERR(p);
+		return -ENOMEM;
 	}
-	ld->image = p;
+	ld->signed_msg = p;
+	memcpy(p, RAX_SIGNED_PREFIX, RAX_SIGNED_PREFIX_LEN);
+	ld->image = p + RAX_SIGNED_PREFIX_LEN;
 	ld->image_size = attr->rax_image_size;
+	if (copy_from_bpfptr(ld->image,
+			     make_bpfptr(attr->rax_image, uattr.is_kernel),
+			     ld->image_size)) {
+		rax_log(ld, "rax: copy: cannot copy the image in\n");
+		return -EFAULT;
+	}
 
 	p = rax_copy_in(make_bpfptr(attr->signature, uattr.is_kernel),
 			attr->signature_size);
@@ -264,7 +274,29 @@ static int rax_load_copy(struct rax_load *ld, bpfptr_t uattr)
 	return 0;
 }
 
-/* Stage 3: the detached PKCS#7 signature over the image. */
+/*
+ * Why a key of @keyring did not accept the signature. Only on this failure
+ * path is the signature checked again without the Rax purpose: to tell a
+ * signature of the wrong form or purpose from a changed image.
+ */
+static const char *rax_sig_rejected(struct rax_load *ld, struct key *keyring)
+{
+	if (!verify_pkcs7_signature(ld->signed_msg,
+				    RAX_SIGNED_PREFIX_LEN + ld->image_size,
+				    ld->sig, ld->sig_size, keyring,
+				    VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL))
+		return "signed attributes or a non-data content type: not a Rax signature";
+	if (!verify_pkcs7_signature(ld->image, ld->image_size, ld->sig,
+				    ld->sig_size, keyring,
+				    VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL))
+		return "made over the image alone, not for a Rax object (no RAX_SIGNED_PREFIX)";
+	return "does not match the image (image or signature changed)";
+}
+
+/*
+ * Stage 3: the detached PKCS#7 signature over RAX_SIGNED_PREFIX and the
+ * image.
+ */
 static int rax_load_verify(struct rax_load *ld)
 {
 	struct key *keyring = rax_keyring();
@@ -282,10 +314,10 @@ static int rax_load_verify(struct rax_load *ld)
 		return -EINVAL;
 	}
 
-	err = verify_pkcs7_signature(ld->image, ld->image_size, ld->sig,
-				     ld->sig_size, keyring,
-				     VERIFYING_UNSPECIFIED_SIGNATURE,
-				     NULL, NULL);
+	err = verify_pkcs7_signature(ld->signed_msg,
+				     RAX_SIGNED_PREFIX_LEN + ld->image_size,
+				     ld->sig, ld->sig_size, keyring,
+				     VERIFYING_RAX_SIGNATURE, NULL, NULL);
 	switch (err) {
 	case 0:
 		rax_signer_describe(ld->sig, ld->sig_size, keyring, ld->signer,
@@ -296,8 +328,7 @@ static int rax_load_verify(struct rax_load *ld)
 			RAX_KEYRING_NAME);
 		break;
 	case -EKEYREJECTED:
-		rax_log(ld,
-			"rax: signature: does not match the image (image or signature changed)\n");
+		rax_log(ld, "rax: signature: %s\n", rax_sig_rejected(ld, keyring));
 		break;
 	case -EBADMSG:
 		rax_log(ld, "rax: signature: malformed or truncated PKCS#7 message\n");
@@ -700,7 +731,7 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 
 out_free:
 	kvfree(ld->sig);
-	kvfree(ld->image);
+	kvfree(ld->signed_msg);
 	kfree(ld);
 	return err;
 }

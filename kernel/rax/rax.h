@@ -36,6 +36,9 @@ struct rax_params {
 
 #define RAX_PANIC_LIMIT_MAX	1000000
 
+/* Bytes of RAX_SIGNED_PREFIX that a signature covers before the image. */
+#define RAX_SIGNED_PREFIX_LEN	(sizeof(RAX_SIGNED_PREFIX) - 1)
+
 extern struct rax_params rax_params;
 
 /* The build-time certificate(s), in certs.S; freed after boot. */

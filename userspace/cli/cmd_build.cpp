@@ -138,7 +138,7 @@ int cmd_build(int argc, char **argv)
 			std::fprintf(stderr, "rax: %s\n", data.error().to_string().c_str());
 			return 1;
 		}
-		auto s = rax::sign(*data, key, cert);
+		auto s = rax::sign_object(*data, key, cert);
 		if (!s) {
 			std::fprintf(stderr, "rax: %s\n", s.error().to_string().c_str());
 			return 1;

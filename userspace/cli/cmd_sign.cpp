@@ -19,7 +19,10 @@ constexpr char help[] =
 	"Sign OBJ, byte for byte, with a detached PKCS#7 signature (CMS\n"
 	"signedData, SHA-256, RSA, signer by issuer and serial, no signed\n"
 	"attributes, no certificates, DER): what BPF_PROG_LOAD with BPF_F_RAX\n"
-	"takes in 'signature'. The same as\n"
+	"takes in 'signature'. The signature covers the line\n"
+	"'Rax object signature v1' (RAX_SIGNED_PREFIX), then OBJ, so that it is\n"
+	"good for loading a Rax object and for nothing else. The same as\n"
+	"  { printf 'Rax object signature v1\\n'; cat OBJ; } |\n"
 	"  openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER\n"
 	"OBJ is not parsed; 'rax verify' checks that it is a Rax object.\n"
 	"\n"
@@ -53,7 +56,7 @@ int cmd_sign(int argc, char **argv)
 	auto data = rax::read_file(obj);
 	if (!data)
 		return fail(data.error());
-	auto sig = rax::sign(*data, o.get('k'), o.get('c'));
+	auto sig = rax::sign_object(*data, o.get('k'), o.get('c'));
 	if (!sig)
 		return fail(sig.error());
 	if (auto w = rax::write_file(out, *sig); !w)

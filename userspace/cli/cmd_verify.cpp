@@ -143,7 +143,7 @@ int cmd_verify(int argc, char **argv)
 					       std::to_string(RAX_SIGNATURE_SIZE_MAX)));
 
 	// 2. The signature (rax_load_verify()).
-	auto signer = rax::verify(*image, *sig, certs);
+	auto signer = rax::verify_object(*image, *sig, certs);
 	if (!signer) {
 		return fail(with_file(rax::Error(signer.error().code(), "signature",
 						  signer.error().message()),

@@ -503,3 +503,108 @@ TEST_CASE("sign: the kernel's key format (openssl req with x509.genkey) signs an
 	CHECK(v->subject == "CN = Rax build-time signing key");
 	CHECK(!v->key_id.empty());
 }
+
+TEST_CASE("sign: an object signature covers RAX_SIGNED_PREFIX, then the object", "[sign]")
+{
+	Keys &k = keys();
+	auto obj = sample_data();
+	auto msg = rax::signed_message(obj);
+	std::string const prefix = "Rax object signature v1\n";
+
+	REQUIRE(msg.size() == prefix.size() + obj.size());
+	CHECK(std::string(msg.begin(), msg.begin() + static_cast<long>(prefix.size())) == prefix);
+	CHECK(std::equal(obj.begin(), obj.end(), msg.begin() + static_cast<long>(prefix.size())));
+
+	auto sig = rax::sign_object(obj, k.key, k.cert);
+	REQUIRE(sig);
+	std::vector<std::string> certs{k.cert};
+	auto good = rax::verify_object(obj, *sig, certs);
+	INFO((good ? std::string() : good.error().to_string()));
+	CHECK(good);
+	// It is a signature over the message, and over nothing else.
+	CHECK(rax::verify(msg, *sig, certs));
+	auto bare = rax::verify(obj, *sig, certs);
+	REQUIRE_FALSE(bare);
+	CHECK(bare.error().code() == EKEYREJECTED);
+}
+
+TEST_CASE("sign: signatures by a trusted key that are not Rax signatures are refused", "[sign]")
+{
+	Keys &k = keys();
+	TempDir d;
+	auto obj = sample_data();
+	std::vector<std::string> certs{k.cert};
+
+	SECTION("over the object alone (another purpose, or an old toolchain)") {
+		auto sig = rax::sign(obj, k.key, k.cert);
+		REQUIRE(sig);
+		auto r = rax::verify_object(obj, *sig, certs);
+		REQUIRE_FALSE(r);
+		CHECK(r.error().code() == EKEYREJECTED);
+		CHECK(r.error().message().find("over the object alone") != std::string::npos);
+	}
+	SECTION("over another version of the prefix") {
+		std::string const v0 = "Rax object signature v0\n";
+		rax::Bytes m(v0.begin(), v0.end());
+		m.insert(m.end(), obj.begin(), obj.end());
+		auto sig = rax::sign(m, k.key, k.cert);
+		REQUIRE(sig);
+		auto r = rax::verify_object(obj, *sig, certs);
+		REQUIRE_FALSE(r);
+		CHECK(r.error().code() == EKEYREJECTED);
+		CHECK(r.error().message().find("over the object alone") == std::string::npos);
+	}
+	SECTION("with the prefix twice: the object sent with the prefix in front") {
+		auto sig = rax::sign_object(obj, k.key, k.cert);
+		REQUIRE(sig);
+		auto r = rax::verify_object(rax::signed_message(obj), *sig, certs);
+		REQUIRE_FALSE(r);
+		CHECK(r.error().code() == EKEYREJECTED);
+	}
+	SECTION("with signed attributes (openssl cms without -noattr)") {
+		if (!have_openssl()) {
+			WARN("openssl command not found");
+			return;
+		}
+		store(d / "msg", rax::signed_message(obj));
+		REQUIRE(run("openssl cms -sign -binary -nocerts -md sha256 -outform DER -in " +
+			    (d / "msg") + " -signer " + k.cert + " -inkey " + k.key + " -out " +
+			    (d / "msg.sig")) == 0);
+		auto sig = load(d / "msg.sig");
+		// A good signature of the message, but not of a Rax object.
+		CHECK(rax::verify(rax::signed_message(obj), sig, certs));
+		auto r = rax::verify_object(obj, sig, certs);
+		REQUIRE_FALSE(r);
+		CHECK(r.error().code() == EKEYREJECTED);
+		CHECK(r.error().message().find("signed attributes") != std::string::npos);
+	}
+}
+
+TEST_CASE("sign: an object signature verifies with openssl cms over the prefixed object", "[sign]")
+{
+	if (!have_openssl()) {
+		WARN("openssl command not found");
+		return;
+	}
+	Keys &k = keys();
+	TempDir d;
+	auto obj = sample_data();
+	auto sig = rax::sign_object(obj, k.key, k.cert);
+	REQUIRE(sig);
+	store(d / "obj.sig", *sig);
+	store(d / "msg", rax::signed_message(obj));
+	store(d / "obj", obj);
+	auto check = [&](std::string const &content) {
+		return run("openssl cms -verify -binary -inform DER -in " + (d / "obj.sig") +
+			   " -content " + content + " -certfile " + k.cert +
+			   " -noverify -out /dev/null");
+	};
+	CHECK(check(d / "msg") == 0);
+	CHECK(check(d / "obj") != 0);
+	// And what the test scripts make with printf and openssl verifies here.
+	REQUIRE(run("{ printf 'Rax object signature v1\\n'; cat " + (d / "obj") +
+		    "; } | openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER"
+		    " -signer " + k.cert + " -inkey " + k.key + " -out " + (d / "sh.sig")) == 0);
+	std::vector<std::string> certs{k.cert};
+	CHECK(rax::verify_object(obj, load(d / "sh.sig"), certs));
+}

@@ -22,6 +22,16 @@
 #define RAX_SIGNATURE_SIZE_MAX	16384U
 
 /*
+ * What a Rax signature signs: these bytes (no terminating NUL), then the
+ * image. The prefix binds the signature to loading a Rax object, so that
+ * no signature made for another purpose (a module, a firmware file, a
+ * dm-verity root hash) with the same key is a Rax signature, nor the
+ * reverse. The PKCS#7 message is checked as VERIFYING_RAX_SIGNATURE:
+ * pkcs7-data, no authenticated attributes.
+ */
+#define RAX_SIGNED_PREFIX	"Rax object signature v1\n"
+
+/*
  * Object format v0: an ELF64 x86-64 relocatable object whose sections are,
  * by name (see Documentation/rax/format.rst):
  *

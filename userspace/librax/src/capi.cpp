@@ -116,7 +116,7 @@ int rax_build_crate(const char *crate_dir, const char *output, unsigned long sta
 		if (key_path) {
 			rax::Bytes const data = RAX_TRY(rax::read_file(r.output));
 			rax::Bytes const sig =
-				RAX_TRY(rax::sign(data, key_path, cert_path ? cert_path : ""));
+				RAX_TRY(rax::sign_object(data, key_path, cert_path ? cert_path : ""));
 			RAX_CHECK(rax::write_file(r.output + ".sig", sig));
 		}
 		if (out_path) {
@@ -138,7 +138,7 @@ int rax_sign_file(const char *obj_path, const char *key_path, const char *cert_p
 			return rax::Error(EINVAL, "sign", "object and key paths are required");
 		std::string out = sig_path ? std::string(sig_path) : std::string(obj_path) + ".sig";
 		rax::Bytes data = RAX_TRY(rax::read_file(obj_path));
-		rax::Bytes sig = RAX_TRY(rax::sign(data, key_path, cert_path ? cert_path : ""));
+		rax::Bytes sig = RAX_TRY(rax::sign_object(data, key_path, cert_path ? cert_path : ""));
 		return rax::write_file(out, sig);
 	});
 }
@@ -169,7 +169,7 @@ int rax_verify_file(const char *obj_path, const char *sig_path, const char *cons
 		if (sig.size() > RAX_SIGNATURE_SIZE_MAX)
 			return rax::Error(E2BIG, "size", sp + ": signature over the limit of " +
 							 std::to_string(RAX_SIGNATURE_SIZE_MAX) + " bytes");
-		auto signer = rax::verify(image, sig, certs);
+		auto signer = rax::verify_object(image, sig, certs);
 		if (!signer)
 			return with_file(rax::Error(signer.error().code(), "signature",
 						    signer.error().message()),

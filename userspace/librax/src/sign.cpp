@@ -28,6 +28,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <linux/rax.h>
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -817,6 +819,49 @@ Result<Signer> verify(std::span<std::uint8_t const> data, std::span<std::uint8_t
 			     "no trusted certificate matches the signer" +
 				     (unknown.empty() ? std::string() : " (" + unknown + ")"));
 	return std::move(*good);
+}
+
+Bytes signed_message(std::span<std::uint8_t const> object)
+{
+	static constexpr char prefix[] = RAX_SIGNED_PREFIX;
+	constexpr std::size_t n = sizeof(prefix) - 1;
+	Bytes msg(n + object.size());
+
+	std::memcpy(msg.data(), prefix, n);
+	if (!object.empty())
+		std::memcpy(msg.data() + n, object.data(), object.size());
+	return msg;
+}
+
+Result<Bytes> sign_object(std::span<std::uint8_t const> object, std::string const &key_path,
+			  std::string const &cert_path)
+{
+	return sign(signed_message(object), key_path, cert_path);
+}
+
+Result<Signer> verify_object(std::span<std::uint8_t const> object,
+			     std::span<std::uint8_t const> sig,
+			     std::span<std::string const> cert_paths)
+{
+	CmsPtr cms = RAX_TRY(parse_cms(sig, "verify"));
+
+	// pkcs7_verify(VERIFYING_RAX_SIGNATURE): no authenticated attributes.
+	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms.get());
+	for (int i = 0; i < sk_CMS_SignerInfo_num(sis); i++)
+		if (CMS_signed_get_attr_count(sk_CMS_SignerInfo_value(sis, i)) > 0)
+			return Error(EKEYREJECTED, "verify",
+				     "the signature has signed attributes: a Rax signature has none");
+
+	auto good = verify(signed_message(object), sig, cert_paths);
+	if (good || good.error().code() != EKEYREJECTED)
+		return good;
+	// Only to explain the failure: the same signature over the object alone.
+	if (verify(object, sig, cert_paths))
+		return Error(EKEYREJECTED, "verify",
+			     "the signature was made over the object alone, not for loading a "
+			     "Rax object (without RAX_SIGNED_PREFIX: another purpose or an old "
+			     "toolchain)");
+	return good;
 }
 
 Result<Signer> signer_of(std::span<std::uint8_t const> sig)

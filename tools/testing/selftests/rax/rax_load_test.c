@@ -121,6 +121,64 @@ TEST_F(load, flipped_byte_in_signature)
 	free(sig);
 }
 
+/*
+ * Signatures by a trusted key that are not Rax signatures: a Rax signature
+ * covers RAX_SIGNED_PREFIX, then the image, and has no signed attributes
+ * (VERIFYING_RAX_SIGNATURE). Each of these is refused before the image is
+ * parsed, with a log line that says what the signature was.
+ */
+static void expect_not_rax_signature(struct __test_metadata *_metadata,
+				     const struct blob *img, const char *sig_file,
+				     const char *why)
+{
+	struct blob sig = load_file(sig_file);
+
+	ASSERT_NE(0, sig.size) TH_LOG("RAX_TEST_OBJECTS/%s missing", sig_file);
+	EXPECT_EQ(-EKEYREJECTED, rax_load(img->data, img->size, sig.data,
+					  sig.size, 0, 0));
+	expect_log(_metadata, why);
+	EXPECT_EQ(NULL, strstr(log_buf, "rax: format:"));
+	free(sig.data);
+}
+
+TEST_F(load, signature_over_the_image_alone)
+{
+	expect_not_rax_signature(_metadata, &self->prov, "prov.o.bare.sig",
+				 "rax: signature: made over the image alone, not for a Rax object");
+}
+
+TEST_F(load, signature_with_signed_attributes)
+{
+	expect_not_rax_signature(_metadata, &self->prov, "prov.o.attrs.sig",
+				 "rax: signature: signed attributes or a non-data content type");
+}
+
+TEST_F(load, signature_over_another_prefix)
+{
+	expect_not_rax_signature(_metadata, &self->prov, "prov.o.v0.sig",
+				 "rax: signature: does not match the image");
+}
+
+/*
+ * The prefix is not part of the image: sending it in front of the image
+ * with the image's signature is refused (the kernel adds its own).
+ */
+TEST_F(load, prefix_inside_the_image)
+{
+	static const char prefix[] = RAX_SIGNED_PREFIX;
+	size_t n = sizeof(prefix) - 1;
+	unsigned char *img = malloc(n + self->prov.size);
+
+	ASSERT_NE(NULL, img);
+	memcpy(img, prefix, n);
+	memcpy(img + n, self->prov.data, self->prov.size);
+	EXPECT_EQ(-EKEYREJECTED, rax_load(img, n + self->prov.size,
+					  self->prov_sig.data,
+					  self->prov_sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: made over the image alone");
+	free(img);
+}
+
 TEST_F(load, truncated_signature)
 {
 	EXPECT_EQ(-EBADMSG, rax_load(self->prov.data, self->prov.size,

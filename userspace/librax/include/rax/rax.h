@@ -39,7 +39,8 @@ int rax_keygen(const char *cert_path, const char *key_path, const char *common_n
 
 /*
  * Sign the file @obj_path with a detached PKCS#7 signature (SHA-256, no
- * signed attributes, no certificates, DER) and write it to @sig_path
+ * signed attributes, no certificates, DER) over RAX_SIGNED_PREFIX and the
+ * file (Documentation/rax/format.rst) and write it to @sig_path
  * (NULL: @obj_path ".sig"). @cert_path may be NULL when @key_path holds
  * the certificate too.
  */
