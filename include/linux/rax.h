@@ -42,6 +42,7 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 void rax_prog_free(struct bpf_prog_aux *aux);
 void rax_prog_kallsyms_add(struct bpf_prog *prog);
 void rax_prog_kallsyms_del(struct bpf_prog *prog);
+bool rax_prog_perf_ksymbols(struct bpf_prog *prog, bool unregister);
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m);
 void rax_prog_audit(struct audit_buffer *ab, const struct bpf_prog *prog);
 bool rax_prog_is_rax(const struct bpf_prog *prog);
@@ -83,6 +84,12 @@ static inline void rax_prog_kallsyms_add(struct bpf_prog *prog)
 
 static inline void rax_prog_kallsyms_del(struct bpf_prog *prog)
 {
+}
+
+static inline bool rax_prog_perf_ksymbols(struct bpf_prog *prog,
+					  bool unregister)
+{
+	return false;
 }
 
 static inline void rax_prog_show_fdinfo(const struct bpf_prog *prog,

@@ -32,6 +32,7 @@
 #include <linux/filter.h>
 #include <linux/key.h>
 #include <linux/mm.h>
+#include <linux/perf_event.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/verification.h>
@@ -565,6 +566,38 @@ void rax_prog_kallsyms_del(struct bpf_prog *prog)
 		return;
 	for (i = 0; i < rp->nksyms; i++)
 		bpf_ksym_del(&rp->ksyms[i]);
+}
+
+/**
+ * rax_prog_perf_ksymbols() - Send perf a record for each Rax function.
+ * @prog: a program being loaded or unloaded.
+ * @unregister: whether the records remove the symbols.
+ *
+ * For an eBPF program perf gets one PERF_RECORD_KSYMBOL per JIT'd
+ * function. A Rax program's [bpf_func, bpf_func + jited_len) holds the stub
+ * and every function of the image, each with its own kernel symbol
+ * (rax_prog_kallsyms_add()): perf gets the same symbols, the stub under the
+ * program's name, so that it names the Rust function a sample falls in.
+ *
+ * Return: true for a Rax program, whose records are sent; false for an
+ * eBPF program.
+ */
+bool rax_prog_perf_ksymbols(struct bpf_prog *prog, bool unregister)
+{
+	struct rax_prog *rp = prog->aux->rax;
+	u32 i;
+
+	if (!rp)
+		return false;
+	perf_event_ksymbol(PERF_RECORD_KSYMBOL_TYPE_BPF,
+			   (unsigned long)prog->bpf_func, RAX_STUB_SIZE,
+			   unregister, prog->aux->ksym.name);
+	for (i = 0; i < rp->nksyms; i++)
+		perf_event_ksymbol(PERF_RECORD_KSYMBOL_TYPE_BPF,
+				   rp->ksyms[i].start,
+				   rp->ksyms[i].end - rp->ksyms[i].start,
+				   unregister, rp->ksyms[i].name);
+	return true;
 }
 
 /**

@@ -11,6 +11,7 @@
 #include <linux/if_link.h>
 #include <linux/ip.h>
 #include <linux/udp.h>
+#include <sys/mman.h>
 
 #include "../kselftest_harness.h"
 #include "rax_util.h"
@@ -502,6 +503,237 @@ TEST_F(xdp, prog_array_refuses_rax)
  * A program that panics on every packet: each run stops at the panic and
  * returns XDP_ABORTED, the kernel keeps running, and so does the program.
  */
+/* perf's side band: PERF_RECORD_KSYMBOL records on every CPU. */
+#define KSYM_PAGES	32
+#define KSYM_MAX	512
+
+struct ksym_rec {
+	unsigned long long addr;
+	unsigned int len;
+	int unregister;
+	char name[600];
+};
+
+struct ksym_events {
+	int ncpus;
+	int fd[64];
+	void *ring[64];
+	size_t page;
+	int lost;
+};
+
+static int ksym_events_open(struct ksym_events *ev)
+{
+	struct perf_event_attr pa;
+	int cpu;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->page = sysconf(_SC_PAGESIZE);
+	ev->ncpus = possible_cpus();
+	if (ev->ncpus > 64)
+		ev->ncpus = 64;
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = PERF_TYPE_SOFTWARE;
+	pa.config = PERF_COUNT_SW_DUMMY;
+	pa.ksymbol = 1;
+	for (cpu = 0; cpu < ev->ncpus; cpu++) {
+		ev->fd[cpu] = syscall(__NR_perf_event_open, &pa, -1, cpu, -1,
+				      PERF_FLAG_FD_CLOEXEC);
+		if (ev->fd[cpu] < 0)
+			return -errno;
+		ev->ring[cpu] = mmap(NULL, (1 + KSYM_PAGES) * ev->page,
+				     PROT_READ | PROT_WRITE, MAP_SHARED, ev->fd[cpu], 0);
+		if (ev->ring[cpu] == MAP_FAILED) {
+			ev->ring[cpu] = NULL;
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static void ksym_events_close(struct ksym_events *ev)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < ev->ncpus; cpu++) {
+		if (ev->ring[cpu])
+			munmap(ev->ring[cpu], (1 + KSYM_PAGES) * ev->page);
+		if (ev->fd[cpu] > 0)
+			close(ev->fd[cpu]);
+	}
+}
+
+/* Copy @n bytes at @off of a ring's data area, which wraps. */
+static void ksym_ring_copy(const char *data, size_t size, __u64 off, void *dst, size_t n)
+{
+	size_t at = off % size, first = n < size - at ? n : size - at;
+
+	memcpy(dst, data + at, first);
+	memcpy((char *)dst + first, data, n - first);
+}
+
+/* The KSYMBOL records of every ring whose name starts with @prefix. */
+static int ksym_events_read(struct ksym_events *ev, const char *prefix,
+			    struct ksym_rec *out, int max)
+{
+	size_t size = KSYM_PAGES * ev->page;
+	int cpu, n = 0;
+
+	for (cpu = 0; cpu < ev->ncpus; cpu++) {
+		struct perf_event_mmap_page *mp = ev->ring[cpu];
+		const char *data = (const char *)mp + ev->page;
+		__u64 head = __atomic_load_n(&mp->data_head, __ATOMIC_ACQUIRE);
+		__u64 tail = mp->data_tail;
+
+		while (tail < head) {
+			struct perf_event_header h;
+			struct {
+				struct perf_event_header h;
+				__u64 addr;
+				__u32 len;
+				__u16 ksym_type;
+				__u16 flags;
+				char name[512];	/* KSYM_NAME_LEN */
+			} r;
+
+			ksym_ring_copy(data, size, tail, &h, sizeof(h));
+			if (!h.size)
+				break;
+			if (h.type == PERF_RECORD_LOST)
+				ev->lost++;
+			if (h.type == PERF_RECORD_KSYMBOL && h.size <= sizeof(r)) {
+				memset(&r, 0, sizeof(r));
+				ksym_ring_copy(data, size, tail, &r, h.size);
+				r.name[sizeof(r.name) - 1] = '\0';
+				if (r.ksym_type == PERF_RECORD_KSYMBOL_TYPE_BPF &&
+				    !strncmp(r.name, prefix, strlen(prefix)) && n < max) {
+					out[n].addr = r.addr;
+					out[n].len = r.len;
+					out[n].unregister =
+						!!(r.flags & PERF_RECORD_KSYMBOL_FLAGS_UNREGISTER);
+					snprintf(out[n].name, sizeof(out[n].name), "%s", r.name);
+					n++;
+				}
+			}
+			tail += h.size;
+		}
+		__atomic_store_n(&mp->data_tail, tail, __ATOMIC_RELEASE);
+	}
+	return n;
+}
+
+/* The kallsyms symbols whose name starts with @prefix, as records. */
+static int kallsyms_with_prefix(const char *prefix, struct ksym_rec *out, int max)
+{
+	char line[1024], sym[600], type;
+	unsigned long long addr;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	int n = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %599s", &addr, &type, sym) == 3 &&
+		    !strncmp(sym, prefix, strlen(prefix)) && n < max) {
+			out[n].addr = addr;
+			snprintf(out[n].name, sizeof(out[n].name), "%s", sym);
+			n++;
+		}
+	fclose(f);
+	return n;
+}
+
+/*
+ * perf learns of each function of a Rax program as kallsyms shows it: one
+ * PERF_RECORD_KSYMBOL per function symbol and one for the stub under the
+ * program's name (16 bytes at bpf_func, not the whole image), disjoint and
+ * inside the image; the same records with the unregister flag when the
+ * program goes away. Before, perf got one record for the whole image under
+ * the program's name and could not name a Rust function.
+ */
+TEST(perf_ksymbol_names_each_function)
+{
+	static struct ksym_rec rec[KSYM_MAX], syms[KSYM_MAX];
+	struct rax_obj_file o = rax_obj_read("xdp.o");
+	struct rax_load_opts opts = { .prog_type = BPF_PROG_TYPE_XDP,
+				      .name = "xdp_counter" };
+	unsigned long long bpf_func = 0;
+	int fds[MAX_MAPS], nmaps, prog, nrec, nsyms, i, j, tries;
+	struct bpf_prog_info info;
+	struct ksym_events ev;
+	char prefix[64];
+	union bpf_attr attr;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o missing");
+	ASSERT_EQ(0, ksym_events_open(&ev)) TH_LOG("perf_event_open: %s", strerror(errno));
+	nmaps = rax_create_maps(&o.img, fds, MAX_MAPS);
+	ASSERT_EQ(2, nmaps);
+	opts.fd_array = fds;
+	opts.fd_array_cnt = nmaps;
+	prog = rax_load_opts(o.img.data, o.img.size, o.sig.data, o.sig.size, &opts);
+	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	info.nr_jited_ksyms = 1;
+	info.jited_ksyms = (unsigned long)&bpf_func;
+	attr.info.bpf_fd = prog;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (unsigned long)&info;
+	ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) TH_LOG("%s", strerror(errno));
+	snprintf(prefix, sizeof(prefix), "bpf_prog_");
+	for (i = 0; i < BPF_TAG_SIZE; i++)
+		sprintf(prefix + strlen(prefix), "%02x", info.tag[i]);
+	strcat(prefix, "_");
+	nsyms = kallsyms_with_prefix(prefix, syms, KSYM_MAX);
+	ASSERT_LE(3, nsyms) TH_LOG("kallsyms: %d symbols %s*", nsyms, prefix);
+
+	/* Unload; the last put is deferred: wait for the symbols to go. */
+	close(prog);
+	for (i = 0; i < nmaps; i++)
+		close(fds[i]);
+	for (tries = 0; tries < 500 && kallsyms_with_prefix(prefix, rec, KSYM_MAX) > 0; tries++)
+		usleep(10000);
+	EXPECT_EQ(0, kallsyms_with_prefix(prefix, rec, KSYM_MAX));
+
+	nrec = ksym_events_read(&ev, prefix, rec, KSYM_MAX);
+	EXPECT_EQ(0, ev.lost);
+	EXPECT_EQ(2 * nsyms, nrec)
+		TH_LOG("%d KSYMBOL records for %d symbols %s*", nrec, nsyms, prefix);
+	for (i = 0; i < nrec; i++) {
+		int found = 0, undone = 0;
+
+		EXPECT_LE(bpf_func, rec[i].addr) TH_LOG("%s", rec[i].name);
+		EXPECT_GE(bpf_func + info.jited_prog_len, rec[i].addr + rec[i].len)
+			TH_LOG("%s: %u bytes", rec[i].name, rec[i].len);
+		EXPECT_LT(0, rec[i].len);
+		if (rec[i].addr == bpf_func)
+			EXPECT_EQ(16, rec[i].len) TH_LOG("the stub's record: %s", rec[i].name);
+		for (j = 0; j < nsyms; j++)
+			found += syms[j].addr == rec[i].addr &&
+				 !strcmp(syms[j].name, rec[i].name);
+		EXPECT_EQ(1, found) TH_LOG("record %s at %llx is not in kallsyms",
+					   rec[i].name, rec[i].addr);
+		for (j = 0; j < nrec; j++) {
+			if (rec[j].unregister == rec[i].unregister) {
+				/* Registered symbols are disjoint. */
+				if (j != i && !rec[i].unregister)
+					EXPECT_TRUE(rec[j].addr >= rec[i].addr + rec[i].len ||
+						    rec[i].addr >= rec[j].addr + rec[j].len)
+						TH_LOG("%s overlaps %s", rec[i].name, rec[j].name);
+				continue;
+			}
+			undone += rec[j].addr == rec[i].addr && rec[j].len == rec[i].len &&
+				  !strcmp(rec[j].name, rec[i].name);
+		}
+		EXPECT_EQ(1, undone) TH_LOG("%s: no matching %s record", rec[i].name,
+					    rec[i].unregister ? "register" : "unregister");
+	}
+	ksym_events_close(&ev);
+	rax_obj_free(&o);
+}
+
 TEST(panic_returns_the_default_verdict)
 {
 	struct rax_obj_file o = rax_obj_read("oob.o");
