@@ -87,84 +87,6 @@ TEST(kprobes_and_kretprobes_refused)
 	}
 }
 
-/* The id of FUNC @name in the kernel's BTF, or -errno. */
-static int btf_func_id(const char *name)
-{
-	struct blob b = { 0 };
-	const struct btf_header *h;
-	const unsigned char *t, *end;
-	const char *strs;
-	int id = 1, fd;
-
-	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	/* sysfs reports no size: read until the end. */
-	b.data = malloc(64 << 20);
-	if (!b.data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t n = read(fd, b.data + b.size, (64 << 20) - b.size);
-
-		if (n <= 0)
-			break;
-		b.size += n;
-	}
-	close(fd);
-	h = (const void *)b.data;
-	if (b.size < sizeof(*h) || h->magic != BTF_MAGIC) {
-		free(b.data);
-		return -EINVAL;
-	}
-	t = b.data + h->hdr_len + h->type_off;
-	end = t + h->type_len;
-	strs = (const char *)b.data + h->hdr_len + h->str_off;
-	while (t + sizeof(struct btf_type) <= end) {
-		const struct btf_type *bt = (const void *)t;
-		unsigned int kind = BTF_INFO_KIND(bt->info);
-		unsigned int vlen = BTF_INFO_VLEN(bt->info);
-
-		if (kind == BTF_KIND_FUNC && !strcmp(strs + bt->name_off, name)) {
-			free(b.data);
-			return id;
-		}
-		t += sizeof(*bt);
-		switch (kind) {
-		case BTF_KIND_INT:
-		case BTF_KIND_VAR:
-		case BTF_KIND_DECL_TAG:
-			t += 4;
-			break;
-		case BTF_KIND_ARRAY:
-			t += sizeof(struct btf_array);
-			break;
-		case BTF_KIND_STRUCT:
-		case BTF_KIND_UNION:
-			t += vlen * sizeof(struct btf_member);
-			break;
-		case BTF_KIND_ENUM:
-			t += vlen * sizeof(struct btf_enum);
-			break;
-		case BTF_KIND_FUNC_PROTO:
-			t += vlen * sizeof(struct btf_param);
-			break;
-		case BTF_KIND_DATASEC:
-			t += vlen * sizeof(struct btf_var_secinfo);
-			break;
-		case BTF_KIND_ENUM64:
-			t += vlen * sizeof(struct btf_enum64);
-			break;
-		default:
-			break;
-		}
-		id++;
-	}
-	free(b.data);
-	return -ENOENT;
-}
-
 /* Load an eBPF tracing program of @type for kernel function @func. */
 static int tracing_load(const char *func, unsigned int type)
 {
@@ -173,7 +95,7 @@ static int tracing_load(const char *func, unsigned int type)
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
 	union bpf_attr attr;
-	int id = btf_func_id(func), fd;
+	int id = rax_btf_func_id(func), fd;
 
 	if (id < 0)
 		return id;

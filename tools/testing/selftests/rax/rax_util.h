@@ -589,6 +589,142 @@ static inline long long fdinfo_ll(int fd, const char *key)
 	return *v ? atoll(v) : -1;
 }
 
+/* The running kernel's BTF, /sys/kernel/btf/vmlinux, read whole. */
+struct rax_kbtf {
+	struct blob b;
+	const unsigned char *types, *end;
+	const char *strs;
+};
+
+static inline void rax_kbtf_close(struct rax_kbtf *k)
+{
+	blob_free(&k->b);
+}
+
+/* 0, or -errno. */
+static inline int rax_kbtf_open(struct rax_kbtf *k)
+{
+	const struct btf_header *h;
+	int fd;
+
+	memset(k, 0, sizeof(*k));
+	fd = open("/sys/kernel/btf/vmlinux", O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	/* sysfs reports no size: read until the end. */
+	k->b.data = malloc(64 << 20);
+	if (!k->b.data) {
+		close(fd);
+		return -ENOMEM;
+	}
+	for (;;) {
+		ssize_t n = read(fd, k->b.data + k->b.size, (64 << 20) - k->b.size);
+
+		if (n <= 0)
+			break;
+		k->b.size += n;
+	}
+	close(fd);
+	h = (const void *)k->b.data;
+	if (k->b.size < sizeof(*h) || h->magic != BTF_MAGIC ||
+	    (size_t)h->hdr_len + h->type_off + h->type_len > k->b.size ||
+	    (size_t)h->hdr_len + h->str_off + h->str_len > k->b.size) {
+		rax_kbtf_close(k);
+		return -EINVAL;
+	}
+	k->types = k->b.data + h->hdr_len + h->type_off;
+	k->end = k->types + h->type_len;
+	k->strs = (const char *)k->b.data + h->hdr_len + h->str_off;
+	return 0;
+}
+
+/* Bytes of BTF type @t, its trailing data included. */
+static inline size_t rax_kbtf_type_size(const struct btf_type *t)
+{
+	unsigned int vlen = BTF_INFO_VLEN(t->info);
+
+	switch (BTF_INFO_KIND(t->info)) {
+	case BTF_KIND_INT:
+	case BTF_KIND_VAR:
+	case BTF_KIND_DECL_TAG:
+		return sizeof(*t) + 4;
+	case BTF_KIND_ARRAY:
+		return sizeof(*t) + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION:
+		return sizeof(*t) + vlen * sizeof(struct btf_member);
+	case BTF_KIND_ENUM:
+		return sizeof(*t) + vlen * sizeof(struct btf_enum);
+	case BTF_KIND_FUNC_PROTO:
+		return sizeof(*t) + vlen * sizeof(struct btf_param);
+	case BTF_KIND_DATASEC:
+		return sizeof(*t) + vlen * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_ENUM64:
+		return sizeof(*t) + vlen * sizeof(struct btf_enum64);
+	default:
+		return sizeof(*t);
+	}
+}
+
+/*
+ * The id of the type of @kind named @name (a struct or union with members,
+ * not a declaration), and the type in *@out; -ENOENT if there is none.
+ */
+static inline int rax_kbtf_find(const struct rax_kbtf *k, unsigned int kind,
+				const char *name, const struct btf_type **out)
+{
+	const unsigned char *t = k->types;
+	int id = 1;
+
+	while (t + sizeof(struct btf_type) <= k->end) {
+		const struct btf_type *bt = (const void *)t;
+
+		if (BTF_INFO_KIND(bt->info) == kind && !strcmp(k->strs + bt->name_off, name) &&
+		    ((kind != BTF_KIND_STRUCT && kind != BTF_KIND_UNION) ||
+		     BTF_INFO_VLEN(bt->info))) {
+			if (out)
+				*out = bt;
+			return id;
+		}
+		t += rax_kbtf_type_size(bt);
+		id++;
+	}
+	return -ENOENT;
+}
+
+/* The byte offset of member @member of struct @sname, or -errno. */
+static inline int rax_kbtf_member_off(const struct rax_kbtf *k, const char *sname,
+				      const char *member)
+{
+	const struct btf_type *t;
+	const struct btf_member *m;
+	unsigned int i;
+
+	if (rax_kbtf_find(k, BTF_KIND_STRUCT, sname, &t) < 0)
+		return -ENOENT;
+	m = (const void *)(t + 1);
+	for (i = 0; i < BTF_INFO_VLEN(t->info); i++) {
+		__u32 bits = BTF_INFO_KFLAG(t->info) ? m[i].offset & 0xffffff : m[i].offset;
+
+		if (!strcmp(k->strs + m[i].name_off, member))
+			return bits % 8 ? -EINVAL : (int)(bits / 8);
+	}
+	return -ENOENT;
+}
+
+/* The id of FUNC @name in the kernel's BTF, or -errno. */
+static inline int rax_btf_func_id(const char *name)
+{
+	struct rax_kbtf k;
+	int id = rax_kbtf_open(&k);
+
+	if (id)
+		return id;
+	id = rax_kbtf_find(&k, BTF_KIND_FUNC, name, NULL);
+	rax_kbtf_close(&k);
+	return id;
+}
+
 /* An eBPF instruction, as the kernel's filter.h builds them. */
 #define INSN(c, d, s, o, i) ((struct bpf_insn){ .code = (c), .dst_reg = (d), \
 						.src_reg = (s), .off = (o), .imm = (i) })
