@@ -741,6 +741,17 @@ s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
 
 NOKPROBE_SYMBOL(rax_task_comm);
 
+/*
+ * Point @tc at @skb's data again, after a helper that may have moved it
+ * (reallocated the head to unclone it).
+ */
+static void rax_tc_reload(struct rax_tc_ctx *tc, const struct sk_buff *skb)
+{
+	tc->data = (unsigned long)skb->data;
+	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
+	tc->len = skb->len;
+}
+
 /**
  * rax_clone_redirect() - Send a clone of a tc program's packet to a device.
  * @tc: the program's context.
@@ -768,13 +779,9 @@ s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
 	if (tc != frame->tc)
 		rax_refuse("passed a tc context that is not its own");
 	/* Transmitting ends with local_bh_enable(), not for irqs off. */
-	if (rax_holds_kind(frame, RAX_HELD_LOCK))
-		rax_refuse("sent a packet while holding a spin lock");
+	rax_check_unlocked(__func__);
 	ret = rax_clone_redirect_proto->func((unsigned long)skb, ifindex, flags, 0, 0);
-	/* The helper may have reallocated the head to unclone it. */
-	tc->data = (unsigned long)skb->data;
-	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
-	tc->len = skb->len;
+	rax_tc_reload(tc, skb);
 	return ret;
 }
 
@@ -807,9 +814,7 @@ s64 rax_tc_make_writable(struct rax_tc_ctx *tc)
 		rax_refuse("passed a tc context that is not its own");
 	rax_check_unlocked(__func__);
 	err = skb_ensure_writable(skb, skb_headlen(skb));
-	tc->data = (unsigned long)skb->data;
-	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
-	tc->len = skb->len;
+	rax_tc_reload(tc, skb);
 	return err;
 }
 

@@ -7,12 +7,14 @@
  *
  * Objects (scripts/make-test-objects.sh): resources.o (XDP, run through
  * BPF_PROG_TEST_RUN; the first packet byte selects what it does),
- * resources-kprobe.o (the same with its entry made a kprobe entry) and
- * task_ref.o (a tracepoint and a kprobe entry taking task references).
+ * resources-kprobe.o (the same with its entry made a kprobe entry),
+ * task_ref.o (a tracepoint and a kprobe entry taking task references),
+ * locked_calls.o and locked_tc.o (helpers called under a spin lock).
  */
 
 #define _GNU_SOURCE
 #include <linux/perf_event.h>
+#include <linux/pkt_cls.h>
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -471,6 +473,48 @@ TEST(helpers_under_a_lock)
 	close(prog);
 	for (mode = 0; mode < n; mode++)
 		close(fds[mode]);
+	rax_obj_free(&o);
+}
+
+/*
+ * The tc helpers under a spin lock: making the packet writable allocates,
+ * and sending a clone transmits with interrupts enabled again; each stops
+ * the program and releases the lock (locked_tc.o).
+ */
+TEST(tc_helpers_under_a_lock)
+{
+	static const char *const refused[] = {
+		NULL, "making the packet writable", "sending a clone",
+	};
+	struct rax_obj_file o = rax_obj_read("locked_tc.o");
+	unsigned char pkt[PKT_LEN] = { 0 };
+	unsigned char value[16];
+	unsigned long long locked;
+	int fds[2], n, prog, mode;
+	__u32 key = 0;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("locked_tc.o missing");
+	n = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(1, n);
+	prog = rax_load_entry(&o, fds, n, "rax_entry_locked_tc", BPF_PROG_TYPE_SCHED_CLS);
+	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+
+	EXPECT_EQ(TC_ACT_OK, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(0, fdinfo_ll(prog, "rax_panics"));
+	for (mode = 1; mode < (int)ARRAY_SIZE(refused); mode++) {
+		pkt[0] = mode;
+		test_run(prog, pkt, sizeof(pkt), 1);
+		EXPECT_EQ(mode, fdinfo_ll(prog, "rax_panics"))
+			TH_LOG("%s under a lock was not stopped", refused[mode]);
+		pkt[0] = 0;
+		EXPECT_EQ(TC_ACT_OK, test_run(prog, pkt, sizeof(pkt), 1))
+			TH_LOG("the lock was not released after %s", refused[mode]);
+	}
+	ASSERT_EQ(0, map_lookup(fds[0], &key, value));
+	memcpy(&locked, value + 8, sizeof(locked));
+	EXPECT_EQ(ARRAY_SIZE(refused), locked);
+	close(prog);
+	close(fds[0]);
 	rax_obj_free(&o);
 }
 
