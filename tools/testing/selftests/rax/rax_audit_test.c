@@ -206,8 +206,7 @@ struct lsm_seen {
 static int lsm_load(int map, int off_aux, int off_rax, int off_signer)
 {
 	struct bpf_insn insns[64];
-	int n = 0, exit0[3], nexit = 0, i, fd, id;
-	union bpf_attr attr;
+	int n = 0, exit0[3], nexit = 0, i, id;
 
 	insns[n++] = INSN(BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
 	insns[n++] = INSN(BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -4, 0);
@@ -252,19 +251,7 @@ static int lsm_load(int map, int off_aux, int off_rax, int off_signer)
 	id = rax_btf_func_id("bpf_lsm_bpf_prog_load");
 	if (id < 0)
 		return id;
-	memset(&attr, 0, sizeof(attr));
-	memset(log_buf, 0, sizeof(log_buf));
-	attr.prog_type = BPF_PROG_TYPE_LSM;
-	attr.expected_attach_type = BPF_LSM_MAC;
-	attr.attach_btf_id = id;
-	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = n;
-	attr.license = (unsigned long)"GPL";
-	attr.log_level = 1;
-	attr.log_buf = (unsigned long)log_buf;
-	attr.log_size = sizeof(log_buf);
-	fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	return fd < 0 ? -errno : fd;
+	return ebpf_load_attach(BPF_PROG_TYPE_LSM, BPF_LSM_MAC, id, insns, n, "rax_lsm");
 }
 
 static int lsm_seen_get(int map, struct lsm_seen *seen)

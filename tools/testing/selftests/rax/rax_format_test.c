@@ -61,18 +61,6 @@ static int load_obj(const char *name, const char *sig_name,
 	return fd;
 }
 
-static int write_sysctl(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY), ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 static const char toolchains[] = "/proc/sys/kernel/rax/toolchains";
 static const char zero_id[] =
 	"0000000000000000000000000000000000000000000000000000000000000000";
@@ -163,20 +151,20 @@ TEST(toolchain_not_accepted)
 	ASSERT_LE(0, n);
 
 	/* Malformed lists are refused and change nothing. */
-	EXPECT_EQ(-EINVAL, write_sysctl(toolchains, "not-a-hash"));
-	EXPECT_EQ(-EINVAL, write_sysctl(toolchains, "00"));
+	EXPECT_EQ(-EINVAL, write_file(toolchains, "not-a-hash"));
+	EXPECT_EQ(-EINVAL, write_file(toolchains, "00"));
 
-	ASSERT_EQ(0, write_sysctl(toolchains, zero_id));
+	ASSERT_EQ(0, write_file(toolchains, zero_id));
 	EXPECT_EQ(-EACCES, load_obj("xdp.o", "xdp.o.sig", BPF_PROG_TYPE_XDP, 0));
 	expect_log(_metadata, "is not in kernel.rax.toolchains");
 
 	/* The object's own toolchain, listed, is accepted again. */
 	ASSERT_NE(0, id.size) TH_LOG("RAX_TEST_OBJECTS/toolchain missing");
-	ASSERT_EQ(0, write_sysctl(toolchains, (char *)id.data));
+	ASSERT_EQ(0, write_file(toolchains, (char *)id.data));
 	EXPECT_EQ(-EINVAL, load_obj("xdp.o", "xdp.o.sig", BPF_PROG_TYPE_XDP, 0));
 	expect_log(_metadata, "rax: maps:");
 
-	ASSERT_EQ(0, write_sysctl(toolchains, old));
+	ASSERT_EQ(0, write_file(toolchains, old));
 	free(id.data);
 }
 
@@ -189,10 +177,10 @@ static void expect_revoked(struct __test_metadata *_metadata, const char *file,
 	struct blob id = load_file(file);
 
 	ASSERT_NE(0, id.size) TH_LOG("RAX_TEST_OBJECTS/%s missing", file);
-	ASSERT_EQ(0, write_sysctl(denied, (char *)id.data));
+	ASSERT_EQ(0, write_file(denied, (char *)id.data));
 	EXPECT_EQ(-EACCES, load_obj("xdp.o", "xdp.o.sig", BPF_PROG_TYPE_XDP, 0));
 	expect_log(_metadata, why);
-	ASSERT_EQ(0, write_sysctl(denied, "\n"));
+	ASSERT_EQ(0, write_file(denied, "\n"));
 	/* Not revoked: past the policy, to the maps stage. */
 	EXPECT_EQ(-EINVAL, load_obj("xdp.o", "xdp.o.sig", BPF_PROG_TYPE_XDP, 0));
 	expect_log(_metadata, "rax: maps:");
@@ -202,7 +190,7 @@ static void expect_revoked(struct __test_metadata *_metadata, const char *file,
 /* kernel.rax.denied revokes a toolchain, a rax crate or one image. */
 TEST(revoked_toolchain_crate_and_image)
 {
-	EXPECT_EQ(-EINVAL, write_sysctl(denied, "not-a-hash"));
+	EXPECT_EQ(-EINVAL, write_file(denied, "not-a-hash"));
 	expect_revoked(_metadata, "toolchain", "rax: policy: toolchain");
 	expect_revoked(_metadata, "crate", "rax: policy: rax crate");
 	expect_revoked(_metadata, "xdp.o.sha256", "rax: policy: image");

@@ -154,7 +154,7 @@ TEST(tracepoint_counts_and_prints)
 	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
 	target_self(_metadata, &l);
 
-	id = read_ll_file("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id");
+	id = read_ll_file(RAX_TRACEFS "events/syscalls/sys_enter_getppid/id");
 	ASSERT_LT(0, id) TH_LOG("no syscalls:sys_enter_getppid tracepoint");
 	memset(&pa, 0, sizeof(pa));
 	pa.size = sizeof(pa);
@@ -173,7 +173,7 @@ TEST(tracepoint_counts_and_prints)
 
 	/* The program's rax::println! reached the trace buffer. */
 	snprintf(want, sizeof(want), "counters: syscall %d by the target task", __NR_getppid);
-	f = fopen("/sys/kernel/tracing/trace", "r");
+	f = fopen(RAX_TRACEFS "trace", "r");
 	ASSERT_NE(NULL, f);
 	while (!found && fgets(line, sizeof(line), f))
 		found = !!strstr(line, want);
@@ -409,7 +409,6 @@ static int tap_open(void)
 	return s;
 }
 
-#define TRACING_DIR	"/sys/kernel/tracing/"
 
 /* Hits of the kprobe event rax_hooks/@name, from kprobe_profile; -1 if none. */
 static long long kprobe_hits(const char *name)
@@ -417,7 +416,7 @@ static long long kprobe_hits(const char *name)
 	char line[256], ev[128];
 	unsigned long long hits;
 	long long found = -1;
-	FILE *f = fopen(TRACING_DIR "kprobe_profile", "r");
+	FILE *f = fopen(RAX_TRACEFS "kprobe_profile", "r");
 
 	if (!f)
 		return -1;
@@ -426,19 +425,6 @@ static long long kprobe_hits(const char *name)
 			found = hits;
 	fclose(f);
 	return found;
-}
-
-static int kprobe_events(const char *s)
-{
-	int fd = open(TRACING_DIR "kprobe_events", O_WRONLY | O_APPEND);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
 }
 
 /*
@@ -456,8 +442,8 @@ TEST_F(veth, tc_reader_copies_nothing)
 
 	tap = tap_open();
 	ASSERT_LE(0, tap) TH_LOG("tap: %s", strerror(-tap));
-	ASSERT_EQ(0, kprobe_events("p:rax_hooks/rax_expand pskb_expand_head\n"));
-	ASSERT_EQ(0, write_file(TRACING_DIR "events/rax_hooks/rax_expand/enable", "1\n"));
+	ASSERT_EQ(0, append_file(RAX_KPROBE_EVENTS, "p:rax_hooks/rax_expand pskb_expand_head\n"));
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "events/rax_hooks/rax_expand/enable", "1\n"));
 	err = load_entry(&l, "tc.o", BPF_PROG_TYPE_SCHED_CLS, 0, "tc_filter");
 	ASSERT_EQ(0, err) TH_LOG("load: %s\n%s", strerror(-err), log_buf);
 	link = rax_link_create(l.prog, self->ifindex, BPF_TCX_INGRESS, 0);
@@ -474,8 +460,8 @@ TEST_F(veth, tc_reader_copies_nothing)
 
 	close(link);
 	unload(&l);
-	write_file(TRACING_DIR "events/rax_hooks/rax_expand/enable", "0\n");
-	EXPECT_EQ(0, kprobe_events("-:rax_hooks/rax_expand\n"));
+	write_file(RAX_TRACEFS "events/rax_hooks/rax_expand/enable", "0\n");
+	EXPECT_EQ(0, append_file(RAX_KPROBE_EVENTS, "-:rax_hooks/rax_expand\n"));
 	close(tap);
 }
 

@@ -630,7 +630,7 @@ static int task_prog_attach(struct task_prog *t)
 				t->o.sig.size, &opts);
 	if (t->prog < 0)
 		return t->prog;
-	id = read_ll_file("/sys/kernel/tracing/events/syscalls/sys_enter_getppid/id");
+	id = read_ll_file(RAX_TRACEFS "events/syscalls/sys_enter_getppid/id");
 	if (id < 0)
 		return -ENOENT;
 	memset(&pa, 0, sizeof(pa));

@@ -69,19 +69,6 @@ static unsigned int make_ipv4(unsigned char *buf, unsigned char proto,
 	return 64;
 }
 
-/* @count() once it equals @want, or after two seconds. */
-static unsigned int settle(unsigned int (*count)(void), unsigned int want)
-{
-	unsigned int n = count();
-	int i;
-
-	for (i = 0; i < 200 && n != want; i++) {
-		usleep(10000);
-		n = count();
-	}
-	return n;
-}
-
 enum { CLASS_IPV4, CLASS_IPV6, CLASS_ARP, CLASS_OTHER, CLASS_DROPPED };
 
 FIXTURE(xdp) {
@@ -864,7 +851,7 @@ FIXTURE_TEARDOWN(maps)
 	 * release of the refused program has run.
 	 */
 	EXPECT_EQ(self->progs_before, count_progs());
-	EXPECT_EQ(self->maps_before, settle(count_maps, self->maps_before));
+	EXPECT_EQ(self->maps_before, settle(count_maps, self->maps_before, 2000));
 }
 
 static int load_with(struct rax_obj_file *o, const int *fds, unsigned int n)
@@ -929,38 +916,6 @@ TEST_F(maps, fd_is_not_a_map)
 	EXPECT_EQ(-EINVAL, load_with(&self->o, fds, self->nmaps));
 	expect_log(_metadata, "is not a map");
 	close(fd);
-}
-
-/* A field of /proc/meminfo, in kB; -1 if missing. */
-static long long meminfo_kb(const char *field)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	size_t n = strlen(field);
-	char line[128];
-	long long v = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, field, n) && line[n] == ':') {
-			v = atoll(line + n + 1);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
-/* The vmalloc'd kB, once it is back under @limit, or after two seconds. */
-static long long vmalloc_settle(long long limit)
-{
-	long long v = meminfo_kb("VmallocUsed");
-	int i;
-
-	for (i = 0; i < 200 && v > limit; i++) {
-		usleep(10000);
-		v = meminfo_kb("VmallocUsed");
-	}
-	return v;
 }
 
 /*
@@ -1055,8 +1010,8 @@ TEST(load_cycles_return_memory_to_baseline)
 	maps = count_maps();
 	for (c = -1; c < CYCLES; c++) {
 		if (c == 0) {	/* after a warm-up cycle, released */
-			EXPECT_EQ(progs, settle(count_progs, progs));
-			EXPECT_EQ(maps, settle(count_maps, maps));
+			EXPECT_EQ(progs, settle(count_progs, progs, 2000));
+			EXPECT_EQ(maps, settle(count_maps, maps, 2000));
 			before = meminfo_kb("VmallocUsed");
 			ASSERT_LE(0, before);
 		}
@@ -1073,9 +1028,9 @@ TEST(load_cycles_return_memory_to_baseline)
 		EXPECT_EQ(-EKEYREJECTED, load_with(&bad, NULL, 0));
 	}
 
-	EXPECT_EQ(progs, settle(count_progs, progs));
-	EXPECT_EQ(maps, settle(count_maps, maps));
-	after = vmalloc_settle(before + 256);
+	EXPECT_EQ(progs, settle(count_progs, progs, 2000));
+	EXPECT_EQ(maps, settle(count_maps, maps, 2000));
+	after = vmalloc_settle(before + 256, 2000);
 	EXPECT_GE(before + 256, after)
 		TH_LOG("VmallocUsed %lld kB before %d load cycles, %lld kB after",
 		       before, CYCLES, after);

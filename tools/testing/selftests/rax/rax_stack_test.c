@@ -29,8 +29,7 @@
 
 #define STACK_SIZE_KB	"/proc/sys/kernel/rax/stack_size_kb"
 #define BUDGET_MAX_US	"/proc/sys/kernel/rax/budget_max_us"
-#define TRACING		"/sys/kernel/tracing/"
-#define PRINTK_TRIGGER	TRACING "events/bpf_trace/bpf_trace_printk/trigger"
+#define PRINTK_TRIGGER	RAX_TRACEFS "events/bpf_trace/bpf_trace_printk/trigger"
 
 /* stacks.o: SEEN slots; the high bit of SEEN[3] is the XDP entry's flag. */
 enum {
@@ -415,13 +414,13 @@ TEST_F(stacks, stack_trace_crosses_the_rax_stack)
 	char line[512], trace[4096] = "";
 	FILE *f;
 
-	ASSERT_EQ(0, write_file(TRACING "trace", ""));
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "trace", ""));
 	ASSERT_EQ(0, write_file(PRINTK_TRIGGER, "stacktrace"))
 		TH_LOG("stacktrace trigger: %s", strerror(errno));
 	EXPECT_EQ(XDP_PASS, test_run(self->xdp, pkt, sizeof(pkt), 1));
 	ASSERT_EQ(0, write_file(PRINTK_TRIGGER, "!stacktrace"));
 
-	f = fopen(TRACING "trace", "r");
+	f = fopen(RAX_TRACEFS "trace", "r");
 	ASSERT_NE(NULL, f);
 	while (fgets(line, sizeof(line), f)) {
 		if (strstr(line, "stacks: printing from a Rax stack")) {
@@ -444,7 +443,7 @@ TEST_F(stacks, stack_trace_crosses_the_rax_stack)
 			caller = 1;
 	}
 	fclose(f);
-	ASSERT_EQ(0, write_file(TRACING "trace", ""));
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "trace", ""));
 	EXPECT_TRUE(in_trace);
 	EXPECT_TRUE(prog) TH_LOG("no frame of the program in the trace");
 	EXPECT_TRUE(run) TH_LOG("the trace stops on the Rax stack:\n%s", trace);

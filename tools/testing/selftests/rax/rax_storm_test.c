@@ -253,33 +253,6 @@ static int chaos_main(struct storm *s)
 	return 0;
 }
 
-static unsigned int settle(unsigned int (*count)(void), unsigned int want)
-{
-	unsigned int n = count();
-	int i;
-
-	for (i = 0; i < 300 && n != want; i++) {
-		usleep(10000);
-		n = count();
-	}
-	return n;
-}
-
-static long long vmalloc_used_kb(void)
-{
-	FILE *f = fopen("/proc/meminfo", "r");
-	char line[128];
-	long long v = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "VmallocUsed:", 12))
-			v = atoll(line + 12);
-	fclose(f);
-	return v;
-}
-
 static void write_ll(const char *path, long long v)
 {
 	char s[32];
@@ -319,9 +292,9 @@ TEST_F_TIMEOUT(storm, load_attach_run_unload, STORM_SECONDS + 60)
 	s = mmap(NULL, sizeof(*s), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, s);
 	memset(s, 0, sizeof(*s));
-	progs = settle(count_progs, count_progs());
+	progs = settle(count_progs, count_progs(), 3000);
 	maps = count_maps();
-	before = vmalloc_used_kb();
+	before = meminfo_kb("VmallocUsed");
 	ASSERT_LT(0, before);
 
 	clock_gettime(CLOCK_MONOTONIC, &a);
@@ -342,8 +315,8 @@ TEST_F_TIMEOUT(storm, load_attach_run_unload, STORM_SECONDS + 60)
 
 	write_ll(PANIC_LIMIT, limit);
 	write_ll(BUDGET_MAX_US, budget);
-	EXPECT_EQ(progs, settle(count_progs, progs));
-	EXPECT_EQ(maps, settle(count_maps, maps));
+	EXPECT_EQ(progs, settle(count_progs, progs, 3000));
+	EXPECT_EQ(maps, settle(count_maps, maps, 3000));
 	EXPECT_EQ(0, write_file(STACK_SIZE_KB, "64\n"));
 	write_ll(STACK_SIZE_KB, stack_kb);
 
@@ -354,11 +327,7 @@ TEST_F_TIMEOUT(storm, load_attach_run_unload, STORM_SECONDS + 60)
 	EXPECT_LE(STORM_CYCLES, s->cycles);
 
 	/* The stacks of a size the chaos set are freed at the next load. */
-	after = vmalloc_used_kb();
-	for (i = 0; i < 200 && after > before + 1024; i++) {
-		usleep(10000);
-		after = vmalloc_used_kb();
-	}
+	after = vmalloc_settle(before + 1024, 2000);
 	EXPECT_GE(before + 1024, after)
 		TH_LOG("VmallocUsed %lld kB before the storm, %lld kB after", before, after);
 	munmap(s, sizeof(*s));

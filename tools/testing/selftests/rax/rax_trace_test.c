@@ -13,7 +13,6 @@
 #include "../kselftest_harness.h"
 #include "rax_util.h"
 
-#define TRACING		"/sys/kernel/tracing/"
 #define BUDGET_MAX_US	"/proc/sys/kernel/rax/budget_max_us"
 
 /*
@@ -38,7 +37,7 @@ static int traceable(const char *func)
 	int found = 0;
 	FILE *f;
 
-	f = fopen(TRACING "available_filter_functions", "r");
+	f = fopen(RAX_TRACEFS "available_filter_functions", "r");
 	if (!f)
 		return -errno;
 	while (!found && fgets(line, sizeof(line), f))
@@ -57,33 +56,21 @@ TEST(helpers_are_not_traceable)
 		EXPECT_EQ(0, traceable(unwound[i])) TH_LOG("%s can be traced", unwound[i]);
 }
 
-/* Write @s to tracefs' kprobe_events; 0 or -errno. */
-static int kprobe_event(const char *s)
-{
-	int fd = open(TRACING "kprobe_events", O_WRONLY | O_APPEND);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 TEST(kprobes_and_kretprobes_refused)
 {
 	char ev[160];
 	unsigned int i;
 
 	/* Control: a kretprobe on the dispatcher is allowed. */
-	ASSERT_EQ(0, kprobe_event("r:rax_trace_test/ctl rax_run\n"));
-	ASSERT_EQ(0, kprobe_event("-:rax_trace_test/ctl\n"));
+	ASSERT_EQ(0, append_file(RAX_KPROBE_EVENTS, "r:rax_trace_test/ctl rax_run\n"));
+	ASSERT_EQ(0, append_file(RAX_KPROBE_EVENTS, "-:rax_trace_test/ctl\n"));
 	for (i = 0; i < ARRAY_SIZE(unwound); i++) {
 		snprintf(ev, sizeof(ev), "r:rax_trace_test/r%u %s\n", i, unwound[i]);
-		EXPECT_GT(0, kprobe_event(ev)) TH_LOG("kretprobe on %s accepted", unwound[i]);
+		EXPECT_GT(0, append_file(RAX_KPROBE_EVENTS, ev))
+			TH_LOG("kretprobe on %s accepted", unwound[i]);
 		snprintf(ev, sizeof(ev), "p:rax_trace_test/p%u %s\n", i, unwound[i]);
-		EXPECT_GT(0, kprobe_event(ev)) TH_LOG("kprobe on %s accepted", unwound[i]);
+		EXPECT_GT(0, append_file(RAX_KPROBE_EVENTS, ev))
+			TH_LOG("kprobe on %s accepted", unwound[i]);
 	}
 }
 
@@ -94,24 +81,12 @@ static int tracing_load(const char *func, unsigned int type)
 		INSN(BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	union bpf_attr attr;
-	int id = rax_btf_func_id(func), fd;
+	int id = rax_btf_func_id(func);
 
 	if (id < 0)
 		return id;
-	memset(&attr, 0, sizeof(attr));
-	memset(log_buf, 0, sizeof(log_buf));
-	attr.prog_type = BPF_PROG_TYPE_TRACING;
-	attr.expected_attach_type = type;
-	attr.attach_btf_id = id;
-	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = ARRAY_SIZE(insns);
-	attr.license = (unsigned long)"GPL";
-	attr.log_level = 1;
-	attr.log_buf = (unsigned long)log_buf;
-	attr.log_size = sizeof(log_buf);
-	fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	return fd < 0 ? -errno : fd;
+	return ebpf_load_attach(BPF_PROG_TYPE_TRACING, type, id, insns,
+				ARRAY_SIZE(insns), NULL);
 }
 
 TEST(fentry_and_fexit_refused)
@@ -136,27 +111,12 @@ TEST(fentry_and_fexit_refused)
 	}
 }
 
-static int trace_write(const char *file, const char *s)
-{
-	char path[128];
-	int fd, ret = 0;
-
-	snprintf(path, sizeof(path), TRACING "%s", file);
-	fd = open(path, O_WRONLY | O_TRUNC);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Whether tracefs' trace buffer names @func. */
 static bool traced(const char *func)
 {
 	char line[512];
 	bool found = false;
-	FILE *f = fopen(TRACING "trace", "r");
+	FILE *f = fopen(RAX_TRACEFS "trace", "r");
 
 	if (!f)
 		return false;
@@ -207,18 +167,18 @@ TEST(stops_under_function_graph)
 	unsigned long long on = 1;
 	char s[32];
 
-	if (access(TRACING "current_tracer", W_OK))
+	if (access(RAX_TRACEFS "current_tracer", W_OK))
 		SKIP(return, "no tracefs");
 	/*
 	 * The filter first: the function-graph tracer on every function of
 	 * a KASAN kernel under TCG takes minutes to switch on.
 	 */
-	ASSERT_EQ(0, trace_write("set_ftrace_filter", "rax_*\n"));
-	ASSERT_EQ(0, trace_write("trace", ""));
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "set_ftrace_filter", "rax_*\n"));
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "trace", ""));
 	old_budget = read_ll_file(BUDGET_MAX_US);
 	ASSERT_LT(0, old_budget);
 	ASSERT_EQ(0, write_file(BUDGET_MAX_US, "2000\n"));
-	ASSERT_EQ(0, trace_write("current_tracer", "function_graph\n"))
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "current_tracer", "function_graph\n"))
 		TH_LOG("no function_graph tracer in this kernel (CONFIG_FUNCTION_GRAPH_TRACER)");
 
 	/* At a cancellation point: spin.o loops while CTL[0] is set. */
@@ -263,12 +223,12 @@ TEST(stops_under_function_graph)
 	close_all(prog, fds, n);
 
 	/* Read before the tracer goes: switching tracers empties the buffer. */
-	EXPECT_EQ(0, trace_write("tracing_on", "0\n"));
+	EXPECT_EQ(0, write_file(RAX_TRACEFS "tracing_on", "0\n"));
 	EXPECT_TRUE(traced("rax_run")) TH_LOG("the tracer saw no rax_run()");
-	EXPECT_EQ(0, trace_write("current_tracer", "nop\n"));
-	EXPECT_EQ(0, trace_write("tracing_on", "1\n"));
-	EXPECT_EQ(0, trace_write("set_ftrace_filter", ""));
-	EXPECT_EQ(0, trace_write("trace", ""));
+	EXPECT_EQ(0, write_file(RAX_TRACEFS "current_tracer", "nop\n"));
+	EXPECT_EQ(0, write_file(RAX_TRACEFS "tracing_on", "1\n"));
+	EXPECT_EQ(0, write_file(RAX_TRACEFS "set_ftrace_filter", ""));
+	EXPECT_EQ(0, write_file(RAX_TRACEFS "trace", ""));
 	snprintf(s, sizeof(s), "%lld\n", old_budget);
 	EXPECT_EQ(0, write_file(BUDGET_MAX_US, s));
 	/* Returns in this task after the stops go where they should. */

@@ -228,10 +228,59 @@ static inline long long read_ll_file(const char *path)
 	return v;
 }
 
-/* Write @s to the file @path; 0 or -errno. */
-static inline int write_file(const char *path, const char *s)
+/* tracefs, where the tests find kprobe_events, the trace and the events. */
+#define RAX_TRACEFS	"/sys/kernel/tracing/"
+#define RAX_KPROBE_EVENTS	RAX_TRACEFS "kprobe_events"
+
+/* @count() once it equals @want, or after @ms milliseconds. */
+static inline unsigned int settle(unsigned int (*count)(void), unsigned int want,
+				  unsigned int ms)
 {
-	int fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	unsigned int n = count(), i;
+
+	for (i = 0; i < ms / 10 && n != want; i++) {
+		usleep(10000);
+		n = count();
+	}
+	return n;
+}
+
+/* A field of /proc/meminfo, in kB; -1 if missing. */
+static inline long long meminfo_kb(const char *field)
+{
+	FILE *f = fopen("/proc/meminfo", "r");
+	size_t n = strlen(field);
+	char line[128];
+	long long v = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = atoll(line + n + 1);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+/* The vmalloc'd kB, once it is back under @limit, or after @ms milliseconds. */
+static inline long long vmalloc_settle(long long limit, unsigned int ms)
+{
+	long long v = meminfo_kb("VmallocUsed");
+	unsigned int i;
+
+	for (i = 0; i < ms / 10 && v > limit; i++) {
+		usleep(10000);
+		v = meminfo_kb("VmallocUsed");
+	}
+	return v;
+}
+
+/* Write @s to the file @path, opened with O_WRONLY | @flags; 0 or -errno. */
+static inline int write_flags(const char *path, const char *s, int flags)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC | flags);
 	ssize_t n;
 	int err;
 
@@ -241,6 +290,18 @@ static inline int write_file(const char *path, const char *s)
 	err = n < 0 ? -errno : 0;
 	close(fd);
 	return err;
+}
+
+/* Write @s to the file @path; 0 or -errno. */
+static inline int write_file(const char *path, const char *s)
+{
+	return write_flags(path, s, O_TRUNC);
+}
+
+/* Append @s to the file @path (kprobe_events takes one command a write). */
+static inline int append_file(const char *path, const char *s)
+{
+	return write_flags(path, s, O_APPEND);
 }
 
 /*
@@ -255,7 +316,7 @@ static inline int rax_tracepoint_attach(const char *event, int pid, int cpu, int
 	long long id;
 	int pfd;
 
-	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/id", event);
+	snprintf(path, sizeof(path), RAX_TRACEFS "events/%s/id", event);
 	id = read_ll_file(path);
 	if (id < 0)
 		return -ENOENT;
@@ -730,27 +791,39 @@ static inline int rax_btf_func_id(const char *name)
 						.src_reg = (s), .off = (o), .imm = (i) })
 
 /*
- * Load @cnt eBPF instructions as an XDP program named @name, through the
- * verifier with its log in log_buf; returns the fd or -errno.
+ * Load @cnt eBPF instructions as a program of @type (attached as @attach
+ * to BTF id @btf_id, or 0) named @name (or NULL), through the verifier
+ * with its log in log_buf; returns the fd or -errno.
  */
-static inline int ebpf_load(const struct bpf_insn *insns, unsigned int cnt,
-			    const char *name)
+static inline int ebpf_load_attach(unsigned int type, unsigned int attach, int btf_id,
+				   const struct bpf_insn *insns, unsigned int cnt,
+				   const char *name)
 {
 	union bpf_attr attr;
 	int fd;
 
 	memset(&attr, 0, sizeof(attr));
 	memset(log_buf, 0, sizeof(log_buf));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
+	attr.prog_type = type;
+	attr.expected_attach_type = attach;
+	attr.attach_btf_id = btf_id;
 	attr.insns = (unsigned long)insns;
 	attr.insn_cnt = cnt;
 	attr.license = (unsigned long)"GPL";
 	attr.log_level = 1;
 	attr.log_buf = (unsigned long)log_buf;
 	attr.log_size = sizeof(log_buf);
-	snprintf(attr.prog_name, sizeof(attr.prog_name), "%s", name);
+	if (name)
+		snprintf(attr.prog_name, sizeof(attr.prog_name), "%s", name);
 	fd = sys_bpf(BPF_PROG_LOAD, &attr);
 	return fd < 0 ? -errno : fd;
+}
+
+/* An XDP program of @cnt eBPF instructions, as ebpf_load_attach(). */
+static inline int ebpf_load(const struct bpf_insn *insns, unsigned int cnt,
+			    const char *name)
+{
+	return ebpf_load_attach(BPF_PROG_TYPE_XDP, 0, 0, insns, cnt, name);
 }
 
 static inline unsigned int count_progs(void)
