@@ -14,9 +14,13 @@
 #include <linux/overflow.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/trace_events.h>
 #include <linux/unaligned.h>
 
 #include "rax.h"
+
+/* A trace record starts with its common fields. */
+static_assert(sizeof(struct trace_entry) == RAX_MIN_CTX_OFFSET);
 
 static __printf(2, 3) int rax_fmt_err(struct rax_obj *obj, const char *fmt, ...)
 {
@@ -162,6 +166,11 @@ static int rax_fmt_entries(struct rax_obj *obj, u32 idx)
 			return rax_fmt_err(obj,
 					   "entry %u (%s): max_ctx_offset %u: only a tracepoint entry reads a record, of at most %u bytes",
 					   i, e->symbol, e->max_ctx_offset, RAX_MAX_CTX_OFFSET);
+		if (e->prog_type == BPF_PROG_TYPE_TRACEPOINT &&
+		    e->max_ctx_offset < RAX_MIN_CTX_OFFSET)
+			return rax_fmt_err(obj,
+					   "entry %u (%s): max_ctx_offset %u: a tracepoint entry says how much of its record it reads, at least the %u bytes of common fields (rebuild with rax::tracepoint!)",
+					   i, e->symbol, e->max_ctx_offset, RAX_MIN_CTX_OFFSET);
 		for (s = 1; s < elf->nsyms; s++) {
 			const struct elf64_sym *sym = &elf->syms[s];
 

@@ -93,6 +93,29 @@ TEST_CASE("build: the hello sample has a tracepoint and a kprobe entry that prin
 	CHECK(obj.maps.empty());
 }
 
+TEST_CASE("build: a tracepoint entry says how much of its record it reads", "[build]")
+{
+	// hello declares record = 12; late_panic declares nothing and reads
+	// only the common fields: 8, never 0, which the kernel refuses.
+	auto hello = build_sample("hello");
+	auto late = build_sample("late_panic");
+	bool seen_hello = false, seen_late = false;
+	for (auto const &e : hello.entries)
+		if (e.prog_type == 5 /* TRACEPOINT */) {
+			CHECK(e.max_ctx_offset == 12);
+			seen_hello = true;
+		} else {
+			CHECK(e.max_ctx_offset == 0);
+		}
+	for (auto const &e : late.entries)
+		if (e.prog_type == 5) {
+			CHECK(e.max_ctx_offset == RAX_MIN_CTX_OFFSET);
+			seen_late = true;
+		}
+	CHECK(seen_hello);
+	CHECK(seen_late);
+}
+
 TEST_CASE("build: the XDP counter sample has its map", "[build]")
 {
 	auto obj = build_sample("xdp_counter");

@@ -467,6 +467,23 @@ TEST_CASE("corpus: entries and maps", "[corpus][elf]")
 		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG,
 			       "max_ctx_offset 65537: only a tracepoint entry reads a record, of at most 65536");
 	}
+	SECTION("tracepoint entry that does not say what it reads") {
+		// As the rax crate built tracepoint entries before they declared
+		// their record: nothing bounds their reads at attach.
+		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
+		e.prog_type = 5; // TRACEPOINT
+		e.max_ctx_offset = 0;
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG,
+			       "max_ctx_offset 0: a tracepoint entry says how much of its record it reads");
+	}
+	SECTION("tracepoint record shorter than the common fields") {
+		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
+		e.prog_type = 5; // TRACEPOINT
+		e.max_ctx_offset = RAX_MIN_CTX_OFFSET - 1;
+		expect_refused(patch_data(v, RAX_SECTION_ENTRIES, 0, e), EBADMSG,
+			       "max_ctx_offset 7: a tracepoint entry says how much of its record it reads, "
+			       "at least the 8 bytes of common fields");
+	}
 	SECTION("unsupported program type") {
 		rax_entry_def e = read_data<rax_entry_def>(v, RAX_SECTION_ENTRIES, 0);
 		e.prog_type = 1; // SOCKET_FILTER

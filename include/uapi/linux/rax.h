@@ -74,8 +74,14 @@
  */
 #define RAX_MAX_FUNCTIONS	4096
 
-/* The most a TRACEPOINT entry may say it reads of its record. */
+/*
+ * The most a TRACEPOINT entry may say it reads of its record, and the
+ * least: every record starts with 8 bytes of common fields (struct
+ * trace_entry), and an entry that says less was built before entries
+ * said what they read.
+ */
 #define RAX_MAX_CTX_OFFSET	65536
+#define RAX_MIN_CTX_OFFSET	8
 
 /* One entry point: a function the program can be loaded at. */
 struct rax_entry_def {

@@ -637,6 +637,13 @@ Result<std::vector<Entry>> parse_entries(View const &v, char const *op)
 					       std::to_string(e.max_ctx_offset) +
 					       ": only a tracepoint entry reads a record, of at most " +
 					       std::to_string(RAX_MAX_CTX_OFFSET) + " bytes");
+		if (e.prog_type == 5 && e.max_ctx_offset < RAX_MIN_CTX_OFFSET)
+			return bad(op, where + " (" + out.symbol + "): max_ctx_offset " +
+					       std::to_string(e.max_ctx_offset) +
+					       ": a tracepoint entry says how much of its record it reads, "
+					       "at least the " +
+					       std::to_string(RAX_MIN_CTX_OFFSET) +
+					       " bytes of common fields (rebuild with rax::tracepoint!)");
 		if (!prog_type_mask(e.prog_type))
 			return refuse(op, where + " (" + out.symbol + "): program type " +
 						  std::to_string(e.prog_type) + " is not supported");

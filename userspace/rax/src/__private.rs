@@ -102,8 +102,13 @@ unsafe impl Kind for Kprobe {
 // probe_read_kernel.
 unsafe impl<const RECORD: u32> Kind for Tracepoint<RECORD> {
     const PROG_TYPE: u32 = prog_type::TRACEPOINT;
-    // The common fields (8 bytes) are in every record: no check needed.
-    const MAX_CTX_OFFSET: u32 = if RECORD > COMMON_FIELDS { RECORD } else { 0 };
+    // At least the common fields (8 bytes), which every record has: the
+    // kernel refuses a tracepoint entry that says less.
+    const MAX_CTX_OFFSET: u32 = if RECORD > COMMON_FIELDS {
+        RECORD
+    } else {
+        COMMON_FIELDS
+    };
     type Ctx = TracepointContext;
     type Verdict = u32;
     type Ret = u32;
