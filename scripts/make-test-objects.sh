@@ -65,8 +65,9 @@
 # Each FILE has FILE.sig, a detached PKCS#7 signature (CMS, SHA-256, no
 # certificates, no signed attributes) made with KEY over RAX_SIGNED_PREFIX
 # and FILE. prov.o also has signatures by KEY that are not Rax signatures:
-# prov.o.bare.sig over the object alone, prov.o.attrs.sig with signed
-# attributes, prov.o.v0.sig over another prefix.
+# prov.o.bare.sig over the object alone, prov.o.attrs.sig and
+# prov.o.smime.sig with signed attributes, prov.o.v0.sig over another
+# prefix.
 #
 # Usage: scripts/make-test-objects.sh OUTDIR KEY.pem [UNTRUSTED-KEY.pem]
 # The rax CLI is $RAX_BUILD/userspace/cli/rax (build userspace first); its
@@ -152,13 +153,17 @@ for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters
 done
 # Signatures by the trusted key that are not Rax signatures: over the object
 # alone (another purpose, or an old toolchain), with signed attributes
-# (openssl adds contentType, signingTime, SMIMECapabilities and
-# messageDigest), and over another version of the prefix.
+# (contentType, signingTime and messageDigest; and with SMIMECapabilities
+# too, which the kernel's parser refuses outright), and over another
+# version of the prefix.
 openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 	-in "$out/prov.o" -signer "$key" -inkey "$key" -out "$out/prov.o.bare.sig"
 { printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
-	openssl cms -sign -binary -nocerts -md sha256 -outform DER \
+	openssl cms -sign -binary -nosmimecap -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.attrs.sig"
+{ printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
+	openssl cms -sign -binary -nocerts -md sha256 -outform DER \
+		-signer "$key" -inkey "$key" -out "$out/prov.o.smime.sig"
 { printf 'Rax object signature v0\n'; cat "$out/prov.o"; } |
 	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.v0.sig"

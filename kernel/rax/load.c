@@ -291,7 +291,7 @@ static const char *rax_sig_rejected(struct rax_load *ld, struct key *keyring)
 				    ld->sig_size, keyring,
 				    VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL))
 		return "made over the image alone, not for a Rax object (no RAX_SIGNED_PREFIX)";
-	return "does not match the image (image or signature changed)";
+	return "does not match the image, or its PKCS#7 form is refused (see the kernel log)";
 }
 
 /*

@@ -153,6 +153,13 @@ TEST_F(load, signature_with_signed_attributes)
 				 "rax: signature: signed attributes or a non-data content type");
 }
 
+/* The kernel's PKCS#7 parser refuses S/MIME capabilities outright. */
+TEST_F(load, signature_with_smime_capabilities)
+{
+	expect_not_rax_signature(_metadata, &self->prov, "prov.o.smime.sig",
+				 "rax: signature: does not match the image");
+}
+
 TEST_F(load, signature_over_another_prefix)
 {
 	expect_not_rax_signature(_metadata, &self->prov, "prov.o.v0.sig",
