@@ -18,18 +18,22 @@ out=$RAX_CACHE/kselftest/$(basename "$kbuild")
 log=$RAX_LOGS/selftests-build.log
 rax_stage "kselftests: build and install into $out"
 rm -rf "$out"
-make -C "$RAX_TREE/tools/testing/selftests" TARGETS=rax \
-	O="$out/obj" KHDR_INCLUDES="-isystem $kbuild/usr/include" \
-	INSTALL_PATH="$out/install" install >"$log" 2>&1 ||
-	rax_die "building the kselftests failed" "$log"
 # The tree's own bpftool (newer than Debian's), which the tests run in the
-# guest next to the Rax CLI. No LLVM or libbfd disassembler: Debian's
-# llvm-19 lacks the static libraries bpftool links.
+# guest next to the Rax CLI, and which makes vmlinux.h for the eBPF twins.
+# No LLVM or libbfd disassembler: Debian's llvm-19 lacks the static
+# libraries bpftool links.
 bpftool_out=$RAX_CACHE/bpftool/$(basename "$kbuild")
 mkdir -p "$bpftool_out"
 make -C "$RAX_TREE/tools/bpf/bpftool" OUTPUT="$bpftool_out/" CLANG=clang-19 \
 	feature-llvm=0 feature-libbfd=0 feature-libbfd-liberty=0 feature-libbfd-liberty-z=0 \
-	-j"$(rax_nproc)" >>"$log" 2>&1 || rax_die "building bpftool failed" "$log"
+	-j"$(rax_nproc)" >"$log" 2>&1 || rax_die "building bpftool failed" "$log"
+# The eBPF twins (twins/*.bpf.c) are built with clang-19 against the
+# kernel's BTF and the tree's libbpf, which the selftests build.
+make -C "$RAX_TREE/tools/testing/selftests" TARGETS=rax \
+	O="$out/obj" KHDR_INCLUDES="-isystem $kbuild/usr/include" \
+	CLANG=clang-19 BPFTOOL="$bpftool_out/bpftool" VMLINUX_BTF="$kbuild/vmlinux" \
+	INSTALL_PATH="$out/install" -j"$(rax_nproc)" install >>"$log" 2>&1 ||
+	rax_die "building the kselftests failed" "$log"
 cp "$bpftool_out/bpftool" "$out/install/bpftool"
 rax_stage_end
 echo "$out/install"

@@ -21,6 +21,7 @@ of it onto the base gives back the repository's files byte for byte.
 """
 
 import argparse
+import fcntl
 import fnmatch
 import hashlib
 import os
@@ -317,6 +318,14 @@ def check_roundtrip(src):
     listed = validate(src, patches)
     repo = base_repo()
     wt = os.path.join(os.path.dirname(repo), "check-wt")
+    # One check at a time uses the scratch work tree (two at once, from two
+    # clones, would git am into each other's rebase).
+    with open(wt + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return roundtrip_in(src, listed, repo, wt)
+
+
+def roundtrip_in(src, listed, repo, wt):
     if not os.path.isdir(wt):
         run(["git", "worktree", "prune"], cwd=repo)
         run(["git", "worktree", "add", "-q", "--detach", wt, "rax-base"], cwd=repo)
