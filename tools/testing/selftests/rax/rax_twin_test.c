@@ -17,11 +17,16 @@
 #include "../kselftest_harness.h"
 #include "rax_util.h"
 
-/* An eBPF twin: twins/@name.bpf.c, installed beside this test. */
-static struct bpf_object *twin_open(const char *name)
+/*
+ * An eBPF twin: twins/@name.bpf.c, installed beside this test, loaded;
+ * its map @shared (or none, NULL) is the map @shared_fd of the Rax side.
+ */
+static struct bpf_object *twin_open_sharing(const char *name, const char *shared,
+					    int shared_fd)
 {
 	char exe[512], path[600];
 	struct bpf_object *obj;
+	struct bpf_map *m;
 	ssize_t n;
 
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -32,11 +37,23 @@ static struct bpf_object *twin_open(const char *name)
 	obj = bpf_object__open_file(path, NULL);
 	if (!obj)
 		return NULL;
+	if (shared) {
+		m = bpf_object__find_map_by_name(obj, shared);
+		if (!m || bpf_map__reuse_fd(m, shared_fd)) {
+			bpf_object__close(obj);
+			return NULL;
+		}
+	}
 	if (bpf_object__load(obj)) {
 		bpf_object__close(obj);
 		return NULL;
 	}
 	return obj;
+}
+
+static struct bpf_object *twin_open(const char *name)
+{
+	return twin_open_sharing(name, NULL, -1);
 }
 
 static int twin_prog(struct bpf_object *obj, const char *name)
@@ -195,6 +212,125 @@ TEST(syscall_tp)
 	}
 	ksft_print_msg("syscall_tp: Rax and eBPF counted %llu/%llu/%llu/%llu/%llu/%llu\n",
 		       rax[0], rax[1], rax[2], rax[3], rax[4], rax[5]);
+
+	bpf_object__close(twin);
+	close(rax_enter);
+	close(rax_exit);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * syscount: per system call number, the calls of this process, their
+ * errors and their time. Both sides read one target map (the Rax
+ * object's, reused by the twin), so that switching it on and off is the
+ * same event for both; the process then makes a known number of calls
+ * of three kinds, and nothing else.
+ */
+struct syscount_stats {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+};
+
+struct syscount_want {
+	__u32 nr;
+	__u64 count, errors;
+};
+
+/* The syscall numbers of @fd (a STATS map) in @nrs; how many, or -1. */
+static int stats_keys(int fd, __u32 *nrs, int max)
+{
+	__u32 key, next;
+	int n = 0;
+
+	if (bpf_map_get_next_key(fd, NULL, &next))
+		return 0;
+	do {
+		if (n == max)
+			return -1;
+		nrs[n++] = next;
+		key = next;
+	} while (!bpf_map_get_next_key(fd, &key, &next));
+	return n;
+}
+
+TEST(syscount)
+{
+	const struct syscount_want want[] = {
+		{ SYS_getppid, 100, 0 }, { SYS_openat, 30, 30 }, { SYS_close, 20, 20 },
+	};
+	struct rax_obj_file o = rax_obj_read("syscount.o");
+	int fds[4], n, rax_enter, rax_exit, tw_enter, tw_exit, target, rax_stats, tw_stats;
+	int i, nr, nkeys;
+	__u32 key = 0, me = getpid(), nobody = 0xffffffff, keys[64];
+	struct syscount_stats r, e;
+	struct events ev = { .n = 0 };
+	struct bpf_object *twin;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/syscount.o missing");
+	n = rax_create_maps(&o.img, fds, 4);
+	ASSERT_EQ(3, n);
+	target = fds[rax_map_index(&o.img, "TARGET")];
+	rax_stats = fds[rax_map_index(&o.img, "STATS")];
+	ASSERT_EQ(0, map_update(target, &key, &nobody));
+	rax_enter = rax_load_entry(&o, fds, n, "rax_entry_syscount_enter",
+				   BPF_PROG_TYPE_TRACEPOINT);
+	ASSERT_LE(0, rax_enter) TH_LOG("load: %s\n%s", strerror(-rax_enter), log_buf);
+	rax_exit = rax_load_entry(&o, fds, n, "rax_entry_syscount_exit",
+				  BPF_PROG_TYPE_TRACEPOINT);
+	ASSERT_LE(0, rax_exit) TH_LOG("load: %s\n%s", strerror(-rax_exit), log_buf);
+
+	twin = twin_open_sharing("syscount", "target", target);
+	ASSERT_NE(NULL, twin) TH_LOG("twins/syscount.bpf.o: %s", strerror(errno));
+	tw_enter = twin_prog(twin, "syscount_enter");
+	tw_exit = twin_prog(twin, "syscount_exit");
+	tw_stats = twin_map(twin, "stats");
+	ASSERT_LE(0, tw_enter);
+	ASSERT_LE(0, tw_exit);
+	ASSERT_LE(0, tw_stats);
+
+	ASSERT_EQ(0, attach_tp(&ev, "raw_syscalls/sys_enter", rax_enter));
+	ASSERT_EQ(0, attach_tp(&ev, "raw_syscalls/sys_enter", tw_enter));
+	ASSERT_EQ(0, attach_tp(&ev, "raw_syscalls/sys_exit", rax_exit));
+	ASSERT_EQ(0, attach_tp(&ev, "raw_syscalls/sys_exit", tw_exit));
+
+	/* The bpf() calls that switch the target count for neither side. */
+	ASSERT_EQ(0, map_update(target, &key, &me));
+	for (i = 0; i < 100; i++)
+		syscall(SYS_getppid);
+	for (i = 0; i < 30; i++)
+		syscall(SYS_openat, AT_FDCWD, "/nonexistent/rax", O_RDONLY);
+	for (i = 0; i < 20; i++)
+		syscall(SYS_close, -1);
+	ASSERT_EQ(0, map_update(target, &key, &nobody));
+	detach_all(&ev);
+
+	nkeys = stats_keys(rax_stats, keys, 64);
+	EXPECT_EQ(ARRAY_SIZE(want), nkeys)
+		TH_LOG("Rax counted %d system call numbers", nkeys);
+	EXPECT_EQ(nkeys, stats_keys(tw_stats, keys, 64));
+	for (i = 0; i < (int)ARRAY_SIZE(want); i++) {
+		nr = want[i].nr;
+		memset(&r, 0, sizeof(r));
+		memset(&e, 0, sizeof(e));
+		EXPECT_EQ(0, bpf_map_lookup_elem(rax_stats, &nr, &r)) TH_LOG("Rax: no %d", nr);
+		EXPECT_EQ(0, bpf_map_lookup_elem(tw_stats, &nr, &e)) TH_LOG("eBPF: no %d", nr);
+		EXPECT_EQ(want[i].count, r.count) TH_LOG("syscall %d: Rax count", nr);
+		EXPECT_EQ(want[i].errors, r.errors) TH_LOG("syscall %d: Rax errors", nr);
+		EXPECT_EQ(e.count, r.count) TH_LOG("syscall %d: count", nr);
+		EXPECT_EQ(e.errors, r.errors) TH_LOG("syscall %d: errors", nr);
+		/* Times differ by the other side's run time: bound them. */
+		EXPECT_LT(0, r.total_ns);
+		EXPECT_LT(0, e.total_ns);
+		EXPECT_GT(r.count * 2000000ULL, r.total_ns > e.total_ns ?
+			  r.total_ns - e.total_ns : e.total_ns - r.total_ns)
+			TH_LOG("syscall %d: Rax %llu ns, eBPF %llu ns", nr, r.total_ns, e.total_ns);
+		ksft_print_msg("syscount: syscall %d: %llu calls, %llu errors, ", nr,
+			       r.count, r.errors);
+		printf("Rax %llu ns, eBPF %llu ns\n", r.total_ns, e.total_ns);
+	}
 
 	bpf_object__close(twin);
 	close(rax_enter);
