@@ -21,6 +21,7 @@
 
 #include "../kselftest_harness.h"
 #include "rax_util.h"
+#include "rax_btf.h"
 
 static int audit_set(int sock, __u32 mask, __u32 enabled, __u32 pid)
 {
@@ -300,16 +301,17 @@ TEST(lsm_sees_the_signer)
 	int off_aux, off_rax, off_signer, map, lsm, link, fd;
 	struct lsm_seen seen, before;
 	union bpf_attr attr;
-	struct rax_kbtf k;
+	struct btf *btf;
 	__u32 key = 0;
 
 	ASSERT_NE(0, xdp.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o missing");
 	ASSERT_NE(0, bare.size) TH_LOG("RAX_TEST_OBJECTS/prov.o.bare.sig missing");
-	ASSERT_EQ(0, rax_kbtf_open(&k));
-	off_aux = rax_kbtf_member_off(&k, "bpf_prog", "aux");
-	off_rax = rax_kbtf_member_off(&k, "bpf_prog_aux", "rax");
-	off_signer = rax_kbtf_member_off(&k, "rax_prog", "signer");
-	rax_kbtf_close(&k);
+	btf = btf__load_vmlinux_btf();
+	ASSERT_NE(NULL, btf) TH_LOG("the kernel's BTF: %s", strerror(errno));
+	off_aux = rax_btf_member_off(btf, "bpf_prog", "aux");
+	off_rax = rax_btf_member_off(btf, "bpf_prog_aux", "rax");
+	off_signer = rax_btf_member_off(btf, "rax_prog", "signer");
+	btf__free(btf);
 	ASSERT_LE(0, off_aux);
 	ASSERT_LE(0, off_rax);
 	ASSERT_LE(0, off_signer);

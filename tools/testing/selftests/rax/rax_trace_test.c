@@ -12,6 +12,7 @@
 
 #include "../kselftest_harness.h"
 #include "rax_util.h"
+#include "rax_btf.h"
 
 #define BUDGET_MAX_US	"/proc/sys/kernel/rax/budget_max_us"
 
