@@ -340,4 +340,123 @@ TEST(syscount)
 	rax_obj_free(&o);
 }
 
+/*
+ * hello: the same lines in the trace buffer. The two sides are attached
+ * and detached in turn, so each line count tells whether each side
+ * printed, and every line must read the same.
+ */
+
+/* The lines of the trace buffer that hold @prefix; the first in @first. */
+static int trace_lines(const char *prefix, char *first, size_t size, int *differ)
+{
+	FILE *f = fopen(RAX_TRACEFS "trace", "r");
+	char line[1024];
+	int n = 0;
+
+	*differ = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		const char *msg = strstr(line, prefix);
+
+		if (!msg)
+			continue;
+		if (!n++)
+			snprintf(first, size, "%s", msg);
+		else if (strcmp(first, msg))
+			(*differ)++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* A kprobe perf event on @func running @prog; the fd or -errno. */
+static int kprobe_attach(const char *func, int prog)
+{
+	long long type = read_ll_file("/sys/bus/event_source/devices/kprobe/type");
+	struct perf_event_attr pa;
+	int fd;
+
+	if (type < 0)
+		return -ENOENT;
+	memset(&pa, 0, sizeof(pa));
+	pa.size = sizeof(pa);
+	pa.type = type;
+	pa.config1 = (unsigned long)func;
+	fd = syscall(__NR_perf_event_open, &pa, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+TEST(hello)
+{
+	struct rax_obj_file o = rax_obj_read("hello.o");
+	int rax_tp, rax_kp, tw_tp, tw_kp, a, b, i, n, differ;
+	char want[128], first[1024];
+	struct bpf_object *twin;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/hello.o missing");
+	ASSERT_EQ(0, rax_pin_cpu(0));
+	rax_tp = rax_load_entry(&o, NULL, 0, "rax_entry_hello_tracepoint",
+				BPF_PROG_TYPE_TRACEPOINT);
+	ASSERT_LE(0, rax_tp) TH_LOG("load: %s\n%s", strerror(-rax_tp), log_buf);
+	rax_kp = rax_load_entry(&o, NULL, 0, "rax_entry_hello_kprobe", BPF_PROG_TYPE_KPROBE);
+	ASSERT_LE(0, rax_kp) TH_LOG("load: %s\n%s", strerror(-rax_kp), log_buf);
+	twin = twin_open("hello");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/hello.bpf.o: %s", strerror(errno));
+	tw_tp = twin_prog(twin, "hello_tracepoint");
+	tw_kp = twin_prog(twin, "hello_kprobe");
+	ASSERT_LE(0, tw_tp);
+	ASSERT_LE(0, tw_kp);
+
+	/* The tracepoint: Rax alone for 3 calls, both for 4, eBPF alone for 2. */
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "trace", ""));
+	a = rax_tracepoint_attach("syscalls/sys_enter_getppid", -1, 0, rax_tp);
+	ASSERT_LE(0, a);
+	for (i = 0; i < 3; i++)
+		syscall(SYS_getppid);
+	b = rax_tracepoint_attach("syscalls/sys_enter_getppid", -1, 0, tw_tp);
+	ASSERT_LE(0, b);
+	for (i = 0; i < 4; i++)
+		syscall(SYS_getppid);
+	close(a);
+	for (i = 0; i < 2; i++)
+		syscall(SYS_getppid);
+	close(b);
+	snprintf(want, sizeof(want), "hello from tracepoint: tgid %d syscall %d\n",
+		 getpid(), SYS_getppid);
+	n = trace_lines(want, first, sizeof(first), &differ);
+	EXPECT_EQ(3 + 2 * 4 + 2, n) TH_LOG("lines \"%s\"", want);
+
+	/* The kprobe, on CPU 0: every line the same, 2 + 2 * 3 + 1 of them. */
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "trace", ""));
+	a = kprobe_attach("__x64_sys_getpgid", rax_kp);
+	ASSERT_LE(0, a) TH_LOG("kprobe: %s", strerror(-a));
+	for (i = 0; i < 2; i++)
+		syscall(SYS_getpgid, 0);
+	b = kprobe_attach("__x64_sys_getpgid", tw_kp);
+	ASSERT_LE(0, b) TH_LOG("kprobe: %s", strerror(-b));
+	for (i = 0; i < 3; i++)
+		syscall(SYS_getpgid, 0);
+	close(a);
+	syscall(SYS_getpgid, 0);
+	close(b);
+	n = trace_lines("hello from kprobe at ", first, sizeof(first), &differ);
+	EXPECT_EQ(2 + 2 * 3 + 1, n);
+	EXPECT_EQ(0, differ) TH_LOG("%d lines differ from %s", differ, first);
+	ksft_print_msg("hello: %d kprobe lines: %s", n, first);
+
+	bpf_object__close(twin);
+	close(rax_tp);
+	close(rax_kp);
+	rax_obj_free(&o);
+}
+
 TEST_HARNESS_MAIN
