@@ -459,4 +459,76 @@ TEST(hello)
 	rax_obj_free(&o);
 }
 
+/*
+ * atomic: add, sub, or, and, xor, exchange and compare-and-exchange on
+ * map values. The same operands go to both through test runs; after each
+ * run the two maps must hold the same values, and what a model of the
+ * operations computes here.
+ */
+#define ATOMIC_SLOTS	8
+
+static void atomic_model(unsigned long long *m, unsigned long long v)
+{
+	m[0] += v;
+	m[1] -= v;
+	m[2] |= v;
+	m[3] &= ~(v & 0xff);
+	m[4] ^= v;
+	m[6] += m[5];
+	m[5] = v;
+	m[7] = m[7] * 3 + v;
+}
+
+TEST(atomic)
+{
+	struct rax_obj_file o = rax_obj_read("atomic.o");
+	unsigned long long model[ATOMIC_SLOTS] = { 0 }, v = 0x9e3779b97f4a7c15ULL;
+	unsigned long long start[ATOMIC_SLOTS] = {
+		0, 0, 0, ~0ULL, 0x5555, 7, 0, 1,
+	};
+	unsigned char pkt[64] = { 0 };
+	int fds[2], n, rax, tw, rax_values, tw_values, run, i;
+	struct bpf_object *twin;
+	__u32 key;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/atomic.o missing");
+	n = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(1, n);
+	rax_values = fds[0];
+	rax = rax_load_entry(&o, fds, n, "rax_entry_atomic", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("atomic");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/atomic.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "atomic");
+	tw_values = twin_map(twin, "values");
+	ASSERT_LE(0, tw);
+	ASSERT_LE(0, tw_values);
+	for (key = 0; key < ATOMIC_SLOTS; key++) {
+		ASSERT_EQ(0, map_update(rax_values, &key, &start[key]));
+		ASSERT_EQ(0, map_update(tw_values, &key, &start[key]));
+		model[key] = start[key];
+	}
+
+	for (run = 0; run < 40; run++) {
+		v = v * 6364136223846793005ULL + 1442695040888963407ULL;
+		memcpy(pkt, &v, sizeof(v));
+		EXPECT_EQ(XDP_PASS, test_run(rax, pkt, sizeof(pkt), 1));
+		EXPECT_EQ(XDP_PASS, test_run(tw, pkt, sizeof(pkt), 1));
+		atomic_model(model, v);
+		for (i = 0; i < ATOMIC_SLOTS; i++) {
+			unsigned long long r = rax_map_u64(rax_values, i);
+			unsigned long long e = rax_map_u64(tw_values, i);
+
+			EXPECT_EQ(e, r) TH_LOG("run %d slot %d: Rax %llx, eBPF %llx", run, i, r, e);
+			EXPECT_EQ(model[i], r) TH_LOG("run %d slot %d: Rax %llx, model %llx",
+						      run, i, r, model[i]);
+		}
+	}
+
+	bpf_object__close(twin);
+	close(rax);
+	close(fds[0]);
+	rax_obj_free(&o);
+}
+
 TEST_HARNESS_MAIN
