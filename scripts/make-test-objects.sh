@@ -43,6 +43,8 @@
 #                       and time per syscall; its eBPF twin, likewise)
 #   atomic.o            userspace/samples/atomic (XDP: atomic operations on
 #                       map values; its eBPF twin, likewise)
+#   recursive.o         userspace/samples/recursive (XDP: recursion to a
+#                       depth from the packet; its eBPF twin, likewise)
 #   late_panic.o        userspace/samples/late_panic (tracepoint, XDP: runs
 #                       for a set time, then panics)
 #   tc_rewrite.o        userspace/samples/tc_rewrite (sched_cls: rewrites UDP
@@ -124,7 +126,7 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty \
 	redirect:redirect helper_calls:helper_calls locked_calls:locked_calls locked_tc:locked_tc \
 	late_panic:late_panic tc_rewrite:tc_rewrite syscall_tp:syscall_tp \
-	syscount:syscount atomic:atomic; do
+	syscount:syscount atomic:atomic recursive:recursive; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -156,7 +158,7 @@ done
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
-	syscount.o atomic.o; do
+	syscount.o atomic.o recursive.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object

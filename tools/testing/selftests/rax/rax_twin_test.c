@@ -531,4 +531,86 @@ TEST(atomic)
 	rax_obj_free(&o);
 }
 
+/*
+ * recursive: a value computed one level of recursion at a time, to a
+ * depth from the packet. Up to 33 levels, the most tail calls allow the
+ * twin, both must store the same value, and the model's; past that the
+ * twin aborts and the Rax program goes on to depth 500, until its stack,
+ * checked at every level, stops it (aborted, nothing stored).
+ */
+static unsigned long long walk_model(unsigned int n)
+{
+	unsigned long long acc = 0;
+	unsigned int k;
+
+	for (k = 1; k <= n; k++)
+		acc = acc * 31 + k;
+	return acc;
+}
+
+TEST(recursive)
+{
+	static const unsigned int depths[] = { 0, 1, 2, 7, 32, 33 };
+	struct rax_obj_file o = rax_obj_read("recursive.o");
+	int fds[2], n, rax, tw, tw_step, jump, rax_res, tw_res, i;
+	unsigned char pkt[64] = { 0 };
+	unsigned int depth;
+	struct bpf_object *twin;
+	__u32 key = 0;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/recursive.o missing");
+	n = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(1, n);
+	rax_res = fds[0];
+	rax = rax_load_entry(&o, fds, n, "rax_entry_recursive", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("recursive");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/recursive.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "recursive");
+	tw_step = twin_prog(twin, "step");
+	jump = twin_map(twin, "jump");
+	tw_res = twin_map(twin, "result");
+	ASSERT_LE(0, tw);
+	ASSERT_LE(0, tw_step);
+	ASSERT_LE(0, jump);
+	ASSERT_LE(0, tw_res);
+	ASSERT_EQ(0, map_update(jump, &key, &tw_step));
+
+	for (i = 0; i < (int)ARRAY_SIZE(depths); i++) {
+		depth = depths[i];
+		memcpy(pkt, &depth, sizeof(depth));
+		EXPECT_EQ(XDP_PASS, test_run(rax, pkt, sizeof(pkt), 1)) TH_LOG("Rax, depth %u", depth);
+		EXPECT_EQ(XDP_PASS, test_run(tw, pkt, sizeof(pkt), 1)) TH_LOG("eBPF, depth %u", depth);
+		EXPECT_EQ(walk_model(depth), rax_map_u64(rax_res, 0)) TH_LOG("Rax, depth %u", depth);
+		EXPECT_EQ(walk_model(depth), rax_map_u64(tw_res, 0)) TH_LOG("eBPF, depth %u", depth);
+		EXPECT_EQ(depth, rax_map_u64(rax_res, 1));
+		EXPECT_EQ(depth, rax_map_u64(tw_res, 1));
+	}
+
+	/* One level more than tail calls allow: only Rax gets there. */
+	depth = 34;
+	memcpy(pkt, &depth, sizeof(depth));
+	EXPECT_EQ(XDP_ABORTED, test_run(tw, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(33, rax_map_u64(tw_res, 1));
+	for (depth = 34; depth <= 500; depth += 466 / 2) {
+		memcpy(pkt, &depth, sizeof(depth));
+		EXPECT_EQ(XDP_PASS, test_run(rax, pkt, sizeof(pkt), 1)) TH_LOG("depth %u", depth);
+		EXPECT_EQ(walk_model(depth), rax_map_u64(rax_res, 0)) TH_LOG("depth %u", depth);
+	}
+
+	/* A million levels: the stack check stops it; nothing is stored. */
+	depth = 1000000;
+	memcpy(pkt, &depth, sizeof(depth));
+	EXPECT_EQ(XDP_ABORTED, test_run(rax, pkt, sizeof(pkt), 1));
+	EXPECT_NE(depth, rax_map_u64(rax_res, 1));
+	EXPECT_EQ(1, fdinfo_ll(rax, "rax_panics"))
+		TH_LOG("panics %lld, timeouts %lld", fdinfo_ll(rax, "rax_panics"),
+		       fdinfo_ll(rax, "rax_timeouts"));
+
+	bpf_object__close(twin);
+	close(rax);
+	close(fds[0]);
+	rax_obj_free(&o);
+}
+
 TEST_HARNESS_MAIN
