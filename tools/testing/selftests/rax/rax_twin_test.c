@@ -613,4 +613,128 @@ TEST(recursive)
 	rax_obj_free(&o);
 }
 
+/*
+ * xdp_counter: per-class and per-protocol counts, and the discard port
+ * dropped. A set of made packets (every class, IPv4 options, a header
+ * length of 0, truncated headers) and 300 generated ones go through both;
+ * each verdict must be the same, and so must the maps at the end.
+ */
+static unsigned int xdp_packet(unsigned char *p, unsigned int i, unsigned long long *seed)
+{
+	static const unsigned short types[] = { 0x0800, 0x86dd, 0x0806, 0x88cc, 0x0800 };
+	unsigned int len, k;
+
+	memset(p, 0, 128);
+	switch (i) {
+	case 0: /* IPv4 UDP to port 9 */
+	case 1: /* the same to port 53 */
+	case 2: /* IPv4 TCP to port 9 */
+		p[12] = 0x08, p[14] = 0x45, p[23] = i == 2 ? 6 : 17;
+		p[36] = 0, p[37] = i == 1 ? 53 : 9;
+		return 64;
+	case 3: /* IPv4 with 4 bytes of options, UDP to port 9 */
+		p[12] = 0x08, p[14] = 0x46, p[23] = 17, p[41] = 9;
+		return 64;
+	case 4: /* a header length of 0: the "port" is the total length */
+		p[12] = 0x08, p[14] = 0x40, p[23] = 17, p[16] = 0, p[17] = 9;
+		return 64;
+	case 5: /* IPv4, too short for its header */
+		p[12] = 0x08, p[14] = 0x45;
+		return 20;
+	case 6: /* IPv4 UDP to port 9, cut before the port */
+		p[12] = 0x08, p[14] = 0x45, p[23] = 17;
+		return 36;
+	case 7: /* IPv6, ICMPv6 */
+		p[12] = 0x86, p[13] = 0xdd, p[20] = 58;
+		return 64;
+	case 8: /* IPv6, cut before its next header */
+		p[12] = 0x86, p[13] = 0xdd;
+		return 20;
+	case 9: /* ARP */
+		p[12] = 0x08, p[13] = 0x06;
+		return 42;
+	case 10: /* LLDP: other */
+		p[12] = 0x88, p[13] = 0xcc;
+		return 60;
+	}
+	/* Generated: a type from the list, random bytes, 14 to 127 bytes. */
+	for (k = 0; k < 128; k++) {
+		*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		p[k] = *seed >> 56;
+	}
+	k = types[(*seed >> 20) % 5];
+	p[12] = k >> 8, p[13] = k & 0xff;
+	if (k == 0x0800 && (*seed >> 33) % 2)
+		p[23] = 17, p[14] = 0x45, p[36] = 0, p[37] = 9;
+	len = 14 + (*seed >> 8) % 114;
+	return len;
+}
+
+TEST(xdp_counter)
+{
+	struct rax_obj_file o = rax_obj_read("xdp.o");
+	unsigned long long seed = 42, r, e, rv, ev, drops = 0;
+	int fds[4], n, rax, tw, i, cpu, ncpus;
+	unsigned long long rvals[256], evals[256];
+	int rax_proto, rax_eth, tw_proto, tw_eth;
+	unsigned char pkt[128];
+	struct bpf_object *twin;
+	unsigned int len;
+	__u32 key;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o missing");
+	n = rax_create_maps(&o.img, fds, 4);
+	ASSERT_EQ(2, n);
+	rax_proto = fds[rax_map_index(&o.img, "PROTO_COUNT")];
+	rax_eth = fds[rax_map_index(&o.img, "ETH_COUNT")];
+	rax = rax_load_entry(&o, fds, n, "rax_entry_xdp_counter", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("xdp_counter");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/xdp_counter.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "xdp_counter");
+	tw_proto = twin_map(twin, "proto_count");
+	tw_eth = twin_map(twin, "eth_count");
+	ASSERT_LE(0, tw);
+	ASSERT_LE(0, tw_proto);
+	ASSERT_LE(0, tw_eth);
+
+	for (i = 0; i < 11 + 300; i++) {
+		len = xdp_packet(pkt, i, &seed);
+		rv = test_run(rax, pkt, len, 1);
+		ev = test_run(tw, pkt, len, 1);
+		EXPECT_EQ(ev, rv) TH_LOG("packet %d (%u bytes): Rax %lld, eBPF %lld", i, len,
+					 (long long)rv, (long long)ev);
+		drops += rv == XDP_DROP;
+		if (i < 11)
+			EXPECT_EQ(i == 0 || i == 3 || i == 4 ? XDP_DROP : XDP_PASS, rv)
+				TH_LOG("made packet %d", i);
+	}
+	for (key = 0; key < 256; key++) {
+		r = rax_map_u64(rax_proto, key);
+		e = rax_map_u64(tw_proto, key);
+		EXPECT_EQ(e, r) TH_LOG("protocol %u: Rax %llu, eBPF %llu", key, r, e);
+	}
+	ncpus = libbpf_num_possible_cpus();
+	ASSERT_LT(0, ncpus);
+	ASSERT_GE(256, ncpus);
+	for (key = 0; key < 5; key++) {
+		memset(rvals, 0, sizeof(rvals));
+		memset(evals, 0, sizeof(evals));
+		ASSERT_EQ(0, bpf_map_lookup_elem(rax_eth, &key, rvals));
+		ASSERT_EQ(0, bpf_map_lookup_elem(tw_eth, &key, evals));
+		for (r = e = 0, cpu = 0; cpu < ncpus; cpu++)
+			r += rvals[cpu], e += evals[cpu];
+		EXPECT_EQ(e, r) TH_LOG("class %u: Rax %llu, eBPF %llu", key, r, e);
+		if (key == 4)
+			EXPECT_EQ(drops, r);
+	}
+	ksft_print_msg("xdp_counter: 311 packets, %llu dropped, the same on both sides\n", drops);
+
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
 TEST_HARNESS_MAIN
