@@ -74,8 +74,8 @@
 # certificates, no signed attributes) made with KEY over RAX_SIGNED_PREFIX
 # and FILE. prov.o also has signatures by KEY that are not Rax signatures:
 # prov.o.bare.sig over the object alone, prov.o.attrs.sig and
-# prov.o.smime.sig with signed attributes, prov.o.v0.sig over another
-# prefix.
+# prov.o.smime.sig with signed attributes, prov.o.sha1.sig with a SHA-1
+# digest, prov.o.v0.sig over another prefix.
 #
 # Usage: scripts/make-test-objects.sh OUTDIR KEY.pem [UNTRUSTED-KEY.pem]
 # The rax CLI is $RAX_BUILD/userspace/cli/rax (build userspace first); its
@@ -164,8 +164,8 @@ done
 # Signatures by the trusted key that are not Rax signatures: over the object
 # alone (another purpose, or an old toolchain), with signed attributes
 # (contentType, signingTime and messageDigest; and with SMIMECapabilities
-# too, which the kernel's parser refuses outright), and over another
-# version of the prefix.
+# too, which the kernel's parser refuses outright), with a SHA-1 digest,
+# and over another version of the prefix.
 openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 	-in "$out/prov.o" -signer "$key" -inkey "$key" -out "$out/prov.o.bare.sig"
 { printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
@@ -174,6 +174,9 @@ openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 { printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
 	openssl cms -sign -binary -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.smime.sig"
+{ printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
+	openssl cms -sign -binary -noattr -nocerts -md sha1 -outform DER \
+		-signer "$key" -inkey "$key" -out "$out/prov.o.sha1.sig"
 { printf 'Rax object signature v0\n'; cat "$out/prov.o"; } |
 	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.v0.sig"

@@ -41,13 +41,21 @@ static_assert(sizeof(arch_spinlock_t) == sizeof(struct bpf_spin_lock));
  * owns, and a bad one stops the program like a panic, with a message
  * naming the helper.
  */
-static void __noreturn rax_refuse_arg(const char *helper, const char *what)
+static void __noreturn rax_refuse_call(const char *helper,
+				       const char *what, const char *why)
 {
 	struct rax_prog *rp = this_cpu_read(rax_cur_frame)->rp;
 
 	pr_warn_ratelimited("program %s (tag %*phN): %s: %s\n",
 			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, helper, what);
-	rax_refuse("passed a helper an argument it does not own");
+	rax_refuse(why);
+}
+
+NOKPROBE_SYMBOL(rax_refuse_call);
+
+static void __noreturn rax_refuse_arg(const char *helper, const char *what)
+{
+	rax_refuse_call(helper, what, "passed a helper an argument it does not own");
 }
 
 NOKPROBE_SYMBOL(rax_refuse_arg);
@@ -67,6 +75,8 @@ static struct bpf_map *rax_def_map(const struct rax_map_def *def, const char *he
 		rax_refuse_arg(helper, "not a map definition of its .rax.maps section");
 	return rp->maps[off / sizeof(*def)];
 }
+
+NOKPROBE_SYMBOL(rax_def_map);
 
 /* Whether [@p, @p + @len) lies inside [@start, @start + @size). */
 static bool rax_range_in(const void *p, size_t len, const void *start, size_t size)
@@ -236,8 +246,11 @@ static const char rax_bad_src[] =
 static void rax_check_unlocked(const char *helper)
 {
 	if (unlikely(rax_holds_kind(this_cpu_read(rax_cur_frame), RAX_HELD_LOCK)))
-		rax_refuse_arg(helper, "called while holding a spin lock");
+		rax_refuse_call(helper, "called while holding a spin lock",
+				"called a helper that may take a lock while holding a spin lock");
 }
+
+NOKPROBE_SYMBOL(rax_check_unlocked);
 
 /*
  * Whether @lock is the bpf_spin_lock of a value of one of the program's
@@ -691,6 +704,8 @@ static void rax_task_check(const struct task_struct *task)
 		rax_refuse("used a task it holds no reference on");
 }
 
+NOKPROBE_SYMBOL(rax_task_check);
+
 /**
  * rax_task_release() - Put a task reference taken by this invocation.
  * @task: the task.
@@ -745,7 +760,7 @@ NOKPROBE_SYMBOL(rax_task_comm);
  * Point @tc at @skb's data again, after a helper that may have moved it
  * (reallocated the head to unclone it).
  */
-static void rax_tc_reload(struct rax_tc_ctx *tc, const struct sk_buff *skb)
+static __always_inline void rax_tc_reload(struct rax_tc_ctx *tc, const struct sk_buff *skb)
 {
 	tc->data = (unsigned long)skb->data;
 	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);

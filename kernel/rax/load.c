@@ -286,7 +286,7 @@ static const char *rax_sig_rejected(struct rax_load *ld, struct key *keyring)
 				    RAX_SIGNED_PREFIX_LEN + ld->image_size,
 				    ld->sig, ld->sig_size, keyring,
 				    VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL))
-		return "signed attributes or a non-data content type: not a Rax signature";
+		return "signed attributes or a digest weaker than SHA-256: not a Rax signature";
 	if (!verify_pkcs7_signature(ld->image, ld->image_size, ld->sig,
 				    ld->sig_size, keyring,
 				    VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL))
@@ -489,8 +489,8 @@ static int rax_load_image(struct rax_load *ld)
 		rax_trace_print_enable();
 
 	/* The entry table says how far into its record a tracepoint entry
-	 * reads (0: only the common fields): the attach paths check it
-	 * against the tracepoint's record, as for eBPF.
+	 * reads (at least the common fields, 0 for other types): the attach
+	 * paths check it against the tracepoint's record, as for eBPF.
 	 */
 	prog->aux->max_ctx_offset = ld->obj.entries[attr->rax_entry].max_ctx_offset;
 	prog->bpf_func = (void *)rp->image;

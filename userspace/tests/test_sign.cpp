@@ -561,6 +561,22 @@ TEST_CASE("sign: signatures by a trusted key that are not Rax signatures are ref
 		REQUIRE_FALSE(r);
 		CHECK(r.error().code() == EKEYREJECTED);
 	}
+	SECTION("with a SHA-1 digest") {
+		if (!have_openssl()) {
+			WARN("openssl command not found");
+			return;
+		}
+		store(d / "msg", rax::signed_message(obj));
+		REQUIRE(run("openssl cms -sign -binary -noattr -nocerts -md sha1 -outform DER -in " +
+			    (d / "msg") + " -signer " + k.cert + " -inkey " + k.key + " -out " +
+			    (d / "msg.sig")) == 0);
+		auto sig = load(d / "msg.sig");
+		CHECK(rax::verify(rax::signed_message(obj), sig, certs));
+		auto r = rax::verify_object(obj, sig, certs);
+		REQUIRE_FALSE(r);
+		CHECK(r.error().code() == EKEYREJECTED);
+		CHECK(r.error().message().find("digest is sha1") != std::string::npos);
+	}
 	SECTION("with signed attributes (openssl cms without -noattr)") {
 		if (!have_openssl()) {
 			WARN("openssl command not found");

@@ -845,12 +845,24 @@ Result<Signer> verify_object(std::span<std::uint8_t const> object,
 {
 	CmsPtr cms = RAX_TRY(parse_cms(sig, "verify"));
 
-	// pkcs7_verify(VERIFYING_RAX_SIGNATURE): no authenticated attributes.
+	// pkcs7_verify(VERIFYING_RAX_SIGNATURE): no authenticated attributes,
+	// a SHA-256, SHA-384 or SHA-512 digest.
 	STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms.get());
-	for (int i = 0; i < sk_CMS_SignerInfo_num(sis); i++)
-		if (CMS_signed_get_attr_count(sk_CMS_SignerInfo_value(sis, i)) > 0)
+	for (int i = 0; i < sk_CMS_SignerInfo_num(sis); i++) {
+		CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, i);
+		X509_ALGOR *dig = nullptr;
+
+		if (CMS_signed_get_attr_count(si) > 0)
 			return Error(EKEYREJECTED, "verify",
 				     "the signature has signed attributes: a Rax signature has none");
+		CMS_SignerInfo_get0_algs(si, nullptr, nullptr, &dig, nullptr);
+		int nid = dig ? OBJ_obj2nid(dig->algorithm) : NID_undef;
+		if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
+			return Error(EKEYREJECTED, "verify",
+				     "the signature's digest is " +
+					     (dig ? digest_name(dig) : std::string("missing")) +
+					     ": a Rax signature uses SHA-256, SHA-384 or SHA-512");
+	}
 
 	auto good = verify(signed_message(object), sig, cert_paths);
 	if (good || good.error().code() != EKEYREJECTED)

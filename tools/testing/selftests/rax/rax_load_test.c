@@ -150,7 +150,7 @@ TEST_F(load, signature_over_the_image_alone)
 TEST_F(load, signature_with_signed_attributes)
 {
 	expect_not_rax_signature(_metadata, &self->prov, "prov.o.attrs.sig",
-				 "rax: signature: signed attributes or a non-data content type");
+				 "rax: signature: signed attributes or a digest weaker than SHA-256");
 }
 
 /* The kernel's PKCS#7 parser refuses S/MIME capabilities outright. */
@@ -158,6 +158,13 @@ TEST_F(load, signature_with_smime_capabilities)
 {
 	expect_not_rax_signature(_metadata, &self->prov, "prov.o.smime.sig",
 				 "rax: signature: does not match the image");
+}
+
+/* SHA-1 is not a Rax digest: a chosen-prefix collision is practical. */
+TEST_F(load, signature_with_a_sha1_digest)
+{
+	expect_not_rax_signature(_metadata, &self->prov, "prov.o.sha1.sig",
+				 "rax: signature: signed attributes or a digest weaker than SHA-256");
 }
 
 TEST_F(load, signature_over_another_prefix)

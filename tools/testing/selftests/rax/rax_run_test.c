@@ -486,10 +486,6 @@ TEST_F(xdp, prog_array_refuses_rax)
 	close(map);
 }
 
-/*
- * A program that panics on every packet: each run stops at the panic and
- * returns XDP_ABORTED, the kernel keeps running, and so does the program.
- */
 /* perf's side band: PERF_RECORD_KSYMBOL records on every CPU. */
 #define KSYM_PAGES	32
 #define KSYM_MAX	512
@@ -721,6 +717,10 @@ TEST(perf_ksymbol_names_each_function)
 	rax_obj_free(&o);
 }
 
+/*
+ * A program that panics on every packet: each run stops at the panic and
+ * returns XDP_ABORTED, the kernel keeps running, and so does the program.
+ */
 TEST(panic_returns_the_default_verdict)
 {
 	struct rax_obj_file o = rax_obj_read("oob.o");

@@ -26,8 +26,11 @@ static const char *const unwound[] = {
 	"rax_spin_lock", "rax_spin_unlock", "rax_ringbuf_reserve",
 	"rax_ringbuf_submit", "rax_ringbuf_discard", "rax_ringbuf_output",
 	"rax_task_release", "rax_task_pid_tgid", "rax_task_comm",
-	"rax_clone_redirect", "rax_stack_check", "rax_budget_check",
+	"rax_clone_redirect", "rax_tc_make_writable", "rax_stack_check", "rax_budget_check",
 	"rax_throw", "rax_refuse", "rax_stop_timeout",
+	/* The checks inside helper_impl.c that stop a program. */
+	"rax_refuse_call", "rax_refuse_arg", "rax_def_map", "rax_check_unlocked",
+	"rax_task_check",
 };
 
 /* Whether @func is a line of tracefs' available_filter_functions. */

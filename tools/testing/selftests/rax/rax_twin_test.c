@@ -579,10 +579,14 @@ TEST(recursive)
 	for (i = 0; i < (int)ARRAY_SIZE(depths); i++) {
 		depth = depths[i];
 		memcpy(pkt, &depth, sizeof(depth));
-		EXPECT_EQ(XDP_PASS, test_run(rax, pkt, sizeof(pkt), 1)) TH_LOG("Rax, depth %u", depth);
-		EXPECT_EQ(XDP_PASS, test_run(tw, pkt, sizeof(pkt), 1)) TH_LOG("eBPF, depth %u", depth);
-		EXPECT_EQ(walk_model(depth), rax_map_u64(rax_res, 0)) TH_LOG("Rax, depth %u", depth);
-		EXPECT_EQ(walk_model(depth), rax_map_u64(tw_res, 0)) TH_LOG("eBPF, depth %u", depth);
+		EXPECT_EQ(XDP_PASS, test_run(rax, pkt, sizeof(pkt), 1))
+			TH_LOG("Rax, depth %u", depth);
+		EXPECT_EQ(XDP_PASS, test_run(tw, pkt, sizeof(pkt), 1))
+			TH_LOG("eBPF, depth %u", depth);
+		EXPECT_EQ(walk_model(depth), rax_map_u64(rax_res, 0))
+			TH_LOG("Rax, depth %u", depth);
+		EXPECT_EQ(walk_model(depth), rax_map_u64(tw_res, 0))
+			TH_LOG("eBPF, depth %u", depth);
 		EXPECT_EQ(depth, rax_map_u64(rax_res, 1));
 		EXPECT_EQ(depth, rax_map_u64(tw_res, 1));
 	}
@@ -722,8 +726,10 @@ TEST(xdp_counter)
 		memset(evals, 0, sizeof(evals));
 		ASSERT_EQ(0, bpf_map_lookup_elem(rax_eth, &key, rvals));
 		ASSERT_EQ(0, bpf_map_lookup_elem(tw_eth, &key, evals));
-		for (r = e = 0, cpu = 0; cpu < ncpus; cpu++)
-			r += rvals[cpu], e += evals[cpu];
+		for (r = e = 0, cpu = 0; cpu < ncpus; cpu++) {
+			r += rvals[cpu];
+			e += evals[cpu];
+		}
 		EXPECT_EQ(e, r) TH_LOG("class %u: Rax %llu, eBPF %llu", key, r, e);
 		if (key == 4)
 			EXPECT_EQ(drops, r);
