@@ -45,6 +45,14 @@
 #                       map values; its eBPF twin, likewise)
 #   recursive.o         userspace/samples/recursive (XDP: recursion to a
 #                       depth from the packet; its eBPF twin, likewise)
+#   map_bench.o         userspace/samples/map_bench (XDP: one operation on one
+#                       of eight map types per run; its eBPF twin, likewise)
+#   error_injector.o    userspace/samples/error_injector (kprobe: overrides a
+#                       function's return for one process; twin, likewise)
+#   error_injector-pe.o error_injector.o with its entry made a perf_event
+#                       entry, which may not import rax_override_return
+#   tracex5.o           userspace/samples/tracex5 (kprobe: perf event records
+#                       of seccomp-filtered calls; twin, likewise)
 #   late_panic.o        userspace/samples/late_panic (tracepoint, XDP: runs
 #                       for a set time, then panics)
 #   tc_rewrite.o        userspace/samples/tc_rewrite (sched_cls: rewrites UDP
@@ -126,7 +134,8 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty \
 	redirect:redirect helper_calls:helper_calls locked_calls:locked_calls locked_tc:locked_tc \
 	late_panic:late_panic tc_rewrite:tc_rewrite syscall_tp:syscall_tp \
-	syscount:syscount atomic:atomic recursive:recursive; do
+	syscount:syscount atomic:atomic recursive:recursive map_bench:map_bench \
+	error_injector:error_injector tracex5:tracex5; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -145,6 +154,7 @@ mutate "$out/xdp.o" "$out/otherbtf.o" btf
 mutate "$out/hello.o" "$out/xdp-tracing.o" prog_type=6
 mutate "$out/hello.o" "$out/unknown-helper.o" rename=rax_trace_print:rax_trace_prinx
 mutate "$out/resources.o" "$out/resources-kprobe.o" prog_type=2
+mutate "$out/error_injector.o" "$out/error_injector-pe.o" prog_type=7
 mutate "$out/xdp.o" "$out/xdp-flipped-text.o" flip=.text
 mutate "$out/xdp.o" "$out/xdp-flipped-note.o" flip=.rax.provenance
 
@@ -158,7 +168,7 @@ done
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
-	syscount.o atomic.o recursive.o; do
+	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o tracex5.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object

@@ -193,6 +193,13 @@ static int rax_fmt_entries(struct rax_obj *obj, u32 idx)
 	return 0;
 }
 
+/* The hash map types, whose keys may have any size. */
+static bool rax_map_is_hash(u32 type)
+{
+	return type == BPF_MAP_TYPE_HASH || type == BPF_MAP_TYPE_PERCPU_HASH ||
+	       type == BPF_MAP_TYPE_LRU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
 static int rax_fmt_maps(struct rax_obj *obj, u32 idx)
 {
 	const struct elf64_shdr *sh = &obj->elf.shdrs[idx];
@@ -222,7 +229,21 @@ static int rax_fmt_maps(struct rax_obj *obj, u32 idx)
 		case BPF_MAP_TYPE_HASH:
 		case BPF_MAP_TYPE_ARRAY:
 		case BPF_MAP_TYPE_PERCPU_ARRAY:
+		case BPF_MAP_TYPE_PERCPU_HASH:
+		case BPF_MAP_TYPE_LRU_HASH:
+		case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		case BPF_MAP_TYPE_STACK_TRACE:
+		case BPF_MAP_TYPE_PERF_EVENT_ARRAY:
+		case BPF_MAP_TYPE_DEVMAP:
+		case BPF_MAP_TYPE_CPUMAP:
 			break;
+		case BPF_MAP_TYPE_QUEUE:
+		case BPF_MAP_TYPE_STACK:
+			if (m->key_size || !m->value_size || !m->max_entries || m->flags)
+				return rax_fmt_err(obj,
+						   "map %u (%s): a queue or stack has no key, a value and entries",
+						   i, m->name);
+			continue;
 		case BPF_MAP_TYPE_RINGBUF:
 			if (m->key_size || m->value_size || m->map_flags || m->flags ||
 			    m->max_entries < PAGE_SIZE || !is_power_of_2(m->max_entries))
@@ -235,7 +256,7 @@ static int rax_fmt_maps(struct rax_obj *obj, u32 idx)
 					   i, m->name, m->type);
 		}
 		if (m->flags & RAX_MAP_SPIN_LOCK) {
-			if (m->type == BPF_MAP_TYPE_PERCPU_ARRAY)
+			if (m->type != BPF_MAP_TYPE_HASH && m->type != BPF_MAP_TYPE_ARRAY)
 				return rax_fmt_err(obj,
 						   "map %u (%s): only hash and array values may hold a spin lock",
 						   i, m->name);
@@ -248,9 +269,16 @@ static int rax_fmt_maps(struct rax_obj *obj, u32 idx)
 		if (!m->key_size || !m->value_size || !m->max_entries)
 			return rax_fmt_err(obj, "map %u (%s): zero key size, value size or entries",
 					   i, m->name);
-		if (m->type != BPF_MAP_TYPE_HASH && m->key_size != sizeof(u32))
+		if (!rax_map_is_hash(m->type) && m->key_size != sizeof(u32))
 			return rax_fmt_err(obj, "map %u (%s): an array's key is 4 bytes, not %u",
 					   i, m->name, m->key_size);
+		if ((m->type == BPF_MAP_TYPE_PERF_EVENT_ARRAY && m->value_size != sizeof(u32)) ||
+		    (m->type == BPF_MAP_TYPE_STACK_TRACE && m->value_size % sizeof(u64)) ||
+		    ((m->type == BPF_MAP_TYPE_DEVMAP || m->type == BPF_MAP_TYPE_CPUMAP) &&
+		     m->value_size != sizeof(u32) && m->value_size != 2 * sizeof(u32)))
+			return rax_fmt_err(obj,
+					   "map %u (%s): value size %u does not fit map type %u",
+					   i, m->name, m->value_size, m->type);
 	}
 	return 0;
 }

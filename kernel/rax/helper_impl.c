@@ -15,6 +15,7 @@
 #include <linux/bpf.h>
 #include <linux/cred.h>
 #include <linux/filter.h>
+#include <linux/jiffies.h>
 #include <linux/kprobes.h>
 #include <linux/pid_namespace.h>
 #include <linux/prandom.h>
@@ -24,6 +25,7 @@
 #include <linux/skbuff.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
+#include <linux/topology.h>
 #include <linux/uaccess.h>
 #include <net/xdp.h>
 
@@ -88,7 +90,7 @@ static bool rax_range_in(const void *p, size_t len, const void *start, size_t si
 
 /*
  * The offset of @p into the value of an element of @map, an array or a
- * (preallocated) hash map, or -1 when it is in none.
+ * preallocated hash or LRU hash map, or -1 when it is in none.
  */
 static long rax_map_value_off(struct bpf_map *map, const void *p)
 {
@@ -96,7 +98,7 @@ static long rax_map_value_off(struct bpf_map *map, const void *p)
 	unsigned long off;
 	u32 rem;
 
-	if (map->map_type == BPF_MAP_TYPE_HASH)
+	if (map->map_type == BPF_MAP_TYPE_HASH || map->map_type == BPF_MAP_TYPE_LRU_HASH)
 		return bpf_htab_value_off(map, p);
 	if (map->map_type != BPF_MAP_TYPE_ARRAY)
 		return -1;
@@ -195,8 +197,9 @@ static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
 			 off + (long)len > lock);
 	}
 	for (i = 0; i < rp->nmaps; i++)
-		if (rp->maps[i]->map_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
-		    rax_percpu_value_in(rp->maps[i], p, len))
+		if ((rp->maps[i]->map_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
+		     rax_percpu_value_in(rp->maps[i], p, len)) ||
+		    bpf_htab_percpu_value_in(rp->maps[i], p, len))
 			return true;
 	return false;
 }
@@ -271,20 +274,43 @@ static bool rax_lock_owned(const struct rax_prog *rp, const void *lock)
 	return false;
 }
 
+/*
+ * The maps of keys and values a program reaches through the lookup,
+ * update and delete helpers. The others keep other things in their
+ * elements (a device, a CPU's queue, a perf event, stack traces, queued
+ * values), which a program reaches only through their own helpers: their
+ * lookup would hand it a kernel object, or an error pointer, as a value.
+ */
+static bool rax_map_has_values(const struct bpf_map *map)
+{
+	switch (map->map_type) {
+	case BPF_MAP_TYPE_HASH:
+	case BPF_MAP_TYPE_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_ARRAY:
+	case BPF_MAP_TYPE_PERCPU_HASH:
+	case BPF_MAP_TYPE_LRU_HASH:
+	case BPF_MAP_TYPE_LRU_PERCPU_HASH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /**
  * rax_map_lookup_elem() - Look a key up in a map.
  * @def: the map's definition in the program's .rax.maps section.
  * @key: key_size readable bytes.
  *
- * Return: the value, valid until the program returns, or NULL.
+ * Return: the value, valid until the program returns, or NULL (always,
+ * for a map without values: see rax_map_has_values()).
  */
 void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
-	rax_check_buf(key, map->key_size, false, __func__);
-	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
+	if (!rax_map_has_values(map))
 		return NULL;
+	rax_check_buf(key, map->key_size, false, __func__);
 	return map->ops->map_lookup_elem(map, (void *)key);
 }
 
@@ -300,7 +326,8 @@ NOKPROBE_SYMBOL(rax_map_lookup_elem);
  * A call while the program holds a spin lock stops it (see
  * rax_check_unlocked()), and so does a @key or @value it does not own.
  *
- * Return: 0 or a negative errno, as bpf_map_update_elem() from eBPF.
+ * Return: 0 or a negative errno, as bpf_map_update_elem() from eBPF
+ * (-EINVAL for a map without values).
  */
 s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 			const void *value, u64 flags)
@@ -308,10 +335,11 @@ s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 	struct bpf_map *map = rax_def_map(def, __func__);
 
 	rax_check_unlocked(__func__);
+	if (!rax_map_has_values(map))
+		return -EINVAL;
 	rax_check_buf(key, map->key_size, false, __func__);
 	rax_check_buf(value, map->value_size, false, __func__);
-	if ((flags & ~(u64)(BPF_NOEXIST | BPF_EXIST)) ||
-	    map->map_type == BPF_MAP_TYPE_RINGBUF)
+	if (flags & ~(u64)(BPF_NOEXIST | BPF_EXIST))
 		return -EINVAL;
 	return map->ops->map_update_elem(map, (void *)key, (void *)value, flags);
 }
@@ -323,16 +351,17 @@ NOKPROBE_SYMBOL(rax_map_update_elem);
  * @def: the map's definition.
  * @key: key_size readable bytes.
  *
- * Return: 0 or a negative errno (-EINVAL for arrays).
+ * Return: 0 or a negative errno (-EINVAL for arrays and maps without
+ * values).
  */
 s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
 	rax_check_unlocked(__func__);
-	rax_check_buf(key, map->key_size, false, __func__);
-	if (map->map_type == BPF_MAP_TYPE_RINGBUF)
+	if (!rax_map_has_values(map))
 		return -EINVAL;
+	rax_check_buf(key, map->key_size, false, __func__);
 	return map->ops->map_delete_elem(map, (void *)key);
 }
 
@@ -835,6 +864,412 @@ s64 rax_tc_make_writable(struct rax_tc_ctx *tc)
 
 NOKPROBE_SYMBOL(rax_tc_make_writable);
 
+/* Whether @map keeps its values in a queue or a stack. */
+static bool rax_map_is_queue(const struct bpf_map *map)
+{
+	return map->map_type == BPF_MAP_TYPE_QUEUE || map->map_type == BPF_MAP_TYPE_STACK;
+}
+
+/**
+ * rax_map_push_elem() - Push a value onto a queue or a stack.
+ * @def: the definition of a BPF_MAP_TYPE_QUEUE or BPF_MAP_TYPE_STACK map.
+ * @value: value_size readable bytes.
+ * @flags: 0, or BPF_EXIST to drop the oldest value when the map is full.
+ *
+ * As bpf_map_push_elem() from eBPF. The map's lock makes a call under a
+ * spin lock stop the program.
+ *
+ * Return: 0, -E2BIG when the map is full, -EBUSY when its lock is held
+ * by the context this one interrupted, -EINVAL for another map type or
+ * invalid @flags.
+ */
+s64 rax_map_push_elem(const struct rax_map_def *def, const void *value, u64 flags)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	rax_check_unlocked(__func__);
+	if (!rax_map_is_queue(map))
+		return -EINVAL;
+	rax_check_buf(value, map->value_size, false, __func__);
+	return map->ops->map_push_elem(map, (void *)value, flags);
+}
+
+NOKPROBE_SYMBOL(rax_map_push_elem);
+
+/**
+ * rax_map_pop_elem() - Take the next value off a queue or a stack.
+ * @def: the definition of a BPF_MAP_TYPE_QUEUE or BPF_MAP_TYPE_STACK map.
+ * @value: value_size writable bytes, written only on success.
+ *
+ * Return: 0, -ENOENT when the map is empty, -EBUSY or -EINVAL as for
+ * rax_map_push_elem().
+ */
+s64 rax_map_pop_elem(const struct rax_map_def *def, void *value)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	rax_check_unlocked(__func__);
+	if (!rax_map_is_queue(map))
+		return -EINVAL;
+	rax_check_buf(value, map->value_size, true, __func__);
+	return map->ops->map_pop_elem(map, value);
+}
+
+NOKPROBE_SYMBOL(rax_map_pop_elem);
+
+/**
+ * rax_map_peek_elem() - Copy the next value of a queue or a stack.
+ * @def: the definition of a BPF_MAP_TYPE_QUEUE or BPF_MAP_TYPE_STACK map.
+ * @value: value_size writable bytes, written only on success.
+ *
+ * As rax_map_pop_elem(), leaving the value in the map.
+ *
+ * Return: as rax_map_pop_elem().
+ */
+s64 rax_map_peek_elem(const struct rax_map_def *def, void *value)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	rax_check_unlocked(__func__);
+	if (!rax_map_is_queue(map))
+		return -EINVAL;
+	rax_check_buf(value, map->value_size, true, __func__);
+	return map->ops->map_peek_elem(map, value);
+}
+
+NOKPROBE_SYMBOL(rax_map_peek_elem);
+
+/*
+ * The tracing helpers that need the hook's registers are eBPF's own, one
+ * per program type, which find them in the context as eBPF's do: a
+ * kprobe's pt_regs, the pointer a tracepoint's record starts with, a perf
+ * event's sample data. Rax passes them the context the hook gave the
+ * program (frame->ctx), never one the program names.
+ */
+enum { RAX_TP_OUTPUT, RAX_TP_STACKID, RAX_TP_STACK, RAX_TP_NPROTOS };
+static const struct bpf_func_proto *rax_tracing_protos[3][RAX_TP_NPROTOS] __ro_after_init;
+static const struct bpf_func_proto *rax_send_signal_proto __ro_after_init;
+static const struct bpf_func_proto *rax_override_return_proto __ro_after_init;
+
+static const struct bpf_func_proto *
+rax_tracing_proto(const struct rax_frame *frame, unsigned int which, const char *helper)
+{
+	const struct bpf_func_proto *proto = NULL;
+
+	switch (frame->rp->prog_type) {
+	case BPF_PROG_TYPE_KPROBE:
+		proto = rax_tracing_protos[0][which];
+		break;
+	case BPF_PROG_TYPE_TRACEPOINT:
+		proto = rax_tracing_protos[1][which];
+		break;
+	case BPF_PROG_TYPE_PERF_EVENT:
+		proto = rax_tracing_protos[2][which];
+		break;
+	default:
+		break;
+	}
+	/* The helper list keeps these from other program types. */
+	if (unlikely(!proto))
+		rax_refuse_call(helper, "not a tracing program",
+				"called a tracing helper outside a tracing program");
+	return proto;
+}
+
+NOKPROBE_SYMBOL(rax_tracing_proto);
+
+/**
+ * rax_perf_event_output() - Send a record to a perf event's ring buffer.
+ * @def: the definition of a BPF_MAP_TYPE_PERF_EVENT_ARRAY map.
+ * @flags: the index of the perf event in the map, or BPF_F_CURRENT_CPU.
+ * @data: @size readable bytes, the record's raw data.
+ * @size: the size of the record.
+ *
+ * As bpf_perf_event_output() from a tracing eBPF program, which it calls
+ * with the program's own context: the record is a PERF_SAMPLE_RAW sample
+ * of the perf event userspace put at that index (a
+ * PERF_COUNT_SW_BPF_OUTPUT event on that CPU).
+ *
+ * Return: 0, -EINVAL for another map type, invalid @flags or an index
+ * out of range, -ENOENT when no event is at the index, -EOPNOTSUPP for
+ * an event on another CPU, -EBUSY when nested too deeply.
+ */
+s64 rax_perf_event_output(const struct rax_map_def *def, u64 flags, const void *data,
+			  u64 size)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct bpf_map *map = rax_def_map(def, __func__);
+	const struct bpf_func_proto *proto = rax_tracing_proto(frame, RAX_TP_OUTPUT, __func__);
+
+	rax_check_unlocked(__func__);
+	if (map->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
+		return -EINVAL;
+	rax_check_buf(data, size, false, __func__);
+	return proto->func((unsigned long)frame->ctx, (unsigned long)map, flags,
+			   (unsigned long)data, size);
+}
+
+NOKPROBE_SYMBOL(rax_perf_event_output);
+
+/**
+ * rax_get_stackid() - Record the current stack trace in a stack trace map.
+ * @def: the definition of a BPF_MAP_TYPE_STACK_TRACE map.
+ * @flags: frames to skip (BPF_F_SKIP_FIELD_MASK), BPF_F_USER_STACK for
+ *	the user stack, BPF_F_FAST_STACK_CMP, BPF_F_REUSE_STACKID.
+ *
+ * As bpf_get_stackid() from a tracing eBPF program, with the program's
+ * own context.
+ *
+ * Return: the stack's id (the key of its entry) or a negative errno:
+ * -EINVAL for another map type or invalid @flags, -EFAULT when there is
+ * no stack, -EEXIST for a hash collision without BPF_F_REUSE_STACKID,
+ * -ENOMEM when the map is full.
+ */
+s64 rax_get_stackid(const struct rax_map_def *def, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct bpf_map *map = rax_def_map(def, __func__);
+	const struct bpf_func_proto *proto = rax_tracing_proto(frame, RAX_TP_STACKID, __func__);
+
+	rax_check_unlocked(__func__);
+	if (map->map_type != BPF_MAP_TYPE_STACK_TRACE)
+		return -EINVAL;
+	return proto->func((unsigned long)frame->ctx, (unsigned long)map, flags, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_get_stackid);
+
+/**
+ * rax_get_stack() - Copy the current stack trace into a buffer.
+ * @buf: @size writable bytes.
+ * @size: the size of @buf.
+ * @flags: frames to skip (BPF_F_SKIP_FIELD_MASK), BPF_F_USER_STACK for
+ *	the user stack, BPF_F_USER_BUILD_ID.
+ *
+ * As bpf_get_stack() from a tracing eBPF program, with the program's own
+ * context; the rest of @buf is zeroed.
+ *
+ * Return: the number of bytes written (a multiple of 8), or a negative
+ * errno (-EINVAL for invalid @flags, -EFAULT when there is no stack).
+ */
+s64 rax_get_stack(void *buf, u32 size, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	const struct bpf_func_proto *proto = rax_tracing_proto(frame, RAX_TP_STACK, __func__);
+
+	rax_check_unlocked(__func__);
+	rax_check_buf(buf, size, true, __func__);
+	return proto->func((unsigned long)frame->ctx, (unsigned long)buf, size, flags, 0);
+}
+
+NOKPROBE_SYMBOL(rax_get_stack);
+
+/**
+ * rax_probe_read_user() - Read user memory of the current task.
+ * @dst: @size writable bytes; zeroed on failure.
+ * @size: the number of bytes.
+ * @src: the user address to read.
+ *
+ * Return: 0, or -EFAULT when the memory is not mapped or would fault.
+ */
+s64 rax_probe_read_user(void *dst, u32 size, const void __user *src)
+{
+	long ret;
+
+	rax_check_buf(dst, size, true, __func__);
+	ret = copy_from_user_nofault(dst, src, size);
+	if (ret)
+		memset(dst, 0, size);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(rax_probe_read_user);
+
+/**
+ * rax_probe_read_user_str() - Read a string from user memory.
+ * @dst: @size writable bytes; NUL-terminated, zeroed on failure.
+ * @size: the size of @dst.
+ * @src: the user address of the string.
+ *
+ * Return: the length of the string copied, including its NUL, or
+ * -EFAULT (0 for a zero @size).
+ */
+s64 rax_probe_read_user_str(void *dst, u32 size, const void __user *src)
+{
+	long ret;
+
+	if (!size)
+		return 0;
+	rax_check_buf(dst, size, true, __func__);
+	ret = strncpy_from_user_nofault(dst, src, size);
+	if (ret < 0)
+		memset(dst, 0, size);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(rax_probe_read_user_str);
+
+/**
+ * rax_probe_read_kernel_str() - Read a string from kernel memory.
+ * @dst: @size writable bytes; NUL-terminated, zeroed on failure.
+ * @size: the size of @dst.
+ * @src: the kernel address of the string.
+ *
+ * Refused under lockdown's confidentiality mode, as for eBPF.
+ *
+ * Return: the length of the string copied, including its NUL, -EFAULT or
+ * -EPERM (0 for a zero @size).
+ */
+s64 rax_probe_read_kernel_str(void *dst, u32 size, const void *src)
+{
+	long ret;
+
+	if (!size)
+		return 0;
+	rax_check_buf(dst, size, true, __func__);
+	ret = security_locked_down(LOCKDOWN_BPF_READ_KERNEL);
+	if (!ret)
+		ret = strncpy_from_kernel_nofault(dst, src, size);
+	if (ret < 0)
+		memset(dst, 0, size);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(rax_probe_read_kernel_str);
+
+/**
+ * rax_jiffies64() - The jiffies counter.
+ *
+ * Return: jiffies since boot, 64 bits.
+ */
+u64 rax_jiffies64(void)
+{
+	return get_jiffies_64();
+}
+
+NOKPROBE_SYMBOL(rax_jiffies64);
+
+/**
+ * rax_get_numa_node_id() - The NUMA node of the CPU the program runs on.
+ *
+ * Return: the node's id (0 without NUMA).
+ */
+s64 rax_get_numa_node_id(void)
+{
+	return numa_node_id();
+}
+
+NOKPROBE_SYMBOL(rax_get_numa_node_id);
+
+/**
+ * rax_send_signal() - Send a signal to the current process.
+ * @sig: the signal.
+ *
+ * As bpf_send_signal() from eBPF, which it calls: the signal goes to the
+ * current task's thread group, later (from an irq_work) when interrupts
+ * are off.
+ *
+ * Return: 0, -EINVAL for an invalid @sig, -EPERM for a kernel thread, an
+ * exiting task or init, -EBUSY when the deferred signal is still pending.
+ */
+s64 rax_send_signal(u32 sig)
+{
+	rax_check_unlocked(__func__);
+	if (unlikely(!rax_send_signal_proto))
+		rax_refuse_call(__func__, "not a tracing program",
+				"called a tracing helper outside a tracing program");
+	return rax_send_signal_proto->func(sig, 0, 0, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_send_signal);
+
+/**
+ * rax_override_return() - Have the probed function return @rc at once.
+ * @rc: the return value.
+ *
+ * For kprobe programs on the entry of a function that allows error
+ * injection (ALLOW_ERROR_INJECTION()): the load marks a program that
+ * imports it (prog->kprobe_override), and attaching it anywhere else
+ * fails with -EINVAL, as for eBPF. The override is made when the program
+ * returns (rax_override_apply()), not here: the registers are the
+ * program's context, which it may be reading through a reference, and a
+ * program that panics afterwards changes nothing. The last call wins.
+ *
+ * Return: 0.
+ */
+s64 rax_override_return(u64 rc)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	if (unlikely(frame->rp->prog_type != BPF_PROG_TYPE_KPROBE || !rax_override_return_proto))
+		rax_refuse_call(__func__, "not a kprobe program",
+				"overrode a return outside a kprobe program");
+	frame->override_rc = rc;
+	frame->override = true;
+	return 0;
+}
+
+NOKPROBE_SYMBOL(rax_override_return);
+
+/**
+ * rax_override_apply() - Make the override a kprobe program asked for.
+ * @frame: the program's frame, after it returned without a panic.
+ *
+ * As bpf_override_return(), which it calls, with the program's registers:
+ * the probed function returns override_rc without running.
+ */
+void rax_override_apply(struct rax_frame *frame)
+{
+	rax_override_return_proto->func((unsigned long)frame->ctx, frame->override_rc, 0, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_override_apply);
+
+/**
+ * rax_get_current_cgroup_id() - The current task's cgroup, on the default
+ * hierarchy.
+ *
+ * Return: the cgroup's id (its inode number in cgroupfs), or 0 without
+ * cgroups.
+ */
+u64 rax_get_current_cgroup_id(void)
+{
+#ifdef CONFIG_CGROUPS
+	return bpf_get_current_cgroup_id_proto.func(0, 0, 0, 0, 0);
+#else
+	return 0;
+#endif
+}
+
+NOKPROBE_SYMBOL(rax_get_current_cgroup_id);
+
+/**
+ * rax_task_acquire_parent() - Take a reference on a task's parent.
+ * @task: a task this invocation holds a reference on.
+ *
+ * As rax_task_acquire_current(), for the task's real parent (the process
+ * that forked it, or the reaper that adopted it).
+ *
+ * Return: the parent, or NULL in NMI context, for a parent that is
+ * exiting, or when the invocation holds too much.
+ */
+struct task_struct *rax_task_acquire_parent(const struct task_struct *task)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct task_struct *parent;
+
+	rax_task_check(task);
+	rax_check_unlocked(__func__);
+	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
+		return NULL;
+	rcu_read_lock();
+	parent = rax_task_hold(frame, rcu_dereference(task->real_parent));
+	rcu_read_unlock();
+	return parent;
+}
+
+NOKPROBE_SYMBOL(rax_task_acquire_parent);
+
 /**
  * rax_trace_print_enable() - Prepare rax_trace_print() for a new program.
  *
@@ -847,11 +1282,58 @@ void rax_trace_print_enable(void)
 	WRITE_ONCE(rax_printk_proto, bpf_get_trace_printk_proto());
 }
 
+#ifdef CONFIG_BPF_EVENTS
+/*
+ * The tracing types' get_func_proto() does not look at the program for
+ * these, except a kprobe's for bpf_get_stack(), which looks at whether
+ * the program sleeps: a Rax program does not, so it is
+ * bpf_get_stack_proto. Without CONFIG_BPF_EVENTS there are no tracing
+ * programs, and the helper list keeps these helpers from the others.
+ */
+static int __init rax_tracing_init(void)
+{
+	static const struct bpf_verifier_ops *const tracing[] = {
+		&kprobe_verifier_ops, &tracepoint_verifier_ops, &perf_event_verifier_ops,
+	};
+	static const enum bpf_func_id ids[RAX_TP_NPROTOS] = {
+		[RAX_TP_OUTPUT] = BPF_FUNC_perf_event_output,
+		[RAX_TP_STACKID] = BPF_FUNC_get_stackid,
+		[RAX_TP_STACK] = BPF_FUNC_get_stack,
+	};
+	unsigned int t, i;
+
+	for (t = 0; t < ARRAY_SIZE(tracing); t++) {
+		for (i = 0; i < RAX_TP_NPROTOS; i++) {
+			if (t == 0 && i == RAX_TP_STACK)
+				rax_tracing_protos[t][i] = &bpf_get_stack_proto;
+			else
+				rax_tracing_protos[t][i] =
+					tracing[t]->get_func_proto(ids[i], NULL);
+			if (!rax_tracing_protos[t][i])
+				return -ENOENT;
+		}
+	}
+	rax_send_signal_proto = kprobe_verifier_ops.get_func_proto(BPF_FUNC_send_signal, NULL);
+	if (!rax_send_signal_proto)
+		return -ENOENT;
+	/* Without the option, kprobe_prog_func_proto() would look at the program. */
+	if (IS_ENABLED(CONFIG_BPF_KPROBE_OVERRIDE))
+		rax_override_return_proto =
+			kprobe_verifier_ops.get_func_proto(BPF_FUNC_override_return, NULL);
+	return 0;
+}
+#else
+static int __init rax_tracing_init(void)
+{
+	return 0;
+}
+#endif
+
 /**
  * rax_helpers_init() - Seed the per-CPU random number generators and find
- * the tc helpers Rax calls.
+ * the eBPF helpers Rax calls.
  *
- * Return: 0, or -ENOENT when tc offers no bpf_clone_redirect().
+ * Return: 0, or -ENOENT when one of them is missing.
  */
 int __init rax_helpers_init(void)
 {
@@ -861,6 +1343,6 @@ int __init rax_helpers_init(void)
 		tc_cls_act_verifier_ops.get_func_proto(BPF_FUNC_clone_redirect, NULL);
 	if (!rax_clone_redirect_proto)
 		return -ENOENT;
-	return 0;
+	return rax_tracing_init();
 }
 

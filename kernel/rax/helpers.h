@@ -16,7 +16,8 @@
  *   name:  the symbol the object imports
  *   nargs: number of arguments (the crate declares exactly as many)
  *   types: the program types allowed to import it: ALL, TRACING (kprobe,
- *          tracepoint, perf_event), NET (XDP, sched_cls) or TC (sched_cls)
+ *          tracepoint, perf_event), KPROBE, NET (XDP, sched_cls) or TC
+ *          (sched_cls)
  *
  * Appending is the only compatible change; removing or changing a helper
  * needs a new RAX_FORMAT_VERSION. (The spin-lock helpers were narrowed to
@@ -26,9 +27,10 @@
  * Under a held spin lock (interrupts off), a program may call only the
  * helpers that take no lock and cannot wait: rax_spin_unlock, the map
  * lookup (lockless for the map types Rax supports), the clocks, the
- * random number, the CPU number, the current task's ids and name, a
- * referenced task's ids and name, rax_probe_read_kernel, and rax_throw,
- * rax_stack_check and rax_budget_check. Every other helper stops the
+ * jiffies counter, the random number, the CPU and NUMA node numbers, the
+ * current task's ids and name, a referenced task's ids and name,
+ * rax_probe_read_kernel, and rax_throw, rax_stack_check and
+ * rax_budget_check. Every other helper stops the
  * program (rax_check_unlocked() in helper_impl.c); the verifier allows
  * eBPF only bpf_spin_unlock there.
  */
@@ -65,3 +67,18 @@ RAX_HELPER(rax_stack_check, 1, ALL)
 RAX_HELPER(rax_budget_check, 0, ALL)
 RAX_HELPER(rax_clone_redirect, 3, TC)
 RAX_HELPER(rax_tc_make_writable, 1, TC)
+RAX_HELPER(rax_map_push_elem, 3, ALL)
+RAX_HELPER(rax_map_pop_elem, 2, ALL)
+RAX_HELPER(rax_map_peek_elem, 2, ALL)
+RAX_HELPER(rax_perf_event_output, 4, TRACING)
+RAX_HELPER(rax_get_stackid, 2, TRACING)
+RAX_HELPER(rax_get_stack, 3, TRACING)
+RAX_HELPER(rax_probe_read_user, 3, TRACING)
+RAX_HELPER(rax_probe_read_user_str, 3, TRACING)
+RAX_HELPER(rax_probe_read_kernel_str, 3, TRACING)
+RAX_HELPER(rax_jiffies64, 0, ALL)
+RAX_HELPER(rax_get_numa_node_id, 0, ALL)
+RAX_HELPER(rax_send_signal, 1, TRACING)
+RAX_HELPER(rax_override_return, 1, KPROBE)
+RAX_HELPER(rax_get_current_cgroup_id, 0, TRACING)
+RAX_HELPER(rax_task_acquire_parent, 1, TRACING)

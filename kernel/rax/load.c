@@ -448,6 +448,14 @@ static int rax_load_maps(struct rax_load *ld, bpfptr_t uattr)
 	return 0;
 }
 
+/* Whether the object imports the helper @name. */
+static bool rax_imports(const struct rax_load *ld, const char *name)
+{
+	int h = rax_helper_find(name, strlen(name));
+
+	return h >= 0 && (ld->obj.imports & BIT_ULL(h));
+}
+
 /* Stage 7: relocation, the image, and the program's bpf_func. */
 static int rax_load_image(struct rax_load *ld)
 {
@@ -455,7 +463,19 @@ static int rax_load_image(struct rax_load *ld)
 	struct rax_prog *rp = ld->rp;
 	struct bpf_prog *prog = ld->prog;
 	unsigned int budget_us;
-	int err, h;
+	int err;
+
+	/* As the verifier marks an eBPF program that calls
+	 * bpf_override_return(): the kprobe attach path then allows it only
+	 * on the entry of a function open to error injection.
+	 */
+	if (rax_imports(ld, "rax_override_return")) {
+		if (!IS_ENABLED(CONFIG_BPF_KPROBE_OVERRIDE)) {
+			rax_log(ld, "rax: rax_override_return needs CONFIG_BPF_KPROBE_OVERRIDE\n");
+			return -EOPNOTSUPP;
+		}
+		prog->kprobe_override = 1;
+	}
 
 	rp->prog = prog;
 	rp->prog_type = attr->prog_type;
@@ -484,8 +504,7 @@ static int rax_load_image(struct rax_load *ld)
 	if (err)
 		return err;
 
-	h = rax_helper_find("rax_trace_print", strlen("rax_trace_print"));
-	if (h >= 0 && (ld->obj.imports & BIT_ULL(h)))
+	if (rax_imports(ld, "rax_trace_print"))
 		rax_trace_print_enable();
 
 	/* The entry table says how far into its record a tracepoint entry

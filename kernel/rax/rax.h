@@ -257,6 +257,8 @@ struct rax_frame {
 	u32 depth;		/* nesting depth on this CPU: which stack */
 	u32 nheld;
 	bool thrown;
+	bool override;		/* rax_override_return() asked for override_rc */
+	u64 override_rc;
 	struct rax_held held[RAX_MAX_HELD];
 };
 
@@ -350,6 +352,23 @@ u64 rax_task_pid_tgid(const struct task_struct *task);
 s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size);
 s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags);
 s64 rax_tc_make_writable(struct rax_tc_ctx *tc);
+s64 rax_map_push_elem(const struct rax_map_def *def, const void *value, u64 flags);
+s64 rax_map_pop_elem(const struct rax_map_def *def, void *value);
+s64 rax_map_peek_elem(const struct rax_map_def *def, void *value);
+s64 rax_perf_event_output(const struct rax_map_def *def, u64 flags, const void *data,
+			  u64 size);
+s64 rax_get_stackid(const struct rax_map_def *def, u64 flags);
+s64 rax_get_stack(void *buf, u32 size, u64 flags);
+s64 rax_probe_read_user(void *dst, u32 size, const void __user *src);
+s64 rax_probe_read_user_str(void *dst, u32 size, const void __user *src);
+s64 rax_probe_read_kernel_str(void *dst, u32 size, const void *src);
+u64 rax_jiffies64(void);
+s64 rax_get_numa_node_id(void);
+s64 rax_send_signal(u32 sig);
+s64 rax_override_return(u64 rc);
+u64 rax_get_current_cgroup_id(void);
+struct task_struct *rax_task_acquire_parent(const struct task_struct *task);
+void rax_override_apply(struct rax_frame *frame);
 void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column);
 
 int __init rax_sysctl_init(void);

@@ -123,6 +123,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	frame.rp = rp;
 	frame.nheld = 0;
 	frame.thrown = false;
+	frame.override = false;
 	preempt_disable();
 	if (unlikely(!rax_stack_enter(&frame))) {
 		preempt_enable();
@@ -141,6 +142,8 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	ret = rax_enter(arg, rp->entry, &frame, frame.tos);
 	if (unlikely(frame.nheld))
 		rax_returned_holding(&frame);
+	if (unlikely(frame.override) && !frame.thrown)
+		rax_override_apply(&frame);
 	this_cpu_write(rax_cur_frame, frame.prev);
 	rax_stack_leave();
 	preempt_enable();

@@ -526,9 +526,12 @@ TEST_CASE("corpus: entries and maps", "[corpus][elf]")
 	}
 	SECTION("unknown map type") {
 		rax_map_def m = read_data<rax_map_def>(v, RAX_SECTION_MAPS, 0);
-		m.type = 5; // BPF_MAP_TYPE_PERCPU_HASH
+		m.type = 3; // BPF_MAP_TYPE_PROG_ARRAY: Rax has no tail calls
 		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EINVAL,
-			       "map type 5 is not supported");
+			       "map type 3 is not supported");
+		m.type = 12; // BPF_MAP_TYPE_HASH_OF_MAPS
+		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EINVAL,
+			       "map type 12 is not supported");
 		m.type = 28; // BPF_MAP_TYPE_INODE_STORAGE, after RINGBUF
 		expect_refused(patch_data(v, RAX_SECTION_MAPS, 0, m), EINVAL,
 			       "map type 28 is not supported");
@@ -596,8 +599,77 @@ TEST_CASE("corpus: spin locks in map values", "[corpus][elf]")
 			       "map 0 (events): a ring buffer has no key or value");
 	}
 	SECTION("lock on a map of an unsupported type") {
-		spec.maps = {locked(map_def(5, "percpu_hash", 4, 16), 0)};
-		expect_refused(make_object(spec), EINVAL, "map type 5 is not supported");
+		spec.maps = {locked(map_def(3, "prog_array", 4, 4), 0)};
+		expect_refused(make_object(spec), EINVAL, "map type 3 is not supported");
+	}
+	SECTION("lock in a per-CPU or LRU hash, a stack trace or a device map") {
+		// As in eBPF: only hash and array values may hold one.
+		for (std::uint32_t t : {5u, 9u, 10u, 7u, 14u, 16u, 4u}) {
+			spec.maps = {locked(map_def(t, "m", 4, 8), 0)};
+			expect_refused(make_object(spec), EINVAL,
+				       "map 0 (m): only hash and array values may hold a spin lock");
+		}
+	}
+	SECTION("lock in a queue or a stack") {
+		spec.maps = {locked(map_def(22, "q", 0, 8), 0)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (q): a queue or stack has no key, a value and entries");
+	}
+}
+
+TEST_CASE("corpus: queues, stacks, stack traces, perf event and device maps", "[corpus][elf]")
+{
+	ObjectSpec spec;
+	std::string const list = "a queue or stack has no key, a value and entries";
+
+	SECTION("the shapes that are accepted") {
+		spec.maps = {map_def(5, "pcpu_hash", 3, 8), map_def(9, "lru", 12, 16),
+			     map_def(10, "lru_pcpu", 1, 8), map_def(22, "queue", 0, 8),
+			     map_def(23, "stack", 0, 24), map_def(7, "stacks", 4, 127 * 8),
+			     map_def(4, "events", 4, 4), map_def(14, "devs", 4, 4),
+			     map_def(16, "cpus", 4, 8)};
+		auto r = parse_object(make_object(spec));
+		INFO((r ? "" : r.error().to_string()));
+		CHECK(r.ok());
+	}
+	SECTION("a queue with a key") {
+		spec.maps = {map_def(22, "queue", 4, 8)};
+		expect_refused(make_object(spec), EINVAL, "map 0 (queue): " + list);
+	}
+	SECTION("a stack without a value") {
+		spec.maps = {map_def(23, "stack", 0, 0)};
+		expect_refused(make_object(spec), EINVAL, "map 0 (stack): " + list);
+	}
+	SECTION("a queue without entries") {
+		spec.maps = {map_def(22, "queue", 0, 8, 0)};
+		expect_refused(make_object(spec), EINVAL, "map 0 (queue): " + list);
+	}
+	SECTION("an LRU hash with no key") {
+		spec.maps = {map_def(9, "lru", 0, 8)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (lru): key size, value size and max entries must be non-zero");
+	}
+	SECTION("a stack trace map with an 8-byte key") {
+		spec.maps = {map_def(7, "stacks", 8, 64)};
+		expect_refused(make_object(spec), EINVAL, "map 0 (stacks): an array's key is 4 bytes");
+	}
+	SECTION("stack traces that are not whole frames") {
+		spec.maps = {map_def(7, "stacks", 4, 60)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (stacks): value size 60 does not fit map type 7");
+	}
+	SECTION("a perf event array of 8-byte values") {
+		spec.maps = {map_def(4, "events", 4, 8)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (events): value size 8 does not fit map type 4");
+	}
+	SECTION("a device map of 12-byte values") {
+		spec.maps = {map_def(14, "devs", 4, 12)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (devs): value size 12 does not fit map type 14");
+		spec.maps = {map_def(16, "cpus", 4, 2)};
+		expect_refused(make_object(spec), EINVAL,
+			       "map 0 (cpus): value size 2 does not fit map type 16");
 	}
 }
 

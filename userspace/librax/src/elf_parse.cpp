@@ -51,10 +51,19 @@ bool starts_with_section(std::string_view name, std::string_view base)
 }
 
 // The map types of the format (enum bpf_map_type) and x86-64's page size.
-constexpr std::uint32_t map_hash = 1;         // BPF_MAP_TYPE_HASH
-constexpr std::uint32_t map_array = 2;        // BPF_MAP_TYPE_ARRAY
-constexpr std::uint32_t map_percpu_array = 6; // BPF_MAP_TYPE_PERCPU_ARRAY
-constexpr std::uint32_t map_ringbuf = 27;     // BPF_MAP_TYPE_RINGBUF
+constexpr std::uint32_t map_hash = 1;             // BPF_MAP_TYPE_HASH
+constexpr std::uint32_t map_array = 2;            // BPF_MAP_TYPE_ARRAY
+constexpr std::uint32_t map_perf_event_array = 4; // BPF_MAP_TYPE_PERF_EVENT_ARRAY
+constexpr std::uint32_t map_percpu_hash = 5;      // BPF_MAP_TYPE_PERCPU_HASH
+constexpr std::uint32_t map_percpu_array = 6;     // BPF_MAP_TYPE_PERCPU_ARRAY
+constexpr std::uint32_t map_stack_trace = 7;      // BPF_MAP_TYPE_STACK_TRACE
+constexpr std::uint32_t map_lru_hash = 9;         // BPF_MAP_TYPE_LRU_HASH
+constexpr std::uint32_t map_lru_percpu_hash = 10; // BPF_MAP_TYPE_LRU_PERCPU_HASH
+constexpr std::uint32_t map_devmap = 14;          // BPF_MAP_TYPE_DEVMAP
+constexpr std::uint32_t map_cpumap = 16;          // BPF_MAP_TYPE_CPUMAP
+constexpr std::uint32_t map_queue = 22;           // BPF_MAP_TYPE_QUEUE
+constexpr std::uint32_t map_stack = 23;           // BPF_MAP_TYPE_STACK
+constexpr std::uint32_t map_ringbuf = 27;         // BPF_MAP_TYPE_RINGBUF
 constexpr std::uint32_t page_size = 4096;
 
 std::string hexnum(std::uint64_t x)
@@ -705,7 +714,20 @@ Result<std::vector<MapDef>> parse_maps(View const &v, char const *op)
 		case map_hash:
 		case map_array:
 		case map_percpu_array:
+		case map_percpu_hash:
+		case map_lru_hash:
+		case map_lru_percpu_hash:
+		case map_stack_trace:
+		case map_perf_event_array:
+		case map_devmap:
+		case map_cpumap:
 			break;
+		case map_queue:
+		case map_stack:
+			if (m.key_size || !m.value_size || !m.max_entries || m.flags)
+				return refuse(op, where + ": a queue or stack has no key, a value and entries");
+			maps.push_back(std::move(out));
+			continue;
 		case map_ringbuf:
 			// max_entries is a power of 2 of at least a page, hence a
 			// multiple of the page size.
@@ -720,7 +742,7 @@ Result<std::vector<MapDef>> parse_maps(View const &v, char const *op)
 						  " is not supported");
 		}
 		if (m.flags & RAX_MAP_SPIN_LOCK) {
-			if (m.type == map_percpu_array)
+			if (m.type != map_hash && m.type != map_array)
 				return refuse(op, where +
 							  ": only hash and array values may hold a spin lock");
 			if (m.spin_lock_off % 4 || m.value_size < 4 || m.spin_lock_off > m.value_size - 4)
@@ -730,8 +752,16 @@ Result<std::vector<MapDef>> parse_maps(View const &v, char const *op)
 		}
 		if (!m.key_size || !m.value_size || !m.max_entries)
 			return refuse(op, where + ": key size, value size and max entries must be non-zero");
-		if (m.type != map_hash && m.key_size != 4)
+		bool const hash = m.type == map_hash || m.type == map_percpu_hash ||
+				  m.type == map_lru_hash || m.type == map_lru_percpu_hash;
+		if (!hash && m.key_size != 4)
 			return refuse(op, where + ": an array's key is 4 bytes");
+		if ((m.type == map_perf_event_array && m.value_size != 4) ||
+		    (m.type == map_stack_trace && m.value_size % 8) ||
+		    ((m.type == map_devmap || m.type == map_cpumap) && m.value_size != 4 &&
+		     m.value_size != 8))
+			return refuse(op, where + ": value size " + std::to_string(m.value_size) +
+						  " does not fit map type " + std::to_string(m.type));
 		maps.push_back(std::move(out));
 	}
 	return maps;

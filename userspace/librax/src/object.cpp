@@ -30,6 +30,7 @@ enum : std::uint32_t {
 	ht_NET = ht_xdp | ht_sched_cls,
 	ht_ALL = ht_TRACING | ht_NET,
 	ht_TC = ht_sched_cls,
+	ht_KPROBE = ht_kprobe,
 };
 
 struct HelperInfo {

@@ -197,6 +197,20 @@ impl<K: crate::Pod, V: MapValue, const N: u32> sealed::Sealed for crate::HashMap
 impl<K: crate::Pod, V: MapValue, const N: u32> MapType for crate::HashMap<K, V, N> {}
 impl<const SIZE: u32> sealed::Sealed for crate::RingBuf<SIZE> {}
 impl<const SIZE: u32> MapType for crate::RingBuf<SIZE> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> sealed::Sealed for crate::PerCpuHashMap<K, V, N> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> MapType for crate::PerCpuHashMap<K, V, N> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> sealed::Sealed for crate::LruHashMap<K, V, N> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> MapType for crate::LruHashMap<K, V, N> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> sealed::Sealed for crate::LruPerCpuHashMap<K, V, N> {}
+impl<K: crate::Pod, V: MapValue, const N: u32> MapType for crate::LruPerCpuHashMap<K, V, N> {}
+impl<V: crate::Pod, const N: u32> sealed::Sealed for crate::Queue<V, N> {}
+impl<V: crate::Pod, const N: u32> MapType for crate::Queue<V, N> {}
+impl<V: crate::Pod, const N: u32> sealed::Sealed for crate::Stack<V, N> {}
+impl<V: crate::Pod, const N: u32> MapType for crate::Stack<V, N> {}
+impl<const DEPTH: usize, const N: u32> sealed::Sealed for crate::StackTraceMap<DEPTH, N> {}
+impl<const DEPTH: usize, const N: u32> MapType for crate::StackTraceMap<DEPTH, N> {}
+impl<const N: u32> sealed::Sealed for crate::PerfEventArray<N> {}
+impl<const N: u32> MapType for crate::PerfEventArray<N> {}
 
 pub use crate::maps::MapToken;
 

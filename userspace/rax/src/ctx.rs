@@ -277,6 +277,17 @@ impl KprobeContext {
         KprobeContext { raw }
     }
 
+    /// Makes the probed function return `rc` without running, once the
+    /// program returns (`bpf_override_return`; the last call wins, and a
+    /// program that panics overrides nothing). Only for a kprobe on the
+    /// entry of a function that allows error injection
+    /// (`ALLOW_ERROR_INJECTION`): the kernel refuses to attach a program
+    /// that uses it anywhere else.
+    #[inline]
+    pub fn override_return(&self, rc: u64) {
+        crate::helpers::override_return(rc);
+    }
+
     /// All registers.
     #[inline]
     pub fn regs(&self) -> &PtRegs {

@@ -19,8 +19,14 @@ impl Error {
     pub const EEXIST: Error = Error { errno: 17 };
     /// Invalid argument.
     pub const EINVAL: Error = Error { errno: 22 };
-    /// Argument too big.
+    /// Argument too big (also: a full queue or stack).
     pub const E2BIG: Error = Error { errno: 7 };
+    /// Operation not permitted.
+    pub const EPERM: Error = Error { errno: 1 };
+    /// Busy (a map's lock held by the context this one interrupted).
+    pub const EBUSY: Error = Error { errno: 16 };
+    /// Operation not supported.
+    pub const EOPNOTSUPP: Error = Error { errno: 95 };
 
     /// The positive `errno` value.
     pub const fn errno(self) -> i32 {

@@ -112,4 +112,52 @@ unsafe extern "C" {
     /// that the program may write it; updates the context's packet
     /// bounds; 0 or -errno (tc programs only).
     pub(crate) fn rax_tc_make_writable(tc: *mut c_void) -> i64;
+    /// `(def, value, flags)`: pushes a value onto a queue or stack map;
+    /// 0 or -errno.
+    pub(crate) fn rax_map_push_elem(def: *const c_void, value: *const c_void, flags: u64) -> i64;
+    /// `(def, value)`: takes the next value off a queue or stack map into
+    /// `value` (written only on success); 0 or -errno.
+    pub(crate) fn rax_map_pop_elem(def: *const c_void, value: *mut c_void) -> i64;
+    /// `(def, value)`: as `rax_map_pop_elem`, leaving the value there.
+    pub(crate) fn rax_map_peek_elem(def: *const c_void, value: *mut c_void) -> i64;
+    /// `(def, flags, data, size)`: a raw sample on the perf event at index
+    /// `flags` (or the current CPU's) of a perf event array; 0 or -errno
+    /// (tracing programs only).
+    pub(crate) fn rax_perf_event_output(
+        def: *const c_void,
+        flags: u64,
+        data: *const c_void,
+        size: u64,
+    ) -> i64;
+    /// `(def, flags)`: the id of the current stack in a stack trace map,
+    /// or -errno (tracing programs only).
+    pub(crate) fn rax_get_stackid(def: *const c_void, flags: u64) -> i64;
+    /// `(buf, size, flags)`: the current stack's addresses; bytes written
+    /// or -errno (tracing programs only).
+    pub(crate) fn rax_get_stack(buf: *mut c_void, size: u32, flags: u64) -> i64;
+    /// `(dst, size, src)`: reads current's user memory; 0 or -errno, `dst`
+    /// zeroed on error (tracing programs only).
+    pub(crate) fn rax_probe_read_user(dst: *mut c_void, size: u32, src: *const c_void) -> i64;
+    /// `(dst, size, src)`: a NUL-terminated string from user memory; its
+    /// length with the NUL, or -errno (tracing programs only).
+    pub(crate) fn rax_probe_read_user_str(dst: *mut c_void, size: u32, src: *const c_void) -> i64;
+    /// `(dst, size, src)`: as `rax_probe_read_user_str`, from kernel memory.
+    pub(crate) fn rax_probe_read_kernel_str(dst: *mut c_void, size: u32, src: *const c_void)
+    -> i64;
+    /// The 64-bit jiffies counter.
+    pub(crate) fn rax_jiffies64() -> u64;
+    /// The current CPU's NUMA node.
+    pub(crate) fn rax_get_numa_node_id() -> i64;
+    /// `(sig)`: signals current's process; 0 or -errno (tracing programs
+    /// only).
+    pub(crate) fn rax_send_signal(sig: u32) -> i64;
+    /// `(rc)`: makes the probed function return `rc` at once (kprobe
+    /// programs only, on functions open to error injection).
+    pub(crate) fn rax_override_return(rc: u64) -> i64;
+    /// The current task's cgroup id, on the default hierarchy (tracing
+    /// programs only).
+    pub(crate) fn rax_get_current_cgroup_id() -> u64;
+    /// `(task)`: a reference to a referenced task's parent, NULL on failure
+    /// (tracing programs only).
+    pub(crate) fn rax_task_acquire_parent(task: *mut c_void) -> *mut c_void;
 }

@@ -18,9 +18,11 @@ use core::mem::{MaybeUninit, size_of};
 
 use crate::error::Error;
 use crate::ffi::{
-    rax_get_current_comm, rax_get_current_pid_tgid, rax_get_current_uid_gid, rax_get_prandom_u32,
-    rax_get_smp_processor_id, rax_ktime_get_boot_ns, rax_ktime_get_ns, rax_probe_read_kernel,
-    rax_throw, rax_trace_print,
+    rax_get_current_cgroup_id, rax_get_current_comm, rax_get_current_pid_tgid,
+    rax_get_current_uid_gid, rax_get_numa_node_id, rax_get_prandom_u32, rax_get_smp_processor_id,
+    rax_get_stack, rax_jiffies64, rax_ktime_get_boot_ns, rax_ktime_get_ns, rax_override_return,
+    rax_probe_read_kernel, rax_probe_read_kernel_str, rax_probe_read_user, rax_probe_read_user_str,
+    rax_send_signal, rax_throw, rax_trace_print,
 };
 use crate::pod::Pod;
 
@@ -109,4 +111,123 @@ pub(crate) fn throw(file: &str, line: u32, column: u32) -> ! {
     // SAFETY: `file` is readable for `file.len()` bytes; the helper does
     // not return.
     unsafe { rax_throw(file.as_ptr(), file.len(), line, column) }
+}
+
+/// The 64-bit jiffies counter (`rax_jiffies64`).
+#[inline]
+pub fn jiffies64() -> u64 {
+    // SAFETY: no arguments.
+    unsafe { rax_jiffies64() }
+}
+
+/// The NUMA node of the CPU the program runs on (0 without NUMA).
+#[inline]
+pub fn numa_node_id() -> u32 {
+    // SAFETY: no arguments.
+    unsafe { rax_get_numa_node_id() as u32 }
+}
+
+/// The current task's cgroup id on the cgroup v2 hierarchy: the inode
+/// number of its directory in cgroupfs (tracing programs only).
+#[inline]
+pub fn current_cgroup_id() -> u64 {
+    // SAFETY: no arguments.
+    unsafe { rax_get_current_cgroup_id() }
+}
+
+/// Reads a `T` from the current task's user memory at `addr` (an address
+/// a system call got, for example), without faulting: `Err(EFAULT)` when
+/// it is not mapped (tracing programs only).
+#[inline]
+pub fn probe_read_user<T: Pod>(addr: u64) -> Result<T, Error> {
+    let size = u32::try_from(size_of::<T>()).map_err(|_| Error::E2BIG)?;
+    let mut dst = MaybeUninit::<T>::zeroed();
+    // SAFETY: `dst` is writable for `size` bytes; the helper reads user
+    // memory without faulting and zeroes `dst` on failure.
+    let ret = unsafe {
+        rax_probe_read_user(
+            dst.as_mut_ptr().cast(),
+            size,
+            addr as *const core::ffi::c_void,
+        )
+    };
+    Error::check(ret)?;
+    // SAFETY: zeroed, then overwritten with bytes: a valid `T: Pod`.
+    Ok(unsafe { dst.assume_init() })
+}
+
+/// Copies the NUL-terminated string at user address `addr` into `buf`
+/// (truncated to fit, always NUL-terminated); returns its length with the
+/// NUL (tracing programs only). An empty `buf` reads nothing.
+#[inline]
+pub fn probe_read_user_str(addr: u64, buf: &mut [u8]) -> Result<usize, Error> {
+    let size = u32::try_from(buf.len()).map_err(|_| Error::E2BIG)?;
+    // SAFETY: `buf` is writable for `size` bytes; the helper writes at
+    // most that many.
+    let ret = unsafe {
+        rax_probe_read_user_str(
+            buf.as_mut_ptr().cast(),
+            size,
+            addr as *const core::ffi::c_void,
+        )
+    };
+    Error::check(ret).map(|()| ret as usize)
+}
+
+/// As [`probe_read_user_str`], from kernel memory (tracing programs only;
+/// refused under lockdown).
+#[inline]
+pub fn probe_read_kernel_str(src: *const u8, buf: &mut [u8]) -> Result<usize, Error> {
+    let size = u32::try_from(buf.len()).map_err(|_| Error::E2BIG)?;
+    // SAFETY: `buf` is writable for `size` bytes; the helper reads kernel
+    // memory without faulting and writes at most `size` bytes.
+    let ret = unsafe { rax_probe_read_kernel_str(buf.as_mut_ptr().cast(), size, src.cast()) };
+    Error::check(ret).map(|()| ret as usize)
+}
+
+/// Fills `frames` with the current kernel stack's return addresses,
+/// innermost first, skipping `skip` frames (at most 255); returns how
+/// many were written (tracing programs only).
+#[inline]
+pub fn kernel_stack(frames: &mut [u64], skip: u8) -> Result<usize, Error> {
+    stack(frames, u64::from(skip))
+}
+
+/// As [`kernel_stack`], for the current task's user stack
+/// (`Err(EFAULT)` for a kernel thread).
+#[inline]
+pub fn user_stack(frames: &mut [u64], skip: u8) -> Result<usize, Error> {
+    stack(frames, u64::from(skip) | crate::maps::BPF_F_USER_STACK)
+}
+
+#[inline(always)]
+fn stack(frames: &mut [u64], flags: u64) -> Result<usize, Error> {
+    let size = frames
+        .len()
+        .checked_mul(size_of::<u64>())
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or(Error::E2BIG)?;
+    // SAFETY: `frames` is writable for `size` bytes; the helper writes at
+    // most that many (whole `u64`s) and zeroes the rest.
+    let ret = unsafe { rax_get_stack(frames.as_mut_ptr().cast(), size, flags) };
+    Error::check(ret).map(|()| ret as usize / size_of::<u64>())
+}
+
+/// Sends signal `sig` to the current process (its thread group), as
+/// `bpf_send_signal` (tracing programs only): `Err(EPERM)` for a kernel
+/// thread, an exiting task or init, `Err(EBUSY)` when a signal sent from
+/// a context with interrupts off is still pending.
+#[inline]
+pub fn send_signal(sig: u32) -> Result<(), Error> {
+    // SAFETY: the signal is passed by value and checked by the kernel.
+    Error::check(unsafe { rax_send_signal(sig) })
+}
+
+/// `rax_override_return`, for [`crate::KprobeContext::override_return`]
+/// only (the helper list allows it to kprobe programs alone).
+#[inline(always)]
+pub(crate) fn override_return(rc: u64) {
+    // SAFETY: `rc` is passed by value; the kernel keeps it for when the
+    // program returns and writes no memory the program can see.
+    unsafe { rax_override_return(rc) };
 }

@@ -40,14 +40,15 @@
 
 use core::ffi::c_void;
 use core::marker::PhantomData;
-use core::mem::{align_of, size_of};
+use core::mem::{MaybeUninit, align_of, size_of};
 use core::ops::{Deref, DerefMut};
 use core::ptr::NonNull;
 use core::sync::atomic::AtomicU64;
 
 use crate::error::Error;
 use crate::ffi::{
-    rax_map_delete_elem, rax_map_lookup_elem, rax_map_update_elem, rax_ringbuf_discard,
+    rax_get_stackid, rax_map_delete_elem, rax_map_lookup_elem, rax_map_peek_elem, rax_map_pop_elem,
+    rax_map_push_elem, rax_map_update_elem, rax_perf_event_output, rax_ringbuf_discard,
     rax_ringbuf_output, rax_ringbuf_reserve, rax_ringbuf_submit,
 };
 use crate::pod::{MapValue, Pod};
@@ -62,8 +63,28 @@ pub const BPF_EXIST: u64 = 2;
 
 const BPF_MAP_TYPE_HASH: u32 = 1;
 const BPF_MAP_TYPE_ARRAY: u32 = 2;
+const BPF_MAP_TYPE_PERF_EVENT_ARRAY: u32 = 4;
+const BPF_MAP_TYPE_PERCPU_HASH: u32 = 5;
 const BPF_MAP_TYPE_PERCPU_ARRAY: u32 = 6;
+const BPF_MAP_TYPE_STACK_TRACE: u32 = 7;
+const BPF_MAP_TYPE_LRU_HASH: u32 = 9;
+const BPF_MAP_TYPE_LRU_PERCPU_HASH: u32 = 10;
+const BPF_MAP_TYPE_QUEUE: u32 = 22;
+const BPF_MAP_TYPE_STACK: u32 = 23;
 const BPF_MAP_TYPE_RINGBUF: u32 = 27;
+
+/// `perf_event_output` flag: the perf event of the current CPU.
+const BPF_F_CURRENT_CPU: u64 = 0xffff_ffff;
+
+/// Stack flag: the number of frames to skip, in the low 8 bits.
+pub const BPF_F_SKIP_FIELD_MASK: u64 = 0xff;
+/// Stack flag: the user stack instead of the kernel stack.
+pub const BPF_F_USER_STACK: u64 = 1 << 8;
+/// [`StackTraceMap::stack_id`] flag: compare stacks by hash only.
+pub const BPF_F_FAST_STACK_CMP: u64 = 1 << 9;
+/// [`StackTraceMap::stack_id`] flag: replace an older stack with the
+/// same hash.
+pub const BPF_F_REUSE_STACKID: u64 = 1 << 10;
 
 /// `rax_map_def.flags`: the value holds a `struct bpf_spin_lock` at
 /// `spin_lock_off`.
@@ -158,6 +179,36 @@ impl MapDef {
             map: AtomicU64::new(0),
             name: map_name(name),
             spin_lock_off,
+            reserved: 0,
+            reserved2: 0,
+        }
+    }
+
+    /// A definition of a map whose elements the program does not reach
+    /// through lookups (a queue, a stack, a stack trace or perf event
+    /// array): no lock, sizes as given.
+    const fn plain(
+        map_type: u32,
+        key_size: usize,
+        value_size: usize,
+        max_entries: u32,
+        name: &str,
+    ) -> MapDef {
+        assert!(
+            key_size <= u32::MAX as usize && value_size > 0 && value_size <= u32::MAX as usize,
+            "bad key or value size"
+        );
+        assert!(max_entries > 0, "a map needs at least one entry");
+        MapDef {
+            map_type,
+            key_size: key_size as u32,
+            value_size: value_size as u32,
+            max_entries,
+            map_flags: 0,
+            flags: 0,
+            map: AtomicU64::new(0),
+            name: map_name(name),
+            spin_lock_off: 0,
             reserved: 0,
             reserved2: 0,
         }
@@ -425,6 +476,308 @@ impl<K: Pod, T: Pod, const N: u32> HashMap<K, Locked<T>, N> {
     }
 }
 
+/// The hash maps other than [`HashMap`]: the same API, without
+/// [`crate::Locked`] values (as in eBPF, only hash and array values may
+/// hold a spin lock; it fails to compile).
+macro_rules! hash_map_like {
+    ($(#[doc = $doc:literal])* $name:ident, $map_type:expr, $what:literal) => {
+        $(#[doc = $doc])*
+        #[repr(C)]
+        pub struct $name<K: Pod, V: MapValue, const N: u32> {
+            def: MapDef,
+            _types: PhantomData<fn() -> (K, V)>,
+        }
+
+        impl<K: Pod, V: MapValue, const N: u32> $name<K, V, N> {
+            /// A definition named `name`: only [`crate::map!`] can make the
+            /// token.
+            #[doc(hidden)]
+            pub const fn new(name: &str, _token: MapToken) -> Self {
+                const {
+                    assert!(
+                        V::SPIN_LOCK.is_none(),
+                        concat!("rax: a value of ", $what, " may not hold a spin lock")
+                    )
+                };
+                $name {
+                    def: MapDef::new::<V>($map_type, size_of::<K>(), N, name),
+                    _types: PhantomData,
+                }
+            }
+
+            /// The value for `key`, if any. Compiles only for values of
+            /// atomics (see the module documentation).
+            #[inline]
+            pub fn get(&self, key: &K) -> Option<&V> {
+                self.def.lookup::<K, V>(key)
+            }
+
+            /// Removes `key`.
+            #[inline]
+            pub fn delete(&self, key: &K) -> Result<(), Error> {
+                self.def.delete(key)
+            }
+        }
+
+        impl<K: Pod, V: Pod, const N: u32> $name<K, V, N> {
+            /// A copy of the value for `key`, if any.
+            #[inline]
+            pub fn read(&self, key: &K) -> Option<V> {
+                self.def.lookup_copy::<K, V>(key)
+            }
+
+            /// Inserts or replaces (see [`BPF_ANY`], [`BPF_NOEXIST`],
+            /// [`BPF_EXIST`]).
+            #[inline]
+            pub fn update(&self, key: &K, value: &V, flags: u64) -> Result<(), Error> {
+                self.def.update(key, value, flags)
+            }
+        }
+    };
+}
+
+hash_map_like!(
+    /// `BPF_MAP_TYPE_PERCPU_HASH`: like [`HashMap`], with one value per
+    /// CPU for each key; `get`, `read` and `update` act on the current
+    /// CPU's value (userspace reads all of them).
+    PerCpuHashMap,
+    BPF_MAP_TYPE_PERCPU_HASH,
+    "a per-CPU hash map"
+);
+hash_map_like!(
+    /// `BPF_MAP_TYPE_LRU_HASH`: like [`HashMap`], but an insert into a full
+    /// map evicts the least recently used entries instead of failing.
+    LruHashMap,
+    BPF_MAP_TYPE_LRU_HASH,
+    "an LRU hash map"
+);
+hash_map_like!(
+    /// `BPF_MAP_TYPE_LRU_PERCPU_HASH`: an [`LruHashMap`] with one value per
+    /// CPU for each key, as [`PerCpuHashMap`].
+    LruPerCpuHashMap,
+    BPF_MAP_TYPE_LRU_PERCPU_HASH,
+    "an LRU per-CPU hash map"
+);
+
+/// A queue or a stack of values, which [`Queue`] and [`Stack`] wrap.
+#[repr(C)]
+struct ValueList<V: Pod> {
+    def: MapDef,
+    _value: PhantomData<fn() -> V>,
+}
+
+impl<V: Pod> ValueList<V> {
+    const fn new(map_type: u32, max_entries: u32, name: &str) -> Self {
+        ValueList {
+            def: MapDef::plain(map_type, 0, size_of::<V>(), max_entries, name),
+            _value: PhantomData,
+        }
+    }
+
+    #[inline(always)]
+    fn push(&self, value: &V, flags: u64) -> Result<(), Error> {
+        // SAFETY: `self.def` is a queue or stack definition in `.rax.maps`
+        // (only `map!` makes one) whose value size is `size_of::<V>()`;
+        // `value` is readable for it; the helper copies it.
+        let ret = unsafe { rax_map_push_elem(self.def.raw(), (value as *const V).cast(), flags) };
+        Error::check(ret)
+    }
+
+    #[inline(always)]
+    fn take(&self, pop: bool) -> Result<V, Error> {
+        let mut value = MaybeUninit::<V>::zeroed();
+        // SAFETY: as in `push`; `value` is writable for the value size,
+        // which the helper fills on success only (it was zeroed, so it is
+        // a valid `V: Pod` either way).
+        let ret = unsafe {
+            if pop {
+                rax_map_pop_elem(self.def.raw(), value.as_mut_ptr().cast())
+            } else {
+                rax_map_peek_elem(self.def.raw(), value.as_mut_ptr().cast())
+            }
+        };
+        Error::check(ret)?;
+        // SAFETY: zeroed, then possibly overwritten with a value's bytes:
+        // initialised, and any bytes are a valid `V: Pod`.
+        Ok(unsafe { value.assume_init() })
+    }
+}
+
+/// `BPF_MAP_TYPE_QUEUE`: up to `N` values of type `V`, first in first
+/// out, shared with userspace (which pushes with `BPF_MAP_UPDATE_ELEM`
+/// and pops with `BPF_MAP_LOOKUP_AND_DELETE_ELEM`) and eBPF programs.
+///
+/// ```ignore
+/// rax::map!(static WORK: rax::Queue<u64, 64>);
+///
+/// let _ = WORK.push(&42);
+/// if let Ok(item) = WORK.pop() { /* ... */ }
+/// ```
+#[repr(C)]
+pub struct Queue<V: Pod, const N: u32> {
+    list: ValueList<V>,
+}
+
+/// `BPF_MAP_TYPE_STACK`: as [`Queue`], last in first out.
+#[repr(C)]
+pub struct Stack<V: Pod, const N: u32> {
+    list: ValueList<V>,
+}
+
+macro_rules! value_list_api {
+    ($name:ident, $map_type:expr, $oldest:literal) => {
+        impl<V: Pod, const N: u32> $name<V, N> {
+            /// A definition named `name`: only [`crate::map!`] can make the
+            /// token.
+            #[doc(hidden)]
+            pub const fn new(name: &str, _token: MapToken) -> Self {
+                $name {
+                    list: ValueList::new($map_type, N, name),
+                }
+            }
+
+            /// Adds `value`; `Err(E2BIG)` when the map is full.
+            #[inline]
+            pub fn push(&self, value: &V) -> Result<(), Error> {
+                self.list.push(value, 0)
+            }
+
+            #[doc = concat!("Adds `value`, dropping the ", $oldest, " value when the map is full.")]
+            #[inline]
+            pub fn push_overwrite(&self, value: &V) -> Result<(), Error> {
+                self.list.push(value, BPF_EXIST)
+            }
+
+            /// Takes the next value out; `Err(ENOENT)` when the map is
+            /// empty, `Err(EBUSY)` when interrupting a context that holds
+            /// the map's lock.
+            #[inline]
+            pub fn pop(&self) -> Result<V, Error> {
+                self.list.take(true)
+            }
+
+            /// A copy of the next value, left in the map; errors as
+            /// [`Self::pop`].
+            #[inline]
+            pub fn peek(&self) -> Result<V, Error> {
+                self.list.take(false)
+            }
+        }
+    };
+}
+
+value_list_api!(Queue, BPF_MAP_TYPE_QUEUE, "oldest");
+value_list_api!(Stack, BPF_MAP_TYPE_STACK, "bottom (oldest)");
+
+/// `BPF_MAP_TYPE_STACK_TRACE`: up to `N` stack traces of at most `DEPTH`
+/// frames each (return addresses, `u64`), keyed by a stack id. A tracing
+/// program records the current stack with [`StackTraceMap::stack_id`] and
+/// keeps the id (in a map, a record); userspace reads the frames with
+/// `BPF_MAP_LOOKUP_ELEM` on the id.
+///
+/// ```ignore
+/// rax::map!(static STACKS: rax::StackTraceMap<127, 1024>);
+///
+/// let kernel = STACKS.stack_id(0);
+/// let user = STACKS.stack_id(rax::maps::BPF_F_USER_STACK);
+/// ```
+#[repr(C)]
+pub struct StackTraceMap<const DEPTH: usize, const N: u32> {
+    def: MapDef,
+}
+
+impl<const DEPTH: usize, const N: u32> StackTraceMap<DEPTH, N> {
+    /// A definition named `name`: only [`crate::map!`] can make the token.
+    #[doc(hidden)]
+    pub const fn new(name: &str, _token: MapToken) -> Self {
+        StackTraceMap {
+            def: MapDef::plain(
+                BPF_MAP_TYPE_STACK_TRACE,
+                size_of::<u32>(),
+                DEPTH * size_of::<u64>(),
+                N,
+                name,
+            ),
+        }
+    }
+
+    /// Records the current stack (the kernel's, or with
+    /// [`BPF_F_USER_STACK`] the user stack of the current task) and
+    /// returns its id. `flags` may also skip frames
+    /// ([`BPF_F_SKIP_FIELD_MASK`]) and hold [`BPF_F_FAST_STACK_CMP`] or
+    /// [`BPF_F_REUSE_STACKID`]. `Err(EEXIST)` when another stack has the
+    /// same hash (without `BPF_F_REUSE_STACKID`), `Err(EFAULT)` when
+    /// there is no stack to record (a kernel thread's user stack).
+    #[inline]
+    pub fn stack_id(&self, flags: u64) -> Result<u32, Error> {
+        // SAFETY: `self.def` is a stack trace map definition in
+        // `.rax.maps` (only `map!` makes one); flags are checked by the
+        // kernel.
+        let ret = unsafe { rax_get_stackid(self.def.raw(), flags) };
+        Error::check(ret).map(|()| ret as u32)
+    }
+}
+
+/// `BPF_MAP_TYPE_PERF_EVENT_ARRAY`: `N` slots where userspace puts perf
+/// events (a `PERF_COUNT_SW_BPF_OUTPUT` event per CPU, as libbpf's
+/// `perf_buffer` does); a tracing program sends raw samples to them.
+///
+/// ```ignore
+/// rax::map!(static EVENTS: rax::PerfEventArray<64>);
+///
+/// let _ = EVENTS.output(&Event { pid, latency_ns });
+/// ```
+#[repr(C)]
+pub struct PerfEventArray<const N: u32> {
+    def: MapDef,
+}
+
+impl<const N: u32> PerfEventArray<N> {
+    /// A definition named `name`: only [`crate::map!`] can make the token.
+    #[doc(hidden)]
+    pub const fn new(name: &str, _token: MapToken) -> Self {
+        PerfEventArray {
+            def: MapDef::plain(
+                BPF_MAP_TYPE_PERF_EVENT_ARRAY,
+                size_of::<u32>(),
+                size_of::<u32>(),
+                N,
+                name,
+            ),
+        }
+    }
+
+    /// Sends `value` as a raw sample to the current CPU's perf event.
+    /// `Err(ENOENT)` when userspace put no event there.
+    #[inline]
+    pub fn output<T: Pod>(&self, value: &T) -> Result<(), Error> {
+        self.output_flags(value, BPF_F_CURRENT_CPU)
+    }
+
+    /// Sends `value` as a raw sample to the perf event at `index`, which
+    /// must be on the current CPU (`Err(EOPNOTSUPP)` otherwise).
+    #[inline]
+    pub fn output_at<T: Pod>(&self, index: u32, value: &T) -> Result<(), Error> {
+        self.output_flags(value, u64::from(index))
+    }
+
+    #[inline(always)]
+    fn output_flags<T: Pod>(&self, value: &T, flags: u64) -> Result<(), Error> {
+        // SAFETY: `self.def` is a perf event array definition in
+        // `.rax.maps` (only `map!` makes one); `value` is readable for
+        // `size_of::<T>()` bytes, which the helper copies.
+        let ret = unsafe {
+            rax_perf_event_output(
+                self.def.raw(),
+                flags,
+                (value as *const T).cast::<c_void>(),
+                size_of::<T>() as u64,
+            )
+        };
+        Error::check(ret)
+    }
+}
+
 /// `BPF_MAP_TYPE_RINGBUF`: a ring buffer of `SIZE` bytes (a power of 2, at
 /// least 4096; other sizes fail to compile) of records that userspace
 /// consumes.
@@ -581,8 +934,9 @@ impl<T: Pod> Drop for RingBufEntry<'_, T> {
 /// ```
 ///
 /// The type must be one of [`ArrayMap`], [`PerCpuArray`], [`HashMap`],
-/// [`RingBuf`] (anything else fails to compile: the macro checks a sealed
-/// trait). Only `///` doc comments may precede the item: the expansion is
+/// [`PerCpuHashMap`], [`LruHashMap`], [`LruPerCpuHashMap`], [`Queue`],
+/// [`Stack`], [`StackTraceMap`], [`PerfEventArray`], [`RingBuf`]
+/// (anything else fails to compile: the macro checks a sealed trait). Only `///` doc comments may precede the item: the expansion is
 /// allowed internal unsafe (for the `link_section` attribute and the
 /// `MapToken` the constructors take), so a caller's other attributes, such
 /// as `#[unsafe(export_name = "...")]`, would be let through with it. The

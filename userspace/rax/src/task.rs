@@ -26,7 +26,8 @@ use core::marker::PhantomData;
 use core::ptr::NonNull;
 
 use crate::ffi::{
-    rax_task_acquire_current, rax_task_comm, rax_task_from_pid, rax_task_pid_tgid, rax_task_release,
+    rax_task_acquire_current, rax_task_acquire_parent, rax_task_comm, rax_task_from_pid,
+    rax_task_pid_tgid, rax_task_release,
 };
 
 /// The kernel's `struct task_struct`, opaque: only pointers to it are
@@ -79,6 +80,17 @@ impl TaskRef {
         // reference the kernel entered in the cleanup log, now owned by the
         // `TaskRef`.
         TaskRef::from_raw(unsafe { rax_task_from_pid(pid) }.cast())
+    }
+
+    /// A reference to the task's parent (`rax_task_acquire_parent`): the
+    /// process that forked it, or the one that adopted it; `None` in NMI
+    /// context or if the kernel cannot take the reference.
+    #[inline]
+    pub fn parent(&self) -> Option<TaskRef> {
+        // SAFETY: `task` is a reference this `TaskRef` holds; a non-NULL
+        // result is a new task reference the kernel entered in the cleanup
+        // log, now owned by the new `TaskRef`.
+        TaskRef::from_raw(unsafe { rax_task_acquire_parent(self.task.as_ptr().cast()) }.cast())
     }
 
     /// `tgid << 32 | pid` of the task (as `rax::current_pid_tgid` for the

@@ -124,6 +124,15 @@ TEST(helper_not_allowed_for_program_type)
 	expect_log(_metadata, "is not allowed for program type 6");
 }
 
+/* rax_override_return is for kprobe programs alone, not every tracing type. */
+TEST(override_return_outside_a_kprobe)
+{
+	EXPECT_EQ(-EACCES, load_obj("error_injector-pe.o", "error_injector-pe.o.sig",
+				    BPF_PROG_TYPE_PERF_EVENT, 0));
+	expect_log(_metadata, "rax_override_return");
+	expect_log(_metadata, "is not allowed for program type 7");
+}
+
 TEST(flipped_byte_in_built_code)
 {
 	EXPECT_EQ(-EKEYREJECTED, load_obj("xdp-flipped-text.o", "xdp.o.sig",

@@ -430,27 +430,30 @@ static int load_with_maps(struct rax_obj_file *o, unsigned int type, int *fds, i
 /*
  * locked_calls.o calls helpers under LOCKS[0]'s lock, by packet byte 0:
  * mode 0 only those that take no lock (the map lookup, the clocks, the
- * random number, the CPU) and passes; modes 1 to 7 one each of the
- * helpers that take a lock or send a wakeup (map update, map delete,
- * printing, ring buffer reserve, submit, discard, output), which stop the
- * program with the lock released: the next mode 0 run takes it again.
+ * jiffies, the random number, the CPU and NUMA node) and passes; modes 1
+ * to 10 one each of the helpers that take a lock or send a wakeup (map
+ * update, map delete, printing, ring buffer reserve, submit, discard,
+ * output, queue push, pop, peek), which stop the program with the lock
+ * released: the next mode 0 run takes it again.
  */
 TEST(helpers_under_a_lock)
 {
 	static const char *const refused[] = {
 		NULL, "map update", "map delete", "printing", "ring buffer reserve",
 		"ring buffer submit", "ring buffer discard", "ring buffer output",
+		"queue push", "queue pop", "queue peek",
 	};
 	struct rax_obj_file o = rax_obj_read("locked_calls.o");
 	unsigned char pkt[PKT_LEN] = { 0 };
 	unsigned char value[16];
-	int fds[4], n, prog, mode, table;
+	int fds[4], n, prog, mode, table, work;
 	unsigned long long locked;
 	__u32 key = 0, k1 = 1;
 
 	ASSERT_NE(0, o.img.size) TH_LOG("locked_calls.o missing");
 	n = rax_create_maps(&o.img, fds, 4);
-	ASSERT_EQ(3, n);
+	ASSERT_EQ(4, n);
+	work = fds[rax_map_index(&o.img, "WORK")];
 	table = fds[rax_map_index(&o.img, "TABLE")];
 	prog = rax_load_entry(&o, fds, n, "rax_entry_locked_calls", BPF_PROG_TYPE_XDP);
 	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
@@ -467,6 +470,7 @@ TEST(helpers_under_a_lock)
 	}
 	/* Nothing the stopped calls would have done was done. */
 	EXPECT_EQ(-ENOENT, map_lookup(table, &k1, &locked));
+	EXPECT_EQ(-ENOENT, map_lookup(work, NULL, &locked));
 	ASSERT_EQ(0, map_lookup(fds[rax_map_index(&o.img, "LOCKS")], &key, value));
 	memcpy(&locked, value + 8, sizeof(locked));
 	EXPECT_EQ(ARRAY_SIZE(refused), locked);

@@ -9,6 +9,10 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <libgen.h>
+#include <sched.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 #include <bpf/bpf.h>
@@ -736,6 +740,403 @@ TEST(xdp_counter)
 	}
 	ksft_print_msg("xdp_counter: 311 packets, %llu dropped, the same on both sides\n", drops);
 
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * map_bench: the eight map types, one command per run (an operation, a
+ * map, a key, a value, a repeat count), the same 800 generated commands
+ * through both sides after userspace wrote into some of their maps; each
+ * verdict, value read and errno must be the same, and so must every map
+ * at the end (every CPU's value of the per-CPU maps, the queue and the
+ * stack popped to the end from userspace). On CPU 0 only: the LRU maps
+ * evict by CPU.
+ */
+enum { MB_HASH, MB_PCPU_HASH, MB_LRU, MB_LRU_PCPU, MB_ARRAY, MB_PCPU_ARRAY, MB_QUEUE,
+	MB_STACK, MB_RESULT, MB_NMAPS };
+
+static const char *const map_bench_rax[MB_NMAPS] = {
+	"HASH", "PCPU_HASH", "LRU", "LRU_PCPU", "ARRAY", "PCPU_ARRAY", "QUEUE", "STACK", "RESULT",
+};
+
+static const char *const map_bench_ebpf[MB_NMAPS] = {
+	"hash", "pcpu_hash", "lru", "lru_pcpu", "array", "pcpu_array", "queue", "stack", "result",
+};
+
+struct map_bench_cmd {
+	__u8 op, map, pad[2];
+	__u32 key;
+	__u64 value;
+	__u32 repeat;
+	__u8 tail[12];	/* XDP test-run wants at least an Ethernet header */
+};
+
+static void map_bench_gen(struct map_bench_cmd *c, unsigned long long *seed)
+{
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	memset(c, 0, sizeof(*c));
+	c->op = (*seed >> 60) % 3;
+	/* Updates first: more of them than deletes keeps the maps full. */
+	if ((*seed >> 58) % 4 == 0)
+		c->op = 0;
+	c->map = (*seed >> 40) % 8;
+	/* Keys past the arrays (64) and past what the LRU maps hold (16). */
+	c->key = (*seed >> 20) % (c->map == MB_LRU || c->map == MB_LRU_PCPU ? 40 : 72);
+	c->value = *seed ^ 0x5555;
+	c->repeat = (*seed >> 10) % 16 == 0 ? 3 : 1;
+}
+
+/* Every CPU's values of a map, key by key, from 0 to @keys - 1. */
+static int map_bench_contents(int fd, bool percpu, unsigned int keys, unsigned long long *out,
+			      int ncpus)
+{
+	unsigned int key, stride = percpu ? ncpus : 1;
+	unsigned long long v[256];
+	int found = 0;
+
+	for (key = 0; key < keys; key++) {
+		memset(v, 0xee, sizeof(v));
+		if (bpf_map_lookup_elem(fd, &key, v))
+			memset(v, 0xff, sizeof(v));
+		else
+			found++;
+		memcpy(out + key * stride, v, stride * sizeof(*v));
+	}
+	return found;
+}
+
+TEST(map_bench)
+{
+	struct rax_obj_file o = rax_obj_read("map_bench.o");
+	unsigned long long seed = 7, rv, ev, rr, er, ok = 0;
+	static unsigned long long rc[72 * 256], ec[72 * 256];
+	int fds[MB_NMAPS], rfd[MB_NMAPS], efd[MB_NMAPS];
+	int n, rax, tw, i, m, ncpus, rf, ef;
+	struct map_bench_cmd c;
+	struct bpf_object *twin;
+	cpu_set_t one;
+	__u64 v;
+	__u32 k;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/map_bench.o missing");
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+	ncpus = libbpf_num_possible_cpus();
+	ASSERT_LT(0, ncpus);
+	ASSERT_GE(256, ncpus);
+	n = rax_create_maps(&o.img, fds, MB_NMAPS);
+	ASSERT_EQ(MB_NMAPS, n);
+	for (m = 0; m < MB_NMAPS; m++) {
+		i = rax_map_index(&o.img, map_bench_rax[m]);
+		ASSERT_LE(0, i) TH_LOG("no map %s", map_bench_rax[m]);
+		rfd[m] = fds[i];
+	}
+	rax = rax_load_entry(&o, fds, n, "rax_entry_map_bench", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("map_bench");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/map_bench.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "map_bench");
+	ASSERT_LE(0, tw);
+	for (m = 0; m < MB_NMAPS; m++) {
+		efd[m] = twin_map(twin, map_bench_ebpf[m]);
+		ASSERT_LE(0, efd[m]);
+	}
+
+	/* Userspace writes into both: a hash entry, three queued values. */
+	k = 5;
+	v = 500;
+	ASSERT_EQ(0, bpf_map_update_elem(rfd[MB_HASH], &k, &v, BPF_ANY));
+	ASSERT_EQ(0, bpf_map_update_elem(efd[MB_HASH], &k, &v, BPF_ANY));
+	for (v = 1; v <= 3; v++) {
+		ASSERT_EQ(0, bpf_map_update_elem(rfd[MB_QUEUE], NULL, &v, BPF_ANY));
+		ASSERT_EQ(0, bpf_map_update_elem(efd[MB_QUEUE], NULL, &v, BPF_ANY));
+	}
+
+	for (i = 0; i < 800; i++) {
+		map_bench_gen(&c, &seed);
+		rv = test_run(rax, &c, sizeof(c), 1);
+		ev = test_run(tw, &c, sizeof(c), 1);
+		EXPECT_EQ(ev, rv) TH_LOG("command %d (op %u map %u key %u): Rax %lld, eBPF %lld",
+					 i, c.op, c.map, c.key, (long long)rv, (long long)ev);
+		for (k = 0; k < 2; k++) {
+			rr = rax_map_u64(rfd[MB_RESULT], k);
+			er = rax_map_u64(efd[MB_RESULT], k);
+			EXPECT_EQ(er, rr) TH_LOG("command %d (op %u map %u key %u): %s %llu/%llu",
+						 i, c.op, c.map, c.key, k ? "errno" : "value", rr,
+						 er);
+		}
+		ok += rv == XDP_PASS;
+	}
+
+	for (m = 0; m < MB_QUEUE; m++) {
+		bool percpu = m == MB_PCPU_HASH || m == MB_LRU_PCPU || m == MB_PCPU_ARRAY;
+		unsigned int stride = percpu ? ncpus : 1;
+
+		rf = map_bench_contents(rfd[m], percpu, 72, rc, ncpus);
+		ef = map_bench_contents(efd[m], percpu, 72, ec, ncpus);
+		EXPECT_EQ(ef, rf) TH_LOG("%s: %d keys in Rax, %d in eBPF", map_bench_rax[m], rf,
+					 ef);
+		for (k = 0; k < 72 * stride; k++)
+			if (rc[k] != ec[k]) {
+				EXPECT_EQ(ec[k], rc[k]) TH_LOG("%s: key %u cpu %u: %llx, eBPF %llx",
+							       map_bench_rax[m], k / stride,
+							       k % stride, rc[k], ec[k]);
+				break;
+			}
+		ksft_print_msg("map_bench: %s: %d keys, the same on both sides\n",
+			       map_bench_rax[m], rf);
+	}
+	for (m = MB_QUEUE; m <= MB_STACK; m++) {
+		for (i = 0;; i++) {
+			unsigned long long a = 0, b = 0;
+
+			rf = bpf_map_lookup_and_delete_elem(rfd[m], NULL, &a);
+			ef = bpf_map_lookup_and_delete_elem(efd[m], NULL, &b);
+			EXPECT_EQ(ef, rf) TH_LOG("%s: pop %d", map_bench_rax[m], i);
+			if (rf || ef)
+				break;
+			EXPECT_EQ(b, a) TH_LOG("%s: value %d", map_bench_rax[m], i);
+		}
+		ksft_print_msg("map_bench: %s: %d values left, the same on both sides\n",
+			       map_bench_rax[m], i);
+	}
+	ksft_print_msg("map_bench: 800 commands, %llu succeeded, the same on both sides\n", ok);
+	EXPECT_LT(200, ok);
+	EXPECT_GT(700, ok);
+
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * error_injector: a kprobe on __x64_sys_getpgid fails getpgid() with
+ * -ENOMEM for the target process only, and counts; the same calls give
+ * the same results with either side attached. Attached to a function
+ * that does not allow error injection, both are refused.
+ */
+struct inject_target {
+	__u32 tgid;
+	__u32 pad;
+	__s64 rc;
+};
+
+/* getpgid() results: 4 by this process, then 1 by a child, as errnos. */
+static void getpgid_calls(int *errs)
+{
+	int i, st, p[2];
+	pid_t c;
+
+	for (i = 0; i < 4; i++)
+		errs[i] = syscall(__NR_getpgid, 0) < 0 ? errno : 0;
+	errs[4] = -1;
+	if (pipe(p))
+		return;
+	c = fork();
+	if (c == 0) {
+		int e = syscall(__NR_getpgid, 0) < 0 ? errno : 0;
+
+		_exit(write(p[1], &e, sizeof(e)) == sizeof(e) ? 0 : 1);
+	}
+	if (c > 0 && waitpid(c, &st, 0) == c && read(p[0], &errs[4], sizeof(int)) != sizeof(int))
+		errs[4] = -1;
+	close(p[0]);
+	close(p[1]);
+}
+
+TEST(error_injector)
+{
+	struct rax_obj_file o = rax_obj_read("error_injector.o");
+	int fds[2], n, rax, tw, ev, i, side, rtarget, rinj, etarget, einj;
+	struct inject_target t = { .tgid = getpid(), .rc = -ENOMEM };
+	int errs[2][5];
+	struct bpf_object *twin;
+	__u32 k = 0;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/error_injector.o missing");
+	n = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(2, n);
+	rtarget = fds[rax_map_index(&o.img, "TARGET")];
+	rinj = fds[rax_map_index(&o.img, "INJECTED")];
+	rax = rax_load_entry(&o, fds, n, "rax_entry_error_injector", BPF_PROG_TYPE_KPROBE);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("error_injector");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/error_injector.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "error_injector");
+	etarget = twin_map(twin, "target");
+	einj = twin_map(twin, "injected");
+	ASSERT_LE(0, tw);
+	ASSERT_EQ(0, bpf_map_update_elem(rtarget, &k, &t, BPF_ANY));
+	ASSERT_EQ(0, bpf_map_update_elem(etarget, &k, &t, BPF_ANY));
+
+	/* Not open to error injection: both refused at attach. */
+	EXPECT_EQ(-EINVAL, kprobe_attach("vfs_read", rax));
+	EXPECT_EQ(-EINVAL, kprobe_attach("vfs_read", tw));
+
+	for (side = 0; side < 2; side++) {
+		ev = kprobe_attach("__x64_sys_getpgid", side ? tw : rax);
+		ASSERT_LE(0, ev) TH_LOG("%s: attach: %s", side ? "eBPF" : "Rax", strerror(-ev));
+		getpgid_calls(errs[side]);
+		close(ev);
+	}
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(errs[1][i], errs[0][i]) TH_LOG("call %d: Rax %d, eBPF %d", i, errs[0][i],
+							 errs[1][i]);
+		EXPECT_EQ(i < 4 ? ENOMEM : 0, errs[0][i]) TH_LOG("call %d", i);
+	}
+	EXPECT_EQ(4, rax_map_u64(rinj, 0));
+	EXPECT_EQ(4, rax_map_u64(einj, 0));
+	/* Detached: nothing fails. */
+	EXPECT_EQ(getpgid(0), syscall(__NR_getpgid, 0));
+	ksft_print_msg("error_injector: 4 calls failed with ENOMEM, another process's not, %s\n",
+		       "on both sides");
+
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * tracex5: both attached to __seccomp_filter at once, the target a child
+ * under an allow-all seccomp filter, pinned to CPU 0, making known
+ * calls. Each side's perf records (read with libbpf's perf_buffer) must
+ * be the same sequence, holding those calls, and the counts the same.
+ */
+struct tracex5_event {
+	__u32 tgid;
+	__u32 nr;
+	__u64 args[3];
+};
+
+struct tracex5_seen {
+	struct tracex5_event ev[256];
+	int n, bad;
+};
+
+static void tracex5_sample(void *ctx, int cpu, void *data, __u32 size)
+{
+	struct tracex5_seen *s = ctx;
+
+	if (size < sizeof(struct tracex5_event) || s->n == 256) {
+		s->bad++;
+		return;
+	}
+	memcpy(&s->ev[s->n++], data, sizeof(struct tracex5_event));
+}
+
+static void tracex5_child(void)
+{
+	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	struct sock_fprog prog = { .len = 1, .filter = &allow };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog))
+		_exit(1);
+	syscall(__NR_getppid);
+	syscall(__NR_write, -1, 0x1234, 77);
+	syscall(__NR_close, -5);
+	syscall(__NR_getppid);
+	syscall(__NR_exit_group, 0);
+}
+
+TEST(tracex5)
+{
+	struct rax_obj_file o = rax_obj_read("tracex5.o");
+	static struct tracex5_seen seen[2];
+	static const __u32 want[] = { __NR_getppid, __NR_write, __NR_close, __NR_getppid,
+				      __NR_exit_group };
+	int fds[3], n, rax, tw, evr, eve, i, j, st, rcounts, ecounts, go[2];
+	struct perf_buffer *pb[2];
+	struct bpf_object *twin;
+	__u64 rc, ec;
+	cpu_set_t one;
+	__u32 k = 0, nr;
+	pid_t c;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/tracex5.o missing");
+	n = rax_create_maps(&o.img, fds, 3);
+	ASSERT_EQ(3, n);
+	rcounts = fds[rax_map_index(&o.img, "COUNTS")];
+	rax = rax_load_entry(&o, fds, n, "rax_entry_tracex5", BPF_PROG_TYPE_KPROBE);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("tracex5");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/tracex5.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "tracex5");
+	ecounts = twin_map(twin, "counts");
+	ASSERT_LE(0, tw);
+	memset(seen, 0, sizeof(seen));
+	pb[0] = perf_buffer__new(fds[rax_map_index(&o.img, "EVENTS")], 8, tracex5_sample, NULL,
+				 &seen[0], NULL);
+	pb[1] = perf_buffer__new(twin_map(twin, "events"), 8, tracex5_sample, NULL, &seen[1],
+				 NULL);
+	ASSERT_NE(NULL, pb[0]) TH_LOG("perf_buffer__new (Rax): %s", strerror(errno));
+	ASSERT_NE(NULL, pb[1]) TH_LOG("perf_buffer__new (eBPF): %s", strerror(errno));
+
+	/* The child waits on a pipe until both are attached and aimed at it. */
+	ASSERT_EQ(0, pipe(go));
+	c = fork();
+	ASSERT_LE(0, c);
+	if (c == 0) {
+		char b;
+
+		CPU_ZERO(&one);
+		CPU_SET(0, &one);
+		if (sched_setaffinity(0, sizeof(one), &one) || read(go[0], &b, 1) != 1)
+			_exit(2);
+		tracex5_child();
+	}
+	nr = c;
+	ASSERT_EQ(0, bpf_map_update_elem(fds[rax_map_index(&o.img, "TARGET")], &k, &nr, BPF_ANY));
+	ASSERT_EQ(0, bpf_map_update_elem(twin_map(twin, "target"), &k, &nr, BPF_ANY));
+	evr = kprobe_attach("__seccomp_filter", rax);
+	ASSERT_LE(0, evr) TH_LOG("attach: %s", strerror(-evr));
+	eve = kprobe_attach("__seccomp_filter", tw);
+	ASSERT_LE(0, eve) TH_LOG("attach: %s", strerror(-eve));
+	ASSERT_EQ(1, write(go[1], "x", 1));
+	ASSERT_EQ(c, waitpid(c, &st, 0));
+	EXPECT_TRUE(WIFEXITED(st) && !WEXITSTATUS(st)) TH_LOG("child status %#x", st);
+	close(evr);
+	close(eve);
+	for (i = 0; i < 2; i++) {
+		EXPECT_LE(0, perf_buffer__consume(pb[i]));
+		perf_buffer__free(pb[i]);
+	}
+
+	EXPECT_EQ(0, seen[0].bad);
+	EXPECT_EQ(seen[1].n, seen[0].n) TH_LOG("records: Rax %d, eBPF %d", seen[0].n, seen[1].n);
+	for (i = 0; i < seen[0].n && i < seen[1].n; i++)
+		EXPECT_EQ(0, memcmp(&seen[0].ev[i], &seen[1].ev[i], sizeof(seen[0].ev[i])))
+			TH_LOG("record %d: Rax nr %u tgid %u, eBPF nr %u tgid %u", i,
+			       seen[0].ev[i].nr, seen[0].ev[i].tgid, seen[1].ev[i].nr,
+			       seen[1].ev[i].tgid);
+	/* The calls after the filter, in order (the filter's own prctl too). */
+	for (i = 0, j = 0; i < seen[0].n && j < (int)ARRAY_SIZE(want); i++) {
+		EXPECT_EQ((__u32)c, seen[0].ev[i].tgid);
+		if (seen[0].ev[i].nr == want[j])
+			j++;
+	}
+	EXPECT_EQ(ARRAY_SIZE(want), j) TH_LOG("%d of the %zu calls seen in order", j,
+					      ARRAY_SIZE(want));
+	for (nr = 0; nr < 512; nr++) {
+		rc = 0;
+		ec = 0;
+		bpf_map_lookup_elem(rcounts, &nr, &rc);
+		bpf_map_lookup_elem(ecounts, &nr, &ec);
+		EXPECT_EQ(ec, rc) TH_LOG("syscall %u: Rax %llu, eBPF %llu", nr, rc, ec);
+	}
+	ksft_print_msg("tracex5: %d records, the same on both sides\n", seen[0].n);
+
+	close(go[0]);
+	close(go[1]);
 	bpf_object__close(twin);
 	close(rax);
 	for (i = 0; i < n; i++)
