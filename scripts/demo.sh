@@ -22,7 +22,7 @@ rax=$RAX_BUILD/userspace/cli/rax
 key=$kbuild/kernel/rax/rax_signing_key.pem
 demo=$RAX_CACHE/demo
 mkdir -p "$demo"
-for s in xdp_counter counters; do
+for s in xdp_counter counters syscount xdp_lb; do
 	"$rax" build --cache "$RAX_SYSROOT_CACHE" -k "$key" -c "$key" -o "$demo/$s.o" \
 		"$RAX_TOP/userspace/samples/$s"
 done
@@ -69,6 +69,32 @@ rax_stage "demo: boot the Rax kernel ($kbuild/arch/x86/boot/bzImage)"
 		--pin-link /sys/fs/bpf/counters/link
 	for i in 1 2 3; do bash -c "echo \$PPID" >/dev/null; done
 	grep -m 3 "counters: syscall" /sys/kernel/tracing/trace | sed "s/^ *//"
+	echo "--- syscount: system calls of every process for 2 s (raw_syscalls tracepoints, two entries sharing maps)"
+	sc=/sys/fs/bpf/syscount
+	$rax load "$demo/syscount.o" --entry syscount_enter --pin $sc/enter >/dev/null
+	$rax load "$demo/syscount.o" --entry syscount_exit --pin $sc/exit \
+		-m TARGET=$sc/enter/maps/TARGET -m START=$sc/enter/maps/START \
+		-m STATS=$sc/enter/maps/STATS >/dev/null
+	$rax attach pinned $sc/enter/prog tracepoint raw_syscalls:sys_enter --pin-link $sc/enter/link
+	$rax attach pinned $sc/exit/prog tracepoint raw_syscalls:sys_exit --pin-link $sc/exit/link
+	for i in $(seq 20); do cat /proc/version /nonexistent >/dev/null 2>&1 || true; done
+	sleep 2
+	rm -r $sc/enter/link $sc/exit/link
+	$rax map dump -j pinned $sc/enter/maps/STATS | '"$RAX_TOP"'/userspace/samples/syscount/print.py -n 8 |
+		sed "s/^/  /"
+	echo "--- xdp_lb: an XDP load balancer; 10.100.0.254:53/udp over backends 10.1.0.0-3"
+	lb=/sys/fs/bpf/xdp_lb
+	$rax load "$demo/xdp_lb.o" --pin $lb >/dev/null
+	$rax map update pinned $lb/maps/SERVICE key 00000000 value 0a6400fe00351104
+	for k in 0 1 2 3; do
+		$rax map update pinned $lb/maps/BACKENDS key 0${k}000000 value 0a01000${k}02be0000000${k}0000
+	done
+	pkt=020000000001020000000002080045000020000000004011656b0a0000010a6400fe
+	for sport in 04d2 04d3; do
+		echo "  a datagram from 10.0.0.1 port 0x$sport: back out (XDP_TX) to its backend, checksums fixed"
+		$rax test-run pinned $lb/prog --data "$pkt${sport}0035000c$([ $sport = 04d2 ] && echo 1398 || echo 1397)64656d6f" |
+			sed "s/^/  /"
+	done
 	echo "--- rax prog list"
 	$rax prog list
 '

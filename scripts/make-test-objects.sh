@@ -53,6 +53,12 @@
 #                       entry, which may not import rax_override_return
 #   tracex5.o           userspace/samples/tracex5 (kprobe: perf event records
 #                       of seccomp-filtered calls; twin, likewise)
+#   xdp_lb.o            userspace/samples/xdp_lb (XDP: a load balancer; twin,
+#                       likewise)
+#   tc_firewall.o       userspace/samples/tc_firewall (sched_cls: a rule table;
+#                       twin, likewise)
+#   xdp_test.o          userspace/samples/xdp_test (XDP: the packet helpers;
+#                       twin, likewise)
 #   late_panic.o        userspace/samples/late_panic (tracepoint, XDP: runs
 #                       for a set time, then panics)
 #   tc_rewrite.o        userspace/samples/tc_rewrite (sched_cls: rewrites UDP
@@ -135,7 +141,8 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 	redirect:redirect helper_calls:helper_calls locked_calls:locked_calls locked_tc:locked_tc \
 	late_panic:late_panic tc_rewrite:tc_rewrite syscall_tp:syscall_tp \
 	syscount:syscount atomic:atomic recursive:recursive map_bench:map_bench \
-	error_injector:error_injector tracex5:tracex5; do
+	error_injector:error_injector tracex5:tracex5 xdp_lb:xdp_lb tc_firewall:tc_firewall \
+	xdp_test:xdp_test; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -168,7 +175,8 @@ done
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
-	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o tracex5.o; do
+	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o tracex5.o \
+	xdp_lb.o tc_firewall.o xdp_test.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object

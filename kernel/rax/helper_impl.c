@@ -27,6 +27,7 @@
 #include <linux/timekeeping.h>
 #include <linux/topology.h>
 #include <linux/uaccess.h>
+#include <net/sch_generic.h>
 #include <net/xdp.h>
 
 #include "rax.h"
@@ -223,17 +224,20 @@ static const char rax_bad_src[] =
 
 /*
  * Stops the program unless it owns the @len bytes at @p (rax_buf_owned()),
- * for the helper to write them (@write) or to read them. A macro: the
- * frame address must be the helper's own.
+ * for the helper to write them (@write) or to read them. No bytes are
+ * always owned: an empty slice's pointer is dangling, and the helpers
+ * touch nothing for them. A macro: the frame address must be the
+ * helper's own.
  */
 #define rax_check_buf(p, len, write, helper)					\
 	do {									\
 		struct rax_frame *__frame = this_cpu_read(rax_cur_frame);	\
 		void *__fp = __builtin_frame_address(0);			\
+		size_t __len = (len);						\
 		bool __w = (write);						\
 										\
 		if (unlikely(!rax_called_from(__frame->rp, __fp) ||		\
-			     !rax_buf_owned(__frame, (p), (len), __fp, __w)))	\
+			     (__len && !rax_buf_owned(__frame, (p), __len, __fp, __w)))) \
 			rax_refuse_arg((helper), __w ? rax_bad_dst : rax_bad_src); \
 	} while (0)
 
@@ -1270,6 +1274,384 @@ struct task_struct *rax_task_acquire_parent(const struct task_struct *task)
 
 NOKPROBE_SYMBOL(rax_task_acquire_parent);
 
+/*
+ * The packet helpers are eBPF's own for XDP and tc, found at init (their
+ * get_func_proto() does not look at the program for these) and called
+ * with the hook's context: the xdp_buff, or the sk_buff behind a tc
+ * program's rax_tc_ctx.
+ */
+enum {
+	RAX_NP_XDP_ADJUST_HEAD, RAX_NP_XDP_ADJUST_TAIL, RAX_NP_XDP_ADJUST_META,
+	RAX_NP_XDP_REDIRECT, RAX_NP_XDP_REDIRECT_MAP, RAX_NP_XDP_FIB_LOOKUP,
+	RAX_NP_CSUM_DIFF, RAX_NP_TC_REDIRECT, RAX_NP_TC_FIB_LOOKUP,
+	RAX_NP_TC_STORE_BYTES, RAX_NP_TC_LOAD_BYTES, RAX_NP_TC_L3_CSUM,
+	RAX_NP_TC_L4_CSUM, RAX_NP_TC_CHANGE_TAIL, RAX_NP_NPROTOS
+};
+
+static const struct bpf_func_proto *rax_net_protos[RAX_NP_NPROTOS] __ro_after_init;
+
+static u64 rax_net_call(unsigned int which, u64 a, u64 b, u64 c, u64 d, u64 e)
+{
+	return rax_net_protos[which]->func(a, b, c, d, e);
+}
+
+/* Stops the program unless @xdp is the context of the XDP program running. */
+static void rax_xdp_check(const struct rax_frame *frame, const struct xdp_buff *xdp,
+			  const char *helper)
+{
+	if (unlikely(frame->rp->prog_type != BPF_PROG_TYPE_XDP || xdp != frame->ctx))
+		rax_refuse_call(helper, "not its own XDP context",
+				"passed an XDP context that is not its own");
+}
+
+NOKPROBE_SYMBOL(rax_xdp_check);
+
+/* Stops the program unless @tc is the context of the tc program running. */
+static void rax_tc_check(const struct rax_frame *frame, const struct rax_tc_ctx *tc,
+			 const char *helper)
+{
+	if (unlikely(!frame->skb || tc != frame->tc))
+		rax_refuse_call(helper, "not its own tc context",
+				"passed a tc context that is not its own");
+}
+
+NOKPROBE_SYMBOL(rax_tc_check);
+
+/**
+ * rax_xdp_adjust_head() - Move the start of an XDP program's packet.
+ * @xdp: the program's context.
+ * @delta: bytes to take off the front (negative: to add, from the headroom).
+ *
+ * As bpf_xdp_adjust_head(), which it calls. The crate re-derives every
+ * slice of the packet from the context afterwards (the call takes the
+ * context mutably, so none lives across it).
+ *
+ * Return: 0, or -EINVAL when the packet would leave its buffer or become
+ * shorter than an Ethernet header.
+ */
+s64 rax_xdp_adjust_head(struct xdp_buff *xdp, s32 delta)
+{
+	rax_xdp_check(this_cpu_read(rax_cur_frame), xdp, __func__);
+	rax_check_unlocked(__func__);
+	return rax_net_call(RAX_NP_XDP_ADJUST_HEAD, (unsigned long)xdp, (u32)delta, 0, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_xdp_adjust_head);
+
+/**
+ * rax_xdp_adjust_tail() - Move the end of an XDP program's packet.
+ * @xdp: the program's context.
+ * @delta: bytes to add at the end (negative: to cut).
+ *
+ * As bpf_xdp_adjust_tail(), which it calls; as rax_xdp_adjust_head() for
+ * the slices.
+ *
+ * Return: 0, or -EINVAL when the packet would leave its buffer or become
+ * shorter than an Ethernet header.
+ */
+s64 rax_xdp_adjust_tail(struct xdp_buff *xdp, s32 delta)
+{
+	rax_xdp_check(this_cpu_read(rax_cur_frame), xdp, __func__);
+	rax_check_unlocked(__func__);
+	return rax_net_call(RAX_NP_XDP_ADJUST_TAIL, (unsigned long)xdp, (u32)delta, 0, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_xdp_adjust_tail);
+
+/**
+ * rax_xdp_adjust_meta() - Move the start of an XDP packet's metadata.
+ * @xdp: the program's context.
+ * @delta: bytes to take off the metadata (negative: to add, at most 32
+ *	in all, a multiple of 4).
+ *
+ * As bpf_xdp_adjust_meta(), which it calls; as rax_xdp_adjust_head() for
+ * the slices.
+ *
+ * Return: 0, -EINVAL for a size the metadata cannot have, -ENOTSUPP when
+ * the driver gives none.
+ */
+s64 rax_xdp_adjust_meta(struct xdp_buff *xdp, s32 delta)
+{
+	rax_xdp_check(this_cpu_read(rax_cur_frame), xdp, __func__);
+	rax_check_unlocked(__func__);
+	return rax_net_call(RAX_NP_XDP_ADJUST_META, (unsigned long)xdp, (u32)delta, 0, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_xdp_adjust_meta);
+
+/**
+ * rax_redirect() - Send the packet to a device once the program returns.
+ * @ifindex: the device.
+ * @flags: BPF_F_INGRESS (tc only: receive it there instead of sending).
+ *
+ * As bpf_redirect() from XDP or tc, which it calls: the program must
+ * then return XDP_REDIRECT or TC_ACT_REDIRECT, which this returns.
+ *
+ * Return: XDP_REDIRECT or TC_ACT_REDIRECT, or XDP_ABORTED or TC_ACT_SHOT
+ * for invalid @flags.
+ */
+s64 rax_redirect(u32 ifindex, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	rax_check_unlocked(__func__);
+	return rax_net_call(frame->skb ? RAX_NP_TC_REDIRECT : RAX_NP_XDP_REDIRECT, ifindex,
+			    flags, 0, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_redirect);
+
+/**
+ * rax_redirect_map() - Send an XDP packet through a device or CPU map.
+ * @def: the definition of a BPF_MAP_TYPE_DEVMAP or BPF_MAP_TYPE_CPUMAP.
+ * @key: the slot.
+ * @flags: what to return when the slot is empty (XDP_ABORTED to
+ *	XDP_TX), BPF_F_BROADCAST and BPF_F_EXCLUDE_INGRESS for a devmap.
+ *
+ * As bpf_redirect_map() from XDP, which it calls.
+ *
+ * Return: XDP_REDIRECT, the action in @flags' low bits for an empty slot,
+ * or XDP_ABORTED for another map type.
+ */
+s64 rax_redirect_map(const struct rax_map_def *def, u64 key, u64 flags)
+{
+	struct bpf_map *map = rax_def_map(def, __func__);
+
+	rax_check_unlocked(__func__);
+	if (map->map_type != BPF_MAP_TYPE_DEVMAP && map->map_type != BPF_MAP_TYPE_CPUMAP)
+		return XDP_ABORTED;
+	return rax_net_call(RAX_NP_XDP_REDIRECT_MAP, (unsigned long)map, key, flags, 0, 0);
+}
+
+NOKPROBE_SYMBOL(rax_redirect_map);
+
+/**
+ * rax_fib_lookup() - Look a route and its next hop up in the FIB.
+ * @params: @plen bytes of struct bpf_fib_lookup, read and written.
+ * @plen: its size.
+ * @flags: BPF_FIB_LOOKUP_DIRECT, BPF_FIB_LOOKUP_OUTPUT, ...
+ *
+ * As bpf_fib_lookup() from XDP or tc, which it calls with the program's
+ * packet (its device and network namespace).
+ *
+ * Return: a BPF_FIB_LKUP_RET_* code, or a negative errno.
+ */
+s64 rax_fib_lookup(void *params, u32 plen, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	rax_check_unlocked(__func__);
+	rax_check_buf(params, plen, true, __func__);
+	if (frame->skb)
+		return rax_net_call(RAX_NP_TC_FIB_LOOKUP, (unsigned long)frame->skb,
+				    (unsigned long)params, plen, flags, 0);
+	return rax_net_call(RAX_NP_XDP_FIB_LOOKUP, (unsigned long)frame->ctx,
+			    (unsigned long)params, plen, flags, 0);
+}
+
+NOKPROBE_SYMBOL(rax_fib_lookup);
+
+/**
+ * rax_csum_diff() - The checksum difference between two buffers.
+ * @from: @from_size readable bytes (a multiple of 4), the old data.
+ * @from_size: its size.
+ * @to: @to_size readable bytes (a multiple of 4), the new data.
+ * @to_size: its size.
+ * @seed: a checksum to add the difference to.
+ *
+ * As bpf_csum_diff(), which it calls.
+ *
+ * Return: the 32-bit checksum, or -EINVAL for sizes that are not
+ * multiples of 4 or too large.
+ */
+s64 rax_csum_diff(const void *from, u32 from_size, const void *to, u32 to_size, u32 seed)
+{
+	rax_check_buf(from, from_size, false, __func__);
+	rax_check_buf(to, to_size, false, __func__);
+	return rax_net_call(RAX_NP_CSUM_DIFF, (unsigned long)from, from_size,
+			    (unsigned long)to, to_size, seed);
+}
+
+NOKPROBE_SYMBOL(rax_csum_diff);
+
+/**
+ * rax_skb_store_bytes() - Write bytes into a tc program's packet.
+ * @tc: the program's context.
+ * @offset: where, from the packet's start.
+ * @from: @len readable bytes.
+ * @len: how many.
+ * @flags: BPF_F_RECOMPUTE_CSUM, BPF_F_INVALIDATE_HASH.
+ *
+ * As bpf_skb_store_bytes(), which it calls: it may unclone or pull the
+ * data, which moves it, so @tc's data, data_end and len are updated.
+ *
+ * Return: 0, or -EFAULT for a range outside the packet or -EINVAL.
+ */
+s64 rax_skb_store_bytes(struct rax_tc_ctx *tc, u32 offset, const void *from, u32 len,
+			u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	s64 ret;
+
+	rax_tc_check(frame, tc, __func__);
+	rax_check_unlocked(__func__);
+	rax_check_buf(from, len, false, __func__);
+	ret = rax_net_call(RAX_NP_TC_STORE_BYTES, (unsigned long)frame->skb, offset,
+			   (unsigned long)from, len, flags);
+	rax_tc_reload(tc, frame->skb);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(rax_skb_store_bytes);
+
+/**
+ * rax_skb_load_bytes() - Copy bytes of a tc program's packet, linear or not.
+ * @tc: the program's context.
+ * @offset: where, from the packet's start.
+ * @to: @len writable bytes; zeroed on failure.
+ * @len: how many.
+ *
+ * As bpf_skb_load_bytes(), which it calls.
+ *
+ * Return: 0, or -EFAULT for a range outside the packet.
+ */
+s64 rax_skb_load_bytes(struct rax_tc_ctx *tc, u32 offset, void *to, u32 len)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+
+	rax_tc_check(frame, tc, __func__);
+	rax_check_buf(to, len, true, __func__);
+	return rax_net_call(RAX_NP_TC_LOAD_BYTES, (unsigned long)frame->skb, offset,
+			    (unsigned long)to, len, 0);
+}
+
+NOKPROBE_SYMBOL(rax_skb_load_bytes);
+
+/**
+ * rax_l3_csum_replace() - Fix an L3 checksum in a tc program's packet.
+ * @tc: the program's context.
+ * @offset: the checksum's offset.
+ * @from: the old value (or 0, with the difference in @to).
+ * @to: the new value.
+ * @flags: the size of the values (2 or 4) in BPF_F_HDR_FIELD_MASK.
+ *
+ * As bpf_l3_csum_replace(), which it calls; as rax_skb_store_bytes() for
+ * @tc.
+ *
+ * Return: 0, -EFAULT or -EINVAL.
+ */
+s64 rax_l3_csum_replace(struct rax_tc_ctx *tc, u32 offset, u64 from, u64 to, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	s64 ret;
+
+	rax_tc_check(frame, tc, __func__);
+	rax_check_unlocked(__func__);
+	ret = rax_net_call(RAX_NP_TC_L3_CSUM, (unsigned long)frame->skb, offset, from, to,
+			   flags);
+	rax_tc_reload(tc, frame->skb);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(rax_l3_csum_replace);
+
+/**
+ * rax_l4_csum_replace() - Fix an L4 checksum in a tc program's packet.
+ * @tc: the program's context.
+ * @offset: the checksum's offset.
+ * @from: the old value (or 0, with the difference in @to).
+ * @to: the new value.
+ * @flags: the size of the values, BPF_F_PSEUDO_HDR, BPF_F_MARK_MANGLED_0,
+ *	BPF_F_MARK_ENFORCE.
+ *
+ * As bpf_l4_csum_replace(), which it calls; as rax_skb_store_bytes() for
+ * @tc.
+ *
+ * Return: 0, -EFAULT or -EINVAL.
+ */
+s64 rax_l4_csum_replace(struct rax_tc_ctx *tc, u32 offset, u64 from, u64 to, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	s64 ret;
+
+	rax_tc_check(frame, tc, __func__);
+	rax_check_unlocked(__func__);
+	ret = rax_net_call(RAX_NP_TC_L4_CSUM, (unsigned long)frame->skb, offset, from, to,
+			   flags);
+	rax_tc_reload(tc, frame->skb);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(rax_l4_csum_replace);
+
+/**
+ * rax_skb_change_tail() - Grow or cut a tc program's packet.
+ * @tc: the program's context.
+ * @len: the new length.
+ * @flags: 0.
+ *
+ * As bpf_skb_change_tail(), which it calls; as rax_skb_store_bytes() for
+ * @tc.
+ *
+ * Return: 0, -EINVAL or -ENOMEM.
+ */
+s64 rax_skb_change_tail(struct rax_tc_ctx *tc, u32 len, u64 flags)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	s64 ret;
+
+	rax_tc_check(frame, tc, __func__);
+	rax_check_unlocked(__func__);
+	ret = rax_net_call(RAX_NP_TC_CHANGE_TAIL, (unsigned long)frame->skb, len, flags, 0, 0);
+	rax_tc_reload(tc, frame->skb);
+	return ret;
+}
+
+NOKPROBE_SYMBOL(rax_skb_change_tail);
+
+/**
+ * rax_tc_set() - Set a field of a tc program's packet.
+ * @tc: the program's context.
+ * @field: RAX_TC_MARK, RAX_TC_PRIORITY, RAX_TC_CLASSID or RAX_TC_INDEX.
+ * @value: the value (tc_index keeps 16 bits).
+ *
+ * The fields an eBPF tc program writes through its __sk_buff; @tc's copy
+ * of the mark and the priority follows.
+ *
+ * Return: 0, or -EINVAL for an unknown @field.
+ */
+s64 rax_tc_set(struct rax_tc_ctx *tc, u32 field, u32 value)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct sk_buff *skb = frame->skb;
+
+	rax_tc_check(frame, tc, __func__);
+	switch (field) {
+	case RAX_TC_MARK:
+		skb->mark = value;
+		tc->mark = value;
+		return 0;
+	case RAX_TC_PRIORITY:
+		skb->priority = value;
+		tc->priority = value;
+		return 0;
+	case RAX_TC_CLASSID:
+		qdisc_skb_cb(skb)->tc_classid = value;
+		return 0;
+	case RAX_TC_INDEX:
+#ifdef CONFIG_NET_SCHED
+		skb->tc_index = value;
+		return 0;
+#else
+		return -EINVAL;
+#endif
+	default:
+		return -EINVAL;
+	}
+}
+
+NOKPROBE_SYMBOL(rax_tc_set);
+
 /**
  * rax_trace_print_enable() - Prepare rax_trace_print() for a new program.
  *
@@ -1337,12 +1719,42 @@ static int __init rax_tracing_init(void)
  */
 int __init rax_helpers_init(void)
 {
+	static const struct {
+		bool tc;
+		enum bpf_func_id id;
+	} net[RAX_NP_NPROTOS] = {
+		[RAX_NP_XDP_ADJUST_HEAD] = { false, BPF_FUNC_xdp_adjust_head },
+		[RAX_NP_XDP_ADJUST_TAIL] = { false, BPF_FUNC_xdp_adjust_tail },
+		[RAX_NP_XDP_ADJUST_META] = { false, BPF_FUNC_xdp_adjust_meta },
+		[RAX_NP_XDP_REDIRECT] = { false, BPF_FUNC_redirect },
+		[RAX_NP_XDP_REDIRECT_MAP] = { false, BPF_FUNC_redirect_map },
+		[RAX_NP_XDP_FIB_LOOKUP] = { false, BPF_FUNC_fib_lookup },
+		[RAX_NP_CSUM_DIFF] = { false, BPF_FUNC_csum_diff },
+		[RAX_NP_TC_REDIRECT] = { true, BPF_FUNC_redirect },
+		[RAX_NP_TC_FIB_LOOKUP] = { true, BPF_FUNC_fib_lookup },
+		[RAX_NP_TC_STORE_BYTES] = { true, BPF_FUNC_skb_store_bytes },
+		[RAX_NP_TC_LOAD_BYTES] = { true, BPF_FUNC_skb_load_bytes },
+		[RAX_NP_TC_L3_CSUM] = { true, BPF_FUNC_l3_csum_replace },
+		[RAX_NP_TC_L4_CSUM] = { true, BPF_FUNC_l4_csum_replace },
+		[RAX_NP_TC_CHANGE_TAIL] = { true, BPF_FUNC_skb_change_tail },
+	};
+	unsigned int i;
+
 	prandom_seed_full_state(&rax_rnd_state);
-	/* tc_cls_act_func_proto() does not look at the program for it. */
+	/* Neither xdp_func_proto() nor tc_cls_act_func_proto() looks at
+	 * the program for these.
+	 */
 	rax_clone_redirect_proto =
 		tc_cls_act_verifier_ops.get_func_proto(BPF_FUNC_clone_redirect, NULL);
 	if (!rax_clone_redirect_proto)
 		return -ENOENT;
+	for (i = 0; i < ARRAY_SIZE(net); i++) {
+		rax_net_protos[i] = net[i].tc ?
+			tc_cls_act_verifier_ops.get_func_proto(net[i].id, NULL) :
+			xdp_verifier_ops.get_func_proto(net[i].id, NULL);
+		if (!rax_net_protos[i])
+			return -ENOENT;
+	}
 	return rax_tracing_init();
 }
 

@@ -16,7 +16,7 @@
  *   name:  the symbol the object imports
  *   nargs: number of arguments (the crate declares exactly as many)
  *   types: the program types allowed to import it: ALL, TRACING (kprobe,
- *          tracepoint, perf_event), KPROBE, NET (XDP, sched_cls) or TC
+ *          tracepoint, perf_event), KPROBE, NET (XDP, sched_cls), XDP or TC
  *          (sched_cls)
  *
  * Appending is the only compatible change; removing or changing a helper
@@ -29,8 +29,9 @@
  * lookup (lockless for the map types Rax supports), the clocks, the
  * jiffies counter, the random number, the CPU and NUMA node numbers, the
  * current task's ids and name, a referenced task's ids and name,
- * rax_probe_read_kernel, and rax_throw, rax_stack_check and
- * rax_budget_check. Every other helper stops the
+ * rax_probe_read_kernel, the checksum difference, a tc packet's byte
+ * copies and field writes (rax_skb_load_bytes, rax_tc_set), and
+ * rax_throw, rax_stack_check and rax_budget_check. Every other helper stops the
  * program (rax_check_unlocked() in helper_impl.c); the verifier allows
  * eBPF only bpf_spin_unlock there.
  */
@@ -82,3 +83,16 @@ RAX_HELPER(rax_send_signal, 1, TRACING)
 RAX_HELPER(rax_override_return, 1, KPROBE)
 RAX_HELPER(rax_get_current_cgroup_id, 0, TRACING)
 RAX_HELPER(rax_task_acquire_parent, 1, TRACING)
+RAX_HELPER(rax_xdp_adjust_head, 2, XDP)
+RAX_HELPER(rax_xdp_adjust_tail, 2, XDP)
+RAX_HELPER(rax_xdp_adjust_meta, 2, XDP)
+RAX_HELPER(rax_redirect, 2, NET)
+RAX_HELPER(rax_redirect_map, 3, XDP)
+RAX_HELPER(rax_fib_lookup, 3, NET)
+RAX_HELPER(rax_csum_diff, 5, NET)
+RAX_HELPER(rax_skb_store_bytes, 5, TC)
+RAX_HELPER(rax_skb_load_bytes, 4, TC)
+RAX_HELPER(rax_l3_csum_replace, 5, TC)
+RAX_HELPER(rax_l4_csum_replace, 5, TC)
+RAX_HELPER(rax_skb_change_tail, 3, TC)
+RAX_HELPER(rax_tc_set, 3, TC)

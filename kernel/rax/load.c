@@ -356,10 +356,18 @@ static const char *rax_map_mismatch(const struct rax_map_def *def,
 		return "value size";
 	if (map->max_entries != def->max_entries)
 		return "max_entries";
-	if (map->map_flags != def->map_flags)
+	/* The kernel makes every devmap read-only to programs: its lookup
+	 * would hand out the device's ifindex in place. A Rax program
+	 * reaches a devmap only through rax_redirect_map().
+	 */
+	if (map->map_type == BPF_MAP_TYPE_DEVMAP) {
+		if ((map->map_flags & ~BPF_F_RDONLY_PROG) != def->map_flags)
+			return "map_flags";
+	} else if (map->map_flags != def->map_flags) {
 		return "map_flags";
-	if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG))
+	} else if (map->map_flags & (BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG)) {
 		return "program access flags (BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG)";
+	}
 	if (def->flags & RAX_MAP_SPIN_LOCK) {
 		/* As for eBPF: a program in NMI could spin on a lock the
 		 * program it interrupted holds.

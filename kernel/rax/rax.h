@@ -305,6 +305,7 @@ void __noreturn rax_refuse(const char *why);
 void __noreturn rax_stop_timeout(void);
 
 struct task_struct;
+struct xdp_buff;
 
 /* The helpers: the functions helpers.h lists, with their contracts. */
 void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key);
@@ -369,6 +370,20 @@ s64 rax_override_return(u64 rc);
 u64 rax_get_current_cgroup_id(void);
 struct task_struct *rax_task_acquire_parent(const struct task_struct *task);
 void rax_override_apply(struct rax_frame *frame);
+s64 rax_xdp_adjust_head(struct xdp_buff *xdp, s32 delta);
+s64 rax_xdp_adjust_tail(struct xdp_buff *xdp, s32 delta);
+s64 rax_xdp_adjust_meta(struct xdp_buff *xdp, s32 delta);
+s64 rax_redirect(u32 ifindex, u64 flags);
+s64 rax_redirect_map(const struct rax_map_def *def, u64 key, u64 flags);
+s64 rax_fib_lookup(void *params, u32 plen, u64 flags);
+s64 rax_csum_diff(const void *from, u32 from_size, const void *to, u32 to_size, u32 seed);
+s64 rax_skb_store_bytes(struct rax_tc_ctx *tc, u32 offset, const void *from, u32 len,
+			u64 flags);
+s64 rax_skb_load_bytes(struct rax_tc_ctx *tc, u32 offset, void *to, u32 len);
+s64 rax_l3_csum_replace(struct rax_tc_ctx *tc, u32 offset, u64 from, u64 to, u64 flags);
+s64 rax_l4_csum_replace(struct rax_tc_ctx *tc, u32 offset, u64 from, u64 to, u64 flags);
+s64 rax_skb_change_tail(struct rax_tc_ctx *tc, u32 len, u64 flags);
+s64 rax_tc_set(struct rax_tc_ctx *tc, u32 field, u32 value);
 void __noreturn rax_throw(const u8 *file, size_t file_len, u32 line, u32 column);
 
 int __init rax_sysctl_init(void);

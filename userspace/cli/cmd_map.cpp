@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // rax map dump: every key and value of a BPF map, in hex, as bpftool dumps
-// them; per-CPU maps show one value per possible CPU.
+// them; per-CPU maps show one value per possible CPU. rax map update: one
+// key's value, as bpftool's map update.
 
 #include <iostream>
 
@@ -137,6 +138,84 @@ int map_dump(int argc, char **argv)
 	return EXIT_OK;
 }
 
+constexpr char update_help[] =
+	"Usage: rax map update MAP [key HEX] value HEX [any | noexist | exist]\n"
+	"\n"
+	"  MAP := ID | id ID | pinned PATH\n"
+	"\n"
+	"Set the value of a key of MAP (BPF_MAP_UPDATE_ELEM), as bpftool's map\n"
+	"update: HEX is the bytes in hex (\"0a000001\"; white space and ':'\n"
+	"between bytes are allowed), exactly the map's key and value sizes. A\n"
+	"per-CPU map gets the value on every CPU. A queue or a stack has no key:\n"
+	"the value is pushed. The flag says whether the key may exist already\n"
+	"(any, the default), must not (noexist) or must (exist).\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help             show this help\n"
+	"\n";
+
+int map_update(int argc, char **argv)
+{
+	Options o("map update", std::string(update_help) + exit_codes_help, {});
+	if (int r = o.parse(argc, argv); r >= 0)
+		return r;
+	ObjRef ref;
+	std::size_t i = 0;
+	if (std::string e = take_ref(o.args(), i, "map", ref); !e.empty())
+		return o.usage(e);
+	auto const &args = o.args();
+	std::optional<std::string> key_hex, value_hex;
+	std::uint64_t flags = 0;
+	for (; i < args.size(); i++) {
+		if ((args[i] == "key" || args[i] == "value") && i + 1 < args.size()) {
+			(args[i] == "key" ? key_hex : value_hex) = args[i + 1];
+			i++;
+		} else if (args[i] == "any" || args[i] == "noexist" || args[i] == "exist") {
+			flags = args[i] == "noexist" ? 1 : args[i] == "exist" ? 2 : 0;
+		} else {
+			return o.usage("unexpected argument '" + args[i] + "'");
+		}
+	}
+	if (!value_hex)
+		return o.usage("no value given");
+
+	auto fd = open_ref(ref, k::ObjKind::map);
+	if (!fd)
+		return fail(fd.error());
+	auto info = k::map_info(fd->get());
+	if (!info)
+		return fail(info.error());
+	rax::Bytes key;
+	if (key_hex) {
+		auto b = k::parse_hex(*key_hex);
+		if (!b)
+			return o.usage("key: " + b.error().message());
+		key = std::move(*b);
+	}
+	auto value = k::parse_hex(*value_hex);
+	if (!value)
+		return o.usage("value: " + value.error().message());
+	if (key.size() != info->key_size)
+		return o.usage("the key is " + std::to_string(key.size()) + " bytes, the map's " +
+			       std::to_string(info->key_size));
+	if (value->size() != info->value_size)
+		return o.usage("the value is " + std::to_string(value->size()) + " bytes, the map's " +
+			       std::to_string(info->value_size));
+	if (k::map_is_percpu(info->type)) {
+		auto cpus = k::possible_cpus();
+		if (!cpus)
+			return fail(cpus.error());
+		std::size_t const stride = (info->value_size + 7) & ~std::size_t(7);
+		rax::Bytes all(stride * cpus->size());
+		for (std::size_t c = 0; c < cpus->size(); c++)
+			std::copy(value->begin(), value->end(), all.begin() + c * stride);
+		*value = std::move(all);
+	}
+	if (auto r = k::map_update(fd->get(), key, *value, flags); !r)
+		return fail(r.error());
+	return EXIT_OK;
+}
+
 } // namespace
 
 int cmd_map(int argc, char **argv)
@@ -145,10 +224,12 @@ int cmd_map(int argc, char **argv)
 
 	if (sub == "dump")
 		return map_dump(argc - 1, argv + 1);
+	if (sub == "update")
+		return map_update(argc - 1, argv + 1);
 	if (sub == "-h" || sub == "--help") {
-		std::cout << help << exit_codes_help;
+		std::cout << help << '\n' << update_help << exit_codes_help;
 		return EXIT_OK;
 	}
-	return usage_error("map", sub.empty() ? "no subcommand given (dump)"
-					      : "unknown subcommand '" + sub + "' (dump)");
+	return usage_error("map", sub.empty() ? "no subcommand given (dump, update)"
+					      : "unknown subcommand '" + sub + "' (dump, update)");
 }

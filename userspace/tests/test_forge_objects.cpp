@@ -202,6 +202,103 @@ ObjectSpec stack_lock_program(std::uint32_t word)
 	return spec;
 }
 
+// Calls an XDP packet helper with its own context, or with a fake one on
+// its stack (a forged xdp_buff: data and data_end of its choosing):
+//   push rbp; mov rbp, rsp; push rbx; sub rsp, 24; mov rbx, rdi;
+//   call rax_budget_check; mov rdi, rbx | mov rdi, rsp; xor esi, esi;
+//   call rax_xdp_adjust_head
+ObjectSpec xdp_ctx_program(bool own)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18, 0x48, 0x89, 0xfb});
+	a.call("rax_budget_check");
+	a.put(own ? Bytes{0x48, 0x89, 0xdf} : Bytes{0x48, 0x89, 0xe7});
+	a.put({0x31, 0xf6});
+	a.call("rax_xdp_adjust_head");
+	a.put(epilogue);
+	return from_asm(a, {"rax_xdp_adjust_head"}, {});
+}
+
+// Looks key 0 up in a map without values (or, with @update, updates it)
+// and passes only if the helper said NULL (-EINVAL): the lookup of a
+// devmap would otherwise hand out the net_device, a cpumap's a CPU's
+// queue, a perf event array's an error pointer:
+//   (lookup | update); test rax, rax | cmp rax, -22; mov eax, 2;
+//   je +5; mov eax, 1; add rsp, 24; pop rbx; pop rbp; ret
+ObjectSpec valueless_program(rax_map_def m, bool update)
+{
+	Asm a = lookup_key0();
+	if (update)
+		update_key0(a, false);
+	a.put(update ? Bytes{0x48, 0x83, 0xf8, 0xea} : Bytes{0x48, 0x85, 0xc0});
+	a.put({0xb8, 0x02, 0, 0, 0, 0x74, 0x05, 0xb8, 0x01, 0, 0, 0});
+	a.put({0x48, 0x83, 0xc4, 0x18, 0x5b, 0x5d, 0xc3});
+	std::vector<std::string> helpers = {"rax_map_lookup_elem"};
+	if (update)
+		helpers.push_back("rax_map_update_elem");
+	return from_asm(a, helpers, {m});
+}
+
+// The checksum difference of 4 bytes at its stack, or at kernel text,
+// against 4 at its stack:
+//   lea rdi, [rip + rax_map_lookup_elem] | mov rdi, rsp; mov esi, 4;
+//   mov rdx, rsp; mov ecx, 4; xor r8d, r8d; call rax_csum_diff
+ObjectSpec csum_program(bool kernel_text)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	if (kernel_text)
+		a.rel32({0x48, 0x8d, 0x3d}, "rax_csum_diff", R_X86_64_PC32);
+	else
+		a.put({0x48, 0x89, 0xe7});
+	a.put({0xbe, 0x04, 0, 0, 0, 0x48, 0x89, 0xe2, 0xb9, 0x04, 0, 0, 0, 0x45, 0x31, 0xc0});
+	a.call("rax_csum_diff");
+	a.put(epilogue);
+	return from_asm(a, {"rax_csum_diff"}, {});
+}
+
+// Pushes onto a queue 8 bytes of its stack, or of kernel text:
+//   lea rdi, [rip + MAPS]; mov rsi, rsp | lea rsi, [rip + rax_map_push_elem];
+//   xor edx, edx; call rax_map_push_elem
+ObjectSpec push_program(bool kernel_text)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	if (kernel_text)
+		a.rel32({0x48, 0x8d, 0x35}, "rax_map_push_elem", R_X86_64_PC32);
+	else
+		a.put({0x48, 0x89, 0xe6});
+	a.put({0x31, 0xd2});
+	a.call("rax_map_push_elem");
+	a.put(epilogue);
+	return from_asm(a, {"rax_map_push_elem"}, {map_def(22, "queue", 0, 8, 4)});
+}
+
+// A FIB lookup whose 64 bytes of parameters (written by the kernel) are
+// its stack (a frame of 88 bytes), or kernel text:
+//   push rbp; mov rbp, rsp; push rbx; sub rsp, 88; call rax_budget_check;
+//   mov rdi, rsp | lea rdi, [rip + rax_fib_lookup]; mov esi, 64;
+//   xor edx, edx; call rax_fib_lookup; mov eax, 2; add rsp, 88; pop rbx;
+//   pop rbp; ret
+ObjectSpec fib_program(bool kernel_text)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x58});
+	a.call("rax_budget_check");
+	if (kernel_text)
+		a.rel32({0x48, 0x8d, 0x3d}, "rax_fib_lookup", R_X86_64_PC32);
+	else
+		a.put({0x48, 0x89, 0xe7});
+	a.put({0xbe, 0x40, 0, 0, 0, 0x31, 0xd2});
+	a.call("rax_fib_lookup");
+	a.put({0xb8, 0x02, 0, 0, 0, 0x48, 0x83, 0xc4, 0x58, 0x5b, 0x5d, 0xc3});
+	ObjectSpec spec = from_asm(a, {"rax_fib_lookup"}, {});
+	return spec;
+}
+
 void write_forged(std::string const &name, ObjectSpec const &spec)
 {
 	Bytes const img = make_object(spec);
@@ -257,4 +354,26 @@ TEST_CASE("forge objects: relocation addends outside what they name", "[forge-ob
 	write_forged("addend-section-neg", lookup_program(-4096));
 	// 12 bytes before .rax.maps: past the 8 a PC-relative operand may need.
 	write_forged("addend-before", lookup_program(-8));
+}
+
+TEST_CASE("forge objects: packet and queue helpers given what a program does not own",
+	  "[forge-objects]")
+{
+	write_forged("xdp-ctx-ok", xdp_ctx_program(true));
+	write_forged("xdp-ctx-on-stack", xdp_ctx_program(false));
+	write_forged("csum-ok", csum_program(false));
+	write_forged("csum-kernel-text", csum_program(true));
+	write_forged("push-ok", push_program(false));
+	write_forged("push-kernel-text", push_program(true));
+	write_forged("fib-ok", fib_program(false));
+	write_forged("fib-kernel-text", fib_program(true));
+}
+
+TEST_CASE("forge objects: lookups and updates of maps without values", "[forge-objects]")
+{
+	write_forged("lookup-devmap-null", valueless_program(map_def(14, "devs", 4, 4, 4), false));
+	write_forged("lookup-cpumap-null", valueless_program(map_def(16, "cpus", 4, 4, 4), false));
+	write_forged("lookup-perf-null", valueless_program(map_def(4, "events", 4, 4, 4), false));
+	write_forged("lookup-stacks-null", valueless_program(map_def(7, "stacks", 4, 64, 4), false));
+	write_forged("update-devmap-einval", valueless_program(map_def(14, "devs", 4, 4, 4), true));
 }

@@ -133,6 +133,14 @@ struct rax_tc_ctx {
 	__u32	ingress;		/* 1 on ingress, 0 on egress */
 };
 
+/* The packet fields a tc program sets with the rax_tc_set() helper. */
+enum rax_tc_field {
+	RAX_TC_MARK,			/* skb->mark */
+	RAX_TC_PRIORITY,		/* skb->priority */
+	RAX_TC_CLASSID,			/* the classid tc's classifier reports */
+	RAX_TC_INDEX,			/* skb->tc_index (16 bits) */
+};
+
 /*
  * The provenance note: name "Rax", type RAX_NOTE_PROVENANCE; its
  * descriptor is a sequence of records, each a struct rax_prov_record

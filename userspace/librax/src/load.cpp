@@ -147,11 +147,17 @@ std::string pin_name(std::string const &name)
 
 // The kernel checks the rest: that the BTF places exactly one
 // bpf_spin_lock at the def's spin_lock_off, and no other special field.
+// A devmap's flags hold BPF_F_RDONLY_PROG, which the kernel adds to every
+// devmap it creates.
 bool same_map(MapInfo const &have, MapDef const &want)
 {
+	std::uint32_t const flags = have.type == BPF_MAP_TYPE_DEVMAP
+					    ? have.map_flags & ~std::uint32_t(BPF_F_RDONLY_PROG)
+					    : have.map_flags;
+
 	return have.type == want.type && have.key_size == want.key_size &&
 	       have.value_size == want.value_size && have.max_entries == want.max_entries &&
-	       have.map_flags == want.map_flags && (!want.has_spin_lock() || have.btf_value_type_id);
+	       flags == want.map_flags && (!want.has_spin_lock() || have.btf_value_type_id);
 }
 
 std::string describe_map(std::uint32_t type, std::uint32_t key, std::uint32_t value,

@@ -31,6 +31,7 @@ enum : std::uint32_t {
 	ht_ALL = ht_TRACING | ht_NET,
 	ht_TC = ht_sched_cls,
 	ht_KPROBE = ht_kprobe,
+	ht_XDP = ht_xdp,
 };
 
 struct HelperInfo {

@@ -211,6 +211,10 @@ impl<const DEPTH: usize, const N: u32> sealed::Sealed for crate::StackTraceMap<D
 impl<const DEPTH: usize, const N: u32> MapType for crate::StackTraceMap<DEPTH, N> {}
 impl<const N: u32> sealed::Sealed for crate::PerfEventArray<N> {}
 impl<const N: u32> MapType for crate::PerfEventArray<N> {}
+impl<const N: u32> sealed::Sealed for crate::DevMap<N> {}
+impl<const N: u32> MapType for crate::DevMap<N> {}
+impl<const N: u32> sealed::Sealed for crate::CpuMap<N> {}
+impl<const N: u32> MapType for crate::CpuMap<N> {}
 
 pub use crate::maps::MapToken;
 

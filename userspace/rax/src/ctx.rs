@@ -23,6 +23,22 @@ pub enum XdpAction {
     Pass = 2,
     /// `XDP_TX`: bounce the packet out of the interface it came in on.
     Tx = 3,
+    /// `XDP_REDIRECT`: send it where [`XdpContext::redirect`] or
+    /// [`XdpContext::redirect_map`] said.
+    Redirect = 4,
+}
+
+impl XdpAction {
+    /// The action a redirect helper returned.
+    fn from_helper(ret: i64) -> XdpAction {
+        match ret {
+            1 => XdpAction::Drop,
+            2 => XdpAction::Pass,
+            3 => XdpAction::Tx,
+            4 => XdpAction::Redirect,
+            _ => XdpAction::Aborted,
+        }
+    }
 }
 
 /// The verdict of a tc (SCHED_CLS) program (`TC_ACT_*`).
@@ -37,6 +53,8 @@ pub enum TcAction {
     Shot = 2,
     /// `TC_ACT_PIPE`: continue with the next action.
     Pipe = 3,
+    /// `TC_ACT_REDIRECT`: send it where [`TcContext::redirect`] said.
+    Redirect = 7,
 }
 
 /// Packet access shared by [`XdpContext`] and [`TcContext`].
@@ -94,6 +112,82 @@ impl XdpContext {
     #[inline]
     pub fn data_mut(&mut self) -> &mut [u8] {
         self.raw.packet_mut()
+    }
+
+    /// The metadata in front of the packet (`[data_meta, data)`, which
+    /// [`XdpContext::adjust_meta`] makes room for); empty when there is
+    /// none or the driver gives none.
+    #[inline]
+    pub fn meta(&self) -> &[u8] {
+        self.raw.meta()
+    }
+
+    /// The metadata, writable.
+    #[inline]
+    pub fn meta_mut(&mut self) -> &mut [u8] {
+        self.raw.meta_mut()
+    }
+
+    /// Takes `delta` bytes off the front of the packet (a negative `delta`
+    /// adds bytes from the headroom, uninitialised: write them);
+    /// `Err(EINVAL)` when the packet would leave its buffer or become
+    /// shorter than an Ethernet header (`bpf_xdp_adjust_head`).
+    #[inline]
+    pub fn adjust_head(&mut self, delta: i32) -> Result<(), Error> {
+        Error::check(self.raw.adjust(0, delta))
+    }
+
+    /// Adds `delta` bytes at the end of the packet (negative: cuts them;
+    /// `bpf_xdp_adjust_tail`).
+    #[inline]
+    pub fn adjust_tail(&mut self, delta: i32) -> Result<(), Error> {
+        Error::check(self.raw.adjust(1, delta))
+    }
+
+    /// Takes `delta` bytes off the front of the metadata (negative: adds
+    /// them; at most 32 bytes in all, a multiple of 4;
+    /// `bpf_xdp_adjust_meta`). `Err(ENOTSUPP)` when the driver gives no
+    /// metadata.
+    #[inline]
+    pub fn adjust_meta(&mut self, delta: i32) -> Result<(), Error> {
+        Error::check(self.raw.adjust(2, delta))
+    }
+
+    /// Sends the packet out of device `ifindex` once the program returns
+    /// the action this returns ([`XdpAction::Redirect`]; `bpf_redirect`).
+    #[inline]
+    pub fn redirect(&self, ifindex: u32) -> XdpAction {
+        XdpAction::from_helper(crate::helpers::redirect(ifindex, 0))
+    }
+
+    /// Sends the packet through slot `key` of a [`crate::DevMap`] or
+    /// [`crate::CpuMap`] once the program returns the action this returns:
+    /// [`XdpAction::Redirect`], or `empty` when the slot is empty
+    /// (`bpf_redirect_map`; `empty` is at most [`XdpAction::Tx`]).
+    #[inline]
+    pub fn redirect_map<M: crate::maps::RedirectMap>(
+        &self,
+        map: &M,
+        key: u32,
+        empty: XdpAction,
+    ) -> XdpAction {
+        let fallback = match empty {
+            XdpAction::Redirect => XdpAction::Aborted,
+            a => a,
+        };
+        XdpAction::from_helper(map.redirect(key, fallback as u64))
+    }
+
+    /// Looks the route of `params` up in the FIB of the packet's network
+    /// namespace (`bpf_fib_lookup`): on [`crate::helpers::FIB_LKUP_SUCCESS`] it holds
+    /// the egress `ifindex` and the next hop's MAC addresses.
+    #[inline]
+    pub fn fib_lookup(
+        &self,
+        params: &mut crate::helpers::FibLookup,
+        flags: u32,
+    ) -> Result<u32, Error> {
+        crate::helpers::fib_lookup(params, flags)
     }
 }
 
@@ -193,7 +287,121 @@ impl TcContext {
         let flags = if ingress { BPF_F_INGRESS } else { 0 };
         Error::check(self.raw.clone_redirect(ifindex, flags))
     }
+
+    /// Sends the packet to device `ifindex` (out of it, or with `ingress`
+    /// into it) once the program returns the action this returns:
+    /// [`TcAction::Redirect`], or [`TcAction::Shot`] if the kernel refuses
+    /// (`bpf_redirect`).
+    #[inline]
+    pub fn redirect(&self, ifindex: u32, ingress: bool) -> TcAction {
+        let flags = if ingress { BPF_F_INGRESS } else { 0 };
+        match crate::helpers::redirect(ifindex, flags) {
+            7 => TcAction::Redirect,
+            _ => TcAction::Shot,
+        }
+    }
+
+    /// Looks the route of `params` up in the FIB of the packet's network
+    /// namespace (`bpf_fib_lookup`), as [`XdpContext::fib_lookup`].
+    #[inline]
+    pub fn fib_lookup(
+        &self,
+        params: &mut crate::helpers::FibLookup,
+        flags: u32,
+    ) -> Result<u32, Error> {
+        crate::helpers::fib_lookup(params, flags)
+    }
+
+    /// Copies `buf.len()` bytes of the packet from `offset` into `buf`,
+    /// from the linear data or beyond it (`bpf_skb_load_bytes`);
+    /// `Err(EFAULT)` past the packet's end.
+    #[inline]
+    pub fn load_bytes(&self, offset: u32, buf: &mut [u8]) -> Result<(), Error> {
+        Error::check(self.raw.load_bytes(offset, buf))
+    }
+
+    /// Writes `bytes` into the packet at `offset` (`bpf_skb_store_bytes`;
+    /// `flags` [`BPF_F_RECOMPUTE_CSUM`], [`BPF_F_INVALIDATE_HASH`]). The
+    /// kernel may move the data: the call takes the context exclusively.
+    #[inline]
+    pub fn store_bytes(&mut self, offset: u32, bytes: &[u8], flags: u64) -> Result<(), Error> {
+        Error::check(self.raw.store_bytes(offset, bytes, flags))
+    }
+
+    /// Updates the IP header checksum at `offset` for a field changed from
+    /// `from` to `to`, `size` (2 or 4) bytes wide (`bpf_l3_csum_replace`).
+    #[inline]
+    pub fn l3_csum_replace(
+        &mut self,
+        offset: u32,
+        from: u64,
+        to: u64,
+        size: u64,
+    ) -> Result<(), Error> {
+        Error::check(self.raw.csum_replace(false, offset, from, to, size))
+    }
+
+    /// Updates the TCP or UDP checksum at `offset` for a field changed
+    /// from `from` to `to` (`bpf_l4_csum_replace`; `flags` holds the size
+    /// and [`BPF_F_PSEUDO_HDR`] for an address of the pseudo-header).
+    #[inline]
+    pub fn l4_csum_replace(
+        &mut self,
+        offset: u32,
+        from: u64,
+        to: u64,
+        flags: u64,
+    ) -> Result<(), Error> {
+        Error::check(self.raw.csum_replace(true, offset, from, to, flags))
+    }
+
+    /// Grows (with zeroes) or cuts the packet to `len` bytes
+    /// (`bpf_skb_change_tail`).
+    #[inline]
+    pub fn change_tail(&mut self, len: u32) -> Result<(), Error> {
+        Error::check(self.raw.change_tail(len))
+    }
+
+    /// Sets the packet's mark (`skb->mark`); [`TcContext::mark`] follows.
+    #[inline]
+    pub fn set_mark(&mut self, mark: u32) {
+        self.raw.set(RAX_TC_MARK, mark);
+    }
+
+    /// Sets the packet's priority; [`TcContext::priority`] follows.
+    #[inline]
+    pub fn set_priority(&mut self, priority: u32) {
+        self.raw.set(RAX_TC_PRIORITY, priority);
+    }
+
+    /// Sets the class id the classifier reports (for a `cls_bpf` filter
+    /// in direct-action mode, the class of `TC_ACT_OK`).
+    #[inline]
+    pub fn set_classid(&mut self, classid: u32) {
+        self.raw.set(RAX_TC_CLASSID, classid);
+    }
+
+    /// Sets `skb->tc_index`.
+    #[inline]
+    pub fn set_tc_index(&mut self, index: u16) {
+        self.raw.set(RAX_TC_INDEX, u32::from(index));
+    }
 }
+
+/// `store_bytes` flag: update `skb->csum` for the change.
+pub const BPF_F_RECOMPUTE_CSUM: u64 = 1;
+/// `store_bytes` flag: forget the packet's hash.
+pub const BPF_F_INVALIDATE_HASH: u64 = 2;
+/// `l4_csum_replace` flag: the field is part of the pseudo-header.
+pub const BPF_F_PSEUDO_HDR: u64 = 1 << 4;
+/// `l4_csum_replace` flag: a UDP checksum of 0 stays 0 ("no checksum").
+pub const BPF_F_MARK_MANGLED_0: u64 = 1 << 5;
+
+/// `enum rax_tc_field` (include/uapi/linux/rax.h).
+const RAX_TC_MARK: u32 = 0;
+const RAX_TC_PRIORITY: u32 = 1;
+const RAX_TC_CLASSID: u32 = 2;
+const RAX_TC_INDEX: u32 = 3;
 
 /// `BPF_F_INGRESS` of `bpf_clone_redirect`.
 const BPF_F_INGRESS: u64 = 1;

@@ -27,6 +27,8 @@ impl Error {
     pub const EBUSY: Error = Error { errno: 16 };
     /// Operation not supported.
     pub const EOPNOTSUPP: Error = Error { errno: 95 };
+    /// Not supported by the driver (the kernel's `ENOTSUPP`).
+    pub const ENOTSUPP: Error = Error { errno: 524 };
 
     /// The positive `errno` value.
     pub const fn errno(self) -> i32 {

@@ -160,4 +160,68 @@ unsafe extern "C" {
     /// `(task)`: a reference to a referenced task's parent, NULL on failure
     /// (tracing programs only).
     pub(crate) fn rax_task_acquire_parent(task: *mut c_void) -> *mut c_void;
+    /// `(xdp, delta)`: moves the packet's start; 0 or -errno (XDP only).
+    pub(crate) fn rax_xdp_adjust_head(xdp: *mut c_void, delta: i32) -> i64;
+    /// `(xdp, delta)`: moves the packet's end; 0 or -errno (XDP only).
+    pub(crate) fn rax_xdp_adjust_tail(xdp: *mut c_void, delta: i32) -> i64;
+    /// `(xdp, delta)`: moves the metadata's start; 0 or -errno (XDP only).
+    pub(crate) fn rax_xdp_adjust_meta(xdp: *mut c_void, delta: i32) -> i64;
+    /// `(ifindex, flags)`: redirects the packet once the program returns;
+    /// the verdict to return (XDP and tc).
+    pub(crate) fn rax_redirect(ifindex: u32, flags: u64) -> i64;
+    /// `(def, key, flags)`: redirects through a device or CPU map; the
+    /// verdict to return (XDP only).
+    pub(crate) fn rax_redirect_map(def: *const c_void, key: u64, flags: u64) -> i64;
+    /// `(params, plen, flags)`: a FIB lookup; `BPF_FIB_LKUP_RET_*` or
+    /// -errno (XDP and tc).
+    pub(crate) fn rax_fib_lookup(params: *mut c_void, plen: u32, flags: u64) -> i64;
+    /// `(from, from_size, to, to_size, seed)`: a checksum difference, or
+    /// -errno (XDP and tc).
+    pub(crate) fn rax_csum_diff(
+        from: *const c_void,
+        from_size: u32,
+        to: *const c_void,
+        to_size: u32,
+        seed: u32,
+    ) -> i64;
+    /// `(tc, offset, from, len, flags)`: writes packet bytes; updates the
+    /// context's packet bounds; 0 or -errno (tc only).
+    pub(crate) fn rax_skb_store_bytes(
+        tc: *mut c_void,
+        offset: u32,
+        from: *const c_void,
+        len: u32,
+        flags: u64,
+    ) -> i64;
+    /// `(tc, offset, to, len)`: copies packet bytes, linear or not; 0 or
+    /// -errno (tc only).
+    pub(crate) fn rax_skb_load_bytes(
+        tc: *mut c_void,
+        offset: u32,
+        to: *mut c_void,
+        len: u32,
+    ) -> i64;
+    /// `(tc, offset, from, to, flags)`: fixes an L3 checksum; updates the
+    /// context's packet bounds; 0 or -errno (tc only).
+    pub(crate) fn rax_l3_csum_replace(
+        tc: *mut c_void,
+        offset: u32,
+        from: u64,
+        to: u64,
+        flags: u64,
+    ) -> i64;
+    /// `(tc, offset, from, to, flags)`: fixes an L4 checksum; likewise.
+    pub(crate) fn rax_l4_csum_replace(
+        tc: *mut c_void,
+        offset: u32,
+        from: u64,
+        to: u64,
+        flags: u64,
+    ) -> i64;
+    /// `(tc, len, flags)`: grows or cuts the packet; updates the context's
+    /// packet bounds; 0 or -errno (tc only).
+    pub(crate) fn rax_skb_change_tail(tc: *mut c_void, len: u32, flags: u64) -> i64;
+    /// `(tc, field, value)`: sets the mark, priority, classid or tc_index;
+    /// 0 or -errno (tc only).
+    pub(crate) fn rax_tc_set(tc: *mut c_void, field: u32, value: u32) -> i64;
 }

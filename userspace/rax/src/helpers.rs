@@ -18,11 +18,12 @@ use core::mem::{MaybeUninit, size_of};
 
 use crate::error::Error;
 use crate::ffi::{
-    rax_get_current_cgroup_id, rax_get_current_comm, rax_get_current_pid_tgid,
-    rax_get_current_uid_gid, rax_get_numa_node_id, rax_get_prandom_u32, rax_get_smp_processor_id,
-    rax_get_stack, rax_jiffies64, rax_ktime_get_boot_ns, rax_ktime_get_ns, rax_override_return,
-    rax_probe_read_kernel, rax_probe_read_kernel_str, rax_probe_read_user, rax_probe_read_user_str,
-    rax_send_signal, rax_throw, rax_trace_print,
+    rax_csum_diff, rax_fib_lookup, rax_get_current_cgroup_id, rax_get_current_comm,
+    rax_get_current_pid_tgid, rax_get_current_uid_gid, rax_get_numa_node_id, rax_get_prandom_u32,
+    rax_get_smp_processor_id, rax_get_stack, rax_jiffies64, rax_ktime_get_boot_ns,
+    rax_ktime_get_ns, rax_override_return, rax_probe_read_kernel, rax_probe_read_kernel_str,
+    rax_probe_read_user, rax_probe_read_user_str, rax_redirect, rax_send_signal, rax_throw,
+    rax_trace_print,
 };
 use crate::pod::Pod;
 
@@ -230,4 +231,114 @@ pub(crate) fn override_return(rc: u64) {
     // SAFETY: `rc` is passed by value; the kernel keeps it for when the
     // program returns and writes no memory the program can see.
     unsafe { rax_override_return(rc) };
+}
+
+/// `rax_redirect`, for [`crate::XdpContext::redirect`] and
+/// [`crate::TcContext::redirect`]: the verdict the program must return.
+#[inline(always)]
+pub(crate) fn redirect(ifindex: u32, flags: u64) -> i64 {
+    // SAFETY: arguments by value, checked by the kernel.
+    unsafe { rax_redirect(ifindex, flags) }
+}
+
+/// `BPF_FIB_LKUP_RET_SUCCESS`: the route and the next hop were found.
+pub const FIB_LKUP_SUCCESS: u32 = 0;
+/// `BPF_FIB_LKUP_RET_NO_NEIGH`: the route, but no neighbour entry.
+pub const FIB_LKUP_NO_NEIGH: u32 = 7;
+/// `AF_INET`.
+pub const AF_INET: u8 = 2;
+/// `AF_INET6`.
+pub const AF_INET6: u8 = 10;
+
+crate::pod! {
+    /// `struct bpf_fib_lookup` (include/uapi/linux/bpf.h), 64 bytes:
+    /// filled in by the program, completed by [`crate::XdpContext::fib_lookup`]
+    /// or [`crate::TcContext::fib_lookup`]. Addresses and ports in network
+    /// order.
+    #[derive(Clone, Copy)]
+    pub struct FibLookup {
+        /// `AF_INET` or `AF_INET6`.
+        pub family: u8,
+        /// The L4 protocol (`IPPROTO_*`).
+        pub l4_protocol: u8,
+        /// Source port.
+        pub sport: u16,
+        /// Destination port.
+        pub dport: u16,
+        /// In: the packet's total length; out: the route's MTU.
+        pub tot_len: u16,
+        /// In: the ingress device; out: the egress device.
+        pub ifindex: u32,
+        /// In: the IPv4 TOS or the IPv6 flow label; out: the route metric.
+        pub flowinfo: u32,
+        /// The source address (IPv4 in word 0).
+        pub src: [u32; 4],
+        /// The destination address (IPv4 in word 0).
+        pub dst: [u32; 4],
+        /// Out: the VLAN protocol.
+        pub vlan_proto: u16,
+        /// Out: the VLAN tag.
+        pub vlan_tci: u16,
+        /// In: the mark for policy routing (bytes 0..4); out: the source
+        /// and destination MAC addresses (bytes 0..6 and 6..12).
+        pub macs: [u8; 12],
+    }
+}
+
+const _: () = assert!(size_of::<FibLookup>() == 64);
+
+impl FibLookup {
+    /// The next hop's source MAC address, after a successful lookup.
+    #[inline]
+    pub fn smac(&self) -> [u8; 6] {
+        let mut m = [0u8; 6];
+        m.copy_from_slice(&self.macs[..6]);
+        m
+    }
+
+    /// The next hop's destination MAC address, after a successful lookup.
+    #[inline]
+    pub fn dmac(&self) -> [u8; 6] {
+        let mut m = [0u8; 6];
+        m.copy_from_slice(&self.macs[6..]);
+        m
+    }
+}
+
+/// `rax_fib_lookup` on the running program's packet.
+#[inline(always)]
+pub(crate) fn fib_lookup(params: &mut FibLookup, flags: u32) -> Result<u32, Error> {
+    // SAFETY: `params` is a writable `struct bpf_fib_lookup` of exactly
+    // the size passed; the kernel uses the program's own packet.
+    let ret = unsafe {
+        rax_fib_lookup(
+            (params as *mut FibLookup).cast(),
+            size_of::<FibLookup>() as u32,
+            u64::from(flags),
+        )
+    };
+    Error::check(ret).map(|()| ret as u32)
+}
+
+/// The checksum difference between `from` and `to` (their lengths
+/// multiples of 4, at most 512 bytes), added to `seed`, as
+/// `bpf_csum_diff` (XDP and tc programs): fold it into a checksum to
+/// update it for a change of those bytes. `Err(EINVAL)` for other lengths.
+#[inline]
+pub fn csum_diff(from: &[u8], to: &[u8], seed: u32) -> Result<u32, Error> {
+    let (Ok(from_size), Ok(to_size)) = (u32::try_from(from.len()), u32::try_from(to.len())) else {
+        return Err(Error::EINVAL);
+    };
+    // SAFETY: both slices are readable for the sizes passed; the helper
+    // reads them only.
+    let ret = unsafe {
+        rax_csum_diff(
+            from.as_ptr().cast(),
+            from_size,
+            to.as_ptr().cast(),
+            to_size,
+            seed,
+        )
+    };
+    Error::check(ret).map(|()| ret as u32)
 }

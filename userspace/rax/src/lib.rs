@@ -58,14 +58,14 @@ pub use ctx::{
 };
 pub use error::Error;
 pub use helpers::{
-    current_cgroup_id, current_comm, current_pid_tgid, current_uid_gid, jiffies64, kernel_stack,
-    ktime_get_boot_ns, ktime_get_ns, numa_node_id, prandom_u32, probe_read_kernel,
-    probe_read_kernel_str, probe_read_user, probe_read_user_str, send_signal, smp_processor_id,
-    user_stack,
+    FibLookup, csum_diff, current_cgroup_id, current_comm, current_pid_tgid, current_uid_gid,
+    jiffies64, kernel_stack, ktime_get_boot_ns, ktime_get_ns, numa_node_id, prandom_u32,
+    probe_read_kernel, probe_read_kernel_str, probe_read_user, probe_read_user_str, send_signal,
+    smp_processor_id, user_stack,
 };
 pub use maps::{
-    ArrayMap, HashMap, LruHashMap, LruPerCpuHashMap, PerCpuArray, PerCpuHashMap, PerfEventArray,
-    Queue, RingBuf, RingBufEntry, Stack, StackTraceMap,
+    ArrayMap, CpuMap, DevMap, HashMap, LruHashMap, LruPerCpuHashMap, PerCpuArray, PerCpuHashMap,
+    PerfEventArray, Queue, RingBuf, RingBufEntry, Stack, StackTraceMap,
 };
 pub use pod::Pod;
 pub use print::{Arg, PRINT_BUF_LEN, ToArg};

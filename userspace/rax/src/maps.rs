@@ -48,8 +48,8 @@ use core::sync::atomic::AtomicU64;
 use crate::error::Error;
 use crate::ffi::{
     rax_get_stackid, rax_map_delete_elem, rax_map_lookup_elem, rax_map_peek_elem, rax_map_pop_elem,
-    rax_map_push_elem, rax_map_update_elem, rax_perf_event_output, rax_ringbuf_discard,
-    rax_ringbuf_output, rax_ringbuf_reserve, rax_ringbuf_submit,
+    rax_map_push_elem, rax_map_update_elem, rax_perf_event_output, rax_redirect_map,
+    rax_ringbuf_discard, rax_ringbuf_output, rax_ringbuf_reserve, rax_ringbuf_submit,
 };
 use crate::pod::{MapValue, Pod};
 use crate::sync::Locked;
@@ -69,6 +69,8 @@ const BPF_MAP_TYPE_PERCPU_ARRAY: u32 = 6;
 const BPF_MAP_TYPE_STACK_TRACE: u32 = 7;
 const BPF_MAP_TYPE_LRU_HASH: u32 = 9;
 const BPF_MAP_TYPE_LRU_PERCPU_HASH: u32 = 10;
+const BPF_MAP_TYPE_DEVMAP: u32 = 14;
+const BPF_MAP_TYPE_CPUMAP: u32 = 16;
 const BPF_MAP_TYPE_QUEUE: u32 = 22;
 const BPF_MAP_TYPE_STACK: u32 = 23;
 const BPF_MAP_TYPE_RINGBUF: u32 = 27;
@@ -778,6 +780,65 @@ impl<const N: u32> PerfEventArray<N> {
     }
 }
 
+/// A map an XDP program redirects packets through: [`DevMap`] or
+/// [`CpuMap`]. Sealed.
+pub trait RedirectMap: redirect_sealed::Sealed {
+    #[doc(hidden)]
+    fn redirect(&self, key: u32, flags: u64) -> i64;
+}
+
+mod redirect_sealed {
+    pub trait Sealed {}
+}
+
+macro_rules! redirect_map {
+    ($(#[doc = $doc:literal])* $name:ident, $map_type:expr) => {
+        $(#[doc = $doc])*
+        #[repr(C)]
+        pub struct $name<const N: u32> {
+            def: MapDef,
+        }
+
+        impl<const N: u32> $name<N> {
+            /// A definition named `name`: only [`crate::map!`] can make the
+            /// token.
+            #[doc(hidden)]
+            pub const fn new(name: &str, _token: MapToken) -> Self {
+                $name {
+                    def: MapDef::plain($map_type, size_of::<u32>(), size_of::<u32>(), N, name),
+                }
+            }
+        }
+
+        impl<const N: u32> redirect_sealed::Sealed for $name<N> {}
+
+        impl<const N: u32> RedirectMap for $name<N> {
+            #[inline(always)]
+            fn redirect(&self, key: u32, flags: u64) -> i64 {
+                // SAFETY: `self.def` is a definition of this map type in
+                // `.rax.maps` (only `map!` makes one); the kernel checks the
+                // type and the key, and keeps the target for the return.
+                unsafe { rax_redirect_map(self.def.raw(), u64::from(key), flags) }
+            }
+        }
+    };
+}
+
+redirect_map!(
+    /// `BPF_MAP_TYPE_DEVMAP`: `N` slots of devices (`u32` ifindex values,
+    /// written by userspace) an XDP program redirects packets to with
+    /// [`crate::XdpContext::redirect_map`].
+    DevMap,
+    BPF_MAP_TYPE_DEVMAP
+);
+redirect_map!(
+    /// `BPF_MAP_TYPE_CPUMAP`: `N` slots of CPUs (`u32` queue sizes, written
+    /// by userspace) an XDP program sends packets to, to build their
+    /// `sk_buff` there, with [`crate::XdpContext::redirect_map`].
+    CpuMap,
+    BPF_MAP_TYPE_CPUMAP
+);
+
 /// `BPF_MAP_TYPE_RINGBUF`: a ring buffer of `SIZE` bytes (a power of 2, at
 /// least 4096; other sizes fail to compile) of records that userspace
 /// consumes.
@@ -935,7 +996,8 @@ impl<T: Pod> Drop for RingBufEntry<'_, T> {
 ///
 /// The type must be one of [`ArrayMap`], [`PerCpuArray`], [`HashMap`],
 /// [`PerCpuHashMap`], [`LruHashMap`], [`LruPerCpuHashMap`], [`Queue`],
-/// [`Stack`], [`StackTraceMap`], [`PerfEventArray`], [`RingBuf`]
+/// [`Stack`], [`StackTraceMap`], [`PerfEventArray`], [`DevMap`],
+/// [`CpuMap`], [`RingBuf`]
 /// (anything else fails to compile: the macro checks a sealed trait). Only `///` doc comments may precede the item: the expansion is
 /// allowed internal unsafe (for the `link_section` attribute and the
 /// `MapToken` the constructors take), so a caller's other attributes, such

@@ -130,6 +130,140 @@ impl Kernel<RaxTcCtx> {
     }
 }
 
+impl Kernel<XdpBuffHead> {
+    /// The metadata in front of the packet, `[data_meta, data)`; empty
+    /// when the driver gives none (`data_meta` past `data`).
+    #[inline(always)]
+    pub(crate) fn meta_bounds(&self) -> (usize, usize) {
+        let xdp = self.get();
+        (xdp.data_meta as usize, xdp.data as usize)
+    }
+
+    /// The metadata, read-only.
+    #[inline(always)]
+    pub(crate) fn meta(&self) -> &[u8] {
+        let (start, end) = self.meta_bounds();
+        let len = end.saturating_sub(start);
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: when the driver supports metadata, the kernel keeps
+        // `[data_meta, data)` inside the packet's buffer, before the
+        // packet, for the invocation (`bpf_xdp_adjust_meta`); when it does
+        // not, `data_meta` is past `data` and the slice is empty. The
+        // slice borrows `self`; `meta_mut` and the adjustments need `&mut
+        // self`.
+        unsafe { core::slice::from_raw_parts(start as *const u8, len) }
+    }
+
+    /// The metadata, writable.
+    #[inline(always)]
+    pub(crate) fn meta_mut(&mut self) -> &mut [u8] {
+        let (start, end) = self.meta_bounds();
+        let len = end.saturating_sub(start);
+        if len == 0 {
+            return &mut [];
+        }
+        // SAFETY: as in `meta`; `&mut self` makes the slice exclusive (and
+        // keeps it apart from `packet_mut`, which also needs `&mut self`).
+        unsafe { core::slice::from_raw_parts_mut(start as *mut u8, len) }
+    }
+
+    /// `rax_xdp_adjust_head` (`which` 0), `_tail` (1) or `_meta` (2) on
+    /// this context.
+    #[inline(always)]
+    pub(crate) fn adjust(&mut self, which: u8, delta: i32) -> i64 {
+        let xdp = self.ptr.as_ptr().cast();
+        // SAFETY: `xdp` is the context the kernel passed this entry (the
+        // kernel checks it is); `&mut self` means no slice of the packet
+        // or the metadata lives across the call, which moves their bounds.
+        unsafe {
+            match which {
+                0 => crate::ffi::rax_xdp_adjust_head(xdp, delta),
+                1 => crate::ffi::rax_xdp_adjust_tail(xdp, delta),
+                _ => crate::ffi::rax_xdp_adjust_meta(xdp, delta),
+            }
+        }
+    }
+}
+
+impl Kernel<RaxTcCtx> {
+    /// `rax_skb_store_bytes` on this context.
+    #[inline(always)]
+    pub(crate) fn store_bytes(&mut self, offset: u32, bytes: &[u8], flags: u64) -> i64 {
+        let Ok(len) = u32::try_from(bytes.len()) else {
+            return -7;
+        };
+        // SAFETY: the context the kernel passed (checked by the kernel);
+        // `bytes` is readable for `len`; `&mut self` means no packet slice
+        // lives across the call, which may move the data.
+        unsafe {
+            crate::ffi::rax_skb_store_bytes(
+                self.ptr.as_ptr().cast(),
+                offset,
+                bytes.as_ptr().cast(),
+                len,
+                flags,
+            )
+        }
+    }
+
+    /// `rax_skb_load_bytes` on this context.
+    #[inline(always)]
+    pub(crate) fn load_bytes(&self, offset: u32, buf: &mut [u8]) -> i64 {
+        let Ok(len) = u32::try_from(buf.len()) else {
+            return -7;
+        };
+        // SAFETY: the context the kernel passed; `buf` is writable for
+        // `len`; the helper copies the packet and moves nothing.
+        unsafe {
+            crate::ffi::rax_skb_load_bytes(
+                self.ptr.as_ptr().cast(),
+                offset,
+                buf.as_mut_ptr().cast(),
+                len,
+            )
+        }
+    }
+
+    /// `rax_l3_csum_replace` (`l4` false) or `rax_l4_csum_replace`.
+    #[inline(always)]
+    pub(crate) fn csum_replace(
+        &mut self,
+        l4: bool,
+        offset: u32,
+        from: u64,
+        to: u64,
+        flags: u64,
+    ) -> i64 {
+        let tc = self.ptr.as_ptr().cast();
+        // SAFETY: as for `store_bytes`; the values are passed by value.
+        unsafe {
+            if l4 {
+                crate::ffi::rax_l4_csum_replace(tc, offset, from, to, flags)
+            } else {
+                crate::ffi::rax_l3_csum_replace(tc, offset, from, to, flags)
+            }
+        }
+    }
+
+    /// `rax_skb_change_tail` on this context.
+    #[inline(always)]
+    pub(crate) fn change_tail(&mut self, len: u32) -> i64 {
+        // SAFETY: as for `store_bytes`.
+        unsafe { crate::ffi::rax_skb_change_tail(self.ptr.as_ptr().cast(), len, 0) }
+    }
+
+    /// `rax_tc_set` on this context.
+    #[inline(always)]
+    pub(crate) fn set(&mut self, field: u32, value: u32) -> i64 {
+        // SAFETY: the context the kernel passed; the kernel writes the
+        // packet's field and this context's copy of it, which no reference
+        // borrows across the call (`&mut self`).
+        unsafe { crate::ffi::rax_tc_set(self.ptr.as_ptr().cast(), field, value) }
+    }
+}
+
 impl Kernel<PerfEventDataKern> {
     #[inline(always)]
     pub(crate) fn regs(&self) -> &crate::ctx::PtRegs {

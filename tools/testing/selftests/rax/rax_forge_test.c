@@ -4,7 +4,8 @@
  * must stop anyway: the kernel does not take the toolchain's word for what
  * a program passes to a helper. Each object is format-valid and signed
  * with the kernel's build-time key; its code passes a helper a map
- * definition, a spin lock or a buffer it does not own, or updates a map
+ * definition, a spin lock, a buffer or an XDP context it does not own,
+ * looks up a map whose elements are kernel objects, or updates a map
  * while holding a spin lock (stopped at run time, like a panic, with a
  * message naming the helper), or carries a relocation whose
  * addend reaches outside what it names (refused at load). Each kind has a
@@ -89,6 +90,9 @@ static void forged_load(struct __test_metadata *_metadata, struct forged *f,
 
 		if (defs[i].type == BPF_MAP_TYPE_HASH)
 			ASSERT_EQ(0, map_update(f->fds[i], &key, &value));
+		/* A device in a devmap: its lookup would be the net_device. */
+		if (defs[i].type == BPF_MAP_TYPE_DEVMAP)
+			ASSERT_EQ(0, map_update(f->fds[i], &key, &(__u32){ 1 }));
 	}
 	f->prog = rax_load_entry(&f->o, f->fds, f->nmaps, FORGE_ENTRY, BPF_PROG_TYPE_XDP);
 }
@@ -218,6 +222,42 @@ TEST(source_controls_run)
 TEST(source_in_kernel_text_is_stopped)
 {
 	run_forged(_metadata, "src-kernel-text", "rax_map_update_elem");
+}
+
+TEST(packet_and_queue_controls_run)
+{
+	run_forged(_metadata, "xdp-ctx-ok", NULL);
+	run_forged(_metadata, "csum-ok", NULL);
+	run_forged(_metadata, "push-ok", NULL);
+	run_forged(_metadata, "fib-ok", NULL);
+}
+
+/* A forged xdp_buff: a packet anywhere the program likes. */
+TEST(xdp_context_on_the_stack_is_stopped)
+{
+	run_forged(_metadata, "xdp-ctx-on-stack", "rax_xdp_adjust_head");
+}
+
+/* Kernel text as a checksum's input, a queued value, FIB parameters. */
+TEST(packet_and_queue_buffers_in_kernel_text_are_stopped)
+{
+	run_forged(_metadata, "csum-kernel-text", "rax_csum_diff");
+	run_forged(_metadata, "push-kernel-text", "rax_map_push_elem");
+	run_forged(_metadata, "fib-kernel-text", "rax_fib_lookup");
+}
+
+/*
+ * The lookup of a devmap holding a device, a cpumap, a perf event array
+ * or a stack trace map is NULL, and a devmap update -EINVAL: the
+ * programs pass only then.
+ */
+TEST(maps_without_values_give_nothing)
+{
+	run_forged(_metadata, "lookup-devmap-null", NULL);
+	run_forged(_metadata, "lookup-cpumap-null", NULL);
+	run_forged(_metadata, "lookup-perf-null", NULL);
+	run_forged(_metadata, "lookup-stacks-null", NULL);
+	run_forged(_metadata, "update-devmap-einval", NULL);
 }
 
 TEST(relocation_addends_are_bounded)

@@ -481,14 +481,19 @@ TEST(helpers_under_a_lock)
 }
 
 /*
- * The tc helpers under a spin lock: making the packet writable allocates,
- * and sending a clone transmits with interrupts enabled again; each stops
- * the program and releases the lock (locked_tc.o).
+ * The tc helpers under a spin lock: making the packet writable, storing
+ * bytes, fixing checksums and changing the tail may allocate; sending a
+ * clone transmits with interrupts enabled again; a redirect or a FIB
+ * lookup is for after the lock: each stops the program and releases the
+ * lock (locked_tc.o). Copying bytes and setting the mark, priority,
+ * classid and tc_index take no lock and go through (mode 0).
  */
 TEST(tc_helpers_under_a_lock)
 {
 	static const char *const refused[] = {
-		NULL, "making the packet writable", "sending a clone",
+		NULL, "making the packet writable", "sending a clone", "storing bytes",
+		"an L3 checksum", "an L4 checksum", "changing the tail", "a redirect",
+		"a FIB lookup",
 	};
 	struct rax_obj_file o = rax_obj_read("locked_tc.o");
 	unsigned char pkt[PKT_LEN] = { 0 };

@@ -7,10 +7,12 @@
  * their maps must be the same, and what the events make it.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <sched.h>
 #include <linux/filter.h>
+#include <linux/pkt_cls.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -1137,6 +1139,428 @@ TEST(tracex5)
 
 	close(go[0]);
 	close(go[1]);
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/* One test run of @prog on @in (@len bytes): the verdict, the packet out. */
+struct run_out {
+	__u32 ret;
+	__u32 len;
+	unsigned char data[512];
+	struct __sk_buff skb;	/* tc only */
+};
+
+static int run_pkt(int prog, const void *in, __u32 len, struct run_out *out, bool tc)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
+		    .data_out = out->data, .data_size_out = sizeof(out->data), .repeat = 1);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	if (tc) {
+		o.ctx_out = &out->skb;
+		o.ctx_size_out = sizeof(out->skb);
+	}
+	err = bpf_prog_test_run_opts(prog, &o);
+	out->ret = o.retval;
+	out->len = o.data_size_out;
+	return err ? -errno : 0;
+}
+
+/* The one's complement sum of @len bytes (16-bit words, memory order). */
+static __u32 ocsum(const unsigned char *p, unsigned int len, __u32 sum)
+{
+	unsigned int i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += p[i] | p[i + 1] << 8;
+	if (len & 1)
+		sum += p[len - 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* Whether an IPv4 UDP or TCP packet's two checksums hold (0 UDP: none). */
+static bool checksums_hold(const unsigned char *p, unsigned int len)
+{
+	unsigned int ihl = (p[14] & 0xf) * 4, l4 = 14 + ihl, l4len;
+	unsigned char pseudo[12];
+	__u32 sum;
+
+	if (ocsum(p + 14, ihl, 0) != 0xffff)
+		return false;
+	l4len = (p[16] << 8 | p[17]) - ihl;
+	if (l4 + l4len > len)
+		return false;
+	if (p[23] == 17 && !p[l4 + 6] && !p[l4 + 7])
+		return true;
+	memcpy(pseudo, p + 26, 8);
+	pseudo[8] = 0;
+	pseudo[9] = p[23];
+	pseudo[10] = l4len >> 8;
+	pseudo[11] = l4len & 0xff;
+	sum = ocsum(pseudo, 12, 0);
+	return ocsum(p + l4, l4len, sum) == 0xffff;
+}
+
+/* Fills in an IPv4 packet's header checksum and its L4 checksum. */
+static void fill_checksums(unsigned char *p, unsigned int len)
+{
+	unsigned int ihl = (p[14] & 0xf) * 4, l4 = 14 + ihl, l4len = len - l4, at;
+	unsigned char pseudo[12];
+	__u16 c;
+
+	p[24] = 0;
+	p[25] = 0;
+	c = ~ocsum(p + 14, ihl, 0);
+	memcpy(p + 24, &c, 2);
+	at = l4 + (p[23] == 6 ? 16 : 6);
+	if (at + 2 > len)
+		return;
+	p[at] = 0;
+	p[at + 1] = 0;
+	memcpy(pseudo, p + 26, 8);
+	pseudo[8] = 0;
+	pseudo[9] = p[23];
+	pseudo[10] = l4len >> 8;
+	pseudo[11] = l4len & 0xff;
+	c = ~ocsum(p + l4, l4len, ocsum(pseudo, 12, 0));
+	memcpy(p + at, &c, 2);
+}
+
+static unsigned long long lcg(unsigned long long *seed)
+{
+	*seed = *seed * 6364136223846793005ULL + 1442695040888963407ULL;
+	return *seed >> 16;
+}
+
+/*
+ * An IPv4 packet from a random source: UDP or TCP (or ICMP), to @dst and
+ * @dport or elsewhere, sometimes with options, a fragment or cut short,
+ * with correct checksums; its length.
+ */
+static unsigned int ip_packet(unsigned char *p, unsigned long long *seed, __u32 dst,
+			      __u16 dport)
+{
+	unsigned int r = lcg(seed), opts = r % 7 == 0 ? 4 : 0, ihl = 20 + opts;
+	unsigned int l4 = 14 + ihl, proto = r % 11 == 0 ? 1 : r % 2 ? 17 : 6;
+	unsigned int plen = 8 + lcg(seed) % 40, len;
+	__u32 src = htonl(0x0a000000 | (lcg(seed) & 0xffffff));
+	__u16 sport = htons(1024 + lcg(seed) % 4000), dp = htons(dport);
+	unsigned int k;
+
+	len = l4 + (proto == 6 ? 20 : 8) + plen;
+	memset(p, 0, len);
+	memcpy(p, "\x02\x00\x00\x00\x00\x01\x02\x00\x00\x00\x00\x02", 12);
+	p[12] = 0x08;
+	p[14] = 0x40 | ihl / 4;
+	p[16] = (len - 14) >> 8;
+	p[17] = (len - 14) & 0xff;
+	p[22] = 64;
+	p[23] = proto;
+	if (r % 13 == 0)
+		p[20] = 0x20;	/* more fragments */
+	memcpy(p + 26, &src, 4);
+	if (r % 5 == 0)
+		dst = htonl(0xc0a80000 | (lcg(seed) & 0xffff));
+	if (r % 9 == 0)
+		dp = htons(80);
+	memcpy(p + 30, &dst, 4);
+	memcpy(p + l4, &sport, 2);
+	memcpy(p + l4 + 2, &dp, 2);
+	if (proto == 17) {
+		p[l4 + 4] = (len - l4) >> 8;
+		p[l4 + 5] = (len - l4) & 0xff;
+	} else if (proto == 6) {
+		p[l4 + 12] = 0x50;
+	}
+	for (k = len - plen; k < len; k++)
+		p[k] = lcg(seed);
+	fill_checksums(p, len);
+	if (proto == 17 && r % 17 == 0) {
+		p[l4 + 6] = 0;	/* no UDP checksum */
+		p[l4 + 7] = 0;
+	}
+	if (r % 19 == 0)
+		len = 14 + 10;	/* cut short */
+	return len;
+}
+
+/*
+ * xdp_lb: a service of 4 backends; 400 generated packets (to the service
+ * over UDP, other addresses, ports and protocols, options, fragments,
+ * no UDP checksum, cut short) through both: the same verdicts, the same
+ * packets out, valid checksums on every packet sent back, the same
+ * counts per backend, and every backend used.
+ */
+struct lb_service {
+	__u32 vip;
+	__u16 port;
+	__u8 proto, nbackends;
+};
+
+struct lb_backend {
+	__u32 addr;
+	__u8 mac[6];
+	__u16 pad;
+};
+
+TEST(xdp_lb)
+{
+	struct rax_obj_file o = rax_obj_read("xdp_lb.o");
+	struct lb_service svc = { .vip = htonl(0x0a6400fe), .port = htons(53), .proto = 17,
+				  .nbackends = 4 };
+	unsigned long long seed = 99, sent = 0, r_stat, e_stat;
+	int fds[3], n, rax, tw, i, m, cpu, ncpus, rs, es;
+	static struct run_out ro, eo;
+	unsigned long long rv[256], ev[256];
+	struct bpf_object *twin;
+	unsigned char pkt[256];
+	unsigned int len;
+	__u32 k;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp_lb.o missing");
+	n = rax_create_maps(&o.img, fds, 3);
+	ASSERT_EQ(3, n);
+	rax = rax_load_entry(&o, fds, n, "rax_entry_xdp_lb", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("xdp_lb");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/xdp_lb.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "xdp_lb");
+	ASSERT_LE(0, tw);
+	for (m = 0; m < 2; m++) {
+		int sfd = m ? twin_map(twin, "service") : fds[rax_map_index(&o.img, "SERVICE")];
+		int bfd = m ? twin_map(twin, "backends") : fds[rax_map_index(&o.img, "BACKENDS")];
+
+		k = 0;
+		ASSERT_EQ(0, bpf_map_update_elem(sfd, &k, &svc, BPF_ANY));
+		for (k = 0; k < 4; k++) {
+			struct lb_backend be = { .addr = htonl(0x0a010000 + k),
+						 .mac = { 0x02, 0xbe, 0, 0, 0, k } };
+
+			ASSERT_EQ(0, bpf_map_update_elem(bfd, &k, &be, BPF_ANY));
+		}
+	}
+	rs = fds[rax_map_index(&o.img, "STATS")];
+	es = twin_map(twin, "stats");
+
+	for (i = 0; i < 400; i++) {
+		/* The service's packets are UDP: make most of them UDP. */
+		do {
+			len = ip_packet(pkt, &seed, svc.vip, 53);
+		} while (pkt[23] == 6 && lcg(&seed) % 4);
+		ASSERT_EQ(0, run_pkt(rax, pkt, len, &ro, false));
+		ASSERT_EQ(0, run_pkt(tw, pkt, len, &eo, false));
+		EXPECT_EQ(eo.ret, ro.ret) TH_LOG("packet %d: Rax %u, eBPF %u", i, ro.ret, eo.ret);
+		EXPECT_EQ(eo.len, ro.len) TH_LOG("packet %d", i);
+		EXPECT_EQ(0, memcmp(eo.data, ro.data, ro.len < eo.len ? ro.len : eo.len))
+			TH_LOG("packet %d: the packets out differ", i);
+		if (ro.ret == XDP_TX) {
+			sent++;
+			EXPECT_TRUE(checksums_hold(ro.data, ro.len)) TH_LOG("packet %d", i);
+			EXPECT_EQ(0, memcmp(ro.data + 6, pkt, 6)) TH_LOG("packet %d", i);
+		}
+	}
+	ncpus = libbpf_num_possible_cpus();
+	ASSERT_GE(256, ncpus);
+	for (k = 0; k < 4; k++) {
+		ASSERT_EQ(0, bpf_map_lookup_elem(rs, &k, rv));
+		ASSERT_EQ(0, bpf_map_lookup_elem(es, &k, ev));
+		r_stat = 0;
+		e_stat = 0;
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			r_stat += rv[cpu];
+			e_stat += ev[cpu];
+		}
+		EXPECT_EQ(e_stat, r_stat) TH_LOG("backend %u", k);
+		EXPECT_LT(0, r_stat) TH_LOG("backend %u never chosen", k);
+	}
+	EXPECT_LT(100, sent);
+	ksft_print_msg("xdp_lb: 400 packets, %llu balanced with valid checksums, %s\n", sent,
+		       "the same on both sides");
+
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * tc_firewall: a rule table of nested prefixes (a /8 that marks, a /16
+ * that drops, a /24 port range that is rewritten to another port, a /0
+ * for ICMP that marks, a TCP /8 that allows) and 400 generated packets
+ * through both: the same verdicts, marks, packets out (checksums valid
+ * after a rewrite) and hits per rule.
+ */
+struct fw_rule {
+	__u32 prefix;
+	__u8 prefix_len, proto, action, active;
+	__u16 port_lo, port_hi;
+	__u32 arg;
+};
+
+TEST(tc_firewall)
+{
+	struct rax_obj_file o = rax_obj_read("tc_firewall.o");
+	static const struct fw_rule rules[] = {
+		{ 0x0a000000, 8, 17, 2, 1, 0, 65535, 0x77 },	/* 10/8 UDP: mark */
+		{ 0x0a010000, 16, 0, 1, 1, 0, 65535, 0 },	/* 10.1/16: drop */
+		{ 0x0a020300, 24, 17, 3, 1, 50, 60, 5353 },	/* 10.2.3/24 UDP 50-60 */
+		{ 0, 0, 1, 2, 1, 0, 0, 0x1c },			/* ICMP: mark */
+		{ 0x0a000000, 8, 6, 0, 1, 0, 65535, 0 },	/* 10/8 TCP: allow */
+		{ 0x0a010000, 16, 0, 0, 1, 0, 65535, 0 },	/* tie: the drop wins */
+	};
+	unsigned long long seed = 5, rewritten = 0, dropped = 0, marked = 0;
+	unsigned long long rv[256], ev[256], r_hit, e_hit;
+	int fds[2], n, rax, tw, i, cpu, ncpus, rh, eh;
+	static struct run_out ro, eo;
+	struct bpf_object *twin;
+	unsigned char pkt[256];
+	unsigned int len;
+	__u32 k;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/tc_firewall.o missing");
+	n = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(2, n);
+	rax = rax_load_entry(&o, fds, n, "rax_entry_tc_firewall", BPF_PROG_TYPE_SCHED_CLS);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("tc_firewall");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/tc_firewall.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "tc_firewall");
+	ASSERT_LE(0, tw);
+	for (k = 0; k < ARRAY_SIZE(rules); k++) {
+		struct fw_rule r = rules[k];
+
+		r.prefix = htonl(r.prefix);
+		ASSERT_EQ(0, bpf_map_update_elem(fds[rax_map_index(&o.img, "RULES")], &k, &r,
+						 BPF_ANY));
+		ASSERT_EQ(0, bpf_map_update_elem(twin_map(twin, "rules"), &k, &r, BPF_ANY));
+	}
+	rh = fds[rax_map_index(&o.img, "HITS")];
+	eh = twin_map(twin, "hits");
+
+	for (i = 0; i < 400; i++) {
+		__u32 src;
+
+		/* An IPv4 packet cut short is refused by the skb test run. */
+		do {
+			len = ip_packet(pkt, &seed, htonl(0xc0a80001), 50 + lcg(&seed) % 16);
+		} while (len < 34);
+		/* Sources in and around the rules' prefixes. */
+		src = htonl((lcg(&seed) % 3 ? 0x0a000000 : 0x0b000000) |
+			    (lcg(&seed) % 4) << 16 | (lcg(&seed) % 5) << 8 | (lcg(&seed) & 0xff));
+		if (len > 34) {
+			memcpy(pkt + 26, &src, 4);
+			fill_checksums(pkt, len);
+		}
+		ASSERT_EQ(0, run_pkt(rax, pkt, len, &ro, true));
+		ASSERT_EQ(0, run_pkt(tw, pkt, len, &eo, true));
+		EXPECT_EQ(eo.ret, ro.ret) TH_LOG("packet %d: Rax %u, eBPF %u", i, ro.ret, eo.ret);
+		EXPECT_EQ(eo.skb.mark, ro.skb.mark) TH_LOG("packet %d", i);
+		EXPECT_EQ(eo.len, ro.len) TH_LOG("packet %d", i);
+		EXPECT_EQ(0, memcmp(eo.data, ro.data, ro.len < eo.len ? ro.len : eo.len))
+			TH_LOG("packet %d: the packets out differ", i);
+		dropped += ro.ret == TC_ACT_SHOT;
+		marked += ro.skb.mark != 0;
+		if (ro.ret == TC_ACT_OK && len > 34 && memcmp(ro.data, pkt, len)) {
+			rewritten++;
+			EXPECT_TRUE(checksums_hold(ro.data, ro.len)) TH_LOG("packet %d", i);
+		}
+	}
+	ncpus = libbpf_num_possible_cpus();
+	ASSERT_GE(256, ncpus);
+	for (k = 0; k <= 64; k++) {
+		ASSERT_EQ(0, bpf_map_lookup_elem(rh, &k, rv));
+		ASSERT_EQ(0, bpf_map_lookup_elem(eh, &k, ev));
+		r_hit = 0;
+		e_hit = 0;
+		for (cpu = 0; cpu < ncpus; cpu++) {
+			r_hit += rv[cpu];
+			e_hit += ev[cpu];
+		}
+		EXPECT_EQ(e_hit, r_hit) TH_LOG("rule %u", k);
+	}
+	EXPECT_LT(0, rewritten);
+	EXPECT_LT(0, dropped);
+	EXPECT_LT(0, marked);
+	ksft_print_msg("tc_firewall: 400 packets, %llu dropped, %llu marked, %llu rewritten, %s\n",
+		       dropped, marked, rewritten, "the same on both sides");
+
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * xdp_test: each packet helper on packets of several sizes and
+ * arguments, through both: the same verdicts and packets out.
+ */
+TEST(xdp_test)
+{
+	struct rax_obj_file o = rax_obj_read("xdp_test.o");
+	static const __u8 args[][2] = {
+		{ 0, 4 }, { 0, 20 }, { 0, 200 }, { 1, 2 }, { 1, 30 }, { 1, 200 },
+		{ 2, 10 }, { 2, 100 }, { 2, 250 }, { 2, 200 }, { 3, 0 }, { 3, 0 },
+		{ 4, 1 }, { 4, 200 }, { 5, 0 }, { 5, 1 }, { 5, 9 }, { 6, 0 }, { 9, 0 },
+	};
+	static const unsigned int lens[] = { 16, 28, 60, 128 };
+	int fds[2], n, rax, tw, i, l, devs[2], same = 0;
+	static struct run_out ro, eo;
+	struct bpf_object *twin;
+	unsigned char pkt[256];
+	__u32 k = 0, lo = 1;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp_test.o missing");
+	n = rax_create_maps(&o.img, fds, 2);
+	ASSERT_EQ(2, n);
+	rax = rax_load_entry(&o, fds, n, "rax_entry_xdp_test", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("xdp_test");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/xdp_test.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "xdp_test");
+	ASSERT_LE(0, tw);
+	devs[0] = fds[rax_map_index(&o.img, "DEVS")];
+	devs[1] = twin_map(twin, "devs");
+	/* Slot 0 holds lo; slot 1 stays empty. */
+	for (i = 0; i < 2; i++)
+		ASSERT_EQ(0, bpf_map_update_elem(devs[i], &k, &lo, BPF_ANY));
+
+	for (i = 0; i < (int)ARRAY_SIZE(args); i++) {
+		for (l = 0; l < (int)ARRAY_SIZE(lens); l++) {
+			unsigned int j;
+
+			for (j = 0; j < lens[l]; j++)
+				pkt[j] = j * 7 + i;
+			pkt[14] = args[i][0];
+			pkt[15] = args[i][1];
+			ASSERT_EQ(0, run_pkt(rax, pkt, lens[l], &ro, false));
+			ASSERT_EQ(0, run_pkt(tw, pkt, lens[l], &eo, false));
+			EXPECT_EQ(eo.ret, ro.ret) TH_LOG("op %u arg %u len %u: Rax %u, eBPF %u",
+							 args[i][0], args[i][1], lens[l], ro.ret,
+							 eo.ret);
+			EXPECT_EQ(eo.len, ro.len) TH_LOG("op %u arg %u len %u", args[i][0],
+							 args[i][1], lens[l]);
+			EXPECT_EQ(0, memcmp(eo.data, ro.data, ro.len < eo.len ? ro.len : eo.len))
+				TH_LOG("op %u arg %u len %u: the packets out differ", args[i][0],
+				       args[i][1], lens[l]);
+			same += eo.ret == ro.ret && eo.len == ro.len &&
+				!memcmp(eo.data, ro.data, ro.len);
+		}
+	}
+	/* Each program counted its own metadata writes: 2 x 4 each. */
+	EXPECT_EQ(8, rax_map_u64(fds[rax_map_index(&o.img, "COUNTER")], 0));
+	EXPECT_EQ(8, rax_map_u64(twin_map(twin, "counter"), 0));
+	ksft_print_msg("xdp_test: %d of %zu runs the same on both sides\n", same,
+		       ARRAY_SIZE(args) * ARRAY_SIZE(lens));
+
 	bpf_object__close(twin);
 	close(rax);
 	for (i = 0; i < n; i++)
