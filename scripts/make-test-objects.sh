@@ -51,6 +51,8 @@
 #                       function's return for one process; twin, likewise)
 #   error_injector-pe.o error_injector.o with its entry made a perf_event
 #                       entry, which may not import rax_override_return
+#   error_injector-uprobe.o  error_injector.o with its entry made a
+#                       uprobe_multi entry, which may not either
 #   tracex5.o           userspace/samples/tracex5 (kprobe: perf event records
 #                       of seccomp-filtered calls; twin, likewise)
 #   xdp_lb.o            userspace/samples/xdp_lb (XDP: a load balancer; twin,
@@ -59,6 +61,10 @@
 #                       twin, likewise)
 #   xdp_test.o          userspace/samples/xdp_test (XDP: the packet helpers;
 #                       twin, likewise)
+#   task_info.o         userspace/samples/task_info (kprobe: the task helpers,
+#                       kernel and user strings, a signal; twin, likewise)
+#   trace_event.o       userspace/samples/trace_event (perf_event: samples per
+#                       kernel and user stack; twin, likewise)
 #   late_panic.o        userspace/samples/late_panic (tracepoint, XDP: runs
 #                       for a set time, then panics)
 #   tc_rewrite.o        userspace/samples/tc_rewrite (sched_cls: rewrites UDP
@@ -142,7 +148,7 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 	late_panic:late_panic tc_rewrite:tc_rewrite syscall_tp:syscall_tp \
 	syscount:syscount atomic:atomic recursive:recursive map_bench:map_bench \
 	error_injector:error_injector tracex5:tracex5 xdp_lb:xdp_lb tc_firewall:tc_firewall \
-	xdp_test:xdp_test; do
+	xdp_test:xdp_test task_info:task_info trace_event:trace_event; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -162,6 +168,8 @@ mutate "$out/hello.o" "$out/xdp-tracing.o" prog_type=6
 mutate "$out/hello.o" "$out/unknown-helper.o" rename=rax_trace_print:rax_trace_prinx
 mutate "$out/resources.o" "$out/resources-kprobe.o" prog_type=2
 mutate "$out/error_injector.o" "$out/error_injector-pe.o" prog_type=7
+# BPF_TRACE_UPROBE_MULTI (48): the uprobe attach paths ignore kprobe_override.
+mutate "$out/error_injector.o" "$out/error_injector-uprobe.o" attach_type=48
 mutate "$out/xdp.o" "$out/xdp-flipped-text.o" flip=.text
 mutate "$out/xdp.o" "$out/xdp-flipped-note.o" flip=.rax.provenance
 
@@ -175,8 +183,8 @@ done
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
-	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o tracex5.o \
-	xdp_lb.o tc_firewall.o xdp_test.o; do
+	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o error_injector-uprobe.o tracex5.o \
+	xdp_lb.o tc_firewall.o xdp_test.o task_info.o trace_event.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object

@@ -9,6 +9,7 @@ format and policy checks that are meant to refuse it.
   format=N            the provenance note's format version
   stack=N             the stack bound of entry 0, in bytes
   prog_type=N         the program type of entry 0 in .rax.entries
+  attach_type=N       the expected attach type of entry 0
   rename=OLD:NEW      an undefined symbol's name (same length)
   btf                 one bit of the context layouts' hash (RAX_PROV_BTF_SHA256):
                       an object built for another kernel's layouts
@@ -72,6 +73,9 @@ def mutate(img, secs, m):
         raise SystemExit("no context layouts record")
     if key == "prog_type":
         struct.pack_into("<I", img, secs[".rax.entries"][4], int(val, 0))
+        return
+    if key == "attach_type":
+        struct.pack_into("<I", img, secs[".rax.entries"][4] + 4, int(val, 0))
         return
     if key == "rename":
         old, new = (s.encode() for s in val.split(":"))

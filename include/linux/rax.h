@@ -53,7 +53,6 @@ bool rax_text_unwound(unsigned long addr);
 
 struct bpf_map;
 long bpf_htab_value_off(const struct bpf_map *map, const void *p);
-bool bpf_htab_percpu_value_in(const struct bpf_map *map, const void *p, size_t len);
 
 #else /* !CONFIG_RAX */
 

@@ -119,18 +119,6 @@ static long rax_map_lock_off(const struct bpf_map *map)
 	return map->record->spin_lock_off;
 }
 
-/* Whether [@p, @p + @len) is inside this CPU's value of a per-CPU array. */
-static bool rax_percpu_value_in(struct bpf_map *map, const void *p, size_t len)
-{
-	struct bpf_array *array = container_of(map, struct bpf_array, map);
-	u32 i;
-
-	for (i = 0; i < map->max_entries; i++)
-		if (rax_range_in(p, len, this_cpu_ptr(array->pptrs[i]), map->value_size))
-			return true;
-	return false;
-}
-
 /*
  * Whether the @len bytes at @p are in the packet of an XDP or tc program,
  * which the program reads through slices of it (a key, a value).
@@ -162,7 +150,9 @@ static bool rax_in_packet(const struct rax_frame *frame, const void *p, size_t l
  * that only reads, its read-only data and its packet), a ring buffer
  * record it holds, or a value of one of its maps (the compiler may have a
  * helper write a result straight into its final place, or read a key
- * from a map value).
+ * from a map value). Not a per-CPU value: those are separate allocations,
+ * one per element, and finding one would be a walk of every element with
+ * interrupts possibly off; the crate copies them out instead.
  * A helper never writes a lock word: the lock in a value stays the lock
  * helpers' alone.
  */
@@ -197,11 +187,6 @@ static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
 		return !(write && lock >= 0 && off < lock + (long)sizeof(struct bpf_spin_lock) &&
 			 off + (long)len > lock);
 	}
-	for (i = 0; i < rp->nmaps; i++)
-		if ((rp->maps[i]->map_type == BPF_MAP_TYPE_PERCPU_ARRAY &&
-		     rax_percpu_value_in(rp->maps[i], p, len)) ||
-		    bpf_htab_percpu_value_in(rp->maps[i], p, len))
-			return true;
 	return false;
 }
 
@@ -252,9 +237,17 @@ static const char rax_bad_src[] =
  */
 static void rax_check_unlocked(const char *helper)
 {
-	if (unlikely(rax_holds_kind(this_cpu_read(rax_cur_frame), RAX_HELD_LOCK)))
-		rax_refuse_call(helper, "called while holding a spin lock",
-				"called a helper that may take a lock while holding a spin lock");
+	const struct rax_frame *frame;
+
+	/*
+	 * A program nested in one that holds a lock (a kprobe on a function
+	 * a helper allowed under the lock calls, a program in NMI) runs with
+	 * that lock held too: every frame on this CPU counts.
+	 */
+	for (frame = this_cpu_read(rax_cur_frame); frame; frame = frame->prev)
+		if (unlikely(rax_holds_kind(frame, RAX_HELD_LOCK)))
+			rax_refuse_call(helper, "called while holding a spin lock",
+					"called a helper that may take a lock while holding a spin lock");
 }
 
 NOKPROBE_SYMBOL(rax_check_unlocked);
@@ -300,6 +293,17 @@ static bool rax_map_has_values(const struct bpf_map *map)
 	}
 }
 
+/*
+ * An LRU map's update and delete take its lists' raw spin locks, which
+ * have no NMI guard: in NMI they could spin on a lock the interrupted
+ * code holds on this CPU.
+ */
+static bool rax_map_lru_in_nmi(const struct bpf_map *map)
+{
+	return in_nmi() && (map->map_type == BPF_MAP_TYPE_LRU_HASH ||
+			    map->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH);
+}
+
 /**
  * rax_map_lookup_elem() - Look a key up in a map.
  * @def: the map's definition in the program's .rax.maps section.
@@ -331,7 +335,7 @@ NOKPROBE_SYMBOL(rax_map_lookup_elem);
  * rax_check_unlocked()), and so does a @key or @value it does not own.
  *
  * Return: 0 or a negative errno, as bpf_map_update_elem() from eBPF
- * (-EINVAL for a map without values).
+ * (-EINVAL for a map without values, -EBUSY for an LRU map in NMI).
  */
 s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 			const void *value, u64 flags)
@@ -341,6 +345,8 @@ s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 	rax_check_unlocked(__func__);
 	if (!rax_map_has_values(map))
 		return -EINVAL;
+	if (rax_map_lru_in_nmi(map))
+		return -EBUSY;
 	rax_check_buf(key, map->key_size, false, __func__);
 	rax_check_buf(value, map->value_size, false, __func__);
 	if (flags & ~(u64)(BPF_NOEXIST | BPF_EXIST))
@@ -356,7 +362,7 @@ NOKPROBE_SYMBOL(rax_map_update_elem);
  * @key: key_size readable bytes.
  *
  * Return: 0 or a negative errno (-EINVAL for arrays and maps without
- * values).
+ * values, -EBUSY for an LRU map in NMI).
  */
 s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 {
@@ -365,6 +371,8 @@ s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 	rax_check_unlocked(__func__);
 	if (!rax_map_has_values(map))
 		return -EINVAL;
+	if (rax_map_lru_in_nmi(map))
+		return -EBUSY;
 	rax_check_buf(key, map->key_size, false, __func__);
 	return map->ops->map_delete_elem(map, (void *)key);
 }
@@ -951,6 +959,9 @@ NOKPROBE_SYMBOL(rax_map_peek_elem);
  * program (frame->ctx), never one the program names.
  */
 enum { RAX_TP_OUTPUT, RAX_TP_STACKID, RAX_TP_STACK, RAX_TP_NPROTOS };
+
+/* The largest raw record: a u16 size, less room for the sample's headers. */
+#define RAX_PERF_RECORD_MAX	0xff00
 static const struct bpf_func_proto *rax_tracing_protos[3][RAX_TP_NPROTOS] __ro_after_init;
 static const struct bpf_func_proto *rax_send_signal_proto __ro_after_init;
 static const struct bpf_func_proto *rax_override_return_proto __ro_after_init;
@@ -995,8 +1006,9 @@ NOKPROBE_SYMBOL(rax_tracing_proto);
  * PERF_COUNT_SW_BPF_OUTPUT event on that CPU).
  *
  * Return: 0, -EINVAL for another map type, invalid @flags or an index
- * out of range, -ENOENT when no event is at the index, -EOPNOTSUPP for
- * an event on another CPU, -EBUSY when nested too deeply.
+ * out of range, -E2BIG for more than RAX_PERF_RECORD_MAX bytes, -ENOENT
+ * when no event is at the index, -EOPNOTSUPP for an event on another
+ * CPU, -EBUSY when nested too deeply.
  */
 s64 rax_perf_event_output(const struct rax_map_def *def, u64 flags, const void *data,
 			  u64 size)
@@ -1008,6 +1020,9 @@ s64 rax_perf_event_output(const struct rax_map_def *def, u64 flags, const void *
 	rax_check_unlocked(__func__);
 	if (map->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 		return -EINVAL;
+	/* A record's header holds its size in 16 bits, headers included. */
+	if (size > RAX_PERF_RECORD_MAX)
+		return -E2BIG;
 	rax_check_buf(data, size, false, __func__);
 	return proto->func((unsigned long)frame->ctx, (unsigned long)map, flags,
 			   (unsigned long)data, size);
@@ -1254,8 +1269,9 @@ NOKPROBE_SYMBOL(rax_get_current_cgroup_id);
  * As rax_task_acquire_current(), for the task's real parent (the process
  * that forked it, or the reaper that adopted it).
  *
- * Return: the parent, or NULL in NMI context, for a parent that is
- * exiting, or when the invocation holds too much.
+ * Return: the parent, or NULL in NMI context, for a task already
+ * released or a parent that is exiting, or when the invocation holds too
+ * much.
  */
 struct task_struct *rax_task_acquire_parent(const struct task_struct *task)
 {
@@ -1267,7 +1283,9 @@ struct task_struct *rax_task_acquire_parent(const struct task_struct *task)
 	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
 	rcu_read_lock();
-	parent = rax_task_hold(frame, rcu_dereference(task->real_parent));
+	/* Once released, a task's real_parent is no longer kept valid. */
+	parent = pid_alive(task) ?
+		 rax_task_hold(frame, rcu_dereference(task->real_parent)) : NULL;
 	rcu_read_unlock();
 	return parent;
 }
@@ -1388,13 +1406,20 @@ NOKPROBE_SYMBOL(rax_xdp_adjust_meta);
  * then return XDP_REDIRECT or TC_ACT_REDIRECT, which this returns.
  *
  * Return: XDP_REDIRECT or TC_ACT_REDIRECT, or XDP_ABORTED or TC_ACT_SHOT
- * for invalid @flags.
+ * for invalid @flags or where there is no redirecting (no net context:
+ * a classifier under a classful qdisc).
  */
 s64 rax_redirect(u32 ifindex, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
 	rax_check_unlocked(__func__);
+	/*
+	 * The redirect target lives in the net context the XDP and tc
+	 * hooks set up; a classifier under a classful qdisc runs without.
+	 */
+	if (unlikely(!bpf_net_ctx_get()))
+		return frame->skb ? TC_ACT_SHOT : XDP_ABORTED;
 	return rax_net_call(frame->skb ? RAX_NP_TC_REDIRECT : RAX_NP_XDP_REDIRECT, ifindex,
 			    flags, 0, 0, 0);
 }
@@ -1418,7 +1443,8 @@ s64 rax_redirect_map(const struct rax_map_def *def, u64 key, u64 flags)
 	struct bpf_map *map = rax_def_map(def, __func__);
 
 	rax_check_unlocked(__func__);
-	if (map->map_type != BPF_MAP_TYPE_DEVMAP && map->map_type != BPF_MAP_TYPE_CPUMAP)
+	if ((map->map_type != BPF_MAP_TYPE_DEVMAP && map->map_type != BPF_MAP_TYPE_CPUMAP) ||
+	    unlikely(!bpf_net_ctx_get()))
 		return XDP_ABORTED;
 	return rax_net_call(RAX_NP_XDP_REDIRECT_MAP, (unsigned long)map, key, flags, 0, 0);
 }
@@ -1427,8 +1453,8 @@ NOKPROBE_SYMBOL(rax_redirect_map);
 
 /**
  * rax_fib_lookup() - Look a route and its next hop up in the FIB.
- * @params: @plen bytes of struct bpf_fib_lookup, read and written.
- * @plen: its size.
+ * @params: a struct bpf_fib_lookup, read and written (through a copy).
+ * @plen: its size: at least that of the struct, whose bytes alone are used.
  * @flags: BPF_FIB_LOOKUP_DIRECT, BPF_FIB_LOOKUP_OUTPUT, ...
  *
  * As bpf_fib_lookup() from XDP or tc, which it calls with the program's
@@ -1439,14 +1465,28 @@ NOKPROBE_SYMBOL(rax_redirect_map);
 s64 rax_fib_lookup(void *params, u32 plen, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct bpf_fib_lookup copy;
+	s64 ret;
 
 	rax_check_unlocked(__func__);
-	rax_check_buf(params, plen, true, __func__);
+	if (plen < sizeof(copy))
+		return -EINVAL;
+	rax_check_buf(params, sizeof(copy), true, __func__);
+	/*
+	 * The lookup writes fields and reads them back (the egress
+	 * device's ifindex): it works on a copy no one else can change
+	 * meanwhile, as the program's buffer may be a map value userspace
+	 * writes.
+	 */
+	memcpy(&copy, params, sizeof(copy));
 	if (frame->skb)
-		return rax_net_call(RAX_NP_TC_FIB_LOOKUP, (unsigned long)frame->skb,
-				    (unsigned long)params, plen, flags, 0);
-	return rax_net_call(RAX_NP_XDP_FIB_LOOKUP, (unsigned long)frame->ctx,
-			    (unsigned long)params, plen, flags, 0);
+		ret = rax_net_call(RAX_NP_TC_FIB_LOOKUP, (unsigned long)frame->skb,
+				   (unsigned long)&copy, sizeof(copy), flags, 0);
+	else
+		ret = rax_net_call(RAX_NP_XDP_FIB_LOOKUP, (unsigned long)frame->ctx,
+				   (unsigned long)&copy, sizeof(copy), flags, 0);
+	memcpy(params, &copy, sizeof(copy));
+	return ret;
 }
 
 NOKPROBE_SYMBOL(rax_fib_lookup);
@@ -1496,6 +1536,9 @@ s64 rax_skb_store_bytes(struct rax_tc_ctx *tc, u32 offset, const void *from, u32
 	rax_tc_check(frame, tc, __func__);
 	rax_check_unlocked(__func__);
 	rax_check_buf(from, len, false, __func__);
+	/* Making the packet writable may free its head before the copy. */
+	if (unlikely(len && rax_in_packet(frame, from, len)))
+		rax_refuse_arg(__func__, "a source inside the packet it writes");
 	ret = rax_net_call(RAX_NP_TC_STORE_BYTES, (unsigned long)frame->skb, offset,
 			   (unsigned long)from, len, flags);
 	rax_tc_reload(tc, frame->skb);

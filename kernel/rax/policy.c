@@ -159,6 +159,22 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 			return -EACCES;
 		}
 	}
+	/*
+	 * An override is for a kprobe: the uprobe attach paths do not look
+	 * at prog->kprobe_override, and would have a process return to the
+	 * kernel address the override puts in its registers.
+	 */
+	h = rax_helper_find("rax_override_return", strlen("rax_override_return"));
+	for (n = 0; h >= 0 && (obj->imports & BIT_ULL(h)) && n <= obj->nentries; n++) {
+		u32 type = n ? obj->entries[n - 1].expected_attach_type : attach_type;
+
+		if (type && type != BPF_TRACE_KPROBE_MULTI) {
+			rax_policy_log(obj,
+				       "helper rax_override_return is not allowed for attach type %u",
+				       type);
+			return -EACCES;
+		}
+	}
 	return 0;
 }
 

@@ -299,6 +299,28 @@ ObjectSpec fib_program(bool kernel_text)
 	return spec;
 }
 
+// A tc program that stores 4 bytes at offset 0 of its packet from its
+// stack, or from the packet itself (making the packet writable may free
+// its head before the copy):
+//   push rbp; mov rbp, rsp; push rbx; sub rsp, 24; mov rbx, rdi;
+//   call rax_budget_check; mov rdi, rbx; xor esi, esi;
+//   lea rdx, [rsp] | mov rdx, [rbx] (the context's data); mov ecx, 4;
+//   xor r8d, r8d; call rax_skb_store_bytes
+ObjectSpec tc_store_program(bool from_packet)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18, 0x48, 0x89, 0xfb});
+	a.call("rax_budget_check");
+	a.put({0x48, 0x89, 0xdf, 0x31, 0xf6});
+	a.put(from_packet ? Bytes{0x48, 0x8b, 0x13} : Bytes{0x48, 0x8d, 0x14, 0x24});
+	a.put({0xb9, 0x04, 0, 0, 0, 0x45, 0x31, 0xc0});
+	a.call("rax_skb_store_bytes");
+	a.put(epilogue);
+	ObjectSpec spec = from_asm(a, {"rax_skb_store_bytes"}, {});
+	spec.entries = {{prog_sched_cls, "rax_entry_forge"}};
+	return spec;
+}
+
 void write_forged(std::string const &name, ObjectSpec const &spec)
 {
 	Bytes const img = make_object(spec);
@@ -376,4 +398,10 @@ TEST_CASE("forge objects: lookups and updates of maps without values", "[forge-o
 	write_forged("lookup-perf-null", valueless_program(map_def(4, "events", 4, 4, 4), false));
 	write_forged("lookup-stacks-null", valueless_program(map_def(7, "stacks", 4, 64, 4), false));
 	write_forged("update-devmap-einval", valueless_program(map_def(14, "devs", 4, 4, 4), true));
+}
+
+TEST_CASE("forge objects: a tc store from the packet it writes", "[forge-objects]")
+{
+	write_forged("tc-store-ok", tc_store_program(false));
+	write_forged("tc-store-from-packet", tc_store_program(true));
 }

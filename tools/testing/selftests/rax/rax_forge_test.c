@@ -69,6 +69,9 @@ struct forged {
 	int prog;
 };
 
+/* The program type forged_load() loads as: XDP, or tc for some tests. */
+static unsigned int forged_type = BPF_PROG_TYPE_XDP;
+
 /* Load forge/@name.o with its maps; key 0 of every hash map is inserted. */
 static void forged_load(struct __test_metadata *_metadata, struct forged *f,
 			const char *name)
@@ -94,7 +97,7 @@ static void forged_load(struct __test_metadata *_metadata, struct forged *f,
 		if (defs[i].type == BPF_MAP_TYPE_DEVMAP)
 			ASSERT_EQ(0, map_update(f->fds[i], &key, &(__u32){ 1 }));
 	}
-	f->prog = rax_load_entry(&f->o, f->fds, f->nmaps, FORGE_ENTRY, BPF_PROG_TYPE_XDP);
+	f->prog = rax_load_entry(&f->o, f->fds, f->nmaps, FORGE_ENTRY, forged_type);
 }
 
 static void forged_free(struct forged *f)
@@ -258,6 +261,40 @@ TEST(maps_without_values_give_nothing)
 	run_forged(_metadata, "lookup-perf-null", NULL);
 	run_forged(_metadata, "lookup-stacks-null", NULL);
 	run_forged(_metadata, "update-devmap-einval", NULL);
+}
+
+/*
+ * A tc program storing into its packet from the packet itself: making it
+ * writable may free the head the source points into. Its verdict does
+ * not tell (the epilogue's 2 is TC_ACT_SHOT, as a stop's default is):
+ * the panic count does.
+ */
+TEST(tc_store_from_its_own_packet_is_stopped)
+{
+	unsigned char pkt[64] = { 0 };
+	static const char *const names[] = { "tc-store-ok", "tc-store-from-packet" };
+	struct forged f;
+	int i, kmsg;
+
+	pkt[12] = 0x88;	/* a local ethertype: no IP checks in the test run */
+	pkt[13] = 0xb5;
+	forged_type = BPF_PROG_TYPE_SCHED_CLS;
+	for (i = 0; i < 2; i++) {
+		forged_load(_metadata, &f, names[i]);
+		ASSERT_LE(0, f.prog) TH_LOG("%s: load: %s\n%s", names[i], strerror(-f.prog),
+					    log_buf);
+		kmsg = kmsg_open();
+		ASSERT_LE(0, kmsg);
+		sleep(i);
+		test_run(f.prog, pkt, sizeof(pkt), 1);
+		EXPECT_EQ(i, fdinfo_ll(f.prog, "rax_panics")) TH_LOG("%s", names[i]);
+		if (i)
+			EXPECT_TRUE(kmsg_find(kmsg, "rax_skb_store_bytes: "))
+				TH_LOG("no kernel message naming rax_skb_store_bytes");
+		close(kmsg);
+		forged_free(&f);
+	}
+	forged_type = BPF_PROG_TYPE_XDP;
 }
 
 TEST(relocation_addends_are_bounded)

@@ -26,6 +26,9 @@
 
 
 /* Load entry @entry of object @name (signed by @sig_name) as @type. */
+/* The expected attach type load_obj() asks for (0 but for one test). */
+static unsigned int load_attach_type;
+
 static int load_obj(const char *name, const char *sig_name,
 		    enum bpf_prog_type type, unsigned int entry)
 {
@@ -43,6 +46,7 @@ static int load_obj(const char *name, const char *sig_name,
 	}
 	memset(&attr, 0, sizeof(attr));
 	attr.prog_type = type;
+	attr.expected_attach_type = load_attach_type;
 	attr.prog_flags = BPF_F_RAX;
 	attr.license = (unsigned long)"GPL";
 	attr.log_level = 1;
@@ -131,6 +135,20 @@ TEST(override_return_outside_a_kprobe)
 				    BPF_PROG_TYPE_PERF_EVENT, 0));
 	expect_log(_metadata, "rax_override_return");
 	expect_log(_metadata, "is not allowed for program type 7");
+}
+
+/*
+ * Nor for a kprobe program attached as a uprobe: the uprobe attach paths
+ * do not look at kprobe_override, and an override would put a kernel
+ * address into a process's registers.
+ */
+TEST(override_return_for_uprobes)
+{
+	load_attach_type = BPF_TRACE_UPROBE_MULTI;
+	EXPECT_EQ(-EACCES, load_obj("error_injector-uprobe.o", "error_injector-uprobe.o.sig",
+				    BPF_PROG_TYPE_KPROBE, 0));
+	load_attach_type = 0;
+	expect_log(_metadata, "helper rax_override_return is not allowed for attach type 48");
 }
 
 TEST(flipped_byte_in_built_code)

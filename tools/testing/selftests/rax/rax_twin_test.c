@@ -11,11 +11,15 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <sched.h>
+#include <signal.h>
 #include <linux/filter.h>
 #include <linux/pkt_cls.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
+#include <linux/perf_event.h>
+#include <sys/ioctl.h>
+#include <time.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -907,6 +911,25 @@ TEST(map_bench)
 		ksft_print_msg("map_bench: %s: %d values left, the same on both sides\n",
 			       map_bench_rax[m], i);
 	}
+	/* The tree's bpftool dumps the Rax maps as it dumps eBPF's. */
+	for (m = 0; m < MB_QUEUE; m++) {
+		static char out[1 << 17];
+		char cmd[128], *p;
+		FILE *f;
+		size_t got;
+		int keys = 0, want;
+
+		want = map_bench_contents(rfd[m], false, 72, rc, ncpus);
+		snprintf(cmd, sizeof(cmd), "../bpftool -j map dump name %s", map_bench_rax[m]);
+		f = popen(cmd, "r");
+		ASSERT_NE(NULL, f);
+		got = fread(out, 1, sizeof(out) - 1, f);
+		out[got] = '\0';
+		EXPECT_EQ(0, pclose(f)) TH_LOG("%s: %s", cmd, out);
+		for (p = out; (p = strstr(p, "\"key\":")); p++)
+			keys++;
+		EXPECT_EQ(want, keys) TH_LOG("%s: %s", cmd, out);
+	}
 	ksft_print_msg("map_bench: 800 commands, %llu succeeded, the same on both sides\n", ok);
 	EXPECT_LT(200, ok);
 	EXPECT_GT(700, ok);
@@ -1560,6 +1583,273 @@ TEST(xdp_test)
 	EXPECT_EQ(8, rax_map_u64(twin_map(twin, "counter"), 0));
 	ksft_print_msg("xdp_test: %d of %zu runs the same on both sides\n", same,
 		       ARRAY_SIZE(args) * ARRAY_SIZE(lens));
+
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * task_info: a kprobe on do_filp_open for a child that opens two files
+ * and a third path ending in "signal-me": each side, attached in turn,
+ * records the child's ids, its parent (this process), its cgroup, its
+ * name and both copies of each path, and signals it once. The records
+ * must be the same on both sides (but for the child's pid) and right.
+ */
+struct task_record {
+	__u32 tgid, ppid;
+	__u64 cgroup_id;
+	__u32 numa_node, path_len, upath_len, same;
+	char path[64];
+	char comm[16];
+};
+
+static volatile sig_atomic_t usr1_seen;
+
+static void on_usr1(int sig)
+{
+	usr1_seen++;
+}
+
+static const char *const task_info_paths[] = {
+	"/tmp/rax-task-info-a", "/tmp/rax-task-info-b", "/tmp/rax-task-info-signal-me",
+};
+
+/* The child: waits for @go, opens the three paths, exits with the signals seen. */
+static void task_info_child(int go)
+{
+	char b;
+	int i, fd;
+
+	signal(SIGUSR1, on_usr1);
+	if (read(go, &b, 1) != 1)
+		_exit(100);
+	for (i = 0; i < 3; i++) {
+		fd = open(task_info_paths[i], i < 2 ? O_RDONLY | O_CREAT : O_RDONLY, 0600);
+		if (fd >= 0)
+			close(fd);
+	}
+	usleep(100 * 1000);
+	_exit(usr1_seen);
+}
+
+TEST(task_info)
+{
+	struct rax_obj_file o = rax_obj_read("task_info.o");
+	int fds[3], n, rax, tw, side, ev, st, go[2], i, target, recs, cnt;
+	static struct task_record rec[2][16];
+	int nrec[2], sigs[2];
+	struct bpf_object *twin;
+	pid_t child[2];
+	__u32 k;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/task_info.o missing");
+	n = rax_create_maps(&o.img, fds, 3);
+	ASSERT_EQ(3, n);
+	rax = rax_load_entry(&o, fds, n, "rax_entry_task_info", BPF_PROG_TYPE_KPROBE);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("task_info");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/task_info.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "task_info");
+	ASSERT_LE(0, tw);
+
+	for (side = 0; side < 2; side++) {
+		target = side ? twin_map(twin, "target") : fds[rax_map_index(&o.img, "TARGET")];
+		recs = side ? twin_map(twin, "records") : fds[rax_map_index(&o.img, "RECORDS")];
+		cnt = side ? twin_map(twin, "count") : fds[rax_map_index(&o.img, "COUNT")];
+		ASSERT_EQ(0, pipe(go));
+		child[side] = fork();
+		ASSERT_LE(0, child[side]);
+		if (child[side] == 0)
+			task_info_child(go[0]);
+		k = 0;
+		ASSERT_EQ(0, bpf_map_update_elem(target, &k, &child[side], BPF_ANY));
+		ev = kprobe_attach("do_filp_open", side ? tw : rax);
+		ASSERT_LE(0, ev) TH_LOG("attach: %s", strerror(-ev));
+		ASSERT_EQ(1, write(go[1], "g", 1));
+		ASSERT_EQ(child[side], waitpid(child[side], &st, 0));
+		close(ev);
+		close(go[0]);
+		close(go[1]);
+		ASSERT_TRUE(WIFEXITED(st)) TH_LOG("child status %#x", st);
+		sigs[side] = WEXITSTATUS(st);
+		nrec[side] = rax_map_u64(cnt, 0);
+		for (k = 0; k < 16; k++)
+			ASSERT_EQ(0, bpf_map_lookup_elem(recs, &k, &rec[side][k]));
+	}
+	for (i = 0; i < 2; i++)
+		unlink(task_info_paths[i]);
+
+	EXPECT_EQ(nrec[1], nrec[0]);
+	EXPECT_EQ(3, nrec[0]) TH_LOG("the child opened 3 paths; %d records", nrec[0]);
+	EXPECT_EQ(1, sigs[0]) TH_LOG("Rax: %d SIGUSR1 seen", sigs[0]);
+	EXPECT_EQ(1, sigs[1]) TH_LOG("eBPF: %d SIGUSR1 seen", sigs[1]);
+	for (i = 0; i < nrec[0] && i < 16; i++) {
+		struct task_record *r = &rec[0][i], *e = &rec[1][i];
+
+		EXPECT_EQ((__u32)child[0], r->tgid);
+		EXPECT_EQ((__u32)child[1], e->tgid);
+		EXPECT_EQ(getpid(), r->ppid);
+		EXPECT_EQ(e->ppid, r->ppid);
+		EXPECT_EQ(e->cgroup_id, r->cgroup_id);
+		EXPECT_NE(0, r->cgroup_id);
+		EXPECT_EQ(e->numa_node, r->numa_node);
+		EXPECT_EQ(e->path_len, r->path_len);
+		EXPECT_EQ(e->upath_len, r->upath_len);
+		EXPECT_EQ(1, r->same);
+		EXPECT_EQ(e->same, r->same);
+		EXPECT_EQ(0, memcmp(e->path, r->path, sizeof(r->path)))
+			TH_LOG("record %d: Rax %.64s, eBPF %.64s", i, r->path, e->path);
+		EXPECT_EQ(0, memcmp(e->comm, r->comm, sizeof(r->comm)));
+		if (i < 3) {
+			EXPECT_STREQ(task_info_paths[i], r->path);
+			EXPECT_EQ(strlen(task_info_paths[i]) + 1, r->path_len);
+		}
+	}
+	ksft_print_msg("task_info: %d records and a signal on each side, the same\n", nrec[0]);
+
+	bpf_object__close(twin);
+	close(rax);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/*
+ * trace_event: both sides sample the same child with CPU-clock events of
+ * their own (1 ms) while it spins in spin_for() for 1.5 s of CPU time.
+ * Samples are timing-dependent, so the test bounds them: each side sees
+ * at least 40, within a factor of 2 of the other; most have a user stack
+ * whose first frame is in spin_for(), on both sides; every stack id
+ * counted resolves in that side's stack trace map.
+ */
+struct stack_key {
+	__u32 tgid;
+	__s32 kernel_stack, user_stack;
+	__u32 pad;
+};
+
+static __attribute__((noinline)) void spin_for(double seconds)
+{
+	struct timespec t0, t;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	do {
+		for (volatile int i = 0; i < 100000; i++)
+			;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+	} while ((t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
+}
+
+static int perf_sample_attach(pid_t pid, int prog)
+{
+	struct perf_event_attr pa = {
+		.size = sizeof(pa),
+		.type = PERF_TYPE_SOFTWARE,
+		.config = PERF_COUNT_SW_CPU_CLOCK,
+		.sample_period = 1000000,
+		.disabled = 1,
+	};
+	int fd = syscall(__NR_perf_event_open, &pa, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) || ioctl(fd, PERF_EVENT_IOC_ENABLE, 0)) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+/* Samples counted by @counts; of them, with a user stack starting in spin_for(). */
+static void stack_samples(struct __test_metadata *_metadata, int counts, int stacks,
+			  unsigned long long *total, unsigned long long *in_spin)
+{
+	unsigned long spin = (unsigned long)spin_for;
+	struct stack_key key, next, *prev = NULL;
+	__u64 frames[64], n;
+
+	*total = 0;
+	*in_spin = 0;
+	while (!bpf_map_get_next_key(counts, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(counts, &key, &n))
+			continue;
+		*total += n;
+		if (key.kernel_stack >= 0)
+			EXPECT_EQ(0, bpf_map_lookup_elem(stacks, &key.kernel_stack, frames))
+				TH_LOG("kernel stack %d not in the map", key.kernel_stack);
+		if (key.user_stack < 0)
+			continue;
+		ASSERT_EQ(0, bpf_map_lookup_elem(stacks, &key.user_stack, frames))
+			TH_LOG("user stack %d not in the map", key.user_stack);
+		if (frames[0] >= spin && frames[0] < spin + 512)
+			*in_spin += n;
+	}
+}
+
+TEST(trace_event)
+{
+	struct rax_obj_file o = rax_obj_read("trace_event.o");
+	unsigned long long total[2], in_spin[2];
+	int fds[3], n, rax, tw, i, st, ev[2], go[2];
+	struct bpf_object *twin;
+	pid_t c;
+	__u32 k = 0;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/trace_event.o missing");
+	n = rax_create_maps(&o.img, fds, 3);
+	ASSERT_EQ(3, n);
+	rax = rax_load_entry(&o, fds, n, "rax_entry_trace_event", BPF_PROG_TYPE_PERF_EVENT);
+	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
+	twin = twin_open("trace_event");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/trace_event.bpf.o: %s", strerror(errno));
+	tw = twin_prog(twin, "trace_event");
+	ASSERT_LE(0, tw);
+
+	ASSERT_EQ(0, pipe(go));
+	c = fork();
+	ASSERT_LE(0, c);
+	if (c == 0) {
+		char b;
+
+		if (read(go[0], &b, 1) != 1)
+			_exit(1);
+		spin_for(1.5);
+		_exit(0);
+	}
+	ASSERT_EQ(0, bpf_map_update_elem(fds[rax_map_index(&o.img, "TARGET")], &k, &c, BPF_ANY));
+	ASSERT_EQ(0, bpf_map_update_elem(twin_map(twin, "target"), &k, &c, BPF_ANY));
+	ev[0] = perf_sample_attach(c, rax);
+	ev[1] = perf_sample_attach(c, tw);
+	ASSERT_LE(0, ev[0]) TH_LOG("perf event (Rax): %s", strerror(-ev[0]));
+	ASSERT_LE(0, ev[1]) TH_LOG("perf event (eBPF): %s", strerror(-ev[1]));
+	ASSERT_EQ(1, write(go[1], "g", 1));
+	ASSERT_EQ(c, waitpid(c, &st, 0));
+	close(ev[0]);
+	close(ev[1]);
+	close(go[0]);
+	close(go[1]);
+
+	stack_samples(_metadata, fds[rax_map_index(&o.img, "COUNTS")],
+		      fds[rax_map_index(&o.img, "STACKS")], &total[0], &in_spin[0]);
+	stack_samples(_metadata, twin_map(twin, "counts"), twin_map(twin, "stacks"), &total[1],
+		      &in_spin[1]);
+	for (i = 0; i < 2; i++) {
+		EXPECT_LE(40, total[i]) TH_LOG("%s: %llu samples", i ? "eBPF" : "Rax", total[i]);
+		EXPECT_LE(total[i] / 2, in_spin[i])
+			TH_LOG("%s: %llu of %llu samples in spin_for()", i ? "eBPF" : "Rax",
+			       in_spin[i], total[i]);
+	}
+	EXPECT_LE(total[1] / 2, total[0]);
+	EXPECT_LE(total[0] / 2, total[1]);
+	ksft_print_msg("trace_event: Rax %llu samples (%llu in spin_for), eBPF %llu (%llu)\n",
+		       total[0], in_spin[0], total[1], in_spin[1]);
 
 	bpf_object__close(twin);
 	close(rax);
