@@ -65,6 +65,8 @@
 #                       kernel and user strings, a signal; twin, likewise)
 #   trace_event.o       userspace/samples/trace_event (perf_event: samples per
 #                       kernel and user stack; twin, likewise)
+#   spinlock_cleanup.o  userspace/samples/spinlock_cleanup (XDP: a panic under
+#                       a spin lock; twin, likewise)
 #   late_panic.o        userspace/samples/late_panic (tracepoint, XDP: runs
 #                       for a set time, then panics)
 #   tc_rewrite.o        userspace/samples/tc_rewrite (sched_cls: rewrites UDP
@@ -148,7 +150,8 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 	late_panic:late_panic tc_rewrite:tc_rewrite syscall_tp:syscall_tp \
 	syscount:syscount atomic:atomic recursive:recursive map_bench:map_bench \
 	error_injector:error_injector tracex5:tracex5 xdp_lb:xdp_lb tc_firewall:tc_firewall \
-	xdp_test:xdp_test task_info:task_info trace_event:trace_event; do
+	xdp_test:xdp_test task_info:task_info trace_event:trace_event \
+	spinlock_cleanup:spinlock_cleanup; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -184,7 +187,7 @@ for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
 	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o error_injector-uprobe.o tracex5.o \
-	xdp_lb.o tc_firewall.o xdp_test.o task_info.o trace_event.o; do
+	xdp_lb.o tc_firewall.o xdp_test.o task_info.o trace_event.o spinlock_cleanup.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object
