@@ -43,12 +43,28 @@ record() {
 	total_fail=$((total_fail + $3))
 }
 
+# fail_context "SUITE: FAIL NAME (FILE:LINE)": print what the failed test
+# said, from its RUN line to its verdict (at most 20 lines), so a CI log shows
+# why without the TAP file.
+fail_context() {
+	local loc f l
+	loc=$(sed -n 's/.*(\(.*:[0-9][0-9]*\))$/\1/p' <<<"$1")
+	f=${loc%:*} l=${loc##*:}
+	[ -n "$loc" ] && [ -r "$f" ] || return 0
+	awk -v l="$l" 'NR <= l { if (/RUN /) n = 0; buf[n++] = $0 }
+		NR == l { s = n > 20 ? n - 20 : 0; for (i = s; i < n; i++) print "      " buf[i]; exit }' "$f" >&2
+}
+
 # from_tap SUITE FILE [--require-tap]: count a TAP file with rax-tap.
 from_tap() {
 	local suite=$1 file=$2 line p f
 	shift 2
 	line=$("$RAX_BUILD/userspace/testkit/rax-tap" --name "$suite" "$@" "$file" | tee -a "$RAX_LOGS/test-summary.log" | tail -n 1)
-	"$RAX_BUILD/userspace/testkit/rax-tap" --name "$suite" "$@" "$file" | grep ': FAIL' >&2 || true
+	"$RAX_BUILD/userspace/testkit/rax-tap" --name "$suite" "$@" "$file" | grep ': FAIL' |
+		while IFS= read -r fl; do
+			echo "$fl" >&2
+			fail_context "$fl"
+		done
 	p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$line")
 	f=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$line")
 	record "$suite" "${p:-0}" "${f:-1}"
