@@ -35,5 +35,17 @@ make -C "$RAX_TREE/tools/testing/selftests" TARGETS=rax \
 	INSTALL_PATH="$out/install" -j"$(rax_nproc)" install >>"$log" 2>&1 ||
 	rax_die "building the kselftests failed" "$log"
 cp "$bpftool_out/bpftool" "$out/install/bpftool"
+# The kernel's own test_verifier and its bpf_testmod.ko, from the patched
+# tree: a Rax kernel must stay a good eBPF kernel. The module is built from
+# a copy, so the tree stays clean.
+bpfsel=$RAX_TREE/tools/testing/selftests/bpf
+make -C "$bpfsel" OUTPUT="$out/bpf" CLANG=clang-19 LLC=llc-19 VMLINUX_BTF="$kbuild/vmlinux" \
+	KHDR_INCLUDES="-isystem $kbuild/usr/include" -j"$(rax_nproc)" "$out/bpf/test_verifier" \
+	>>"$log" 2>&1 || rax_die "building test_verifier failed" "$log"
+cp -r "$bpfsel/bpf_testmod" "$out/testmod"
+make -C "$kbuild" M="$out/testmod" -j"$(rax_nproc)" modules >>"$log" 2>&1 ||
+	rax_die "building bpf_testmod.ko failed" "$log"
+mkdir -p "$out/install/verifier"
+cp "$out/bpf/test_verifier" "$out/testmod/bpf_testmod.ko" "$out/install/verifier/"
 rax_stage_end
 echo "$out/install"

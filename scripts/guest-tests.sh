@@ -11,4 +11,13 @@ ksft=$1
 echo "== kselftests ($ksft)"
 # run_kselftest.sh writes TAP on stdout; keep a copy for the host.
 (cd "$ksft" && ./run_kselftest.sh) 2>&1 | tee /mnt/kselftest.tap
-exit "${PIPESTATUS[0]}"
+rc=${PIPESTATUS[0]}
+
+# The kernel's own test_verifier, which loads its bpf_testmod.ko from the
+# working directory. The host turns its output into TAP
+# (scripts/test-verifier-tap.py) against the list of expected failures.
+echo "== test_verifier"
+start=$(date +%s)
+(cd "$ksft/verifier" && ./test_verifier) >/mnt/test_verifier.log 2>&1
+echo "test_verifier: exit $? after $(($(date +%s) - start)) s; $(tail -n 1 /mnt/test_verifier.log)"
+exit "$rc"

@@ -198,6 +198,11 @@ from_tap kunit "$scratch/console.log" --require-tap --expect "$nkunit"
 # Every TEST() in the sources must report: a lost output is a failure.
 nksft=$(cat "$RAX_TOP"/tools/testing/selftests/rax/*.c | grep -cE '^TEST(_F)?\(')
 from_tap kselftest "$scratch/kselftest.tap" --require-tap --expect "$nksft"
+# The kernel's test_verifier: a failure not listed (and explained) in
+# scripts/config/test_verifier.expected fails the suite.
+"$RAX_TOP/scripts/test-verifier-tap.py" "$scratch/test_verifier.log" \
+	"$RAX_TOP/scripts/config/test_verifier.expected" >"$scratch/test_verifier.tap"
+from_tap verifier "$scratch/test_verifier.tap" --require-tap --expect 500
 rax_stage_end
 
 # --- negative controls of the runner --------------------------------------

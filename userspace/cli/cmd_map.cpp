@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 // rax map dump: every key and value of a BPF map, in hex, as bpftool dumps
 // them; per-CPU maps show one value per possible CPU. rax map update: one
-// key's value, as bpftool's map update.
+// key's value, as bpftool's map update. rax map peek and pop: a queue's or
+// a stack's next element, as bpftool's.
 
+#include <cstring>
 #include <iostream>
 
 #include <rax/describe.hpp>
@@ -25,7 +27,11 @@ constexpr char help[] =
 	"Dump every key and value of MAP in hex (BPF_MAP_GET_NEXT_KEY and\n"
 	"BPF_MAP_LOOKUP_ELEM). A per-CPU map has one value per possible CPU\n"
 	"(/sys/devices/system/cpu/possible). A ring buffer has no keys or values:\n"
-	"its records are read with mmap, and dumping it is an error.\n"
+	"its records are read with mmap, and dumping it is an error. A queue or a\n"
+	"stack has no keys: its dump is the element a pop would take next (seen\n"
+	"without taking it; `rax map pop` takes it). A value the kernel does not\n"
+	"give to userspace (a perf event array's) is shown as its error, as\n"
+	"bpftool does.\n"
 	"\n"
 	"JSON output is bpftool's: [{\"key\":[\"0x00\",...],\"value\":[...]}], per-CPU\n"
 	"maps with \"values\":[{\"cpu\":0,\"value\":[...]},...]. A key or value of 4 or\n"
@@ -47,14 +53,27 @@ void json_number(rax::JsonWriter &w, std::string const &what, Span b)
 		w.field(what + (b.size() == 4 ? "_u32" : "_u64"), *v);
 }
 
+// What a lookup's errno means to a reader: ENOTSUPP (524) is the
+// kernel's own, which strerror() does not know.
+std::string entry_error(int e)
+{
+	return e == 524 ? "Operation not supported (ENOTSUPP)" : std::strerror(e);
+}
+
 void json_entry(rax::JsonWriter &w, k::MapInfo const &info, std::vector<unsigned> const &cpus,
 		k::MapEntry const &e)
 {
 	w.begin_object();
-	w.key("key");
-	json_bytes(w, e.key);
-	json_number(w, "key", e.key);
-	if (!k::map_is_percpu(info.type)) {
+	if (!k::map_is_keyless(info.type)) {
+		w.key("key");
+		json_bytes(w, e.key);
+		json_number(w, "key", e.key);
+	}
+	if (e.error) {
+		w.key("value").begin_object();
+		w.field("error", entry_error(e.error));
+		w.end_object();
+	} else if (!k::map_is_percpu(info.type)) {
 		w.key("value");
 		json_bytes(w, e.value);
 		json_number(w, "value", e.value);
@@ -79,6 +98,14 @@ void text_entry(k::MapInfo const &info, std::vector<unsigned> const &cpus, k::Ma
 {
 	std::ostream &out = std::cout;
 
+	if (k::map_is_keyless(info.type)) {
+		out << "value: " << spaced_hex(e.value) << '\n';
+		return;
+	}
+	if (e.error) {
+		out << "key: " << spaced_hex(e.key) << "  value: <" << entry_error(e.error) << ">\n";
+		return;
+	}
 	if (!k::map_is_percpu(info.type)) {
 		out << "key: " << spaced_hex(e.key) << "  value: " << spaced_hex(e.value) << '\n';
 		return;
@@ -129,11 +156,79 @@ int map_dump(int argc, char **argv)
 		for (auto const &e : *entries)
 			json_entry(w, *info, cpus, e);
 		w.end_array();
+	} else if (k::map_is_keyless(info->type)) {
+		for (auto const &e : *entries)
+			text_entry(*info, cpus, e);
+		if (entries->empty())
+			std::cout << "Empty\n";
+		else
+			std::cout << "Next of its elements shown (a queue or a stack lists no others)\n";
 	} else {
 		for (auto const &e : *entries)
 			text_entry(*info, cpus, e);
 		std::cout << "Found " << entries->size() << " element"
 			  << (entries->size() == 1 ? "" : "s") << '\n';
+	}
+	return EXIT_OK;
+}
+
+constexpr char peek_help[] =
+	"Usage: rax map peek MAP [-j] [-p]\n"
+	"       rax map pop MAP [-j] [-p]\n"
+	"\n"
+	"  MAP := ID | id ID | pinned PATH\n"
+	"\n"
+	"The element of a queue or a stack that a pop takes next, as bpftool's map\n"
+	"peek and pop: peek leaves it (BPF_MAP_LOOKUP_ELEM without a key), pop\n"
+	"takes it (BPF_MAP_LOOKUP_AND_DELETE_ELEM). An empty map is an error\n"
+	"(ENOENT). JSON output is {\"value\":[\"0x00\",...]}.\n"
+	"\n"
+	"Options:\n"
+	"  -j, --json             JSON output\n"
+	"  -p, --pretty           pretty-printed JSON (implies -j)\n"
+	"  -h, --help             show this help\n"
+	"\n";
+
+int map_peek(int argc, char **argv, bool pop)
+{
+	Options o(pop ? "map pop" : "map peek", std::string(peek_help) + exit_codes_help,
+		  {
+			  {"json", no_argument, 'j'},
+			  {"pretty", no_argument, 'p'},
+		  });
+	if (int r = o.parse(argc, argv); r >= 0)
+		return r;
+	ObjRef ref;
+	std::size_t i = 0;
+	if (std::string e = take_ref(o.args(), i, "map", ref); !e.empty())
+		return o.usage(e);
+	if (i != o.args().size())
+		return o.usage("unexpected argument '" + o.args()[i] + "'");
+
+	auto fd = open_ref(ref, k::ObjKind::map);
+	if (!fd)
+		return fail(fd.error());
+	auto info = k::map_info(fd->get());
+	if (!info)
+		return fail(info.error());
+	if (!k::map_is_keyless(info->type))
+		return fail(rax::Error(EINVAL, "map",
+				       "map " + info->name + " is not a queue or a stack: " +
+					       (pop ? "pop" : "peek") + " needs one (rax map dump)"));
+	auto v = k::map_peek(fd->get(), info->value_size, pop);
+	if (!v)
+		return fail(v.error());
+	if (!*v)
+		return fail(rax::Error(ENOENT, "map", "map " + info->name + " is empty"));
+	if (o.has('j') || o.has('p')) {
+		rax::JsonWriter w(std::cout, o.has('p'));
+		w.begin_object();
+		w.key("value");
+		json_bytes(w, **v);
+		json_number(w, "value", **v);
+		w.end_object();
+	} else {
+		std::cout << "value: " << spaced_hex(**v) << '\n';
 	}
 	return EXIT_OK;
 }
@@ -226,10 +321,13 @@ int cmd_map(int argc, char **argv)
 		return map_dump(argc - 1, argv + 1);
 	if (sub == "update")
 		return map_update(argc - 1, argv + 1);
+	if (sub == "peek" || sub == "pop")
+		return map_peek(argc - 1, argv + 1, sub == "pop");
 	if (sub == "-h" || sub == "--help") {
-		std::cout << help << '\n' << update_help << exit_codes_help;
+		std::cout << help << '\n' << update_help << '\n' << peek_help << exit_codes_help;
 		return EXIT_OK;
 	}
-	return usage_error("map", sub.empty() ? "no subcommand given (dump, update)"
-					      : "unknown subcommand '" + sub + "' (dump, update)");
+	return usage_error("map", sub.empty() ? "no subcommand given (dump, update, peek, pop)"
+					      : "unknown subcommand '" + sub +
+							"' (dump, update, peek, pop)");
 }

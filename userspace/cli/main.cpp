@@ -33,7 +33,7 @@ constexpr Command commands[] = {
 	{"load", cmd_load, "load a signed object into the kernel (BPF_F_RAX) and pin it"},
 	{"attach", cmd_attach, "attach a program to xdp, tc, a kprobe, tracepoint or perf event"},
 	{"prog", cmd_prog, "list or show the kernel's programs, Rax ones marked"},
-	{"map", cmd_map, "dump a map's keys and values, or update one"},
+	{"map", cmd_map, "dump a map, update a key, peek at or pop a queue"},
 	{"test-run", cmd_test_run, "run an XDP or tc program on a packet (BPF_PROG_TEST_RUN)"},
 	{"btf-bindings", cmd_btf_bindings, "the rax crate's context bindings from a kernel's BTF"},
 };

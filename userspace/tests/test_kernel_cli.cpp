@@ -486,7 +486,9 @@ TEST_CASE("cli: the kernel commands are listed and their --help names every opti
 		{{"prog"}, {"rax prog list", "rax prog show PROG", "pinned PATH", "-j, --json", "-p, --pretty"}},
 		{{"prog", "list"}, {"rax prog list", "rax prog show PROG", "-j, --json", "Exit status"}},
 		{{"prog", "show"}, {"rax prog show PROG", "id ID", "rax_signer", "rax_panic_limit", "rax_skipped", "-j, --json"}},
-		{{"map"}, {"rax map dump MAP", "pinned PATH", "-j, --json", "-p, --pretty"}},
+		{{"map"}, {"rax map dump MAP", "pinned PATH", "-j, --json", "-p, --pretty",
+			   "rax map peek MAP", "rax map pop MAP"}},
+		{{"map", "peek"}, {"rax map peek MAP", "BPF_MAP_LOOKUP_AND_DELETE_ELEM", "Exit status"}},
 		{{"map", "dump"}, {"rax map dump MAP", "\"values\"", "key_u32", "value_u64", "Exit status"}},
 		{{"test-run"},
 		 {"Usage: rax test-run PROG", "--data HEX", "--data-file PATH", "--repeat N", "XDP_PASS",
@@ -799,6 +801,106 @@ TEST_CASE("kernel: a ring buffer is created but not dumped", "[kernel][bpf]")
 	CHECK(r.status == 1);
 	CHECK(has(r.err, "map rax_t_ring is a ring buffer: its records are read with mmap, not dumped"));
 	CHECK(r.out.empty());
+}
+
+TEST_CASE("kernel: queues and stacks through dump, peek and pop; a perf event array's dump",
+	  "[kernel][bpf]")
+{
+	REQUIRE_BPF();
+	for (std::uint32_t type : {BPF_MAP_TYPE_QUEUE, BPF_MAP_TYPE_STACK}) {
+		bool const queue = type == BPF_MAP_TYPE_QUEUE;
+		rax::MapDef def;
+		def.type = type;
+		def.name = queue ? "rax_t_queue" : "rax_t_stack";
+		def.value_size = 8;
+		def.max_entries = 4;
+		auto fd = k::map_create(def);
+		INFO((fd ? "" : fd.error().to_string()));
+		REQUIRE(fd);
+		auto info = k::map_info(fd->get());
+		REQUIRE(info);
+		CHECK(k::map_is_keyless(info->type));
+		std::string const id = std::to_string(info->id);
+
+		// Empty: a dump with nothing in it; peek and pop say so.
+		Run r = rax_cli({"map", "dump", id});
+		CHECK(r.status == 0);
+		CHECK(r.out == "Empty\n");
+		r = rax_cli({"map", "dump", id, "-j"});
+		CHECK(r.status == 0);
+		CHECK(r.out == "[]\n");
+		r = rax_cli({"map", "peek", id});
+		CHECK(r.status == 3); // ENOENT
+		CHECK(has(r.err, "map " + def.name + " is empty"));
+
+		// Pushed with rax map update: 1, 2, 3.
+		for (int v = 1; v <= 3; v++) {
+			r = rax_cli({"map", "update", id, "value", rax::hex(le64(v))});
+			INFO(r.err);
+			REQUIRE(r.status == 0);
+		}
+		std::string const next = queue ? "01" : "03";
+		r = rax_cli({"map", "dump", id});
+		INFO(r.err);
+		REQUIRE(r.status == 0);
+		CHECK(r.out == "value: " + next + " 00 00 00 00 00 00 00\n"
+			       "Next of its elements shown (a queue or a stack lists no others)\n");
+		r = rax_cli({"map", "dump", id, "-j"});
+		REQUIRE(r.status == 0);
+		CHECK(r.out == "[{\"value\":[\"0x" + next +
+				       "\",\"0x00\",\"0x00\",\"0x00\",\"0x00\",\"0x00\",\"0x00\","
+				       "\"0x00\"],\"value_u64\":" + next.substr(1) + "}]\n");
+		// A dump and a peek take nothing; pops take them in order.
+		r = rax_cli({"map", "peek", id, "-j"});
+		REQUIRE(r.status == 0);
+		CHECK(has(r.out, "{\"value\":[\"0x" + next + "\","));
+		std::string order;
+		for (int i = 0; i < 3; i++) {
+			r = rax_cli({"map", "pop", id});
+			INFO(r.err);
+			REQUIRE(r.status == 0);
+			order += r.out.substr(7, 2);
+		}
+		CHECK(order == (queue ? "010203" : "030201"));
+		r = rax_cli({"map", "pop", id});
+		CHECK(r.status == 3);
+		CHECK(has(r.err, "is empty"));
+	}
+
+	// peek on a map with keys is refused with the reason.
+	rax::MapDef def;
+	def.type = BPF_MAP_TYPE_ARRAY;
+	def.name = "rax_t_arr";
+	def.key_size = 4;
+	def.value_size = 8;
+	def.max_entries = 2;
+	auto afd = k::map_create(def);
+	REQUIRE(afd);
+	auto ai = k::map_info(afd->get());
+	REQUIRE(ai);
+	Run r = rax_cli({"map", "pop", std::to_string(ai->id)});
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "map rax_t_arr is not a queue or a stack: pop needs one (rax map dump)"));
+
+	// A perf event array: keys without readable values, each with its
+	// error, as bpftool shows them.
+	def.type = BPF_MAP_TYPE_PERF_EVENT_ARRAY;
+	def.name = "rax_t_perf";
+	def.value_size = 4;
+	def.max_entries = 3;
+	auto pfd = k::map_create(def);
+	INFO((pfd ? "" : pfd.error().to_string()));
+	REQUIRE(pfd);
+	auto pi = k::map_info(pfd->get());
+	REQUIRE(pi);
+	r = rax_cli({"map", "dump", std::to_string(pi->id)});
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	CHECK(has(r.out, "key: 02 00 00 00  value: <Operation not supported (ENOTSUPP)>\n"));
+	CHECK(has(r.out, "Found 3 elements\n"));
+	r = rax_cli({"map", "dump", std::to_string(pi->id), "-j"});
+	REQUIRE(r.status == 0);
+	CHECK(count(r.out, "\"value\":{\"error\":\"Operation not supported (ENOTSUPP)\"}") == 3);
 }
 
 TEST_CASE("kernel: eBPF programs in rax prog list/show and rax test-run", "[kernel][bpf]")

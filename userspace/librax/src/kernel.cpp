@@ -563,6 +563,28 @@ bool map_is_ringbuf(std::uint32_t type)
 	return type == BPF_MAP_TYPE_RINGBUF || type == BPF_MAP_TYPE_USER_RINGBUF;
 }
 
+bool map_is_keyless(std::uint32_t type)
+{
+	return type == BPF_MAP_TYPE_QUEUE || type == BPF_MAP_TYPE_STACK;
+}
+
+Result<std::optional<Bytes>> map_peek(int fd, std::size_t value_size, bool pop)
+{
+	union bpf_attr attr {};
+	Bytes value(value_size);
+
+	attr.map_fd = static_cast<std::uint32_t>(fd);
+	attr.value = ptr(value.data());
+	auto r = sys_bpf(pop ? BPF_MAP_LOOKUP_AND_DELETE_ELEM : BPF_MAP_LOOKUP_ELEM, &attr,
+			 sizeof(attr));
+	if (!r) {
+		if (r.error().code() == ENOENT)
+			return std::optional<Bytes>();
+		return std::move(r).error();
+	}
+	return std::optional<Bytes>(std::move(value));
+}
+
 Result<std::vector<MapEntry>> map_dump(int fd, MapInfo const &info, std::size_t ncpus)
 {
 	std::vector<MapEntry> out;
@@ -573,6 +595,12 @@ Result<std::vector<MapEntry>> map_dump(int fd, MapInfo const &info, std::size_t 
 	if (map_is_ringbuf(info.type))
 		return Error(EINVAL, "map",
 			     "map " + name + " is a ring buffer: its records are read with mmap, not dumped");
+	if (map_is_keyless(info.type) && info.value_size) {
+		auto head = RAX_TRY(map_peek(fd, vsize));
+		if (head)
+			out.push_back({{}, std::move(*head)});
+		return out;
+	}
 	if (!info.key_size || !info.value_size)
 		return Error(EINVAL, "map",
 			     "map " + name + " has no keys or values to dump (key " +
@@ -586,9 +614,18 @@ Result<std::vector<MapEntry>> map_dump(int fd, MapInfo const &info, std::size_t 
 		if (!next)
 			break;
 		key = std::move(next);
-		auto value = RAX_TRY(map_lookup(fd, *key, vsize));
-		if (value)
-			out.push_back({*key, std::move(*value)});
+		auto value = map_lookup(fd, *key, vsize);
+		if (!value) {
+			// ENOTSUPP (524, the kernel's own) or EOPNOTSUPP: a
+			// value userspace cannot read, as a perf event
+			// array's. Anything else ends the dump.
+			int const e = value.error().code();
+			if (e != 524 && e != EOPNOTSUPP)
+				return std::move(value).error();
+			out.push_back({*key, {}, e});
+		} else if (*value) {
+			out.push_back({*key, std::move(**value)});
+		}
 	}
 	return out;
 }

@@ -268,6 +268,9 @@ bool map_is_percpu(std::uint32_t type);
 // Ring buffers (BPF_MAP_TYPE_RINGBUF, USER_RINGBUF): no keys or values,
 // their records are read with mmap.
 bool map_is_ringbuf(std::uint32_t type);
+// Queues and stacks (BPF_MAP_TYPE_QUEUE, STACK): no keys; a lookup without
+// a key peeks at the element a pop would take.
+bool map_is_keyless(std::uint32_t type);
 // A CPU list as in /sys/devices/system/cpu/possible ("0-3,5").
 Result<std::vector<unsigned>> parse_cpu_list(std::string_view s);
 Result<std::vector<unsigned>> possible_cpus();
@@ -282,14 +285,23 @@ Result<std::optional<Bytes>> map_next_key(int fd, std::optional<Bytes> const &ke
 // The value of @key (lookup_size() bytes), nullopt when there is none.
 Result<std::optional<Bytes>> map_lookup(int fd, Bytes const &key, std::size_t value_size);
 Result<void> map_update(int fd, Bytes const &key, Bytes const &value, std::uint64_t flags = 0);
+// A queue's or a stack's next element (BPF_MAP_LOOKUP_ELEM without a key),
+// nullopt when it is empty. With @pop, the element is also taken
+// (BPF_MAP_LOOKUP_AND_DELETE_ELEM).
+Result<std::optional<Bytes>> map_peek(int fd, std::size_t value_size, bool pop = false);
 
 struct MapEntry {
-	Bytes key;
+	Bytes key;   // empty for a queue's or a stack's element
 	Bytes value; // per-CPU maps: ncpus values, each rounded up to 8 bytes
+	int error = 0; // the lookup's errno when the value cannot be read
 };
 // Every entry of the map, in the kernel's key order. An entry deleted
-// while the dump runs is left out. A ring buffer, or any map without keys
-// or values, is an error (EINVAL) that says so.
+// while the dump runs is left out; one whose value the kernel does not
+// give to userspace (a perf event array's perf events) has its errno in
+// MapEntry::error, as bpftool reports it. A queue or a stack gives its
+// next element only (peeking does not take it; nothing can list the rest
+// without taking them). A ring buffer, or any other map without keys or
+// values, is an error (EINVAL) that says so.
 Result<std::vector<MapEntry>> map_dump(int fd, MapInfo const &info, std::size_t ncpus);
 
 // Little-endian u32/u64 of @b when it is 4 or 8 bytes long.
