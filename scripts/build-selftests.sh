@@ -39,6 +39,7 @@ cp "$bpftool_out/bpftool" "$out/install/bpftool"
 # tree: a Rax kernel must stay a good eBPF kernel. The module is built from
 # a copy, so the tree stays clean.
 bpfsel=$RAX_TREE/tools/testing/selftests/bpf
+mkdir -p "$out/bpf"
 make -C "$bpfsel" OUTPUT="$out/bpf" CLANG=clang-19 LLC=llc-19 VMLINUX_BTF="$kbuild/vmlinux" \
 	KHDR_INCLUDES="-isystem $kbuild/usr/include" -j"$(rax_nproc)" "$out/bpf/test_verifier" \
 	>>"$log" 2>&1 || rax_die "building test_verifier failed" "$log"

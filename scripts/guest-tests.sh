@@ -16,8 +16,14 @@ rc=${PIPESTATUS[0]}
 # The kernel's own test_verifier, which loads its bpf_testmod.ko from the
 # working directory. The host turns its output into TAP
 # (scripts/test-verifier-tap.py) against the list of expected failures.
+# Unprivileged BPF is allowed for the run, so that the tests of the
+# unprivileged verifier run too (test_verifier drops its capabilities for
+# them), and switched back off after it.
 echo "== test_verifier"
+unpriv=$(cat /proc/sys/kernel/unprivileged_bpf_disabled)
+echo 0 >/proc/sys/kernel/unprivileged_bpf_disabled
 start=$(date +%s)
 (cd "$ksft/verifier" && ./test_verifier) >/mnt/test_verifier.log 2>&1
 echo "test_verifier: exit $? after $(($(date +%s) - start)) s; $(tail -n 1 /mnt/test_verifier.log)"
+echo "$unpriv" >/proc/sys/kernel/unprivileged_bpf_disabled
 exit "$rc"

@@ -202,7 +202,7 @@ from_tap kselftest "$scratch/kselftest.tap" --require-tap --expect "$nksft"
 # scripts/config/test_verifier.expected fails the suite.
 "$RAX_TOP/scripts/test-verifier-tap.py" "$scratch/test_verifier.log" \
 	"$RAX_TOP/scripts/config/test_verifier.expected" >"$scratch/test_verifier.tap"
-from_tap verifier "$scratch/test_verifier.tap" --require-tap --expect 500
+from_tap verifier "$scratch/test_verifier.tap" --require-tap --expect 700
 rax_stage_end
 
 # --- negative controls of the runner --------------------------------------

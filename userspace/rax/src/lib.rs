@@ -14,7 +14,10 @@
 //!   packets), [`maps`] (map definitions, values and ring-buffer
 //!   records), `sync` ([`Locked`] and its lock), [`task`] ([`TaskRef`],
 //!   counted task references), [`stack`] (the recursion guard);
-//! * `__private`: what the macros expand to.
+//! * `__private`: what the macros expand to;
+//! * [`net`]: network headers and checksum arithmetic, with no `unsafe` of
+//!   its own (`Pod` structs through [`pod!`], read and written with the
+//!   contexts' bounds-checked `load` and `store`).
 //!
 //! No module imports one above it, and there is no cycle: `ffi` and `pod`
 //! import no other module of the crate; `sync` imports `ffi` and `pod`;
@@ -41,6 +44,7 @@ mod error;
 mod ffi;
 pub mod helpers;
 pub mod maps;
+pub mod net;
 mod panic;
 pub mod pod;
 mod print;

@@ -13,6 +13,9 @@
 #include <sched.h>
 #include <signal.h>
 #include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <net/if.h>
 #include <linux/pkt_cls.h>
 #include <linux/seccomp.h>
 #include <sys/prctl.h>
@@ -1532,18 +1535,19 @@ TEST(xdp_test)
 	static const __u8 args[][2] = {
 		{ 0, 4 }, { 0, 20 }, { 0, 200 }, { 1, 2 }, { 1, 30 }, { 1, 200 },
 		{ 2, 10 }, { 2, 100 }, { 2, 250 }, { 2, 200 }, { 3, 0 }, { 3, 0 },
-		{ 4, 1 }, { 4, 200 }, { 5, 0 }, { 5, 1 }, { 5, 9 }, { 6, 0 }, { 9, 0 },
+		{ 4, 1 }, { 4, 200 }, { 5, 0 }, { 5, 1 }, { 5, 9 }, { 6, 0 }, { 7, 0 },
+		{ 7, 1 }, { 7, 9 }, { 9, 0 },
 	};
 	static const unsigned int lens[] = { 16, 28, 60, 128 };
-	int fds[2], n, rax, tw, i, l, devs[2], same = 0;
+	int fds[3], n, rax, tw, i, l, devs[2], cpus[2], same = 0;
 	static struct run_out ro, eo;
 	struct bpf_object *twin;
 	unsigned char pkt[256];
-	__u32 k = 0, lo = 1;
+	__u32 k = 0, lo = 1, qsize = 64;
 
 	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp_test.o missing");
-	n = rax_create_maps(&o.img, fds, 2);
-	ASSERT_EQ(2, n);
+	n = rax_create_maps(&o.img, fds, 3);
+	ASSERT_EQ(3, n);
 	rax = rax_load_entry(&o, fds, n, "rax_entry_xdp_test", BPF_PROG_TYPE_XDP);
 	ASSERT_LE(0, rax) TH_LOG("load: %s\n%s", strerror(-rax), log_buf);
 	twin = twin_open("xdp_test");
@@ -1552,9 +1556,13 @@ TEST(xdp_test)
 	ASSERT_LE(0, tw);
 	devs[0] = fds[rax_map_index(&o.img, "DEVS")];
 	devs[1] = twin_map(twin, "devs");
-	/* Slot 0 holds lo; slot 1 stays empty. */
-	for (i = 0; i < 2; i++)
+	cpus[0] = fds[rax_map_index(&o.img, "CPUS")];
+	cpus[1] = twin_map(twin, "cpus");
+	/* Slot 0 holds lo, or CPU 0; slot 1 stays empty. */
+	for (i = 0; i < 2; i++) {
 		ASSERT_EQ(0, bpf_map_update_elem(devs[i], &k, &lo, BPF_ANY));
+		ASSERT_EQ(0, bpf_map_update_elem(cpus[i], &k, &qsize, BPF_ANY));
+	}
 
 	for (i = 0; i < (int)ARRAY_SIZE(args); i++) {
 		for (l = 0; l < (int)ARRAY_SIZE(lens); l++) {
@@ -1588,6 +1596,188 @@ TEST(xdp_test)
 	close(rax);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
+	rax_obj_free(&o);
+}
+
+/* Frames with @marker at offset 16 that arrive on the packet socket @sock. */
+static int count_marked(int sock, __u8 marker, int want)
+{
+	unsigned char buf[256];
+	int n = 0, tries;
+	ssize_t got;
+
+	for (tries = 0; tries < 300 && n < want; tries++) {
+		while ((got = recv(sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+			n += got > 16 && buf[12] == 0x88 && buf[13] == 0xb5 && buf[16] == marker;
+		if (n < want)
+			usleep(10000);
+	}
+	/* Anything more that comes is a duplicate. */
+	usleep(50000);
+	while ((got = recv(sock, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		n += got > 16 && buf[12] == 0x88 && buf[13] == 0xb5 && buf[16] == marker;
+	return n;
+}
+
+/* A packet socket on @ifindex, all protocols. */
+static int packet_socket(int ifindex)
+{
+	struct sockaddr_ll at = {
+		.sll_family = AF_PACKET, .sll_protocol = htons(ETH_P_ALL), .sll_ifindex = ifindex,
+	};
+	int sock = socket(AF_PACKET, SOCK_RAW, htons(ETH_P_ALL));
+
+	if (sock >= 0 && bind(sock, (struct sockaddr *)&at, sizeof(at))) {
+		close(sock);
+		return -1;
+	}
+	return sock;
+}
+
+/*
+ * Frames the xdp:xdp_cpumap_enqueue events of the trace buffer say map
+ * @map_id queued for CPU @cpu.
+ */
+static int cpumap_enqueued(__u32 map_id, int cpu)
+{
+	char line[512], id[32], to[32], *p;
+	FILE *f = fopen(RAX_TRACEFS "trace", "r");
+	int n = 0;
+
+	if (!f)
+		return -1;
+	snprintf(id, sizeof(id), " map_id=%u ", map_id);
+	snprintf(to, sizeof(to), " to_cpu=%d", cpu);
+	while (fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "xdp_cpumap_enqueue") || !strstr(line, id) || !strstr(line, to))
+			continue;
+		p = strstr(line, " processed=");
+		if (p)
+			n += atoi(p + 11);
+	}
+	fclose(f);
+	return n;
+}
+
+/*
+ * xdp_test's redirects for real: test runs in live-frame mode
+ * (BPF_F_TEST_XDP_LIVE_FRAMES), from lo, pinned to CPU 0:
+ *
+ * - through the devmap to raxr0, a veth: each frame must arrive on its
+ *   peer raxr1 (which runs an XDP_PASS program, as veth needs to take
+ *   redirected frames), where nothing else could bring it (a frame the
+ *   program passed would go up lo);
+ * - through the cpumap to CPU 1: each frame must be queued to CPU 1 by
+ *   that map (the xdp:xdp_cpumap_enqueue events name the map and the
+ *   CPU) and reach the stack on lo.
+ *
+ * Both sides, each on its own maps: all frames, once.
+ */
+#define LIVE_FRAMES 20
+
+TEST(xdp_test_redirects_live)
+{
+	struct rax_obj_file o = rax_obj_read("xdp_test.o");
+	struct bpf_insn pass[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = XDP_PASS },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fds[3], n, passfd, sock[2], side, op, got, progs[2], to_cpu;
+	__u32 slot = 2, ifindex, qsize = 64, devs[2], cpus[2], lo = 1;
+	struct bpf_map_info info;
+	struct xdp_md md = { 0 };
+	struct bpf_object *twin;
+	unsigned char pkt[64];
+	cpu_set_t set, old;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp_test.o missing");
+	to_cpu = libbpf_num_possible_cpus() > 1 ? 1 : 0;
+	system("ip link del raxr0 2>/dev/null");
+	ASSERT_EQ(0, system("ip link add raxr0 type veth peer name raxr1"));
+	ASSERT_EQ(0, system("ip link set raxr0 up && ip link set raxr1 up && ip link set lo up"));
+	ifindex = if_nametoindex("raxr0");
+	ASSERT_LT(0, ifindex);
+	passfd = bpf_prog_load(BPF_PROG_TYPE_XDP, "pass", "GPL", pass, 2, NULL);
+	ASSERT_LE(0, passfd) TH_LOG("XDP_PASS program: %s", strerror(errno));
+	ASSERT_EQ(0, bpf_xdp_attach(if_nametoindex("raxr1"), passfd, 0, NULL));
+	sock[0] = packet_socket(if_nametoindex("raxr1"));
+	ASSERT_LE(0, sock[0]);
+	sock[1] = packet_socket(lo);
+	ASSERT_LE(0, sock[1]);
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "trace", ""));
+	ASSERT_EQ(0, write_file(RAX_TRACEFS "events/xdp/xdp_cpumap_enqueue/enable", "1\n"));
+	ASSERT_EQ(0, sched_getaffinity(0, sizeof(old), &old));
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(set), &set));
+
+	n = rax_create_maps(&o.img, fds, 3);
+	ASSERT_EQ(3, n);
+	progs[0] = rax_load_entry(&o, fds, n, "rax_entry_xdp_test", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, progs[0]) TH_LOG("load: %s\n%s", strerror(-progs[0]), log_buf);
+	twin = twin_open("xdp_test");
+	ASSERT_NE(NULL, twin) TH_LOG("twins/xdp_test.bpf.o: %s", strerror(errno));
+	progs[1] = twin_prog(twin, "xdp_test");
+	ASSERT_LE(0, progs[1]);
+	devs[0] = fds[rax_map_index(&o.img, "DEVS")];
+	devs[1] = twin_map(twin, "devs");
+	cpus[0] = fds[rax_map_index(&o.img, "CPUS")];
+	cpus[1] = twin_map(twin, "cpus");
+
+	for (side = 0; side < 2; side++) {
+		const char *who = side ? "eBPF" : "Rax";
+		__u32 len = sizeof(info);
+
+		ASSERT_EQ(0, bpf_map_update_elem(devs[side], &slot, &ifindex, BPF_ANY));
+		ASSERT_EQ(0, bpf_map_update_elem(cpus[side], &(__u32){ to_cpu }, &qsize, BPF_ANY));
+		memset(&info, 0, sizeof(info));
+		ASSERT_EQ(0, bpf_map_get_info_by_fd(cpus[side], &info, &len));
+		for (op = 5; op <= 7; op += 2) {
+			LIBBPF_OPTS(bpf_test_run_opts, t,
+				    .data_in = pkt, .data_size_in = sizeof(pkt),
+				    .ctx_in = &md, .ctx_size_in = sizeof(md),
+				    .repeat = LIVE_FRAMES, .flags = BPF_F_TEST_XDP_LIVE_FRAMES);
+			__u8 marker = 0x40 + side * 2 + (op == 7);
+			const char *how = op == 5 ? "devmap" : "cpumap";
+
+			memset(pkt, 0, sizeof(pkt));
+			memset(pkt, 0xff, 6);
+			pkt[6] = 0x02;
+			pkt[12] = 0x88;		/* ETH_P_802_EX1, local use */
+			pkt[13] = 0xb5;
+			pkt[14] = op;
+			pkt[15] = op == 5 ? slot : to_cpu;
+			pkt[16] = marker;
+			md.data_end = sizeof(pkt);
+			md.ingress_ifindex = lo;
+			ASSERT_EQ(0, bpf_prog_test_run_opts(progs[side], &t))
+				TH_LOG("%s op %d: live test run: %s", who, op, strerror(errno));
+			got = count_marked(sock[op == 7], marker, LIVE_FRAMES);
+			EXPECT_EQ(LIVE_FRAMES, got)
+				TH_LOG("%s: %d of %d frames through the %s arrived on %s", who,
+				       got, LIVE_FRAMES, how, op == 5 ? "raxr1" : "lo");
+			ksft_print_msg("xdp_test: %s, %s: %d of %d frames arrived on %s\n", who,
+				       how, got, LIVE_FRAMES, op == 5 ? "raxr1" : "lo");
+		}
+		got = cpumap_enqueued(info.id, to_cpu);
+		EXPECT_EQ(LIVE_FRAMES, got)
+			TH_LOG("%s: the cpumap (id %u) queued %d of %d frames for CPU %d", who,
+			       info.id, got, LIVE_FRAMES, to_cpu);
+		ksft_print_msg("xdp_test: %s: the cpumap queued %d frames for CPU %d\n", who,
+			       got, to_cpu);
+	}
+
+	write_file(RAX_TRACEFS "events/xdp/xdp_cpumap_enqueue/enable", "0\n");
+	sched_setaffinity(0, sizeof(old), &old);
+	bpf_object__close(twin);
+	close(progs[0]);
+	close(sock[0]);
+	close(sock[1]);
+	bpf_xdp_detach(if_nametoindex("raxr1"), 0, NULL);
+	close(passfd);
+	system("ip link del raxr0 2>/dev/null");
+	for (n--; n >= 0; n--)
+		close(fds[n]);
 	rax_obj_free(&o);
 }
 

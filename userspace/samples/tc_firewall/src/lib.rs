@@ -13,8 +13,8 @@
 //!
 //! Entry `rax_entry_tc_firewall` (sched_cls, direct action).
 
-use rax::maps::BPF_ANY;
-use rax::{ArrayMap, PerCpuArray, TcAction, TcContext};
+use core::sync::atomic::{AtomicU64, Ordering};
+use rax::{ArrayMap, PerCpuArray, TcAction, TcContext, net};
 
 /// Let it through.
 pub const ALLOW: u8 = 0;
@@ -52,12 +52,8 @@ rax::pod! {
 const NRULES: u32 = 64;
 
 rax::map!(static RULES: ArrayMap<Rule, 64>);
-rax::map!(static HITS: PerCpuArray<u64, 65>);
+rax::map!(static HITS: PerCpuArray<AtomicU64, 65>);
 
-const ETH_HLEN: usize = 14;
-const ETH_P_IP: u16 = 0x0800;
-const IPPROTO_TCP: u8 = 6;
-const IPPROTO_UDP: u8 = 17;
 const MANGLED_0: u64 = rax::ctx::BPF_F_MARK_MANGLED_0;
 
 /// What of the packet the rules look at.
@@ -72,30 +68,17 @@ struct Packet {
 }
 
 fn parse(ctx: &TcContext) -> Option<Packet> {
-    if u16::from_be(ctx.load::<u16>(12)?) != ETH_P_IP {
-        return None;
-    }
-    let version_ihl = ctx.load::<u8>(ETH_HLEN)?;
-    let ihl = usize::from(version_ihl & 0xf) * 4;
-    if version_ihl >> 4 != 4 || ihl < 20 {
-        return None;
-    }
-    let proto = ctx.load::<u8>(ETH_HLEN + 9)?;
-    let saddr = ctx.load::<u32>(ETH_HLEN + 12)?;
-    let l4 = ETH_HLEN + ihl;
-    let (dport, check_at) = match proto {
-        IPPROTO_TCP | IPPROTO_UDP => {
-            let port = u16::from_be(ctx.load::<u16>(l4 + 2)?);
-            let check = l4 + if proto == IPPROTO_TCP { 16 } else { 6 };
-            (Some((l4 + 2, port)), check)
-        }
-        _ => (None, 0),
+    let (_, ip, l4) = net::parse_ipv4(ctx.data())?;
+    let check = net::l4_check_offset(ip.protocol);
+    let dport = match check {
+        Some(_) => Some((l4 + 2, u16::from_be(ctx.load::<u16>(l4 + 2)?))),
+        None => None,
     };
     Some(Packet {
-        saddr,
-        proto,
+        saddr: ip.saddr,
+        proto: ip.protocol,
         dport,
-        check_at,
+        check_at: l4 + check.unwrap_or(0),
     })
 }
 
@@ -128,8 +111,8 @@ fn lookup(p: &Packet) -> Option<(u32, Rule)> {
 }
 
 fn hit(slot: u32) {
-    if let Some(n) = HITS.read(slot) {
-        let _ = HITS.update(slot, &(n + 1), BPF_ANY);
+    if let Some(n) = HITS.get(slot) {
+        n.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -137,7 +120,7 @@ fn rewrite_port(ctx: &mut TcContext, p: &Packet, port: u16) -> Option<()> {
     let (at, old) = p.dport?;
     let (old, new) = (old.to_be(), port.to_be());
     // A UDP checksum of 0 means none: keep it so.
-    let udp = u64::from(p.proto == IPPROTO_UDP);
+    let udp = u64::from(p.proto == net::IPPROTO_UDP);
     ctx.l4_csum_replace(
         p.check_at as u32,
         old.into(),

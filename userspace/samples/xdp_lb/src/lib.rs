@@ -14,7 +14,8 @@
 //!
 //! Entry `rax_entry_xdp_lb` (XDP).
 
-use rax::maps::BPF_ANY;
+use core::sync::atomic::{AtomicU64, Ordering};
+use rax::net::{self, IPPROTO_UDP, Ipv4Hdr};
 use rax::{ArrayMap, PerCpuArray, XdpAction, XdpContext};
 
 rax::pod! {
@@ -47,121 +48,55 @@ rax::pod! {
 
 rax::map!(static SERVICE: ArrayMap<Service, 1>);
 rax::map!(static BACKENDS: ArrayMap<Backend, 16>);
-rax::map!(static STATS: PerCpuArray<u64, 16>);
-
-rax::pod! {
-    #[derive(Clone, Copy)]
-    struct Ipv4Hdr {
-        version_ihl: u8,
-        tos: u8,
-        tot_len: u16,
-        id: u16,
-        frag_off: u16,
-        ttl: u8,
-        protocol: u8,
-        check: u16,
-        saddr: u32,
-        daddr: u32,
-    }
-}
-
-const ETH_HLEN: usize = 14;
-const ETH_P_IP: u16 = 0x0800;
-const IPPROTO_TCP: u8 = 6;
-const IPPROTO_UDP: u8 = 17;
+rax::map!(static STATS: PerCpuArray<AtomicU64, 16>);
 
 /// FNV-1a over the 5-tuple, as the packet holds it.
 fn flow_hash(ip: &Ipv4Hdr, ports: [u8; 4]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    let bytes = ip
-        .saddr
-        .to_ne_bytes()
-        .into_iter()
-        .chain(ip.daddr.to_ne_bytes())
-        .chain(ports)
-        .chain([ip.protocol]);
-    for b in bytes {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
-    }
-    h
+    let [src, dst] = [ip.saddr, ip.daddr].map(u32::to_ne_bytes);
+    let tuple = src.into_iter().chain(dst).chain(ports).chain([ip.protocol]);
+    tuple.fold(0x811c_9dc5, |h, x| {
+        (h ^ u32::from(x)).wrapping_mul(0x0100_0193)
+    })
 }
 
-/// A checksum (as the packet holds it) updated for a 4-byte field that
-/// changed from `old` to `new` (RFC 1624, through `bpf_csum_diff`).
-fn csum_replace4(check: u16, old: u32, new: u32) -> Option<u16> {
-    let sum = rax::csum_diff(&old.to_ne_bytes(), &new.to_ne_bytes(), u32::from(!check)).ok()?;
-    let folded = (sum & 0xffff) + (sum >> 16);
-    let folded = (folded & 0xffff) + (folded >> 16);
-    Some(!(folded as u16))
-}
-
-fn xdp_lb(ctx: &mut XdpContext) -> XdpAction {
-    let Some(svc) = SERVICE.read(0) else {
-        return XdpAction::Pass;
-    };
-    let (Some(ethertype), Some(mut ip)) = (ctx.load::<u16>(12), ctx.load::<Ipv4Hdr>(ETH_HLEN))
-    else {
-        return XdpAction::Pass;
-    };
-    let ihl = usize::from(ip.version_ihl & 0xf) * 4;
-    if u16::from_be(ethertype) != ETH_P_IP
-        || ip.version_ihl >> 4 != 4
-        || ihl < 20
-        || u16::from_be(ip.frag_off) & 0x3fff != 0
-        || ip.daddr != svc.vip
-        || ip.protocol != svc.proto
-        || svc.nbackends == 0
-    {
-        return XdpAction::Pass;
+/// The verdict for a packet to the service; `None` for any other.
+fn balance(ctx: &mut XdpContext) -> Option<XdpAction> {
+    let svc = SERVICE.read(0)?;
+    let (mut eth, mut ip, l4) = net::parse_ipv4(ctx.data())?;
+    if ip.is_fragment() || ip.daddr != svc.vip || ip.protocol != svc.proto || svc.nbackends == 0 {
+        return None;
     }
-    let l4 = ETH_HLEN + ihl;
-    let check_at = match ip.protocol {
-        IPPROTO_UDP => l4 + 6,
-        IPPROTO_TCP => l4 + 16,
-        _ => return XdpAction::Pass,
-    };
-    let (Some(ports), Some(l4_check)) = (ctx.load::<[u8; 4]>(l4), ctx.load::<u16>(check_at)) else {
-        return XdpAction::Pass;
-    };
-    if u16::from_ne_bytes([ports[2], ports[3]]) != svc.port {
-        return XdpAction::Pass;
+    let check_at = l4 + net::l4_check_offset(ip.protocol)?;
+    let (ports, l4_check) = (ctx.load::<[u8; 4]>(l4)?, ctx.load::<u16>(check_at)?);
+    if ports[2..] != svc.port.to_ne_bytes() {
+        return None;
     }
-
-    let n = u32::from(svc.nbackends).min(16);
-    let index = flow_hash(&ip, ports) % n;
+    let index = flow_hash(&ip, ports) % u32::from(svc.nbackends).min(16);
     let Some(backend) = BACKENDS.read(index) else {
-        return XdpAction::Aborted;
-    };
-    let Some(ip_check) = csum_replace4(ip.check, ip.daddr, backend.addr) else {
-        return XdpAction::Aborted;
+        return Some(XdpAction::Aborted);
     };
     // A UDP checksum of 0 means none: it stays 0, and a computed 0 is sent
     // as 0xffff.
-    let l4_check = match (ip.protocol, l4_check) {
-        (IPPROTO_UDP, 0) => 0,
-        _ => match csum_replace4(l4_check, ip.daddr, backend.addr) {
-            Some(0) if ip.protocol == IPPROTO_UDP => 0xffff,
-            Some(c) => c,
-            None => return XdpAction::Aborted,
-        },
+    let udp = ip.protocol == IPPROTO_UDP;
+    let l4_check = match net::csum_replace4(l4_check, ip.daddr, backend.addr) {
+        _ if udp && l4_check == 0 => 0,
+        0 if udp => 0xffff,
+        c => c,
     };
+    ip.check = net::csum_replace4(ip.check, ip.daddr, backend.addr);
     ip.daddr = backend.addr;
-    ip.check = ip_check;
+    (eth.src, eth.dst) = (eth.dst, backend.mac);
+    let written = ctx.store(0, &eth).and(ctx.store(net::ETH_HLEN, &ip));
+    if written.and(ctx.store(check_at, &l4_check)).is_none() {
+        return Some(XdpAction::Aborted);
+    }
+    if let Some(count) = STATS.get(index) {
+        count.fetch_add(1, Ordering::Relaxed);
+    }
+    Some(XdpAction::Tx)
+}
 
-    let Some(old_dst) = ctx.load::<[u8; 6]>(0) else {
-        return XdpAction::Aborted;
-    };
-    let written = ctx.store(0, &backend.mac).and_then(|()| {
-        ctx.store(6, &old_dst)?;
-        ctx.store(ETH_HLEN, &ip)?;
-        ctx.store(check_at, &l4_check)
-    });
-    if written.is_none() {
-        return XdpAction::Aborted;
-    }
-    if let Some(count) = STATS.read(index) {
-        let _ = STATS.update(index, &(count + 1), BPF_ANY);
-    }
-    XdpAction::Tx
+fn xdp_lb(ctx: &mut XdpContext) -> XdpAction {
+    balance(ctx).unwrap_or(XdpAction::Pass)
 }
 rax::xdp!(xdp_lb);

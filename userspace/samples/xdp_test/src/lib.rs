@@ -17,17 +17,20 @@
 //! * 6: the checksum difference from the 4 bytes at 16 to the 4 at 20,
 //!   then that of adding the 4 at 20 again (from nothing), stored at 24;
 //!   `XDP_PASS`.
+//! * 7: sends it to the CPU in slot `arg` of `CPUS` (`XDP_PASS` if empty),
+//!   where the kernel builds its `sk_buff`.
 //!
 //! A helper that fails: `XDP_DROP`. Maps: `DEVS` (devmap, 4 slots),
-//! `COUNTER` (array, 1 x u64).
+//! `CPUS` (cpumap, 4 slots), `COUNTER` (array, 1 x u64).
 //!
 //! Entry `rax_entry_xdp_test` (XDP).
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use rax::{ArrayMap, DevMap, XdpAction, XdpContext};
+use rax::{ArrayMap, CpuMap, DevMap, XdpAction, XdpContext};
 
 rax::map!(static DEVS: DevMap<4>);
+rax::map!(static CPUS: CpuMap<4>);
 rax::map!(static COUNTER: ArrayMap<AtomicU64, 1>);
 
 const ETH_HLEN: usize = 14;
@@ -86,6 +89,7 @@ fn xdp_test(ctx: &mut XdpContext) -> XdpAction {
         4 => return ctx.redirect(u32::from(arg)),
         5 => return ctx.redirect_map(&DEVS, u32::from(arg), XdpAction::Pass),
         6 => csum(ctx),
+        7 => return ctx.redirect_map(&CPUS, u32::from(arg), XdpAction::Pass),
         _ => return XdpAction::Aborted,
     };
     match done {

@@ -4,10 +4,11 @@
  * the XDP packet helpers, one per packet, chosen by the byte after the
  * Ethernet header, with the next byte as argument: push bytes in front
  * (XDP_TX), pop them, grow or cut the tail, write and read 8 bytes of
- * metadata, redirect to a device or through a devmap, a checksum
- * difference. A helper that fails: XDP_DROP.
+ * metadata, redirect to a device or through a devmap or a cpumap, a
+ * checksum difference. A helper that fails: XDP_DROP.
  *
- * Maps: devs (devmap, 4 slots), counter (array, 1 x u64). Program
+ * Maps: devs (devmap, 4 slots), cpus (cpumap, 4 slots), counter (array,
+ * 1 x u64). Program
  * xdp_test (XDP).
  */
 #include "vmlinux.h"
@@ -21,6 +22,13 @@ struct {
 	__uint(key_size, sizeof(__u32));
 	__uint(value_size, sizeof(__u32));
 } devs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_CPUMAP);
+	__uint(max_entries, 4);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} cpus SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -154,6 +162,8 @@ int xdp_test(struct xdp_md *ctx)
 		return bpf_redirect_map(&devs, arg, XDP_PASS);
 	case 6:
 		return csum(ctx);
+	case 7:
+		return bpf_redirect_map(&cpus, arg, XDP_PASS);
 	}
 	return XDP_ABORTED;
 }
