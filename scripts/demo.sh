@@ -22,7 +22,7 @@ rax=$RAX_BUILD/userspace/cli/rax
 key=$kbuild/kernel/rax/rax_signing_key.pem
 demo=$RAX_CACHE/demo
 mkdir -p "$demo"
-for s in xdp_counter counters syscount xdp_lb; do
+for s in xdp_counter counters syscount trace_event xdp_lb; do
 	"$rax" build --cache "$RAX_SYSROOT_CACHE" -k "$key" -c "$key" -o "$demo/$s.o" \
 		"$RAX_TOP/userspace/samples/$s"
 done
@@ -82,6 +82,20 @@ rax_stage "demo: boot the Rax kernel ($kbuild/arch/x86/boot/bzImage)"
 	rm -r $sc/enter/link $sc/exit/link
 	$rax map dump -j pinned $sc/enter/maps/STATS | '"$RAX_TOP"'/userspace/samples/syscount/print.py -n 8 |
 		sed "s/^/  /"
+	echo "--- trace_event: a profiler; the stacks of a dd for 2 s, sampled at 199 Hz (perf_event cpu-clock), as profile -f"
+	te=/sys/fs/bpf/trace_event
+	$rax load "$demo/trace_event.o" --pin $te >/dev/null
+	dd if=/dev/zero of=/dev/null bs=64k 2>/dev/null &
+	dd=$!
+	$rax map update pinned $te/maps/TARGET key 00000000 \
+		value "$(printf %08x $dd | sed "s/\(..\)\(..\)\(..\)\(..\)/\4\3\2\1/")"
+	$rax attach pinned $te/prog perf_event software cpu-clock --freq 199 --pin-link $te/link
+	sleep 2
+	rm -f $te/link $te/link_*
+	kill $dd
+	'"$RAX_TOP"'/userspace/samples/trace_event/print.py -f -n 4 \
+		--counts <($rax map dump -j pinned $te/maps/COUNTS) \
+		--stacks <($rax map dump -j pinned $te/maps/STACKS) | cut -c1-200 | sed "s/^/  /"
 	echo "--- xdp_lb: an XDP load balancer; 10.100.0.254:53/udp over backends 10.1.0.0-3"
 	lb=/sys/fs/bpf/xdp_lb
 	$rax load "$demo/xdp_lb.o" --pin $lb >/dev/null

@@ -11,42 +11,12 @@
 
 use core::sync::atomic::{AtomicU64, Ordering};
 
-use rax::maps::BPF_ANY;
+use rax::net::{ETH_HLEN, ETH_P_ARP, ETH_P_IP, ETH_P_IPV6, EthHdr, IPPROTO_UDP, Ipv4Hdr};
 use rax::{ArrayMap, PerCpuArray, XdpAction, XdpContext};
 
 rax::map!(static PROTO_COUNT: ArrayMap<AtomicU64, 256>);
-rax::map!(static ETH_COUNT: PerCpuArray<u64, 5>);
+rax::map!(static ETH_COUNT: PerCpuArray<AtomicU64, 5>);
 
-rax::pod! {
-    #[derive(Clone, Copy)]
-    struct EthHdr {
-        dst: [u8; 6],
-        src: [u8; 6],
-        ethertype: u16,
-    }
-}
-
-rax::pod! {
-    #[derive(Clone, Copy)]
-    struct Ipv4Hdr {
-        version_ihl: u8,
-        tos: u8,
-        tot_len: u16,
-        id: u16,
-        frag_off: u16,
-        ttl: u8,
-        protocol: u8,
-        check: u16,
-        saddr: u32,
-        daddr: u32,
-    }
-}
-
-const ETH_HLEN: usize = 14;
-const ETH_P_IP: u16 = 0x0800;
-const ETH_P_IPV6: u16 = 0x86dd;
-const ETH_P_ARP: u16 = 0x0806;
-const IPPROTO_UDP: u8 = 17;
 const DISCARD_PORT: u16 = 9;
 
 const CLASS_IPV4: u32 = 0;
@@ -56,8 +26,8 @@ const CLASS_OTHER: u32 = 3;
 const CLASS_DROPPED: u32 = 4;
 
 fn bump_class(class: u32) {
-    if let Some(n) = ETH_COUNT.read(class) {
-        let _ = ETH_COUNT.update(class, &(n + 1), BPF_ANY);
+    if let Some(n) = ETH_COUNT.get(class) {
+        n.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -72,18 +42,17 @@ fn xdp_counter(ctx: &mut XdpContext) -> XdpAction {
         bump_class(CLASS_OTHER);
         return XdpAction::Pass;
     };
-    match u16::from_be(eth.ethertype) {
+    match eth.ethertype() {
         ETH_P_IP => {
             bump_class(CLASS_IPV4);
             let Some(ip) = ctx.load::<Ipv4Hdr>(ETH_HLEN) else {
                 return XdpAction::Pass;
             };
             bump_proto(ip.protocol);
-            let ihl = usize::from(ip.version_ihl & 0x0f) * 4;
             if ip.protocol == IPPROTO_UDP {
                 // UDP destination port: bytes 2..4 of the UDP header.
-                let dport = ctx.load::<u16>(ETH_HLEN + ihl + 2).map(u16::from_be);
-                if dport == Some(DISCARD_PORT) {
+                let dport_at = ETH_HLEN + ip.header_len() + 2;
+                if ctx.load::<u16>(dport_at).map(u16::from_be) == Some(DISCARD_PORT) {
                     bump_class(CLASS_DROPPED);
                     return XdpAction::Drop;
                 }
