@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The language-verifier gap: small programs a kernel engineer would write,
+ * each in C (gap/NAME.bpf.c, clang-19 -O2 against the tree's libbpf) and in
+ * Rax (the gap sample's entry rax_entry_NAME). For each case:
+ *
+ * - the C version is loaded into this kernel: the 6.12 verifier must
+ *   reject it, and its message is printed; if it is accepted, the test
+ *   says so (a verifier that learnt the pattern) instead of failing;
+ * - the Rax version is loaded and run (BPF test runs) on several inputs,
+ *   edge cases among them, and its verdict and packet out must be what a
+ *   reference implementation here computes;
+ * - where eBPF has a workaround (gap/NAME_wa.bpf.c: bpf_loop, masks,
+ *   a per-CPU map instead of the stack, ...), it must load, give the same
+ *   results, and both are timed in this boot.
+ *
+ * Run times: GAP_ROUNDS rounds, Rax and the workaround in turns, the
+ * medians of the rounds (nanoseconds per run).
+ *
+ * Every case prints one line for Documentation/rax/verifier-gap.rst
+ * (scripts/gap-table.py):
+ *   gap: NAME | REJECTED | message | rax N/N | wa N/N | rax_ns X | wa_ns Y
+ *
+ * A C version the verifier is still exploring after GAP_VERIFY_CAP
+ * seconds (a program over the 1M-instruction complexity limit, which the
+ * debug kernel under TCG takes many minutes to reach) is stopped and
+ * reported as such: not as a rejection.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <endian.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "../kselftest_harness.h"
+#include "rax_util.h"
+
+#define GAP_VERIFY_CAP	60	/* seconds */
+#define GAP_PKT_MAX	1600
+#define GAP_MIN_PKT	14	/* ETH_HLEN: XDP test runs take no less */
+#define GAP_REPEAT	200
+#define GAP_ROUNDS	5
+
+struct gap_out {
+	__u32 ret;
+	__u32 len;
+	unsigned char data[GAP_PKT_MAX];
+};
+
+struct gap_case {
+	const char *name;
+	/* Input @i into @pkt: its length, or 0 past the last input. */
+	unsigned int (*input)(unsigned int i, unsigned char *pkt);
+	/* What the program must give for @in: its verdict and packet out. */
+	void (*ref)(const unsigned char *in, unsigned int len, struct gap_out *out);
+	/*
+	 * Before input @i on a side: fills the side's maps (@map gives the
+	 * fd of a map by its Rax name) and the reference's state alike.
+	 * NULL: no maps.
+	 */
+	int (*before)(unsigned int i, int (*map)(void *side, const char *name), void *side);
+	bool workaround;	/* gap/NAME_wa.bpf.c exists */
+};
+
+/* ---- the verifier's verdict on the C version --------------------------- */
+
+struct verdict {
+	int err;		/* 0: loaded; -errno; 1: stopped after the cap */
+	char log[60000];
+};
+
+/* A register dump: "R1=..." or "R1_w=...", not "R1 offset is ...". */
+static bool is_regs(const char *line)
+{
+	if (line[0] != 'R' || !isdigit(line[1]))
+		return false;
+	for (line++; isdigit(*line); line++)
+		;
+	return *line == '=' || *line == '_';
+}
+
+/* The line of a verifier log that says why: the last that is not a trace. */
+static void verifier_message(const char *log, char *msg, size_t size)
+{
+	static const char *const trace[] = {
+		"cur state", "old state", "from ", "mark_precise", "last_idx", "parent ",
+		"processed ", "stack depth", "verification time", "func#", "Validating",
+		"regs=", "Func#", "frame", "propagating", "insn ", "; ",
+	};
+	const char *line = log, *end;
+	size_t n, i;
+
+	msg[0] = '\0';
+	for (; *line; line = *end ? end + 1 : end) {
+		end = strchrnul(line, '\n');
+		n = end - line;
+		if (!n || isdigit(line[0]) || line[0] == ' ' || line[0] == '\t' || is_regs(line))
+			continue;
+		for (i = 0; i < ARRAY_SIZE(trace); i++)
+			if (!strncmp(line, trace[i], strlen(trace[i])))
+				break;
+		if (!strncmp(line, "verification time", 17))
+			break;
+		if (i < ARRAY_SIZE(trace))
+			continue;
+		snprintf(msg, size, "%.*s", (int)(n < size ? n : size - 1), line);
+	}
+}
+
+/*
+ * Loads gap/@name.bpf.o in a child, which the cap stops: the verifier
+ * gives up at a pending signal (EAGAIN), and libbpf's retries end with
+ * the child.
+ */
+static void verify_c(const char *dir, const char *name, struct verdict *v)
+{
+	char path[600];
+	pid_t pid;
+	int st, waited;
+
+	snprintf(path, sizeof(path), "%s/gap_%s.bpf.o", dir, name);
+	memset(v, 0, sizeof(*v));
+	pid = fork();
+	if (pid == 0) {
+		struct bpf_object *obj = bpf_object__open_file(path, NULL);
+		struct bpf_program *p;
+
+		if (!obj)
+			_exit(2);
+		bpf_object__for_each_program(p, obj)
+			bpf_program__set_log_buf(p, v->log, sizeof(v->log) - 1);
+		v->err = bpf_object__load(obj) ? -errno : 0;
+		_exit(0);
+	}
+	for (waited = 0; pid > 0 && waited < GAP_VERIFY_CAP * 10; waited++) {
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			if (!WIFEXITED(st) || WEXITSTATUS(st))
+				v->err = -ENOENT;
+			return;
+		}
+		usleep(100000);
+	}
+	if (pid > 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	v->err = 1;
+}
+
+/* ---- running a side ---------------------------------------------------- */
+
+static int run(int prog, const unsigned char *in, unsigned int len, struct gap_out *out,
+	       unsigned int repeat, __u32 *duration)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = len,
+		    .data_out = out->data, .data_size_out = sizeof(out->data),
+		    .repeat = repeat);
+	int err;
+
+	memset(out, 0, sizeof(*out));
+	err = bpf_prog_test_run_opts(prog, &o);
+	out->ret = o.retval;
+	out->len = o.data_size_out;
+	if (duration)
+		*duration = o.duration;
+	return err ? -errno : 0;
+}
+
+static bool same(const struct gap_out *a, const struct gap_out *b)
+{
+	return a->ret == b->ret && a->len == b->len && !memcmp(a->data, b->data, a->len);
+}
+
+/* The inputs where @prog and the reference differ; the first is printed. */
+struct side {
+	const char *name;
+	int prog;
+	int (*map)(void *side, const char *name);
+	void *ctx;
+};
+
+static int check_side(const struct gap_case *c, const struct side *sd, unsigned int *n)
+{
+	static unsigned char pkt[GAP_PKT_MAX];
+	static struct gap_out got, want;
+	const char *side = sd->name;
+	int prog = sd->prog;
+	unsigned int i, len;
+	int bad = 0;
+
+	for (i = 0; (len = c->input(i, pkt)); i++) {
+		if (c->before && c->before(i, sd->map, sd->ctx)) {
+			ksft_print_msg("%s: %s: input %u: filling the maps failed\n", c->name, side,
+				       i);
+			bad++;
+			continue;
+		}
+		c->ref(pkt, len, &want);
+		if (run(prog, pkt, len, &got, 1, NULL)) {
+			ksft_print_msg("%s: %s: input %u: test run: %s\n", c->name, side, i,
+				       strerror(errno));
+			bad++;
+			continue;
+		}
+		if (!same(&got, &want) && !bad++) {
+			ksft_print_msg("%s: %s: input %u (%u bytes): verdict %u, %u bytes out; "
+				       "want %u, %u\n", c->name, side, i, len, got.ret, got.len,
+				       want.ret, want.len);
+			ksft_print_msg("%s: first 8 bytes %016llx, want %016llx\n", c->name,
+				       (unsigned long long)be64toh(*(__u64 *)got.data),
+				       (unsigned long long)be64toh(*(__u64 *)want.data));
+		} else if (!same(&got, &want)) {
+			bad++;
+		}
+	}
+	*n = i;
+	return bad;
+}
+
+/*
+ * Nanoseconds per run of a side over all its inputs: what the kernel
+ * measures around the runs of each test run (GAP_REPEAT of them), which
+ * leaves out the test run's own set-up (under TCG, patching the XDP
+ * dispatcher costs far more than a run). -1 on a guest whose clock is
+ * jiffies: nothing there is measured in nanoseconds.
+ */
+static double time_side(const struct gap_case *c, const struct side *sd)
+{
+	static unsigned char pkt[GAP_PKT_MAX];
+	static struct gap_out out;
+	unsigned int i, len, n = 0;
+	double t = 0;
+	__u32 d;
+
+	for (i = 0; (len = c->input(i, pkt)); i++) {
+		if (c->before && c->before(i, sd->map, sd->ctx))
+			continue;
+		if (run(sd->prog, pkt, len, &out, GAP_REPEAT, &d))
+			continue;
+		t += d;
+		n++;
+	}
+	return n && t > 0 ? t / n : -1;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Rax and the workaround in turns, GAP_ROUNDS rounds: the medians. */
+static void time_both(const struct gap_case *c, const struct side *rax, const struct side *wa,
+		      long long *rax_ns, long long *wa_ns)
+{
+	double r[GAP_ROUNDS], w[GAP_ROUNDS];
+	int i;
+
+	for (i = 0; i < GAP_ROUNDS; i++) {
+		r[i] = time_side(c, rax);
+		w[i] = wa ? time_side(c, wa) : -1;
+	}
+	qsort(r, GAP_ROUNDS, sizeof(r[0]), cmp_double);
+	qsort(w, GAP_ROUNDS, sizeof(w[0]), cmp_double);
+	*rax_ns = r[GAP_ROUNDS / 2];
+	*wa_ns = wa ? w[GAP_ROUNDS / 2] : -1;
+}
+
+/* ---- the cases --------------------------------------------------------- */
+
+static void put32(unsigned char *p, __u32 v)
+{
+	memcpy(p, &v, 4);
+}
+
+static __u32 get32(const unsigned char *p)
+{
+	__u32 v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static __u16 get16(const unsigned char *p)
+{
+	__u16 v;
+
+	memcpy(&v, p, 2);
+	return v;
+}
+
+/* The verdict XDP_TX with @a and @b over the first 8 bytes of @in. */
+static void out_tx(const unsigned char *in, unsigned int len, __u32 a, __u32 b,
+		   struct gap_out *o)
+{
+	memcpy(o->data, in, len);
+	o->len = len;
+	o->ret = XDP_TX;
+	put32(o->data, a);
+	put32(o->data + 4, b);
+}
+
+static void out_verdict(const unsigned char *in, unsigned int len, __u32 ret,
+			struct gap_out *o)
+{
+	memcpy(o->data, in, len);
+	o->len = len;
+	o->ret = ret;
+}
+
+/* A few bytes of a deterministic random stream, from @seed. */
+static __u32 rnd(__u32 *seed)
+{
+	*seed ^= *seed << 13;
+	*seed ^= *seed >> 17;
+	*seed ^= *seed << 5;
+	return *seed;
+}
+
+/* tlv_sum: TLVs from byte 8, type 0 ends them; count, and sum of type 7's first bytes. */
+static unsigned int tlv_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 0x1234 + i, len = 8, n, k;
+
+	if (i >= 12)
+		return 0;
+	memset(p, 0, GAP_MIN_PKT);
+	if (i == 0)
+		return GAP_MIN_PKT;		/* no TLVs at all: type 0 at once */
+	if (i == 1) {
+		p[8] = 7;			/* cut short: its length runs past the end */
+		p[9] = 200;
+		p[10] = 5;
+		return GAP_MIN_PKT;
+	}
+	n = i == 2 ? 200 : rnd(&seed) % 40;	/* 2: many short TLVs */
+	for (k = 0; k < n && len + 2 + 64 < GAP_PKT_MAX; k++) {
+		__u8 l = i == 2 ? 0 : rnd(&seed) % 24;
+
+		p[len] = k % 3 ? 7 : 1 + rnd(&seed) % 9;
+		p[len + 1] = l;
+		memset(p + len + 2, rnd(&seed), l);
+		len += 2 + l;
+	}
+	if (i % 2)
+		p[len++] = 0;			/* an explicit end */
+	while (len < GAP_MIN_PKT)
+		p[len++] = 1;			/* a type-1 TLV header, cut short */
+	return len;
+}
+
+static void tlv_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int at = 8;
+	__u32 count = 0, sum = 0;
+
+	while (at + 2 <= len && in[at]) {
+		if (at + 2 + in[at + 1] > len)
+			break;
+		if (in[at] == 7 && in[at + 1])
+			sum += in[at + 2];
+		count++;
+		at += 2 + in[at + 1];
+	}
+	out_tx(in, len, count, sum, o);
+}
+
+/* str_search: a needle of 1 to 8 bytes in the payload from byte 16. */
+static unsigned int search_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 77 + i, len = 16 + (i * 131) % 1400, k;
+
+	if (i >= 12)
+		return 0;
+	memset(p, 0, 16);
+	for (k = 16; k < len; k++)
+		p[k] = 'a' + rnd(&seed) % 4;
+	p[0] = i == 0 ? 0 : i == 1 ? 9 : 1 + i % 8;	/* 0 and 9 are refused */
+	memcpy(p + 1, "abcdabcd", 8);
+	if (i % 3 == 0 && len > 40)
+		memcpy(p + len - 8, "abcdabcd", 8);	/* at the very end */
+	if (i == 11)
+		len = 16;				/* no payload */
+	return len;
+}
+
+static void search_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int n = in[0], i;
+	__s32 found = -1;
+
+	if (n == 0 || n > 8) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	for (i = 0; 16 + i + n <= len && i < 1500; i++)
+		if (!memcmp(in + 16 + i, in + 1, n)) {
+			found = i;
+			break;
+		}
+	out_verdict(in, len, XDP_TX, o);
+	memcpy(o->data + 12, &found, 4);
+}
+
+/* pkt_len_check: the u32 at the offset in the first u16, into bytes 4..8. */
+static unsigned int offset_input(unsigned int i, unsigned char *p)
+{
+	static const __u16 off[] = { 0, 4, 60, 61, 62, 63, 64, 100, 0xffff, 10, 11 };
+	unsigned int k;
+
+	if (i >= ARRAY_SIZE(off))
+		return 0;
+	for (k = 0; k < 64; k++)
+		p[k] = k * 3 + i;
+	memcpy(p, &off[i], 2);
+	return i >= ARRAY_SIZE(off) - 2 ? GAP_MIN_PKT : 64;
+}
+
+static void offset_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int off = get16(in);
+
+	if (off + 4 > len) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	out_verdict(in, len, XDP_TX, o);
+	memcpy(o->data + 4, in + off, 4);
+}
+
+/* big_stack: the most frequent of bytes 8..1500, the smallest on a tie. */
+static unsigned int hist_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 99 + i, len = i < 2 ? GAP_MIN_PKT + i : 200 + i * 137, k;
+
+	if (i >= 12)
+		return 0;
+	if (len > GAP_PKT_MAX)
+		len = GAP_PKT_MAX;
+	for (k = 0; k < len; k++)
+		p[k] = i % 2 ? rnd(&seed) % 7 * 37 : rnd(&seed);
+	return len;
+}
+
+static void hist_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 hist[256] = { 0 }, best = 0, i;
+
+	for (i = 8; i < len && i < 1500; i++)
+		hist[in[i]]++;
+	for (i = 1; i < 256; i++)
+		if (hist[i] > hist[best])
+			best = i;
+	out_tx(in, len, best, hist[best], o);
+}
+
+/* deep_calls: a prefix expression, 10 levels deep at most. */
+static __u32 eval_ref(const unsigned char *p, unsigned int len, unsigned int *pos, int depth)
+{
+	__u8 op;
+	__u32 a, b;
+
+	if (*pos >= len || *pos > 1000)
+		return 0;
+	op = p[(*pos)++];
+	if (!depth)
+		return op & 127;
+	if (op < 128)
+		return op;
+	a = eval_ref(p, len, pos, depth - 1);
+	b = eval_ref(p, len, pos, depth - 1);
+	return op == 128 ? a + b : a * b;
+}
+
+static unsigned int expr_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 5 + i, len = GAP_MIN_PKT + (i < 3 ? i * 3 : 40 + i * 50), k;
+
+	if (i >= 12)
+		return 0;
+	memset(p, 0, 8);
+	for (k = 8; k < len; k++)
+		p[k] = rnd(&seed) % (i % 2 ? 4 : 2) ? 128 + rnd(&seed) % 2 : rnd(&seed) % 128;
+	return len;
+}
+
+static void expr_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int pos = 0;
+	__u32 v = eval_ref(in + 8, len - 8, &pos, 10);
+
+	out_tx(in, len, v, pos, o);
+}
+
+/* dns_qname: labels from byte 8 to a 0 length; their number and hash. */
+static unsigned int qname_input(unsigned int i, unsigned char *p)
+{
+	static const char *const names[] = {
+		"", "com", "www.example.com", "WWW.Example.COM", "a.b.c.d.e.f.g.h.i.j.k.l",
+	};
+	unsigned int len = 8, k;
+
+	memset(p, 0, 8);
+	if (i < ARRAY_SIZE(names)) {
+		const char *s = names[i], *dot;
+
+		while (*s) {
+			dot = strchrnul(s, '.');
+			p[len] = dot - s;
+			memcpy(p + len + 1, s, dot - s);
+			len += 1 + (dot - s);
+			s = *dot ? dot + 1 : dot;
+		}
+		p[len++] = 0;
+		while (len < GAP_MIN_PKT)
+			p[len++] = 0xaa;	/* after the name */
+		return len;
+	}
+	switch (i - ARRAY_SIZE(names)) {
+	case 0:				/* a label of 64 bytes */
+		p[8] = 64;
+		memset(p + 9, 'x', 64);
+		p[73] = 0;
+		return 74;
+	case 1:				/* cut short */
+		p[8] = 10;
+		memcpy(p + 9, "abcde", 5);
+		return GAP_MIN_PKT;
+	case 2:				/* no end before 255 bytes */
+		for (k = 0; k < 5; k++) {
+			p[8 + k * 61] = 60;
+			memset(p + 9 + k * 61, 'a' + k, 60);
+		}
+		p[8 + 5 * 61] = 0;
+		return 8 + 5 * 61 + 1;
+	case 3:				/* exactly fits: 254 bytes of labels */
+		for (k = 0; k < 4; k++) {
+			p[8 + k * 63] = 62;
+			memset(p + 9 + k * 63, 'q', 62);
+		}
+		p[8 + 252] = 1;
+		p[8 + 253] = 'z';
+		p[8 + 254] = 0;
+		return 8 + 255;
+	case 4:				/* labels to the end, no 0 length */
+		p[8] = 5;
+		memcpy(p + 9, "abcde", 5);
+		return GAP_MIN_PKT;
+	}
+	return 0;
+}
+
+static void qname_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 labels = 0, hash = 0x811c9dc5, off = 0, k;
+	const unsigned char *p = in + 8;
+	unsigned int n = len - 8;
+
+	while (off < 255) {
+		if (off + 1 > n)
+			goto bad;
+		if (!p[off])
+			break;
+		if (p[off] > 63 || off + 1 + p[off] > n)
+			goto bad;
+		for (k = 1; k <= p[off]; k++) {
+			__u8 c = p[off + k];
+
+			if (c >= 'A' && c <= 'Z')
+				c += 32;
+			hash = (hash ^ c) * 0x01000193;
+		}
+		hash = (hash ^ '.') * 0x01000193;
+		labels++;
+		off += 1 + p[off];
+	}
+	if (off >= 255)
+		goto bad;
+	out_tx(in, len, labels, hash, o);
+	return;
+bad:
+	out_tx(in, len, 0, 0, o);
+}
+
+/* pow2_ring: a ring of the size userspace set (0, 3, 8, 64, 65 in turn). */
+struct ring {
+	__u32 size;
+	__u32 head;
+	__u64 slot[64];
+};
+
+static struct ring ring_ref_state;
+static const __u32 ring_sizes[] = { 0, 8, 3, 64, 65, 1 };
+
+/* Every 6 inputs, a new ring: of the next size, empty. */
+static int ring_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	struct ring *r = &ring_ref_state;
+	__u32 k = 0;
+
+	if (i % 6)
+		return 0;
+	memset(r, 0, sizeof(*r));
+	r->size = ring_sizes[i / 6];
+	return bpf_map_update_elem(map(side, "RINGS"), &k, r, BPF_ANY);
+}
+
+static unsigned int ring_input(unsigned int i, unsigned char *p)
+{
+	__u64 v = 0x1111111111111111ULL * (i + 1);
+
+	if (i >= 6 * ARRAY_SIZE(ring_sizes))
+		return 0;
+	memset(p, 0xee, GAP_MIN_PKT + 4);
+	memcpy(p, &v, 8);
+	return GAP_MIN_PKT + i % 5;
+}
+
+static void ring_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	struct ring *r = &ring_ref_state;
+	__u32 idx;
+
+	if (!r->size || r->size > 64) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	idx = r->head & (r->size - 1);
+	memcpy(&r->slot[idx], in, 8);
+	r->head++;
+	out_verdict(in, len, XDP_TX, o);
+	put32(o->data, idx);
+}
+
+/* rule_table: the first of 256 rules that matches (address, port, protocol). */
+struct rule {
+	__u32 addr;
+	__u32 mask;
+	__u16 port_lo;
+	__u16 port_hi;
+	__u8 proto;
+	__u8 action;
+	__u16 pad;
+};
+
+static struct rule rules_ref[256];
+
+/* Before the first input: 200 rules (the rest match nothing: mask 0, addr 1). */
+static int rules_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	__u32 seed = 4242, k;
+	int fd = map(side, "RULES");
+
+	if (i)
+		return 0;
+	for (k = 0; k < 256; k++) {
+		struct rule *r = &rules_ref[k];
+
+		memset(r, 0, sizeof(*r));
+		if (k >= 200) {
+			r->addr = 1;	/* never matches: addr & 0 is 0 */
+		} else {
+			r->mask = k % 4 == 3 ? 0 : 0xffffffffu << (8 + rnd(&seed) % 24);
+			r->addr = (rnd(&seed) & 0x0f0f0f0f) & r->mask;
+			r->port_lo = rnd(&seed) % 2000;
+			r->port_hi = r->port_lo + rnd(&seed) % 300;
+			r->proto = k % 3 ? 6 + (rnd(&seed) % 2) * 11 : 0;
+			r->action = 1 + k % 250;
+		}
+		if (bpf_map_update_elem(fd, &k, r, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned int rules_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 31337 + i;
+	__u32 addr = rnd(&seed) & 0x0f0f0f0f;
+	__u16 port = rnd(&seed) % 2400;
+
+	if (i >= 40)
+		return 0;
+	memset(p, 0, GAP_MIN_PKT);
+	memcpy(p, &addr, 4);
+	memcpy(p + 4, &port, 2);
+	p[6] = i % 4 ? 6 : 17;
+	return GAP_MIN_PKT + i % 3;
+}
+
+static void rules_ref_run(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 addr = get32(in), k, action = 0;
+	__u16 port = get16(in + 4);
+
+	if (len < 8) {
+		out_verdict(in, len, XDP_ABORTED, o);
+		return;
+	}
+	for (k = 0; k < 256; k++) {
+		const struct rule *r = &rules_ref[k];
+
+		if ((addr & r->mask) == r->addr && port >= r->port_lo && port <= r->port_hi &&
+		    (!r->proto || r->proto == in[6])) {
+			action = r->action;
+			break;
+		}
+	}
+	out_tx(in, len, addr, action, o);
+}
+
+static const struct gap_case cases[] = {
+	{ "tlv_sum", tlv_input, tlv_ref },
+	{ "str_search", search_input, search_ref },
+	{ "pkt_len_check", offset_input, offset_ref, NULL, true },
+	{ "big_stack", hist_input, hist_ref },
+	{ "deep_calls", expr_input, expr_ref },
+	{ "dns_qname", qname_input, qname_ref },
+	{ "pow2_ring", ring_input, ring_ref, ring_before, true },
+	{ "rule_table", rules_input, rules_ref_run, rules_before, true },
+};
+
+/* ---- the test ---------------------------------------------------------- */
+
+struct rax_side {
+	struct rax_obj_file *o;
+	int *fds;
+};
+
+static int rax_map(void *side, const char *name)
+{
+	struct rax_side *r = side;
+	int i = rax_map_index(&r->o->img, name);
+
+	return i < 0 ? -1 : r->fds[i];
+}
+
+/* The C side's maps are named as the Rax ones, in lower case. */
+static int c_map(void *side, const char *name)
+{
+	char lower[64];
+	unsigned int i;
+
+	for (i = 0; name[i] && i < sizeof(lower) - 1; i++)
+		lower[i] = tolower(name[i]);
+	lower[i] = '\0';
+	return bpf_object__find_map_fd_by_name(side, lower);
+}
+
+static const char *exe_dir(void)
+{
+	static char dir[512];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+
+	if (n <= 0)
+		return ".";
+	dir[n] = '\0';
+	*strrchr(dir, '/') = '\0';
+	return dir;
+}
+
+FIXTURE(gap) {
+	struct rax_obj_file o;
+	int fds[16];
+	int nmaps;
+};
+
+FIXTURE_SETUP(gap)
+{
+	self->o = rax_obj_read("gap.o");
+	ASSERT_NE(0, self->o.img.size) TH_LOG("RAX_TEST_OBJECTS/gap.o missing");
+	self->nmaps = rax_create_maps(&self->o.img, self->fds, ARRAY_SIZE(self->fds));
+	ASSERT_LE(0, self->nmaps);
+}
+
+FIXTURE_TEARDOWN(gap)
+{
+	while (self->nmaps > 0)
+		close(self->fds[--self->nmaps]);
+	rax_obj_free(&self->o);
+}
+
+FIXTURE_VARIANT(gap) {
+	const struct gap_case *c;
+};
+
+FIXTURE_VARIANT_ADD(gap, tlv_sum) {
+	.c = &cases[0],
+};
+
+FIXTURE_VARIANT_ADD(gap, str_search) {
+	.c = &cases[1],
+};
+
+FIXTURE_VARIANT_ADD(gap, pkt_len_check) {
+	.c = &cases[2],
+};
+
+FIXTURE_VARIANT_ADD(gap, big_stack) {
+	.c = &cases[3],
+};
+
+FIXTURE_VARIANT_ADD(gap, deep_calls) {
+	.c = &cases[4],
+};
+
+FIXTURE_VARIANT_ADD(gap, dns_qname) {
+	.c = &cases[5],
+};
+
+FIXTURE_VARIANT_ADD(gap, pow2_ring) {
+	.c = &cases[6],
+};
+
+FIXTURE_VARIANT_ADD(gap, rule_table) {
+	.c = &cases[7],
+};
+
+TEST_F_TIMEOUT(gap, rejected_in_c_right_in_rax, GAP_VERIFY_CAP * 2 + 60)
+{
+	const struct gap_case *c = variant->c;
+	struct rax_side rs = { &self->o, self->fds };
+	char entry[64], msg[200], wa[600], status[300];
+	struct side rax = { "Rax", -1, rax_map, &rs };
+	unsigned int n = 0, nwa = 0;
+	long long rax_ns = -1, wa_ns = -1;
+	int bad, bad_wa = 0;
+	struct verdict *v;
+
+	/* The C version, through the verifier, in a child: shared memory. */
+	v = mmap(NULL, sizeof(*v), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, v);
+	verify_c(exe_dir(), c->name, v);
+	verifier_message(v->log, msg, sizeof(msg));
+	if (v->err == 1)
+		snprintf(status, sizeof(status), "STOPPED | still verifying after %d s",
+			 GAP_VERIFY_CAP);
+	else if (v->err == 0)
+		snprintf(status, sizeof(status), "ACCEPTED | this verifier accepts it now");
+	else
+		snprintf(status, sizeof(status), "REJECTED | %s", msg[0] ? msg : strerror(-v->err));
+	ksft_print_msg("%s: the verifier: %s\n", c->name, status);
+	if (v->err < 0 && v->log[0])
+		ksft_print_msg("%s: its log begins: %.300s\n", c->name, v->log);
+	EXPECT_NE(-ENOENT, v->err) TH_LOG("gap/%s.bpf.o could not be opened", c->name);
+	munmap(v, sizeof(*v));
+
+	/* The Rax version, against the reference. */
+	snprintf(entry, sizeof(entry), "rax_entry_%s", c->name);
+	rax.prog = rax_load_entry(&self->o, self->fds, self->nmaps, entry, BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, rax.prog) TH_LOG("load %s: %s\n%s", entry, strerror(-rax.prog), log_buf);
+	bad = check_side(c, &rax, &n);
+	EXPECT_EQ(0, bad) TH_LOG("%s: Rax: %d of %u inputs differ from the reference", c->name,
+				 bad, n);
+
+	/* The eBPF workaround, if there is one: checked, then timed against Rax. */
+	if (c->workaround) {
+		struct side ws = { "eBPF workaround", -1, c_map, NULL };
+		struct bpf_object *obj;
+
+		snprintf(wa, sizeof(wa), "%s/gap_%s_wa.bpf.o", exe_dir(), c->name);
+		obj = bpf_object__open_file(wa, NULL);
+		ASSERT_NE(NULL, obj);
+		ASSERT_EQ(0, bpf_object__load(obj)) TH_LOG("%s does not load", wa);
+		ws.ctx = obj;
+		ws.prog = bpf_program__fd(bpf_object__next_program(obj, NULL));
+		bad_wa = check_side(c, &ws, &nwa);
+		EXPECT_EQ(0, bad_wa) TH_LOG("%s: the workaround: %d of %u inputs differ", c->name,
+					    bad_wa, nwa);
+		time_both(c, &rax, &ws, &rax_ns, &wa_ns);
+		bpf_object__close(obj);
+	}
+	ksft_print_msg("gap: %s | %s | rax %u/%u | wa %u/%u | rax_ns %lld | wa_ns %lld\n",
+		       c->name, status, n - bad, n, nwa - bad_wa, nwa, rax_ns, wa_ns);
+	close(rax.prog);
+}
+
+TEST_HARNESS_MAIN
