@@ -181,7 +181,7 @@ cat "$scratch/untrusted.crt" >>"$scratch/untrusted.pem"
 "$RAX_TOP/scripts/make-test-objects.sh" "$scratch/objects" "$kbuild/kernel/rax/rax_signing_key.pem" \
 	"$scratch/untrusted.pem" >"$RAX_LOGS/test-objects.log" 2>&1 ||
 	rax_die "making the signed test objects failed" "$RAX_LOGS/test-objects.log"
-"$RAX_TOP/scripts/vm-run.sh" --quiet --scratch "$scratch" --timeout 1200 \
+"$RAX_TOP/scripts/vm-run.sh" --quiet --scratch "$scratch" --timeout 1500 \
 	--env RAX_BUILD_KEY_SKID="$skid" --env RAX_UNTRUSTED_CERT=/mnt/untrusted.der \
 	--env RAX_TEST_OBJECTS=/mnt/objects \
 	-- "$RAX_TOP/scripts/guest-tests.sh" "$ksft" 2>"$RAX_LOGS/vm-test.log"

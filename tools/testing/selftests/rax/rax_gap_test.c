@@ -93,6 +93,7 @@ static void verifier_message(const char *log, char *msg, size_t size)
 		"regs=", "Func#", "frame", "propagating", "insn ", "; ",
 	};
 	const char *line = log, *end;
+	bool cont = false;
 	size_t n, i;
 
 	msg[0] = '\0';
@@ -108,7 +109,12 @@ static void verifier_message(const char *log, char *msg, size_t size)
 			break;
 		if (i < ARRAY_SIZE(trace))
 			continue;
-		snprintf(msg, size, "%.*s", (int)(n < size ? n : size - 1), line);
+		/* A message the verifier wraps: "...,\nuse static function instead". */
+		if (cont && strlen(msg) + 1 < size)
+			snprintf(msg + strlen(msg), size - strlen(msg), " %.*s", (int)n, line);
+		else
+			snprintf(msg, size, "%.*s", (int)(n < size ? n : size - 1), line);
+		cont = msg[0] && msg[strlen(msg) - 1] == ',';
 	}
 }
 
@@ -132,6 +138,8 @@ static void verify_c(const char *dir, const char *name, struct verdict *v)
 
 		if (!obj)
 			_exit(2);
+		/* The log is kept here; libbpf would print all of it again. */
+		libbpf_set_print(NULL);
 		bpf_object__for_each_program(p, obj)
 			bpf_program__set_log_buf(p, v->log, sizeof(v->log) - 1);
 		v->err = bpf_object__load(obj) ? -errno : 0;
@@ -715,15 +723,864 @@ static void rules_ref_run(const unsigned char *in, unsigned int len, struct gap_
 	out_tx(in, len, addr, action, o);
 }
 
+/* The 16-bit ones' complement sum of @n bytes as little-endian words, folded. */
+static __u32 csum16(const unsigned char *p, unsigned int n)
+{
+	__u64 sum = 0;
+	unsigned int i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += get16(p + i);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum;
+}
+
+/* csum_len: the checksum of byte 0 * 4 bytes of payload from byte 8. */
+static unsigned int csum_len_input(unsigned int i, unsigned char *p)
+{
+	static const struct { __u8 words; __u16 len; } in[] = {
+		{ 0, 14 }, { 1, 14 }, { 1, 12 + 2 }, { 2, 16 }, { 2, 15 }, { 32, 136 },
+		{ 32, 135 }, { 33, 200 }, { 255, 1100 }, { 17, 300 }, { 31, 132 }, { 8, 40 },
+	};
+	__u32 seed = 3 + i, k;
+
+	if (i >= ARRAY_SIZE(in))
+		return 0;
+	for (k = 0; k < in[i].len; k++)
+		p[k] = i == 5 ? 0xff : rnd(&seed);
+	if (i == 3)
+		memset(p + 8, 0, 8);		/* a payload of zeros */
+	p[0] = in[i].words;
+	return in[i].len;
+}
+
+static void csum_len_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int n = in[0] * 4;
+
+	if (n > 128 || 8 + n > len) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	out_tx(in, len, n, csum16(in + 8, n), o);
+}
+
+/* dfa: an automaton for a request line, "WORD SP TOKEN SP TOKEN". */
+static const __u8 dfa_table[16][4] = {
+	/* letter, digit, space, other */
+	{ 1, 15, 15, 15 },	/* 0: the start */
+	{ 1, 15, 2, 15 },	/* 1: the method */
+	{ 3, 3, 15, 3 },	/* 2: after the first space */
+	{ 3, 3, 4, 3 },		/* 3: the path */
+	{ 5, 15, 15, 15 },	/* 4: after the second space */
+	{ 5, 5, 15, 5 },	/* 5: the version */
+	{ 15, 15, 15, 15 }, { 15, 15, 15, 15 }, { 15, 15, 15, 15 }, { 15, 15, 15, 15 },
+	{ 15, 15, 15, 15 }, { 15, 15, 15, 15 }, { 15, 15, 15, 15 }, { 15, 15, 15, 15 },
+	{ 15, 15, 15, 15 }, { 15, 15, 15, 15 },
+};
+
+static int dfa_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	int fd = map(side, "DFA_NEXT");
+	__u32 k;
+
+	for (k = 0; !i && k < 64; k++)
+		if (bpf_map_update_elem(fd, &k, &dfa_table[k / 4][k % 4], BPF_ANY))
+			return -1;
+	return 0;
+}
+
+static unsigned int dfa_input(unsigned int i, unsigned char *p)
+{
+	static const char *const lines[] = {
+		"GET /index.html HTTP/1.1", "GET  /", "POST /a?b=1 HTTP/1.0\r\n", "1GET /",
+		"get / x", "GET /x y z", "GET\t/x", "      ",
+	};
+	unsigned int n = ARRAY_SIZE(lines), len, k;
+	__u32 seed = 11 + i;
+
+	memset(p, 0, 8);
+	if (i < n) {
+		len = strlen(lines[i]);
+		memcpy(p + 8, lines[i], len);
+		return 8 + len;
+	}
+	switch (i - n) {
+	case 0:					/* a method longer than 1500 bytes */
+		memset(p + 8, 'A', GAP_PKT_MAX - 8);
+		return GAP_PKT_MAX;
+	case 1:					/* a long path, then the version */
+		memcpy(p + 8, "PUT /", 5);
+		for (k = 13; k < 1300; k++)
+			p[k] = 'a' + rnd(&seed) % 30;	/* letters and {|}~... */
+		memcpy(p + 1300, " HTTP/2", 7);
+		return 1307;
+	case 2:					/* random bytes */
+		for (k = 8; k < 900; k++)
+			p[k] = rnd(&seed);
+		return 900;
+	}
+	return 0;
+}
+
+static __u32 dfa_class(__u8 c)
+{
+	return isalpha(c) ? 0 : isdigit(c) ? 1 : c == ' ' ? 2 : 3;
+}
+
+static void dfa_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 state = 0, i;
+
+	for (i = 0; i < 1500 && 8 + i < len; i++) {
+		state = dfa_table[state][dfa_class(in[8 + i])];
+		if (state == 15)
+			break;
+	}
+	out_tx(in, len, state, i, o);
+}
+
+/* An Ethernet frame with an IPv4 header of @ihl words and a UDP header after it. */
+static unsigned int ipv4_frame(unsigned char *p, unsigned int ihl, unsigned int len, __u32 seed)
+{
+	unsigned int k;
+
+	for (k = 0; k < len; k++)
+		p[k] = rnd(&seed);
+	p[12] = 0x08;
+	p[13] = 0x00;
+	p[14] = 0x40 | ihl;
+	return len;
+}
+
+/* pkt32: the UDP ports after an IPv4 header of any length. */
+static unsigned int pkt32_input(unsigned int i, unsigned char *p)
+{
+	static const struct { __u8 ihl; __u16 len; } in[] = {
+		{ 5, 42 }, { 15, 82 }, { 15, 81 }, { 5, 41 }, { 5, 33 }, { 6, 100 }, { 2, 34 },
+		{ 0, 34 }, { 9, 58 }, { 9, 57 },
+	};
+
+	if (i >= ARRAY_SIZE(in))
+		return 0;
+	return ipv4_frame(p, in[i].ihl, in[i].len, 500 + i);
+}
+
+static void pkt32_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int off = 14 + (in[14] & 15) * 4;
+
+	if (len < 34) {
+		out_verdict(in, len, XDP_PASS, o);
+		return;
+	}
+	if (off + 8 > len) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	out_verdict(in, len, XDP_TX, o);
+	memcpy(o->data, in + off, 4);
+}
+
+/* trailer: the u32 at the packet's end. */
+static unsigned int trailer_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 900 + i, len = GAP_MIN_PKT + (i * i * 37) % 1500, k;
+
+	if (i >= 10)
+		return 0;
+	for (k = 0; k < len; k++)
+		p[k] = rnd(&seed);
+	return len;
+}
+
+static void trailer_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	if (len < 8) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	out_verdict(in, len, XDP_TX, o);
+	memcpy(o->data, in + len - 4, 4);
+}
+
+/* ipv4_csum: the IPv4 header's checksum over all its words. */
+static unsigned int ipv4_csum_input(unsigned int i, unsigned char *p)
+{
+	static const struct { __u8 ihl; __u16 len; bool good; } in[] = {
+		{ 5, 60, true }, { 5, 60, false }, { 15, 74, true }, { 15, 73, true },
+		{ 15, 200, false }, { 4, 60, true }, { 0, 60, true }, { 5, 33, true },
+		{ 5, 34, true }, { 7, 42, true }, { 6, 100, false },
+	};
+	unsigned int hlen, len;
+	__u16 check;
+
+	if (i >= ARRAY_SIZE(in))
+		return 0;
+	len = ipv4_frame(p, in[i].ihl, in[i].len, 700 + i);
+	hlen = in[i].ihl * 4;
+	if (14 + hlen <= len && hlen >= 12) {
+		memset(p + 24, 0, 2);
+		check = ~csum16(p + 14, hlen);
+		if (!in[i].good)
+			check ^= 0x0100;
+		memcpy(p + 24, &check, 2);
+	}
+	return len;
+}
+
+static void ipv4_csum_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int hlen = (in[14] & 15) * 4;
+	__u32 sum;
+
+	if (len < 34) {
+		out_verdict(in, len, XDP_PASS, o);
+		return;
+	}
+	if (hlen < 20 || 14 + hlen > len) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	sum = csum16(in + 14, hlen);
+	out_verdict(in, len, sum == 0xffff ? XDP_TX : XDP_DROP, o);
+	put32(o->data, sum);
+}
+
+/* ipv6_ext: the L4 protocol after any number of IPv6 extension headers. */
+static unsigned int ipv6_ext_input(unsigned int i, unsigned char *p)
+{
+	static const char *const chains[] = {
+		"", "0", "43", "44,60", "0,43,44,60,60", "60,60,60,60,60,60,60,60,60,60,60,60",
+		"44,44,44,44,44,44,44,44,44,44,44,44,44,44,44,44,44,44,44,44", "0,43", "60",
+	};
+	unsigned int off = 54, k, len;
+	__u32 seed = 1200 + i;
+	const char *c;
+
+	if (i >= ARRAY_SIZE(chains) + 2)
+		return 0;
+	for (k = 0; k < GAP_PKT_MAX; k++)
+		p[k] = rnd(&seed);
+	p[12] = 0x86;
+	p[13] = 0xdd;
+	p[14] = 0x60;
+	if (i == ARRAY_SIZE(chains))
+		return 53;			/* the IPv6 header cut short */
+	if (i == ARRAY_SIZE(chains) + 1) {
+		p[20] = 43;			/* a routing header that runs past the end */
+		p[off] = 6;
+		p[off + 1] = 200;
+		return off + 40;
+	}
+	c = chains[i];
+	p[20] = *c ? atoi(c) : 17;
+	while (*c) {
+		const char *comma = strchr(c, ',');
+		__u8 next = comma ? atoi(comma + 1) : 6 + i % 2 * 11;
+		__u8 hlen = atoi(c) == 44 ? rnd(&seed) : rnd(&seed) % 5;
+
+		p[off] = next;
+		p[off + 1] = hlen;
+		off += atoi(c) == 44 ? 8 : 8 + hlen * 8;
+		c = comma ? comma + 1 : c + strlen(c);
+	}
+	len = off + 8 + (i == 7 ? 0 : 30);
+	if (i == 8)
+		len = 55;			/* the destination options cut short */
+	return len < GAP_PKT_MAX ? len : GAP_PKT_MAX;
+}
+
+static void ipv6_ext_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 off = 54, next, h;
+
+	if (len < 54) {
+		out_verdict(in, len, XDP_PASS, o);
+		return;
+	}
+	next = in[20];
+	while (next == 0 || next == 43 || next == 60 || next == 44) {
+		if (off + 2 > len) {
+			out_verdict(in, len, XDP_DROP, o);
+			return;
+		}
+		h = off;
+		off += next == 44 ? 8 : 8 + in[h + 1] * 8;
+		next = in[h];
+	}
+	out_tx(in, len, next, off, o);
+}
+
+/* window_sum: a window of a 64-byte record in a map. */
+static __u8 records_ref[16][64];
+
+static int window_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	int fd = map(side, "RECORDS");
+	__u32 k, j;
+
+	for (k = 0; !i && k < 16; k++) {
+		for (j = 0; j < 64; j++)
+			records_ref[k][j] = k * 31 + j * 7 + 1;
+		if (bpf_map_update_elem(fd, &k, records_ref[k], BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned int window_input(unsigned int i, unsigned char *p)
+{
+	static const __u8 in[][3] = {
+		{ 0, 0, 0 }, { 1, 0, 64 }, { 2, 63, 1 }, { 3, 64, 0 }, { 3, 64, 1 },
+		{ 15, 10, 20 }, { 16, 0, 1 }, { 200, 1, 1 }, { 5, 255, 255 }, { 7, 30, 34 },
+		{ 9, 0, 65 }, { 4, 1, 63 },
+	};
+
+	if (i >= ARRAY_SIZE(in))
+		return 0;
+	memset(p, 0x5a, GAP_MIN_PKT);
+	memcpy(p, in[i], 3);
+	return GAP_MIN_PKT;
+}
+
+static void window_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int id = in[0], off = in[1], n = in[2], k;
+	__u32 sum = 0;
+
+	if (off + n > 64 || id >= 16) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	for (k = 0; k < n; k++)
+		sum += records_ref[id][off + k];
+	out_verdict(in, len, XDP_TX, o);
+	put32(o->data + 4, sum);
+}
+
+/* map_find: a key in a table of keys in a map. */
+struct key_table {
+	__u32 n;
+	__u32 keys[32];
+};
+
+static struct key_table table_ref;
+static const __u32 table_sizes[] = { 0, 5, 32, 40 };
+
+/* Every 6 inputs, a new table of the next size. */
+static int table_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	__u32 k, zero = 0;
+
+	if (i % 6)
+		return 0;
+	table_ref.n = table_sizes[i / 6];
+	for (k = 0; k < 32; k++)
+		table_ref.keys[k] = 1000 + k * 3 + (k == 20 ? -3 : 0);	/* 20 repeats 19 */
+	return bpf_map_update_elem(map(side, "TABLES"), &zero, &table_ref, BPF_ANY);
+}
+
+static unsigned int table_input(unsigned int i, unsigned char *p)
+{
+	static const __u32 keys[] = { 1000, 1012, 1057, 1093, 1001, 7 };
+	__u32 key;
+
+	if (i >= 6 * ARRAY_SIZE(table_sizes))
+		return 0;
+	key = keys[i % 6];
+	memset(p, 0, GAP_MIN_PKT);
+	memcpy(p, &key, 4);
+	return GAP_MIN_PKT;
+}
+
+static void table_ref_run(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 key = get32(in), n = table_ref.n < 32 ? table_ref.n : 32, k;
+	__s32 at = -1;
+
+	for (k = 0; k < n; k++)
+		if (table_ref.keys[k] == key) {
+			at = k;
+			break;
+		}
+	out_verdict(in, len, XDP_TX, o);
+	memcpy(o->data + 4, &at, 4);
+}
+
+/* stack_chain: a request's name and value swapped in its reply. */
+static unsigned int reply_input(unsigned int i, unsigned char *p)
+{
+	static const __u16 lens[] = { 14, 271, 272, 273, 1500, 300 };
+	__u32 seed = 41 + i, k;
+
+	if (i >= ARRAY_SIZE(lens))
+		return 0;
+	for (k = 0; k < lens[i]; k++)
+		p[k] = rnd(&seed);
+	return lens[i];
+}
+
+static void reply_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 tag = 0x52415821;
+
+	if (len < 8 + 264) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	out_verdict(in, len, XDP_TX, o);
+	memcpy(o->data + 8, in + 8 + 128, 128);
+	memcpy(o->data + 8 + 128, in + 8, 128);
+	memcpy(o->data + 8 + 256, in + 8 + 256, 4);
+	memcpy(o->data + 8 + 260, &tag, 4);
+}
+
+/* lock_lookup: a token bucket per class, refilled from a second map. */
+struct token_bucket {
+	__u32 lock;
+	__u32 pad;
+	__u64 tokens;
+	__u64 dropped;
+};
+
+static __u64 tokens_ref[16];
+
+static int bucket_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	int buckets = map(side, "BUCKETS"), limits = map(side, "LIMITS");
+	struct token_bucket b = {};
+	__u32 k, limit;
+
+	for (k = 0; !i && k < 16; k++) {
+		limit = k * 10;
+		tokens_ref[k] = 0;
+		if (bpf_map_update_elem(buckets, &k, &b, BPF_ANY) ||
+		    bpf_map_update_elem(limits, &k, &limit, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned int bucket_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 2024 + i;
+
+	if (i >= 40)
+		return 0;
+	memset(p, 0, GAP_MIN_PKT);
+	p[0] = i == 7 ? 16 : i == 8 ? 255 : rnd(&seed) % 4 * 5;
+	p[1] = i == 9 ? 0 : rnd(&seed) % 40;
+	p[2] = i % 5 == 1;
+	return GAP_MIN_PKT;
+}
+
+static void bucket_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int class = in[0];
+	__u64 *t = &tokens_ref[class % 16];
+	bool ok;
+
+	if (class >= 16) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	if (in[2])
+		*t = class * 10;
+	ok = *t >= in[1];
+	if (ok)
+		*t -= in[1];
+	out_verdict(in, len, ok ? XDP_TX : XDP_DROP, o);
+	put32(o->data + 4, *t);
+}
+
+/* list_walk: lists of nodes in a map, walked at most max_hops nodes far. */
+struct node {
+	__u32 next;
+	__u32 value;
+};
+
+static struct node nodes_ref[4096];
+static __u32 max_hops_ref;
+static const __u32 max_hops[] = { 64, 0, 1000, 3 };
+
+/* Lists at 1..10, 100..399, a cycle 500 <-> 501, 4000 -> 5000 (no such node). */
+static int nodes_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	int nodes = map(side, "NODES");
+	__u32 k, zero = 0;
+
+	if (i % 8)
+		return 0;
+	if (!i) {
+		memset(nodes_ref, 0, sizeof(nodes_ref));
+		for (k = 1; k <= 10; k++)
+			nodes_ref[k] = (struct node){ k < 10 ? k + 1 : 0, k * k };
+		for (k = 100; k < 400; k++)
+			nodes_ref[k] = (struct node){ k < 399 ? k + 1 : 0, 0x10000000 + k };
+		nodes_ref[500] = (struct node){ 501, 5 };
+		nodes_ref[501] = (struct node){ 500, 7 };
+		nodes_ref[4000] = (struct node){ 5000, 9 };
+		for (k = 0; k < 4096; k++)
+			if ((nodes_ref[k].next || nodes_ref[k].value) &&
+			    bpf_map_update_elem(nodes, &k, &nodes_ref[k], BPF_ANY))
+				return -1;
+	}
+	max_hops_ref = max_hops[i / 8];
+	return bpf_map_update_elem(map(side, "MAX_HOPS"), &zero, &max_hops_ref, BPF_ANY);
+}
+
+static unsigned int nodes_input(unsigned int i, unsigned char *p)
+{
+	static const __u32 heads[] = { 0, 1, 100, 500, 4000, 5000, 10, 3000 };
+
+	if (i >= 8 * ARRAY_SIZE(max_hops))
+		return 0;
+	memset(p, 0xcc, GAP_MIN_PKT);
+	put32(p, heads[i % 8]);
+	return GAP_MIN_PKT;
+}
+
+static void nodes_ref_run(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 at = get32(in), n = 0, sum = 0;
+
+	while (at != 0 && n < max_hops_ref && at < 4096) {
+		sum += nodes_ref[at].value;
+		n++;
+		at = nodes_ref[at].next;
+	}
+	out_tx(in, len, n, sum, o);
+}
+
+/* lock_global: withdrawals a policy function allows, under the account's lock. */
+struct account {
+	__u32 lock;
+	__u32 pad;
+	__u64 balance;
+	__u64 rejected;
+};
+
+static __u64 balance_ref[16];
+
+static int accounts_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	int fd = map(side, "ACCOUNTS");
+	struct account a = {};
+	__u32 k;
+
+	for (k = 0; !i && k < 16; k++) {
+		balance_ref[k] = k * 300;
+		a.balance = balance_ref[k];
+		if (bpf_map_update_elem(fd, &k, &a, BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned int accounts_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 777 + i, amount = rnd(&seed) % 1200;
+
+	if (i >= 40)
+		return 0;
+	memset(p, 0, GAP_MIN_PKT);
+	p[0] = rnd(&seed) % 18;
+	put32(p + 4, i == 5 ? 0 : amount);
+	return GAP_MIN_PKT;
+}
+
+static void accounts_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 id = in[0], amount = get32(in + 4);
+	bool ok;
+
+	if (id >= 16) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	ok = amount <= balance_ref[id] && amount <= 1000;
+	if (ok)
+		balance_ref[id] -= amount;
+	out_verdict(in, len, ok ? XDP_TX : XDP_DROP, o);
+	put32(o->data, balance_ref[id]);
+}
+
+/* ber_walk: the primitive elements of a BER message, 8 levels deep. */
+static int ber_count(const unsigned char *p, unsigned int at, unsigned int len, int depth)
+{
+	unsigned int stop = at + len, l;
+	int n = 0, inner;
+
+	while (at < stop) {
+		if (at + 2 > stop || p[at + 1] >= 128 || at + 2 + p[at + 1] > stop)
+			return -1;
+		l = p[at + 1];
+		if ((p[at] & 0x20) && depth < 8) {
+			inner = ber_count(p, at + 2, l, depth + 1);
+			if (inner < 0)
+				return -1;
+			n += inner;
+		} else {
+			n++;
+		}
+		at += 2 + l;
+	}
+	return n;
+}
+
+/* Wraps @n bytes at @p in @levels sequences (tag 0x30): their new length. */
+static unsigned int ber_wrap(unsigned char *p, unsigned int n, unsigned int levels)
+{
+	while (levels--) {
+		memmove(p + 2, p, n);
+		p[0] = 0x30;
+		p[1] = n;
+		n += 2;
+	}
+	return n;
+}
+
+static unsigned int ber_input(unsigned int i, unsigned char *p)
+{
+	static const unsigned char snmp[] = {
+		0x30, 0x29, 0x02, 0x01, 0x00, 0x04, 0x06, 'p', 'u', 'b', 'l', 'i', 'c',
+		0xa0, 0x1c, 0x02, 0x04, 0x12, 0x34, 0x56, 0x78, 0x02, 0x01, 0x00, 0x02, 0x01,
+		0x00, 0x30, 0x0e, 0x30, 0x0c, 0x06, 0x08, 0x2b, 0x06, 0x01, 0x02, 0x01, 0x01,
+		0x01, 0x00, 0x05, 0x00,
+	};
+	unsigned char *m = p + 8;
+	unsigned int n = 0, k;
+
+	if (i >= 11)
+		return 0;
+	memset(p, 0, 8);
+	switch (i) {
+	case 0:				/* two primitives, the shortest packet */
+		memcpy(m, "\x02\x01\x05\x04\x01\x41", 6);
+		n = 6;
+		break;
+	case 1:
+		memcpy(m, snmp, sizeof(snmp));
+		n = sizeof(snmp);
+		break;
+	case 2:				/* 12 levels: the 9th on counts as primitive */
+		memcpy(m, "\x05\x00\x05\x00", 4);
+		n = ber_wrap(m, 4, 12);
+		break;
+	case 3:				/* 8 levels exactly */
+		memcpy(m, "\x05\x00\x05\x00\x05\x00", 6);
+		n = ber_wrap(m, 6, 8);
+		break;
+	case 4:				/* an inner length past its container */
+		memcpy(m, snmp, sizeof(snmp));
+		m[16] = 0x30;
+		n = sizeof(snmp);
+		break;
+	case 5:				/* a long-form length */
+		memcpy(m, "\x04\x81\x01\x41\x05\x00", 6);
+		n = 6;
+		break;
+	case 6:				/* 300 empty elements */
+		for (k = 0; k < 300; k++)
+			memcpy(m + 2 * k, "\x05\x00", 2);
+		n = 600;
+		break;
+	case 7:				/* a trailing lone byte */
+		memcpy(m, "\x05\x00\x05\x00\x05\x00\x05", 7);
+		n = 7;
+		break;
+	case 8:				/* constructed, empty */
+		memcpy(m, "\x30\x00\x31\x00\x05\x00", 6);
+		n = 6;
+		break;
+	case 9:				/* the SNMP message twice, in a sequence */
+		for (k = 0; k < 2; k++)
+			memcpy(m + k * sizeof(snmp), snmp, sizeof(snmp));
+		n = ber_wrap(m, 2 * sizeof(snmp), 1);
+		break;
+	case 10:			/* a sequence whose length is one byte short */
+		memcpy(m, "\x30\x03\x02\x02\x01\x02", 6);
+		n = 6;
+		break;
+	}
+	return 8 + n < GAP_MIN_PKT ? GAP_MIN_PKT : 8 + n;
+}
+
+static void ber_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__s32 n = ber_count(in, 8, len - 8, 0);
+
+	out_verdict(in, len, XDP_TX, o);
+	memcpy(o->data, &n, 4);
+}
+
+/* spill: a count per slot, through a parse state on the stack. */
+static __u64 counts_ref[64];
+
+static int counts_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	__u32 zero = 0;
+
+	if (i)
+		return 0;
+	memset(counts_ref, 0, sizeof(counts_ref));
+	return bpf_map_update_elem(map(side, "COUNTS"), &zero, counts_ref, BPF_ANY);
+}
+
+static unsigned int counts_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 64 + i;
+
+	if (i >= 40)
+		return 0;
+	memset(p, 0, GAP_MIN_PKT);
+	p[0] = 17;
+	p[1] = i == 3 ? 64 : i == 4 ? 255 : i == 5 ? 63 : rnd(&seed) % 6;
+	p[2] = i % 7 == 6;
+	return GAP_MIN_PKT;
+}
+
+static void counts_ref_run(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int slot = in[1];
+
+	if (slot >= 64) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	counts_ref[slot]++;
+	if (in[2] & 1) {
+		out_verdict(in, len, XDP_PASS, o);
+		return;
+	}
+	out_verdict(in, len, XDP_TX, o);
+	put32(o->data + 4, counts_ref[slot]);
+}
+
+/* append: payload bytes appended to a log in a map. */
+struct log {
+	__u32 len;
+	__u8 buf[252];
+};
+
+static struct log logs_ref[4];
+
+static int logs_before(unsigned int i, int (*map)(void *side, const char *name), void *side)
+{
+	int fd = map(side, "LOGS");
+	__u32 k;
+
+	for (k = 0; !i && k < 4; k++) {
+		memset(&logs_ref[k], 0, sizeof(logs_ref[k]));
+		if (bpf_map_update_elem(fd, &k, &logs_ref[k], BPF_ANY))
+			return -1;
+	}
+	return 0;
+}
+
+static unsigned int logs_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 5150 + i, len, k;
+
+	if (i >= 40)
+		return 0;
+	p[0] = i == 9 ? 4 : i == 10 ? 200 : rnd(&seed) % 4;
+	p[1] = i == 11 ? 252 : i == 12 ? 0 : rnd(&seed) % 48;
+	len = i == 13 ? 8 + p[1] - 1 : 8 + p[1] + rnd(&seed) % 8;
+	if (len < GAP_MIN_PKT)
+		len = GAP_MIN_PKT;
+	for (k = 2; k < len; k++)
+		p[k] = rnd(&seed);
+	return len;
+}
+
+static void logs_ref_run(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	unsigned int id = in[0], n = in[1];
+	struct log *l = &logs_ref[id % 4];
+
+	if (id >= 4 || l->len + n > sizeof(l->buf) || 8 + n > len) {
+		out_verdict(in, len, XDP_DROP, o);
+		return;
+	}
+	memcpy(l->buf + l->len, in + 8, n);
+	l->len += n;
+	out_tx(in, len, get32(l->buf), l->len, o);
+}
+
+/* varint: LEB128 varints from byte 8 to the end. */
+static unsigned int varint_input(unsigned int i, unsigned char *p)
+{
+	__u32 seed = 8080 + i, len = 8, v, k;
+
+	if (i >= 10)
+		return 0;
+	memset(p, 0, 8);
+	for (k = 0; len < (i < 2 ? 14 : 200 + i * 100); k++) {
+		v = rnd(&seed) >> (rnd(&seed) % 32);
+		do {
+			p[len++] = (v & 0x7f) | (v > 0x7f ? 0x80 : 0);
+			v >>= 7;
+		} while (v);
+	}
+	if (i == 1)
+		p[len - 1] |= 0x80;		/* the last one cut short */
+	if (i == 3)
+		memset(p + 100, 0xff, 6);	/* a varint of 6 bytes */
+	if (i == 4)
+		memset(p + 8, 0x80, len - 8);	/* no end at all */
+	if (i == 5)
+		memcpy(p + 8, "\x80\x80\x80\x80\x0f\xff\xff\xff\xff\x7f", 10);
+	return len;
+}
+
+static void varint_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 n = 0, sum = 0, at = 8, v, shift;
+
+	while (at < len) {
+		v = 0;
+		for (shift = 0; at < len && shift < 35; shift += 7) {
+			v |= (__u32)(in[at] & 0x7f) << shift;
+			if (!(in[at++] & 0x80))
+				break;
+		}
+		if (in[at - 1] & 0x80)
+			break;
+		sum += v;
+		n++;
+	}
+	out_tx(in, len, n, sum, o);
+}
+
 static const struct gap_case cases[] = {
 	{ "tlv_sum", tlv_input, tlv_ref },
-	{ "str_search", search_input, search_ref },
+	{ "str_search", search_input, search_ref, NULL, true },
 	{ "pkt_len_check", offset_input, offset_ref, NULL, true },
-	{ "big_stack", hist_input, hist_ref },
+	{ "big_stack", hist_input, hist_ref, NULL, true },
 	{ "deep_calls", expr_input, expr_ref },
 	{ "dns_qname", qname_input, qname_ref },
 	{ "pow2_ring", ring_input, ring_ref, ring_before, true },
 	{ "rule_table", rules_input, rules_ref_run, rules_before, true },
+	{ "csum_len", csum_len_input, csum_len_ref, NULL, true },
+	{ "dfa", dfa_input, dfa_ref, dfa_before, true },
+	{ "pkt32", pkt32_input, pkt32_ref, NULL, true },
+	{ "trailer", trailer_input, trailer_ref, NULL, true },
+	{ "ipv4_csum", ipv4_csum_input, ipv4_csum_ref, NULL, true },
+	{ "ipv6_ext", ipv6_ext_input, ipv6_ext_ref, NULL, true },
+	{ "window_sum", window_input, window_ref, window_before, true },
+	{ "map_find", table_input, table_ref_run, table_before, true },
+	{ "stack_chain", reply_input, reply_ref, NULL, true },
+	{ "lock_lookup", bucket_input, bucket_ref, bucket_before, true },
+	{ "list_walk", nodes_input, nodes_ref_run, nodes_before, true },
+	{ "lock_global", accounts_input, accounts_ref, accounts_before, true },
+	{ "ber_walk", ber_input, ber_ref },
+	{ "spill", counts_input, counts_ref_run, counts_before, true },
+	{ "trailer_len", trailer_input, trailer_ref, NULL, true },
+	{ "append", logs_input, logs_ref_run, logs_before },
+	{ "varint", varint_input, varint_ref },
 };
 
 /* ---- the test ---------------------------------------------------------- */
@@ -820,6 +1677,74 @@ FIXTURE_VARIANT_ADD(gap, pow2_ring) {
 
 FIXTURE_VARIANT_ADD(gap, rule_table) {
 	.c = &cases[7],
+};
+
+FIXTURE_VARIANT_ADD(gap, csum_len) {
+	.c = &cases[8],
+};
+
+FIXTURE_VARIANT_ADD(gap, dfa) {
+	.c = &cases[9],
+};
+
+FIXTURE_VARIANT_ADD(gap, pkt32) {
+	.c = &cases[10],
+};
+
+FIXTURE_VARIANT_ADD(gap, trailer) {
+	.c = &cases[11],
+};
+
+FIXTURE_VARIANT_ADD(gap, ipv4_csum) {
+	.c = &cases[12],
+};
+
+FIXTURE_VARIANT_ADD(gap, ipv6_ext) {
+	.c = &cases[13],
+};
+
+FIXTURE_VARIANT_ADD(gap, window_sum) {
+	.c = &cases[14],
+};
+
+FIXTURE_VARIANT_ADD(gap, map_find) {
+	.c = &cases[15],
+};
+
+FIXTURE_VARIANT_ADD(gap, stack_chain) {
+	.c = &cases[16],
+};
+
+FIXTURE_VARIANT_ADD(gap, lock_lookup) {
+	.c = &cases[17],
+};
+
+FIXTURE_VARIANT_ADD(gap, list_walk) {
+	.c = &cases[18],
+};
+
+FIXTURE_VARIANT_ADD(gap, lock_global) {
+	.c = &cases[19],
+};
+
+FIXTURE_VARIANT_ADD(gap, ber_walk) {
+	.c = &cases[20],
+};
+
+FIXTURE_VARIANT_ADD(gap, spill) {
+	.c = &cases[21],
+};
+
+FIXTURE_VARIANT_ADD(gap, trailer_len) {
+	.c = &cases[22],
+};
+
+FIXTURE_VARIANT_ADD(gap, append) {
+	.c = &cases[23],
+};
+
+FIXTURE_VARIANT_ADD(gap, varint) {
+	.c = &cases[24],
 };
 
 TEST_F_TIMEOUT(gap, rejected_in_c_right_in_rax, GAP_VERIFY_CAP * 2 + 60)

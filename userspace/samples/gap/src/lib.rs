@@ -10,14 +10,31 @@
 
 use rax::{XdpAction, XdpContext};
 
+mod append;
+mod ber_walk;
 mod big_stack;
+mod csum_len;
 mod deep_calls;
+mod dfa;
 mod dns_qname;
+mod ipv4_csum;
+mod ipv6_ext;
+mod list_walk;
+mod lock_global;
+mod lock_lookup;
+mod map_find;
+mod pkt32;
 mod pkt_len_check;
 mod pow2_ring;
 mod rule_table;
+mod spill;
+mod stack_chain;
 mod str_search;
 mod tlv_sum;
+mod trailer;
+mod trailer_len;
+mod varint;
+mod window_sum;
 
 /// Writes `a` and `b` over the packet's first 8 bytes: `XDP_TX`, or
 /// `XDP_ABORTED` if the packet is shorter.

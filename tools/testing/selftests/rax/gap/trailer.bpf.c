@@ -1,0 +1,18 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+
+/* The u32 trailer at the packet's end, into bytes 0..4. */
+SEC("xdp")
+int trailer(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	__u32 *t = end - 4;
+
+	if ((void *)t < data + 4)
+		return XDP_DROP;
+	*(__u32 *)data = *t;
+	return XDP_TX;
+}
+
+char LICENSE[] SEC("license") = "GPL";
