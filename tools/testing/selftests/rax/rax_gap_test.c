@@ -1555,6 +1555,45 @@ static void varint_ref(const unsigned char *in, unsigned int len, struct gap_out
 	out_tx(in, len, n, sum, o);
 }
 
+/* vlan_o0: the EtherType after up to two VLAN tags. */
+static unsigned int vlan_input(unsigned int i, unsigned char *p)
+{
+	static const __u16 tags[][4] = {
+		{ 0x0800 }, { 0x8100, 0x86dd }, { 0x88a8, 0x8100, 0x0800 },
+		{ 0x8100, 0x8100, 0x8100, 0x0806 }, { 0x8100 }, { 0x88a8, 0x8100 },
+		{ 0x9100, 0x0800 }, { 0x86dd },
+	};
+	__u32 seed = 6000 + i, len = 14, k;
+
+	if (i >= ARRAY_SIZE(tags))
+		return 0;
+	for (k = 0; k < 64; k++)
+		p[k] = rnd(&seed);
+	for (k = 0; k < 4 && tags[i][k]; k++) {
+		p[12 + 4 * k] = tags[i][k] >> 8;
+		p[13 + 4 * k] = tags[i][k];
+		len = 14 + 4 * k;
+	}
+	/* 4 and 5: a tag announced, cut short; the others with a payload */
+	return i == 4 ? 16 : i == 5 ? 20 : len + 20;
+}
+
+static void vlan_ref(const unsigned char *in, unsigned int len, struct gap_out *o)
+{
+	__u32 off = 14, k;
+	__u16 proto = in[12] << 8 | in[13];
+
+	for (k = 0; k < 2 && (proto == 0x8100 || proto == 0x88a8); k++) {
+		if (off + 4 > len) {
+			out_verdict(in, len, XDP_DROP, o);
+			return;
+		}
+		proto = in[off + 2] << 8 | in[off + 3];
+		off += 4;
+	}
+	out_tx(in, len, proto, off, o);
+}
+
 static const struct gap_case cases[] = {
 	{ "tlv_sum", tlv_input, tlv_ref },
 	{ "str_search", search_input, search_ref, NULL, true },
@@ -1581,6 +1620,7 @@ static const struct gap_case cases[] = {
 	{ "trailer_len", trailer_input, trailer_ref, NULL, true },
 	{ "append", logs_input, logs_ref_run, logs_before },
 	{ "varint", varint_input, varint_ref },
+	{ "vlan_o0", vlan_input, vlan_ref, NULL, true },
 };
 
 /* ---- the test ---------------------------------------------------------- */
@@ -1745,6 +1785,10 @@ FIXTURE_VARIANT_ADD(gap, append) {
 
 FIXTURE_VARIANT_ADD(gap, varint) {
 	.c = &cases[24],
+};
+
+FIXTURE_VARIANT_ADD(gap, vlan_o0) {
+	.c = &cases[25],
 };
 
 TEST_F_TIMEOUT(gap, rejected_in_c_right_in_rax, GAP_VERIFY_CAP * 2 + 60)

@@ -34,6 +34,7 @@ mod tlv_sum;
 mod trailer;
 mod trailer_len;
 mod varint;
+mod vlan_o0;
 mod window_sum;
 
 /// Writes `a` and `b` over the packet's first 8 bytes: `XDP_TX`, or
