@@ -11,7 +11,7 @@ pkgs=(
 	cmake catch2 pkg-config python3-ply python3-git
 	clang-19 lld-19 llvm-19
 	rustc-web rust-web-src llvm-22-dev
-	qemu-system-x86 iproute2 python3 libbpf-tools
+	qemu-system-x86 iproute2 python3 libbpf-tools memcached
 )
 
 missing=()

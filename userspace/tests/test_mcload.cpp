@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+// mcload, the BMC benchmark's load generator: its frames, values, parser
+// and sampler, and the tool against a real Memcached and against servers
+// that lie (a wrong value, a stale one), which it must catch.
+
+#include <catch2/catch.hpp>
+
+#include <arpa/inet.h>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <netinet/in.h>
+#include <regex>
+#include <string>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+#include "mcload.hpp"
+#include "test_paths.hpp"
+
+using namespace rax::mcload;
+
+TEST_CASE("mcload values check themselves", "[mcload]")
+{
+	std::string v = value_for(42, 7, 64);
+	CHECK(v.size() == 64);
+	CHECK(v.starts_with("v=00000007 k=00000042 n=0064 "));
+	CHECK(check_value(42, v) == 7u);
+	CHECK_FALSE(check_value(43, v));
+	std::string bad = v;
+	bad[40] = bad[40] == 'a' ? 'b' : 'a';
+	CHECK_FALSE(check_value(42, bad));
+	CHECK_FALSE(check_value(42, v.substr(0, 63)));
+	CHECK_FALSE(check_value(42, "v=00000007 k=00000042 n=0064"));
+	CHECK_FALSE(check_value(42, v + "x"));
+	CHECK(value_for(42, 8, 64) != v);
+}
+
+TEST_CASE("mcload parses Memcached's UDP replies", "[mcload]")
+{
+	std::string v = value_for(1, 1, 40);
+	Reply r = parse_reply(frame(5, "VALUE key:00000001 0 40\r\n" + v + "\r\nEND\r\n"));
+	CHECK(r.kind == Reply::hit);
+	CHECK(r.id == 5);
+	CHECK(r.key == "key:00000001");
+	CHECK(r.value == v);
+	CHECK(parse_reply(frame(6, "END\r\n")).kind == Reply::miss);
+	CHECK(parse_reply(frame(7, "STORED\r\n")).kind == Reply::stored);
+	CHECK(parse_reply(frame(8, "SERVER_ERROR out of memory\r\n")).kind == Reply::error);
+	// A value whose length is not what VALUE says, a missing END, junk.
+	CHECK(parse_reply(frame(9, "VALUE key:00000001 0 41\r\n" + v + "\r\nEND\r\n")).kind ==
+	      Reply::malformed);
+	CHECK(parse_reply(frame(9, "VALUE key:00000001 0 40\r\n" + v + "\r\n")).kind ==
+	      Reply::malformed);
+	CHECK(parse_reply(frame(9, "END\r\nEND\r\n")).kind == Reply::malformed);
+	CHECK(parse_reply("short").kind == Reply::malformed);
+	std::string two = frame(9, "END\r\n");
+	two[5] = 2; // the first of two datagrams
+	CHECK(parse_reply(two).kind == Reply::malformed);
+	CHECK(frame(0x1234, "x").substr(0, 8) == std::string("\x12\x34\0\0\0\x01\0\0", 8));
+	CHECK(set_request(3, "abc") == "set key:00000003 0 0 3\r\nabc\r\n");
+}
+
+TEST_CASE("mcload draws keys from a Zipf distribution", "[mcload]")
+{
+	std::mt19937_64 rng(1);
+	Zipf z(1000, 0.99);
+	std::vector<unsigned> n(1000);
+	for (int i = 0; i < 200000; i++)
+		n[z(rng)]++;
+	// P(0) = 1 / H(1000, 0.99), about 0.1336; P(9) about a tenth of it.
+	CHECK(n[0] > 200000 * 0.125);
+	CHECK(n[0] < 200000 * 0.142);
+	CHECK(n[9] * 7 < n[0]);
+	CHECK(n[9] * 13 > n[0]);
+	Zipf u(10, 0);
+	std::vector<unsigned> m(10);
+	for (int i = 0; i < 100000; i++)
+		m[u(rng)]++;
+	for (unsigned c : m)
+		CHECK((c > 9000 && c < 11000));
+}
+
+namespace {
+
+// A UDP socket on 127.0.0.1 with a port of its own.
+int udp_socket(std::uint16_t &port)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	sockaddr_in a{};
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	if (fd < 0 || bind(fd, reinterpret_cast<sockaddr *>(&a), sizeof(a)) ||
+	    getsockname(fd, reinterpret_cast<sockaddr *>(&a), &len))
+		return -1;
+	port = ntohs(a.sin_port);
+	timeval tv{0, 100000};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+// mcload's exit status and output.
+struct Run {
+	int status = -1;
+	std::string out;
+	long field(std::string const &name) const
+	{
+		std::smatch m;
+		if (!std::regex_search(out, m, std::regex("\"" + name + "\": ([0-9]+)")))
+			return -1;
+		return std::stol(m[1]);
+	}
+};
+
+Run mcload(std::string const &args)
+{
+	char const *env = std::getenv("MCLOAD");
+	std::string bin = env ? env : std::string(test_paths::binary_dir) + "/../mcload/mcload";
+	REQUIRE(access(bin.c_str(), X_OK) == 0);
+	Run r;
+	std::string cmd = bin + " " + args + " 2>&1";
+	FILE *p = popen(cmd.c_str(), "r");
+	REQUIRE(p);
+	char buf[4096];
+	std::size_t n;
+	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
+		r.out.append(buf, n);
+	int st = pclose(p);
+	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	return r;
+}
+
+// A server that answers sets with STORED and gets with what @answer gives.
+class FakeServer {
+public:
+	template <typename F> explicit FakeServer(F answer)
+	{
+		fd_ = udp_socket(port);
+		REQUIRE(fd_ >= 0);
+		thread_ = std::thread([this, answer] {
+			char buf[2048];
+			while (!stop_) {
+				sockaddr_in from{};
+				socklen_t len = sizeof(from);
+				ssize_t n = recvfrom(fd_, buf, sizeof(buf), 0,
+						     reinterpret_cast<sockaddr *>(&from), &len);
+				if (n < 8)
+					continue;
+				std::string req(buf + 8, std::size_t(n) - 8);
+				unsigned k = 0;
+				std::string body = req.starts_with("set ") ? "STORED\r\n" :
+						   std::sscanf(req.c_str(), "get key:%8u", &k) == 1 ?
+										answer(k) :
+										"ERROR\r\n";
+				std::string d = std::string(buf, 8) + body;
+				sendto(fd_, d.data(), d.size(), 0, reinterpret_cast<sockaddr *>(&from),
+				       len);
+			}
+		});
+	}
+	~FakeServer()
+	{
+		stop_ = true;
+		thread_.join();
+		close(fd_);
+	}
+	std::uint16_t port = 0;
+
+private:
+	int fd_ = -1;
+	std::atomic<bool> stop_{false};
+	std::thread thread_;
+};
+
+std::string hit(unsigned k, std::string const &v)
+{
+	return "VALUE " + key_name(k) + " 0 " + std::to_string(v.size()) + "\r\n" + v + "\r\nEND\r\n";
+}
+
+// A child process, stopped and reaped with the object.
+struct Child {
+	pid_t pid = -1;
+	Child() = default;
+	Child(Child const &) = delete;
+	Child &operator=(Child const &) = delete;
+	~Child()
+	{
+		if (pid > 0) {
+			kill(pid, SIGTERM);
+			waitpid(pid, nullptr, 0);
+		}
+	}
+};
+
+} // namespace
+
+TEST_CASE("mcload catches a wrong value and a stale one", "[mcload]")
+{
+	SECTION("a byte of the value changed")
+	{
+		FakeServer s([](unsigned k) {
+			std::string v = value_for(k, 1, 64);
+			v[30] ^= 1;
+			return hit(k, v);
+		});
+		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) + " -d 0.3 -j");
+		CHECK(r.status == 1);
+		CHECK(r.field("bad_values") > 0);
+		CHECK(r.out.find("first failure: get key:") != std::string::npos);
+	}
+	SECTION("another key's value")
+	{
+		FakeServer s([](unsigned k) { return hit(k, value_for(k + 1, 1, 64)); });
+		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) + " -d 0.3 -j");
+		CHECK(r.status == 1);
+		CHECK(r.field("bad_values") > 0);
+	}
+	SECTION("the first version after a later one was stored")
+	{
+		FakeServer s([](unsigned k) { return hit(k, value_for(k, 1, 64)); });
+		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) +
+			       " -P -k 50 -g 0.5 -d 0.3 -j");
+		CHECK(r.status == 1);
+		CHECK(r.field("bad_values") == 0);
+		CHECK(r.field("stale_values") > 0);
+		CHECK(r.out.find("was stored") != std::string::npos);
+	}
+	SECTION("the right value")
+	{
+		FakeServer s([](unsigned k) { return hit(k, value_for(k, 1, 64)); });
+		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) + " -g 1 -d 0.3 -j");
+		CHECK(r.status == 0);
+		CHECK(r.field("hits") > 0);
+		CHECK(r.field("bad_values") == 0);
+	}
+}
+
+TEST_CASE("mcload refuses bad options and an absent server", "[mcload]")
+{
+	CHECK(mcload("--zipf x").status == 2);
+	CHECK(mcload("-v 2000").status == 2);
+	CHECK(mcload("-s nohost").status == 2);
+	CHECK(mcload("--bogus").status == 2);
+	Run h = mcload("--help");
+	CHECK(h.status == 0);
+	CHECK(h.out.find("Usage: mcload") != std::string::npos);
+	std::uint16_t port;
+	int fd = udp_socket(port); // bound, never answering
+	REQUIRE(fd >= 0);
+	Run r = mcload("-s 127.0.0.1:" + std::to_string(port) + " -d 0.3 --timeout 50");
+	close(fd);
+	CHECK(r.status == 2);
+	CHECK(r.out.find("no reply") != std::string::npos);
+}
+
+TEST_CASE("mcload against Memcached over UDP", "[mcload]")
+{
+	if (access("/usr/bin/memcached", X_OK)) {
+		WARN("skipped: /usr/bin/memcached is not installed (scripts/setup-deps.sh installs it)");
+		return;
+	}
+	std::uint16_t port;
+	int probe = udp_socket(port);
+	REQUIRE(probe >= 0);
+	close(probe);
+	Child memcached;
+	pid_t pid = memcached.pid = fork();
+	if (pid == 0) {
+		std::string p = std::to_string(port);
+		execl("/usr/bin/memcached", "memcached", "-U", p.c_str(), "-p", "0", "-l", "127.0.0.1",
+		      "-m", "16", "-t", "2", "-u", "root", static_cast<char *>(nullptr));
+		_exit(127);
+	}
+	REQUIRE(pid > 0);
+	// Ready when it answers a get.
+	Run r;
+	for (int i = 0; i < 50; i++) {
+		r = mcload("-s 127.0.0.1:" + std::to_string(port) +
+			   " -t 1 -k 1 -g 1 -d 0.05 --timeout 50 -j");
+		if (r.status == 0)
+			break;
+		usleep(100000);
+	}
+	REQUIRE(r.status == 0);
+	r = mcload("-s 127.0.0.1:" + std::to_string(port) + " -P -t 2 -k 300 -g 0.8 -d 1 -j");
+	INFO(r.out);
+	CHECK(r.status == 0);
+	CHECK(r.field("errors") == 0);
+	CHECK(r.field("bad_values") == 0);
+	CHECK(r.field("stale_values") == 0);
+	CHECK(r.field("hits") > 100);
+	CHECK(r.field("misses") == 0);
+	CHECK(r.field("stored") > 300);
+}
