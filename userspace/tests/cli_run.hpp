@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-// Running the rax CLI from the tests: a temporary directory, file helpers
-// and rax_cli(), which runs $RAX_CLI (or the one built next to the tests)
-// and captures its exit status and output.
+// Running the rax CLI from the tests: a temporary directory, file helpers,
+// run_program(), which runs a program and captures its exit status and
+// output, and rax_cli(), which runs $RAX_CLI (or the one built next to the
+// tests) so.
 #pragma once
 
 #include "test_paths.hpp"
@@ -84,15 +85,16 @@ struct Run {
 	std::string out, err;
 };
 
-// Run the CLI with @args, capturing its output; @wrapper (a command and
+// Run @program with @args, capturing its output; @wrapper (a command and
 // its arguments, e.g. unshare -n) runs it.
-inline Run rax_cli(std::vector<std::string> const &args, std::vector<std::string> const &wrapper = {})
+inline Run run_program(std::string const &program, std::vector<std::string> const &args,
+		       std::vector<std::string> const &wrapper = {})
 {
 	TempDir d;
 	std::string cmd;
 	for (auto const &w : wrapper)
 		cmd += quote(w) + " ";
-	cmd += quote(cli());
+	cmd += quote(program);
 	for (auto const &a : args)
 		cmd += " " + quote(a);
 	cmd += " >" + quote(d / "out") + " 2>" + quote(d / "err") + " </dev/null";
@@ -102,6 +104,12 @@ inline Run rax_cli(std::vector<std::string> const &args, std::vector<std::string
 	r.out = slurp(d / "out");
 	r.err = slurp(d / "err");
 	return r;
+}
+
+// Run the CLI with @args, as run_program() does.
+inline Run rax_cli(std::vector<std::string> const &args, std::vector<std::string> const &wrapper = {})
+{
+	return run_program(cli(), args, wrapper);
 }
 
 inline bool has(std::string const &s, std::string const &what)

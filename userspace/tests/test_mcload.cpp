@@ -12,14 +12,15 @@
 #include <cstdlib>
 #include <netinet/in.h>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
+#include "cli_run.hpp"
 #include "mcload.hpp"
-#include "test_paths.hpp"
 
 using namespace rax::mcload;
 
@@ -103,35 +104,28 @@ int udp_socket(std::uint16_t &port)
 	return fd;
 }
 
-// mcload's exit status and output.
-struct Run {
-	int status = -1;
-	std::string out;
-	long field(std::string const &name) const
-	{
-		std::smatch m;
-		if (!std::regex_search(out, m, std::regex("\"" + name + "\": ([0-9]+)")))
-			return -1;
-		return std::stol(m[1]);
-	}
-};
+using rax::test::Run;
 
+// mcload with @args (separated by spaces): its exit status and output.
 Run mcload(std::string const &args)
 {
 	char const *env = std::getenv("MCLOAD");
 	std::string bin = env ? env : std::string(test_paths::binary_dir) + "/../mcload/mcload";
 	REQUIRE(access(bin.c_str(), X_OK) == 0);
-	Run r;
-	std::string cmd = bin + " " + args + " 2>&1";
-	FILE *p = popen(cmd.c_str(), "r");
-	REQUIRE(p);
-	char buf[4096];
-	std::size_t n;
-	while ((n = fread(buf, 1, sizeof(buf), p)) > 0)
-		r.out.append(buf, n);
-	int st = pclose(p);
-	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-	return r;
+	std::vector<std::string> argv;
+	std::istringstream words(args);
+	for (std::string w; words >> w;)
+		argv.push_back(w);
+	return rax::test::run_program(bin, argv);
+}
+
+// A count in mcload's JSON; -1 if it is not there.
+long field(Run const &r, std::string const &name)
+{
+	std::smatch m;
+	if (!std::regex_search(r.out, m, std::regex("\"" + name + "\": ([0-9]+)")))
+		return -1;
+	return std::stol(m[1]);
 }
 
 // A server that answers sets with STORED and gets with what @answer gives.
@@ -209,15 +203,15 @@ TEST_CASE("mcload catches a wrong value and a stale one", "[mcload]")
 		});
 		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) + " -d 0.3 -j");
 		CHECK(r.status == 1);
-		CHECK(r.field("bad_values") > 0);
-		CHECK(r.out.find("first failure: get key:") != std::string::npos);
+		CHECK(field(r, "bad_values") > 0);
+		CHECK(r.err.find("first failure: get key:") != std::string::npos);
 	}
 	SECTION("another key's value")
 	{
 		FakeServer s([](unsigned k) { return hit(k, value_for(k + 1, 1, 64)); });
 		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) + " -d 0.3 -j");
 		CHECK(r.status == 1);
-		CHECK(r.field("bad_values") > 0);
+		CHECK(field(r, "bad_values") > 0);
 	}
 	SECTION("the first version after a later one was stored")
 	{
@@ -225,17 +219,17 @@ TEST_CASE("mcload catches a wrong value and a stale one", "[mcload]")
 		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) +
 			       " -P -k 50 -g 0.5 -d 0.3 -j");
 		CHECK(r.status == 1);
-		CHECK(r.field("bad_values") == 0);
-		CHECK(r.field("stale_values") > 0);
-		CHECK(r.out.find("was stored") != std::string::npos);
+		CHECK(field(r, "bad_values") == 0);
+		CHECK(field(r, "stale_values") > 0);
+		CHECK(r.err.find("was stored") != std::string::npos);
 	}
 	SECTION("the right value")
 	{
 		FakeServer s([](unsigned k) { return hit(k, value_for(k, 1, 64)); });
 		Run r = mcload("-s 127.0.0.1:" + std::to_string(s.port) + " -g 1 -d 0.3 -j");
 		CHECK(r.status == 0);
-		CHECK(r.field("hits") > 0);
-		CHECK(r.field("bad_values") == 0);
+		CHECK(field(r, "hits") > 0);
+		CHECK(field(r, "bad_values") == 0);
 	}
 }
 
@@ -254,7 +248,7 @@ TEST_CASE("mcload refuses bad options and an absent server", "[mcload]")
 	Run r = mcload("-s 127.0.0.1:" + std::to_string(port) + " -d 0.3 --timeout 50");
 	close(fd);
 	CHECK(r.status == 2);
-	CHECK(r.out.find("no reply") != std::string::npos);
+	CHECK(r.err.find("no reply") != std::string::npos);
 }
 
 TEST_CASE("mcload against Memcached over UDP", "[mcload]")
@@ -287,12 +281,12 @@ TEST_CASE("mcload against Memcached over UDP", "[mcload]")
 	}
 	REQUIRE(r.status == 0);
 	r = mcload("-s 127.0.0.1:" + std::to_string(port) + " -P -t 2 -k 300 -g 0.8 -d 1 -j");
-	INFO(r.out);
+	INFO(r.out << r.err);
 	CHECK(r.status == 0);
-	CHECK(r.field("errors") == 0);
-	CHECK(r.field("bad_values") == 0);
-	CHECK(r.field("stale_values") == 0);
-	CHECK(r.field("hits") > 100);
-	CHECK(r.field("misses") == 0);
-	CHECK(r.field("stored") > 300);
+	CHECK(field(r, "errors") == 0);
+	CHECK(field(r, "bad_values") == 0);
+	CHECK(field(r, "stale_values") == 0);
+	CHECK(field(r, "hits") > 100);
+	CHECK(field(r, "misses") == 0);
+	CHECK(field(r, "stored") > 300);
 }
