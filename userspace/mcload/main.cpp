@@ -13,11 +13,11 @@ namespace {
 
 char const help[] =
 	"Usage: mcload [OPTIONS]\n"
-	"Loads a Memcached server over UDP (one datagram per request and reply)\n"
-	"with gets and sets of keys drawn from a Zipf distribution, for a fixed\n"
-	"time, and checks every value it reads: it must be a value this tool\n"
-	"wrote for that key, and, for a key its thread sets, not older than the\n"
-	"last set the server acknowledged.\n"
+	"Loads a Memcached server over UDP (a datagram per request) with gets\n"
+	"and sets of keys drawn from a Zipf distribution, for a fixed time or\n"
+	"number of requests, and checks every value it reads: it must be a value\n"
+	"this tool wrote for that key, and, for a key its thread sets, not older\n"
+	"than the last set the server acknowledged.\n"
 	"\n"
 	"  -s, --server HOST:PORT  the server (127.0.0.1:11211)\n"
 	"  -t, --threads N         clients, one request in flight each (2)\n"
@@ -29,6 +29,15 @@ char const help[] =
 	"      --timeout MS        a reply later than this is lost (200)\n"
 	"      --seed N            the random streams' seed (1)\n"
 	"  -P, --populate          set every key once first\n"
+	"  -n, --requests N        N requests per client instead of a duration\n"
+	"  -m, --multiget N        gets of 1 to N keys, 1 to 32 (1)\n"
+	"      --long-every N      every Nth key 200 bytes long (0: none)\n"
+	"      --value-max N       values of --value-size to N bytes (N up to 4096;\n"
+	"                          Memcached splits a reply over 1400 bytes)\n"
+	"      --log FILE          every request and reply datagram to FILE, a line\n"
+	"                          each (\"> \" request, \"< \" replies), bytes other\n"
+	"                          than printable ASCII as \\xNN; with one client and\n"
+	"                          --requests, the same server state gives the same log\n"
 	"  -j, --json              print the result as JSON\n"
 	"  -h, --help              this help\n"
 	"\n"
@@ -59,6 +68,11 @@ int main(int argc, char **argv)
 		{"timeout", required_argument, nullptr, 'T'},
 		{"seed", required_argument, nullptr, 'S'},
 		{"populate", no_argument, nullptr, 'P'},
+		{"requests", required_argument, nullptr, 'n'},
+		{"multiget", required_argument, nullptr, 'm'},
+		{"long-every", required_argument, nullptr, 'L'},
+		{"value-max", required_argument, nullptr, 'V'},
+		{"log", required_argument, nullptr, 'l'},
 		{"json", no_argument, nullptr, 'j'},
 		{"help", no_argument, nullptr, 'h'},
 		{},
@@ -69,7 +83,7 @@ int main(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":s:t:k:v:z:g:d:Pjh", longs, nullptr)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:t:k:v:z:g:d:Pn:m:jh", longs, nullptr)) != -1) {
 		std::string arg = optarg ? optarg : "";
 		bool ok = true;
 		switch (c) {
@@ -109,6 +123,21 @@ int main(int argc, char **argv)
 		case 'P':
 			o.populate = true;
 			break;
+		case 'n':
+			ok = number(optarg, 1, 1e12, x), o.requests = std::uint64_t(x);
+			break;
+		case 'm':
+			ok = number(optarg, 1, 32, x), o.multiget = unsigned(x);
+			break;
+		case 'L':
+			ok = number(optarg, 0, 1e9, x), o.long_every = unsigned(x);
+			break;
+		case 'V':
+			ok = number(optarg, 32, 4096, x), o.value_max = std::size_t(x);
+			break;
+		case 'l':
+			ok = !arg.empty(), o.log = arg;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -127,6 +156,11 @@ int main(int argc, char **argv)
 				  << " (mcload --help)\n";
 			return 2;
 		}
+	}
+	if (o.value_max && o.value_max < o.value_size) {
+		std::cerr << "mcload: --value-max " << o.value_max << " is below --value-size "
+			  << o.value_size << "\n";
+		return 2;
 	}
 	if (optind < argc) {
 		std::cerr << "mcload: unexpected argument '" << argv[optind] << "'\n";

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <netdb.h>
 #include <sys/socket.h>
@@ -20,11 +21,16 @@
 
 namespace rax::mcload {
 
-std::string key_name(std::uint32_t k)
+std::string key_name(std::uint32_t k, unsigned long_every)
 {
 	char buf[16];
 	std::snprintf(buf, sizeof(buf), "key:%08u", k);
-	return buf;
+	std::string key = buf;
+	if (long_every && k % long_every == long_every - 1) {
+		key.push_back(':');
+		key.resize(long_key_len, 'L');
+	}
+	return key;
 }
 
 std::string frame(std::uint16_t id, std::string_view request)
@@ -42,10 +48,23 @@ std::string get_request(std::uint32_t k)
 	return "get " + key_name(k) + "\r\n";
 }
 
+std::string get_request(std::vector<std::string> const &keys)
+{
+	std::string r = "get";
+	for (auto const &k : keys)
+		r += " " + k;
+	return r + "\r\n";
+}
+
+std::string set_request(std::string const &key, std::string_view value)
+{
+	return "set " + key + " 0 0 " + std::to_string(value.size()) + "\r\n" + std::string(value) +
+	       "\r\n";
+}
+
 std::string set_request(std::uint32_t k, std::string_view value)
 {
-	return "set " + key_name(k) + " 0 0 " + std::to_string(value.size()) + "\r\n" +
-	       std::string(value) + "\r\n";
+	return set_request(key_name(k), value);
 }
 
 namespace {
@@ -93,17 +112,45 @@ std::optional<std::uint32_t> check_value(std::uint32_t k, std::string_view value
 	return version;
 }
 
-Reply parse_reply(std::string_view d)
+namespace {
+
+// One VALUE block at the start of @d: its key and value, and its length;
+// 0 if @d does not start with a whole block.
+std::size_t value_block(std::string_view d, std::string &key, std::string &value)
+{
+	std::size_t eol = d.find("\r\n");
+	if (!d.starts_with("VALUE ") || eol == std::string_view::npos)
+		return 0;
+	std::string line(d.substr(0, eol));
+	char k[251];
+	unsigned flags;
+	std::size_t bytes;
+	int n = 0;
+	if (std::sscanf(line.c_str(), "VALUE %250s %u %zu%n", k, &flags, &bytes, &n) != 3 ||
+	    std::size_t(n) != line.size() || d.size() < eol + 2 + bytes + 2 ||
+	    d.substr(eol + 2 + bytes, 2) != "\r\n")
+		return 0;
+	key = k;
+	value = std::string(d.substr(eol + 2, bytes));
+	return eol + 2 + bytes + 2;
+}
+
+} // namespace
+
+bool message_complete(std::string_view d)
+{
+	std::string key, value;
+	if (!d.starts_with("VALUE "))
+		return d.ends_with("\r\n");
+	while (std::size_t n = value_block(d, key, value))
+		d.remove_prefix(n);
+	return d == "END\r\n";
+}
+
+Reply parse_message(std::uint16_t id, std::string_view d)
 {
 	Reply r;
-	if (d.size() < frame_header_len)
-		return r;
-	r.id = static_cast<std::uint16_t>((std::uint8_t(d[0]) << 8) | std::uint8_t(d[1]));
-	if (d[4] != 0 || d[5] != 1) { // one datagram, or none of ours
-		r.text = "a reply of several datagrams";
-		return r;
-	}
-	d.remove_prefix(frame_header_len);
+	r.id = id;
 	std::size_t eol = d.find("\r\n");
 	if (eol == std::string_view::npos) {
 		r.text = std::string(d.substr(0, 80));
@@ -116,23 +163,36 @@ Reply parse_reply(std::string_view d)
 	} else if (line == "STORED" && d.size() == eol + 2) {
 		r.kind = Reply::stored;
 	} else if (line.starts_with("VALUE ")) {
-		char key[251];
-		unsigned flags;
-		std::size_t bytes;
-		std::string l(line);
-		int n = 0;
-		if (std::sscanf(l.c_str(), "VALUE %250s %u %zu%n", key, &flags, &bytes, &n) == 3 &&
-		    std::size_t(n) == l.size() && d.size() == eol + 2 + bytes + 7 &&
-		    d.substr(eol + 2 + bytes) == "\r\nEND\r\n") {
+		std::string key, value;
+		while (std::size_t n = value_block(d, key, value)) {
+			r.values.emplace_back(key, value);
+			d.remove_prefix(n);
+		}
+		if (d == "END\r\n" && !r.values.empty()) {
 			r.kind = Reply::hit;
-			r.key = key;
-			r.value = std::string(d.substr(eol + 2, bytes));
+			r.key = r.values.front().first;
+			r.value = r.values.front().second;
+		} else {
+			r.values.clear();
 		}
 	} else if (line.starts_with("SERVER_ERROR") || line.starts_with("CLIENT_ERROR") ||
 		   line == "ERROR" || line == "NOT_STORED") {
 		r.kind = Reply::error;
 	}
 	return r;
+}
+
+Reply parse_reply(std::string_view d)
+{
+	Reply r;
+	if (d.size() < frame_header_len)
+		return r;
+	r.id = static_cast<std::uint16_t>((std::uint8_t(d[0]) << 8) | std::uint8_t(d[1]));
+	if (d[4] != 0 || d[5] != 1) { // one datagram, or none of ours
+		r.text = "a reply of several datagrams";
+		return r;
+	}
+	return parse_message(r.id, d.substr(frame_header_len));
 }
 
 Zipf::Zipf(std::uint32_t n, double s)
@@ -155,6 +215,23 @@ std::uint32_t Zipf::operator()(std::mt19937_64 &rng) const
 }
 
 namespace {
+
+// A datagram as one line of the log: printable ASCII as it is, every other
+// byte (and the backslash) as \xNN.
+std::string escape(std::string_view d)
+{
+	std::string out;
+	char hex[8];
+	for (unsigned char c : d) {
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			out.push_back(char(c));
+		} else {
+			std::snprintf(hex, sizeof(hex), "\\x%02x", c);
+			out += hex;
+		}
+	}
+	return out;
+}
 
 // One client: a connected UDP socket, closed with the object.
 class Client {
@@ -180,24 +257,65 @@ public:
 	Client &operator=(Client const &) = delete;
 	bool ok() const { return fd_ >= 0; }
 
-	// Sends @request as @id and waits for the reply with that id; nullopt
-	// on a timeout. Replies to earlier requests that timed out are skipped.
-	std::optional<Reply> call(std::uint16_t id, std::string const &request)
+	// Sends @request as @id and waits for the whole reply with that id:
+	// the datagrams of a message in sequence order (a value longer than a
+	// datagram), and messages until the END (Memcached answers a get of
+	// several keys with a message per key). nullopt on a timeout.
+	// Datagrams of other ids (earlier requests that timed out) are skipped.
+	// With @log, the request and every datagram of the reply go to it.
+	std::optional<Reply> call(std::uint16_t id, std::string const &request, std::string *log)
 	{
 		std::string d = frame(id, request);
-		if (send(fd_, d.data(), d.size(), 0) != ssize_t(d.size()))
-			return Reply{Reply::error, id, {}, {}, std::strerror(errno)};
+		if (log)
+			*log += "> " + escape(d) + "\n<";
+		if (send(fd_, d.data(), d.size(), 0) != ssize_t(d.size())) {
+			if (log)
+				*log += " (send failed)\n";
+			return Reply{Reply::error, id, {}, {}, {}, std::strerror(errno)};
+		}
+		std::string payload;
+		std::map<unsigned, std::string> parts;
 		char buf[2048];
 		for (;;) {
 			ssize_t n = recv(fd_, buf, sizeof(buf), 0);
-			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				return std::nullopt;
-			if (n < 0)
-				return Reply{Reply::error, id, {}, {}, std::strerror(errno)};
-			Reply r = parse_reply(std::string_view(buf, std::size_t(n)));
-			if (r.id == id)
-				return r;
+			if (n < 0) {
+				int err = errno;
+				if (log)
+					*log += " (no reply)\n";
+				if (err == EAGAIN || err == EWOULDBLOCK)
+					return std::nullopt;
+				return Reply{Reply::error, id, {}, {}, {}, std::strerror(err)};
+			}
+			std::string_view dg(buf, std::size_t(n));
+			if (dg.size() < frame_header_len ||
+			    ((std::uint8_t(dg[0]) << 8) | std::uint8_t(dg[1])) != id)
+				continue;
+			if (log)
+				*log += " " + escape(dg);
+			unsigned seq = (std::uint8_t(dg[2]) << 8) | std::uint8_t(dg[3]);
+			unsigned total = (std::uint8_t(dg[4]) << 8) | std::uint8_t(dg[5]);
+			// Memcached 1.6 sends an empty "0 of 0" datagram for a key of a
+			// multi-key get that it does not have, unless it is the last.
+			if (seq == 0 && total == 0 && dg.size() == frame_header_len)
+				continue;
+			if (seq >= total) {
+				if (log)
+					*log += "\n";
+				return Reply{Reply::malformed, id, {}, {}, {}, "a datagram numbered " +
+					std::to_string(seq) + " of " + std::to_string(total)};
+			}
+			parts[seq] = std::string(dg.substr(frame_header_len));
+			if (parts.size() < total)
+				continue;
+			for (auto const &[_, part] : parts)
+				payload += part;
+			parts.clear();
+			if (message_complete(payload))
+				break;
 		}
+		if (log)
+			*log += "\n";
+		return parse_message(id, payload);
 	}
 
 private:
@@ -216,6 +334,8 @@ struct Worker {
 	std::vector<std::uint32_t> sent;  // the last version sent, own keys
 
 	bool own(std::uint32_t k) const { return k % o.threads == t; }
+	std::string name(std::uint32_t k) const { return key_name(k, o.long_every); }
+	std::string *log() { return o.log.empty() ? nullptr : &s.log; }
 
 	void note_bad(std::string what)
 	{
@@ -226,43 +346,63 @@ struct Worker {
 	void set(Client &c, std::uint16_t id, std::uint32_t k)
 	{
 		std::uint32_t v = ++sent[k];
-		auto r = c.call(id, set_request(k, value_for(k, v, o.value_size)));
+		auto r = c.call(id, set_request(name(k), value_for(k, v, value_size_of(o, k, v))), log());
 		s.sets++;
 		if (!r)
 			s.timeouts++;
 		else if (r->kind == Reply::stored)
 			s.stored++, acked[k] = v;
 		else
-			s.errors++, note_bad("set " + key_name(k) + ": " + r->text);
+			s.errors++, note_bad("set " + name(k) + ": " + r->text);
 	}
 
-	void get(Client &c, std::uint16_t id, std::uint32_t k)
+	void check(std::uint32_t k, std::string const &value)
 	{
-		auto r = c.call(id, get_request(k));
+		auto v = check_value(k, value);
+		if (!v) {
+			s.bad_values++;
+			note_bad("get " + name(k) + ": \"" + value.substr(0, 64) + "\"");
+		} else if (own(k) && *v < acked[k]) {
+			s.stale_values++;
+			note_bad("get " + name(k) + ": version " + std::to_string(*v) +
+				 " after version " + std::to_string(acked[k]) + " was stored");
+		}
+	}
+
+	void get(Client &c, std::uint16_t id, std::vector<std::uint32_t> const &keys)
+	{
+		std::vector<std::string> names;
+		for (auto k : keys)
+			names.push_back(name(k));
+		auto r = c.call(id, get_request(names), log());
 		s.gets++;
 		if (!r) {
 			s.timeouts++;
 			return;
 		}
 		if (r->kind == Reply::miss) {
-			s.misses++;
+			s.misses += keys.size();
 			return;
 		}
 		if (r->kind != Reply::hit) {
 			s.errors++;
-			note_bad("get " + key_name(k) + ": " + r->text);
+			note_bad("get " + names.front() + ": " + r->text);
 			return;
 		}
-		s.hits++;
-		auto v = r->key == key_name(k) ? check_value(k, r->value) : std::nullopt;
-		if (!v) {
+		// The values come in the order of the keys; a key not found has none.
+		std::size_t next = 0;
+		for (std::size_t i = 0; i < keys.size(); i++) {
+			if (next < r->values.size() && r->values[next].first == names[i]) {
+				s.hits++;
+				check(keys[i], r->values[next++].second);
+			} else {
+				s.misses++;
+			}
+		}
+		if (next != r->values.size()) {
 			s.bad_values++;
-			note_bad("get " + key_name(k) + ": VALUE " + r->key + " \"" +
-				 r->value.substr(0, 64) + "\"");
-		} else if (own(k) && *v < acked[k]) {
-			s.stale_values++;
-			note_bad("get " + key_name(k) + ": version " + std::to_string(*v) +
-				 " after version " + std::to_string(acked[k]) + " was stored");
+			note_bad("get " + names.front() + ": a value of key " + r->values[next].first +
+				 ", not asked for here");
 		}
 	}
 
@@ -286,13 +426,19 @@ struct Worker {
 		auto start = std::chrono::steady_clock::now();
 		auto stop = start + std::chrono::duration<double>(o.duration);
 		std::bernoulli_distribution is_get(o.get_ratio);
-		for (auto now = start; now < stop;) {
+		std::uniform_int_distribution<unsigned> nkeys(1, std::max(1u, o.multiget));
+		auto now = start;
+		for (std::uint64_t i = 0; o.requests ? i < o.requests : now < stop; i++) {
 			std::uint32_t k = zipf(rng);
 			bool g = is_get(rng) || !own(k);
-			if (g)
-				get(c, ++id, k);
-			else
+			if (g) {
+				std::vector<std::uint32_t> keys{k};
+				for (unsigned n = o.multiget > 1 ? nkeys(rng) : 1; keys.size() < n;)
+					keys.push_back(zipf(rng));
+				get(c, ++id, keys);
+			} else {
 				set(c, ++id, k);
+			}
 			auto after = std::chrono::steady_clock::now();
 			s.latency_ns.push_back(static_cast<std::uint32_t>(std::min<long long>(
 				std::chrono::duration_cast<std::chrono::nanoseconds>(after - now).count(),
@@ -304,6 +450,17 @@ struct Worker {
 };
 
 } // namespace
+
+std::size_t value_size_of(Options const &o, std::uint32_t k, std::uint32_t version)
+{
+	if (o.value_max <= o.value_size)
+		return o.value_size;
+	std::uint64_t state = ((std::uint64_t(k) << 32) | version) ^ 0x5eed5eed5eedULL;
+	std::uint64_t pick = 0;
+	for (int i = 0; i < 8; i++)
+		pick = pick * 26 + std::uint64_t(filler(state) - 'a');
+	return o.value_size + pick % (o.value_max - o.value_size + 1);
+}
 
 Stats run(Options const &o, std::string &error)
 {
@@ -341,6 +498,13 @@ Stats run(Options const &o, std::string &error)
 		total.latency_ns.insert(total.latency_ns.end(), s.latency_ns.begin(), s.latency_ns.end());
 		if (total.first_bad.empty())
 			total.first_bad = s.first_bad;
+		total.log += s.log;
+	}
+	if (!o.log.empty()) {
+		std::FILE *f = std::fopen(o.log.c_str(), "w");
+		if (!f || std::fwrite(total.log.data(), 1, total.log.size(), f) != total.log.size() ||
+		    std::fclose(f) != 0)
+			error = o.log + ": " + std::strerror(errno);
 	}
 	return total;
 }
@@ -365,12 +529,14 @@ std::string to_json(Options const &o, Stats const &s)
 	double hit_rate = s.hits + s.misses ? double(s.hits) / double(s.hits + s.misses) : 0;
 	std::snprintf(buf, sizeof(buf),
 		      "{\"server\": \"%s:%u\", \"threads\": %u, \"keys\": %u, \"value_size\": %zu, "
+		      "\"value_max\": %zu, \"multiget\": %u, \"long_every\": %u, "
 		      "\"zipf\": %.3f, \"get_ratio\": %.3f, \"seconds\": %.3f, \"requests\": %llu, "
 		      "\"gets\": %llu, \"sets\": %llu, \"hits\": %llu, \"misses\": %llu, "
 		      "\"hit_rate\": %.4f, \"stored\": %llu, \"timeouts\": %llu, \"errors\": %llu, "
 		      "\"bad_values\": %llu, \"stale_values\": %llu, \"throughput_rps\": %.1f, "
 		      "\"latency_us\": {\"p50\": %.1f, \"p99\": %.1f}}",
-		      o.host.c_str(), unsigned(o.port), o.threads, o.keys, o.value_size, o.zipf,
+		      o.host.c_str(), unsigned(o.port), o.threads, o.keys, o.value_size,
+		      std::max(o.value_max, o.value_size), o.multiget, o.long_every, o.zipf,
 		      o.get_ratio, s.seconds, (unsigned long long)requests,
 		      (unsigned long long)s.gets, (unsigned long long)s.sets,
 		      (unsigned long long)s.hits, (unsigned long long)s.misses, hit_rate,

@@ -10,6 +10,8 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <netinet/in.h>
 #include <regex>
 #include <sstream>
@@ -63,6 +65,49 @@ TEST_CASE("mcload parses Memcached's UDP replies", "[mcload]")
 	CHECK(parse_reply(two).kind == Reply::malformed);
 	CHECK(frame(0x1234, "x").substr(0, 8) == std::string("\x12\x34\0\0\0\x01\0\0", 8));
 	CHECK(set_request(3, "abc") == "set key:00000003 0 0 3\r\nabc\r\n");
+}
+
+TEST_CASE("mcload reads a get of several keys, a datagram per key", "[mcload]")
+{
+	// Memcached 1.6 over UDP: one message per key found, the END in the last.
+	std::string a = "VALUE a 0 3\r\nabc\r\n", b = "VALUE bb 7 1\r\nx\r\n";
+	CHECK_FALSE(message_complete(a));
+	CHECK_FALSE(message_complete(a + "VALUE bb 7 1\r\n"));
+	CHECK_FALSE(message_complete("VALUE a 0 3\r\nab"));
+	CHECK(message_complete(a + b + "END\r\n"));
+	CHECK(message_complete("END\r\n"));
+	CHECK(message_complete("STORED\r\n"));
+	Reply r = parse_message(3, a + b + "END\r\n");
+	REQUIRE(r.kind == Reply::hit);
+	REQUIRE(r.values.size() == 2);
+	CHECK(r.values[1] == std::pair<std::string, std::string>("bb", "x"));
+	CHECK(r.key == "a");
+	CHECK(parse_message(3, a + b).kind == Reply::malformed);
+	CHECK(parse_message(3, a + "END\r\nEND\r\n").kind == Reply::malformed);
+	CHECK(get_request(std::vector<std::string>{"a", "bb"}) == "get a bb\r\n");
+}
+
+TEST_CASE("mcload's long keys and value sizes", "[mcload]")
+{
+	CHECK(key_name(5, 7) == "key:00000005");
+	std::string k = key_name(6, 7);
+	CHECK(k.size() == long_key_len);
+	CHECK(k.starts_with("key:00000006:LLL"));
+	CHECK(key_name(6) == "key:00000006");
+	Options o;
+	o.value_size = 40;
+	CHECK(value_size_of(o, 1, 1) == 40);
+	o.value_max = 1000;
+	std::size_t lo = 1000, hi = 0;
+	for (std::uint32_t v = 1; v < 2000; v++) {
+		std::size_t n = value_size_of(o, 9, v);
+		CHECK(n == value_size_of(o, 9, v));
+		lo = std::min(lo, n), hi = std::max(hi, n);
+	}
+	CHECK(lo >= 40);
+	CHECK(lo < 100);
+	CHECK(hi <= 1000);
+	CHECK(hi > 900);
 }
 
 TEST_CASE("mcload draws keys from a Zipf distribution", "[mcload]")
@@ -289,4 +334,58 @@ TEST_CASE("mcload against Memcached over UDP", "[mcload]")
 	CHECK(field(r, "hits") > 100);
 	CHECK(field(r, "misses") == 0);
 	CHECK(field(r, "stored") > 300);
+}
+
+TEST_CASE("mcload's log is the same for the same requests to the same server state", "[mcload]")
+{
+	if (access("/usr/bin/memcached", X_OK)) {
+		WARN("skipped: /usr/bin/memcached is not installed (scripts/setup-deps.sh installs it)");
+		return;
+	}
+	std::string logs[2];
+	for (auto &log : logs) {
+		std::uint16_t port;
+		int probe = udp_socket(port);
+		REQUIRE(probe >= 0);
+		close(probe);
+		Child memcached;
+		pid_t pid = memcached.pid = fork();
+		if (pid == 0) {
+			std::string p = std::to_string(port);
+			execl("/usr/bin/memcached", "memcached", "-U", p.c_str(), "-p", "0", "-l",
+			      "127.0.0.1", "-m", "16", "-t", "2", "-u", "root", static_cast<char *>(nullptr));
+			_exit(127);
+		}
+		REQUIRE(pid > 0);
+		std::string server = "-s 127.0.0.1:" + std::to_string(port);
+		Run r;
+		for (int i = 0; i < 50; i++) {
+			r = mcload(server + " -t 1 -k 1 -g 1 -n 1 --timeout 50 -j");
+			if (r.status == 0)
+				break;
+			usleep(100000);
+		}
+		REQUIRE(r.status == 0);
+		char path[] = "/tmp/mcload-log-XXXXXX";
+		int fd = mkstemp(path);
+		REQUIRE(fd >= 0);
+		close(fd);
+		// Gets of up to 4 keys, long keys, values of 32 to 1600 bytes (some
+		// replies of two datagrams), misses first: nothing populated.
+		r = mcload(server + " -t 1 -k 100 -n 800 -g 0.7 -m 4 --long-every 5 -v 32 " +
+			   "--value-max 1600 --seed 7 --log " + path);
+		INFO(r.out << r.err);
+		CHECK(r.status == 0);
+		std::ifstream in(path);
+		log.assign(std::istreambuf_iterator<char>(in), {});
+		unlink(path);
+	}
+	CHECK(std::count(logs[0].begin(), logs[0].end(), '\n') == 1600);
+	CHECK(logs[0].find("\\x00\\x00\\x00\\x01\\x00\\x00get key:") != std::string::npos);
+	// A reply of two datagrams (sequence 1 of 2), a missed key's empty
+	// datagram ("0 of 0"), a long key.
+	CHECK(logs[0].find("\\x00\\x01\\x00\\x02\\x00\\x00") != std::string::npos);
+	CHECK(logs[0].find("\\x00\\x00\\x00\\x00\\x00\\x00 ") != std::string::npos);
+	CHECK(logs[0].find(std::string(20, 'L')) != std::string::npos);
+	CHECK(logs[0] == logs[1]);
 }
