@@ -26,4 +26,11 @@ start=$(date +%s)
 (cd "$ksft/verifier" && ./test_verifier) >/mnt/test_verifier.log 2>&1
 echo "test_verifier: exit $? after $(($(date +%s) - start)) s; $(tail -n 1 /mnt/test_verifier.log)"
 echo "$unpriv" >/proc/sys/kernel/unprivileged_bpf_disabled
+
+# BMC, the Memcached cache, against Debian's memcached: Rax, its eBPF twin
+# and no cache give the same replies (TAP for the host).
+echo "== bmc"
+start=$(date +%s)
+"$(dirname "$0")/guest-bmc.sh" test "$ksft" "${RAX_TEST_OBJECTS:-/mnt/objects}" >/mnt/bmc.tap 2>/mnt/bmc.log
+echo "bmc: exit $? after $(($(date +%s) - start)) s; $(grep -c '^ok' /mnt/bmc.tap) ok, $(grep -c '^not ok' /mnt/bmc.tap) not ok"
 exit "$rc"

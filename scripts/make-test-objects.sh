@@ -55,6 +55,8 @@
 #                       uprobe_multi entry, which may not either
 #   tracex5.o           userspace/samples/tracex5 (kprobe: perf event records
 #                       of seccomp-filtered calls; twin, likewise)
+#   bmc.o, bmc_tx.o     userspace/samples/bmc, bmc_tx (XDP and tc egress: a
+#                       Memcached cache; twin, scripts/guest-bmc.sh)
 #   xdp_lb.o            userspace/samples/xdp_lb (XDP: a load balancer; twin,
 #                       likewise)
 #   tc_firewall.o       userspace/samples/tc_firewall (sched_cls: a rule table;
@@ -153,7 +155,7 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 	syscount:syscount atomic:atomic recursive:recursive map_bench:map_bench \
 	error_injector:error_injector tracex5:tracex5 xdp_lb:xdp_lb tc_firewall:tc_firewall \
 	xdp_test:xdp_test task_info:task_info trace_event:trace_event \
-	spinlock_cleanup:spinlock_cleanup gap:gap; do
+	spinlock_cleanup:spinlock_cleanup gap:gap bmc:bmc bmc_tx:bmc_tx; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -189,7 +191,8 @@ for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters
 	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
 	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o error_injector-uprobe.o tracex5.o \
-	xdp_lb.o tc_firewall.o xdp_test.o task_info.o trace_event.o spinlock_cleanup.o gap.o; do
+	xdp_lb.o tc_firewall.o xdp_test.o task_info.o trace_event.o spinlock_cleanup.o gap.o \
+	bmc.o bmc_tx.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object

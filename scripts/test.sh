@@ -11,6 +11,8 @@
 #   kunit       KUnit suites, built in, parsed from the guest console
 #   btf         the rax crate's context bindings match the built kernel's BTF
 #   kselftest   tools/testing/selftests/rax, run in the booted Rax kernel
+#   bmc         the Memcached cache, Rax and its eBPF twin against plain
+#               memcached: byte-identical replies, nothing stale
 #   vm          the test boot's console is free of kernel reports
 #   runner      negative controls of the VM runner (WARN, leak, hang, no init)
 #
@@ -23,7 +25,7 @@ controls=1
 for a in "$@"; do
 	case "$a" in
 	--skip-runner-controls) controls=0 ;;
-	-h|--help) sed -n '3,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) rax_die "unknown option '$a' (try --help)" ;;
 	esac
 done
@@ -198,6 +200,8 @@ from_tap kunit "$scratch/console.log" --require-tap --expect "$nkunit"
 # Every TEST() in the sources must report: a lost output is a failure.
 nksft=$(cat "$RAX_TOP"/tools/testing/selftests/rax/*.c | grep -cE '^TEST(_F)?\(')
 from_tap kselftest "$scratch/kselftest.tap" --require-tap --expect "$nksft"
+# BMC against its eBPF twin and plain memcached (scripts/guest-bmc.sh).
+from_tap bmc "$scratch/bmc.tap" --require-tap --expect 7
 # The verifier-gap page must be what this run of rax_gap_test gives (but
 # for run times): its table is generated, not written by hand.
 "$RAX_TOP/scripts/gap-table.py" --date "$(date -u +%Y-%m-%d)" "$scratch/kselftest.tap" \

@@ -6,6 +6,8 @@
 #include "test_paths.hpp"
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -978,6 +980,39 @@ SPLICED("spliced_option_env_ident", "environment variable")
 SPLICED("spliced_env_ident", "environment variable")
 SPLICED("spliced_option_env_alias", "environment variable")
 SPLICED("spliced_env_nested", "environment variable")
+
+TEST_CASE("build: the BMC samples, an XDP and a tc object with the same maps", "[build]")
+{
+	// bmc_tx is loaded with bmc's maps (rax load -m NAME=PIN): each must be
+	// declared the same way on both sides, or the load refuses the map.
+	auto rx = build_sample("bmc");
+	auto tx = build_sample("bmc_tx");
+	REQUIRE(rx.entries.size() == 1);
+	REQUIRE(tx.entries.size() == 1);
+	CHECK(rx.entries[0].prog_type == 6); // XDP
+	CHECK(rx.entries[0].symbol == "rax_entry_bmc_rx");
+	CHECK(tx.entries[0].prog_type == 3); // SCHED_CLS
+	CHECK(tx.entries[0].symbol == "rax_entry_bmc_tx");
+	REQUIRE(rx.maps.size() == 5);
+	REQUIRE(tx.maps.size() == 5);
+	for (auto const &m : rx.maps) {
+		INFO("map " << m.name);
+		auto it = std::find_if(tx.maps.begin(), tx.maps.end(),
+				       [&](rax::MapDef const &t) { return t.name == m.name; });
+		REQUIRE(it != tx.maps.end());
+		CHECK(it->type == m.type);
+		CHECK(it->key_size == m.key_size);
+		CHECK(it->value_size == m.value_size);
+		CHECK(it->max_entries == m.max_entries);
+		CHECK(it->flags == m.flags);
+		CHECK(it->spin_lock_off == m.spin_lock_off);
+	}
+	auto cache = std::find_if(rx.maps.begin(), rx.maps.end(),
+				  [](rax::MapDef const &m) { return m.name == "CACHE"; });
+	REQUIRE(cache != rx.maps.end());
+	CHECK(cache->has_spin_lock());
+	CHECK(cache->max_entries == 4096);
+}
 
 TEST_CASE("build: the samples expand to nothing the token rules refuse", "[build][spliced]")
 {

@@ -14,7 +14,8 @@
 //!   that the replies may fill the cache. A request that
 //!   may change a value (`set`, `delete`, `incr`, ...) invalidates its
 //!   key's bucket before Memcached sees it, and one the program does not
-//!   understand, every bucket.
+//!   understand or cannot see whole (a datagram in fragments), every
+//!   bucket.
 //! * `bmc_tx` (tc egress, same interface; the crate `bmc_tx`, since an
 //!   object's helpers must suit each of its entries and XDP's are not
 //!   tc's) reads Memcached's replies: the `VALUE` blocks of a reply to a
@@ -55,7 +56,7 @@ pub const ALL_BUCKETS: u32 = u32::MAX;
 
 /// `get` requests seen.
 pub const STAT_GETS: u32 = 0;
-/// `get` requests answered from the cache.
+/// `get` requests answered from the cache (sent back with `XDP_TX`).
 pub const STAT_HITS: u32 = 1;
 /// `get` requests passed to Memcached (a key not cached, several keys).
 pub const STAT_MISSES: u32 = 2;
@@ -176,14 +177,24 @@ struct Request {
     udp: UdpHdr,
     l4: usize,
     tag: Tag,
+    /// The first fragment of a datagram too big for one packet: the
+    /// request is not all here.
+    fragment: bool,
 }
 
 /// A UDP datagram to or from Memcached's port (`to_server`: the
 /// destination port), one frame of one datagram: the headers, and the
-/// offset and length of the request or reply after the frame header.
+/// offset and length of the request or reply after the frame header. The
+/// first fragment of a datagram to the server counts too (`fragment`,
+/// its bytes after the frame header); later fragments do not (their UDP
+/// header is in the first).
 fn parse(packet: &[u8], to_server: bool) -> Option<(Request, usize, usize)> {
     let (eth, ip, l4) = net::parse_ipv4(packet)?;
-    if ip.protocol != IPPROTO_UDP || ip.is_fragment() {
+    if ip.protocol != IPPROTO_UDP {
+        return None;
+    }
+    let fragment = ip.is_fragment();
+    if fragment && (!to_server || u16::from_be(ip.frag_off) & 0x1fff != 0) {
         return None;
     }
     let udp = UdpHdr::read_from(packet.get(l4..)?)?;
@@ -191,10 +202,14 @@ fn parse(packet: &[u8], to_server: bool) -> Option<(Request, usize, usize)> {
     if port != PORT.to_be() {
         return None;
     }
-    let end = l4 + usize::from(u16::from_be(udp.len));
+    let end = if fragment {
+        packet.len()
+    } else {
+        l4 + usize::from(u16::from_be(udp.len))
+    };
     let frame = packet.get(l4 + 8..end)?;
     // Request id, sequence number 0, one datagram.
-    if frame.len() < 8 || frame[2..6] != [0, 0, 0, 1] {
+    if frame.len() < 8 || (!fragment && frame[2..6] != [0, 0, 0, 1]) {
         return None;
     }
     let (addr, port) = if to_server {
@@ -204,17 +219,15 @@ fn parse(packet: &[u8], to_server: bool) -> Option<(Request, usize, usize)> {
     };
     let id = u16::from_be_bytes([frame[0], frame[1]]);
     let tag = Tag { addr, port, id };
-    Some((
-        Request {
-            eth,
-            ip,
-            udp,
-            l4,
-            tag,
-        },
-        l4 + 16,
-        frame.len() - 8,
-    ))
+    let req = Request {
+        eth,
+        ip,
+        udp,
+        l4,
+        tag,
+        fragment,
+    };
+    Some((req, l4 + 16, frame.len() - 8))
 }
 
 fn bmc_rx(ctx: &mut XdpContext) -> XdpAction {
@@ -224,6 +237,12 @@ rax::xdp!(bmc_rx);
 
 fn rx(ctx: &mut XdpContext) -> Option<XdpAction> {
     let (req, off, len) = parse(ctx.data(), true)?;
+    if req.fragment {
+        // Memcached reads the request once it has every fragment: whatever
+        // it does, it is a write until its reply.
+        invalidate(ALL_BUCKETS, &req.tag);
+        return None;
+    }
     let msg = ctx.data().get(off..off + len)?;
     // One whole `get` line: a read. Anything else may write.
     let keys = match line(msg) {
@@ -238,8 +257,14 @@ fn rx(ctx: &mut XdpContext) -> Option<XdpAction> {
     let seq = state(SEQ);
     let mut reply = [0u8; REPLY_LEN];
     if let Some(n) = single_key(keys).and_then(|key| copy_entry(key, &mut reply)) {
-        count(STAT_HITS);
-        return Some(answer(ctx, &req, &reply[..n]));
+        // The frame header: the request's id, datagram 0 of 1.
+        reply[..2].copy_from_slice(&req.tag.id.to_be_bytes());
+        reply[2..8].copy_from_slice(&[0, 0, 0, 1, 0, 0]);
+        let action = answer(ctx, &req, &reply[..n]);
+        if action == XdpAction::Tx {
+            count(STAT_HITS);
+        }
+        return Some(action);
     }
     // Noted, so that the reply may fill the cache.
     let _ = INFLIGHT.update(&req.tag, &seq, BPF_ANY);
@@ -256,9 +281,9 @@ fn single_key(keys: &[u8]) -> Option<&[u8]> {
     (w.next().is_none() && key.len() <= KEY_MAX).then_some(key)
 }
 
-/// The reply to a `get` of `key` from the cache, frame header (but its
-/// request id) included, in `reply`: its length, or `None` if the key is
-/// not in the cache.
+/// The reply to a `get` of `key` from the cache in `reply`, after the
+/// 8 bytes of the frame header: its length with them, or `None` if the key
+/// is not in the cache.
 fn copy_entry(key: &[u8], reply: &mut [u8; REPLY_LEN]) -> Option<usize> {
     let all_changed = state(ALL_CHANGED);
     let entry = CACHE.get(bucket(key))?.lock();
@@ -289,12 +314,10 @@ fn answer(ctx: &mut XdpContext, req: &Request, payload: &[u8]) -> XdpAction {
     let Some(body) = ctx.data_mut().get_mut(req.l4 + 8..) else {
         return XdpAction::Aborted;
     };
-    if body.len() != payload.len() || body.len() < 8 {
+    if body.len() != payload.len() {
         return XdpAction::Aborted;
     }
     body.copy_from_slice(payload);
-    body[..2].copy_from_slice(&req.tag.id.to_be_bytes());
-    body[2..8].copy_from_slice(&[0, 0, 0, 1, 0, 0]);
     let mut eth = req.eth;
     (eth.src, eth.dst) = (eth.dst, eth.src);
     // Swapping the addresses keeps the sum; the length and TTL change it.

@@ -153,14 +153,24 @@ struct Request {
     udp: UdpHdr,
     l4: usize,
     tag: Tag,
+    /// The first fragment of a datagram too big for one packet: the
+    /// request is not all here.
+    fragment: bool,
 }
 
 /// A UDP datagram to or from Memcached's port (`to_server`: the
 /// destination port), one frame of one datagram: the headers, and the
-/// offset and length of the request or reply after the frame header.
+/// offset and length of the request or reply after the frame header. The
+/// first fragment of a datagram to the server counts too (`fragment`,
+/// its bytes after the frame header); later fragments do not (their UDP
+/// header is in the first).
 fn parse(packet: &[u8], to_server: bool) -> Option<(Request, usize, usize)> {
     let (eth, ip, l4) = net::parse_ipv4(packet)?;
-    if ip.protocol != IPPROTO_UDP || ip.is_fragment() {
+    if ip.protocol != IPPROTO_UDP {
+        return None;
+    }
+    let fragment = ip.is_fragment();
+    if fragment && (!to_server || u16::from_be(ip.frag_off) & 0x1fff != 0) {
         return None;
     }
     let udp = UdpHdr::read_from(packet.get(l4..)?)?;
@@ -168,10 +178,14 @@ fn parse(packet: &[u8], to_server: bool) -> Option<(Request, usize, usize)> {
     if port != PORT.to_be() {
         return None;
     }
-    let end = l4 + usize::from(u16::from_be(udp.len));
+    let end = if fragment {
+        packet.len()
+    } else {
+        l4 + usize::from(u16::from_be(udp.len))
+    };
     let frame = packet.get(l4 + 8..end)?;
     // Request id, sequence number 0, one datagram.
-    if frame.len() < 8 || frame[2..6] != [0, 0, 0, 1] {
+    if frame.len() < 8 || (!fragment && frame[2..6] != [0, 0, 0, 1]) {
         return None;
     }
     let (addr, port) = if to_server {
@@ -181,17 +195,15 @@ fn parse(packet: &[u8], to_server: bool) -> Option<(Request, usize, usize)> {
     };
     let id = u16::from_be_bytes([frame[0], frame[1]]);
     let tag = Tag { addr, port, id };
-    Some((
-        Request {
-            eth,
-            ip,
-            udp,
-            l4,
-            tag,
-        },
-        l4 + 16,
-        frame.len() - 8,
-    ))
+    let req = Request {
+        eth,
+        ip,
+        udp,
+        l4,
+        tag,
+        fragment,
+    };
+    Some((req, l4 + 16, frame.len() - 8))
 }
 
 fn bmc_tx(ctx: &mut TcContext) -> TcAction {
