@@ -48,7 +48,8 @@ if [ $what = bmc ]; then
 	rounds=${1:-5} secs=${2:-5}
 	[[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ ]] || rax_die "ROUNDS and SECONDS are numbers"
 	rax_userspace_build mcload
-	command -v python3 >/dev/null && python3 -c 'import matplotlib' 2>/dev/null ||
+	# Debian's python3 and matplotlib (another python3 may come first on PATH).
+	/usr/bin/python3 -c 'import matplotlib' 2>/dev/null ||
 		apt-get install -y -q python3-matplotlib >/dev/null
 	kernel=$([ ${#variant[@]} = 0 ] && echo debug || echo release)
 	rax_stage "bench: BMC, $rounds rounds of $secs s per setup, in $(basename "$kbuild")"
@@ -57,7 +58,7 @@ if [ $what = bmc ]; then
 		sh -c "$RAX_TOP/scripts/guest-bmc.sh bench $ksft /mnt/objects $rounds $secs 2 >/mnt/bmc.jsonl"
 	mkdir -p "$RAX_TOP/bench/results"
 	cp "$scratch/bmc.jsonl" "$RAX_TOP/bench/results/bmc-$kernel.jsonl"
-	"$RAX_TOP/scripts/bmc-report.py" "$scratch/bmc.jsonl" --kernel "$kernel" \
+	/usr/bin/python3 "$RAX_TOP/scripts/bmc-report.py" "$scratch/bmc.jsonl" --kernel "$kernel" \
 		--date "$(date -u +%Y-%m-%d)" --json "$RAX_TOP/bench/results/bmc-$kernel.json" \
 		--rst "$RAX_TOP/Documentation/rax/bmc.rst" \
 		--svg "$RAX_TOP/Documentation/rax/bmc-$kernel.svg"

@@ -17,9 +17,9 @@ throughput and p99 latency per setup and round (matplotlib, SVG).
 import argparse
 import json
 import os
-import re
 import statistics
 import sys
+import textwrap
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SETUPS = ["plain", "ebpf", "rax"]
@@ -106,13 +106,13 @@ def fmt(s, digits=2):
 
 def rst_table(res):
     L = []
-    L.append(f"Measured {res['date']}, {res['kernel']} kernel, under QEMU TCG (2 vCPUs), "
+    L.extend(textwrap.wrap(f"Measured {res['date']}, {res['kernel']} kernel, under QEMU TCG (2 vCPUs), "
              f"{res['rounds']} rounds of {res['load'].get('seconds', 0):.0f} s per setup, "
              f"the setups alternating in each round, {res['load'].get('threads')} client "
              f"threads over {res['load'].get('keys')} keys (Zipf "
              f"{res['load'].get('zipf', 0):.2f}, {res['load'].get('get_ratio', 0):.0%} gets, "
              f"{res['load'].get('value_size')}-byte values). Medians, with the spread over the "
-             "rounds (min to max) in brackets.")
+             "rounds (min to max) in brackets.", 76))
     L.append("")
     L.append(".. list-table::")
     L.append("   :header-rows: 1")
@@ -143,6 +143,8 @@ def rst_table(res):
     L.append("")
     loc = res["lines_of_code"]
     L.append(f"Lines of code: Rax {loc['rax']} (``bmc`` and ``bmc_tx``), eBPF {loc['ebpf']}.")
+    L.append("")
+    L.append(f".. image:: bmc-{res['kernel']}.svg")
     return L
 
 

@@ -31,7 +31,7 @@ server=10.77.0.1:11211
 fs=/sys/fs/bpf
 case $mode in
 test | bench) ;;
-*) sed -n '11,22p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+*) sed -n '11,21p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
 
 ns() { nsenter --net="/run/netns/$1" "${@:2}"; }
