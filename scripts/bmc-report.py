@@ -165,6 +165,7 @@ def write_svg(path, rows, res):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     by = {s: sorted((r["round"], r["load"]) for r in rows if r["setup"] == s) for s in SETUPS}
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -174,6 +175,7 @@ def write_svg(path, rows, res):
             xs = [r for r, _ in by[s]]
             ax.plot(xs, [key(x) for _, x in by[s]], marker="o", label=s)
         ax.set_xlabel("round")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(label)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
