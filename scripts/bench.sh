@@ -54,7 +54,7 @@ if [ $what = bmc ]; then
 	kernel=$([ ${#variant[@]} = 0 ] && echo debug || echo release)
 	rax_stage "bench: BMC, $rounds rounds of $secs s per setup, in $(basename "$kbuild")"
 	"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" \
-		--timeout $((rounds * (secs + 12) * 3 + 300)) -- \
+		--timeout $((rounds * (secs + 15) * 3 + 400)) -- \
 		sh -c "$RAX_TOP/scripts/guest-bmc.sh bench $ksft /mnt/objects $rounds $secs 2 >/mnt/bmc.jsonl"
 	mkdir -p "$RAX_TOP/bench/results"
 	cp "$scratch/bmc.jsonl" "$RAX_TOP/bench/results/bmc-$kernel.jsonl"

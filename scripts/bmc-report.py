@@ -6,7 +6,8 @@ Usage: bmc-report.py RESULTS.jsonl --json OUT.json [--rst DOC.rst]
                      [--svg OUT.svg] [--kernel debug|release] [--date DATE]
 
 RESULTS has a JSON line per setup (plain, ebpf, rax) and round: mcload's
-result ("load") and the BMC's counters ("bmc"). Writes the medians of
+result ("load") and the BMC's counters after it ("bmc") and before it
+("bmc_before"). Writes the medians of
 throughput and latency per setup with their spread (min to max over the
 rounds), the ratios per round (Rax over eBPF, Rax over plain, eBPF over
 plain: medians and spread), the share of gets answered from XDP, and the
@@ -80,8 +81,12 @@ def summarise(rows):
             "errors": sum(x["errors"] + x["bad_values"] + x["stale_values"] for x in loads),
         }
         if s != "plain":
-            d["xdp_answered"] = spread([b.get("hits", 0) / b["gets"] if b.get("gets") else 0
-                                        for b in bmc])
+            before = [by[s][r].get("bmc_before", {}) for r in rounds]
+            share = []
+            for b, b0 in zip(bmc, before):
+                gets = b.get("gets", 0) - b0.get("gets", 0)
+                share.append((b.get("hits", 0) - b0.get("hits", 0)) / gets if gets else 0)
+            d["xdp_answered"] = spread(share)
         out["setups"][s] = d
     for a, b in (("rax", "ebpf"), ("rax", "plain"), ("ebpf", "plain")):
         tp = [by[a][r]["load"]["throughput_rps"] / by[b][r]["load"]["throughput_rps"]

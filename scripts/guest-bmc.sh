@@ -16,7 +16,8 @@
 #          BMC answered gets from XDP and filled its cache.
 #        guest-bmc.sh bench KSFT OBJECTS ROUNDS SECONDS THREADS
 #          a JSON line per setup and round (mcload's result and the BMC's
-#          counters), the three setups alternating, on one memcached.
+#          counters before and after it), the three setups alternating,
+#          on one memcached with 1000 keys set; 2 s of warming first.
 # KSFT is the kselftest install directory (bpftool, rax/bmc.bpf.o),
 # OBJECTS the signed test objects (bmc.o, bmc_tx.o).
 set -u
@@ -124,16 +125,19 @@ net_up || { echo "Bail out! the network namespaces and veth pair could not be ma
 if [ "$mode" = bench ]; then
 	rounds=${4:-5} secs=${5:-5} threads=${6:-2}
 	memcached_start || exit 1
-	mcc "$mcload" -s $server -t "$threads" -k 10000 -P -n 1 -g 1 >/dev/null
+	keys=1000
+	mcc "$mcload" -s $server -t "$threads" -k $keys -P -n 1 -g 1 >/dev/null
 	setups=(plain ebpf rax)
 	for r in $(seq "$rounds"); do
 		for i in 0 1 2; do
 			s=${setups[$(((i + r) % 3))]}
 			attach $s || { echo "# attaching $s failed" >&2; exit 1; }
-			# Warm the cache, then measure.
-			mcc "$mcload" -s $server -t "$threads" -k 10000 -d 1 -g 0.9 >/dev/null
-			out=$(mcc "$mcload" -s $server -t "$threads" -k 10000 -d "$secs" -g 0.9 -j)
-			echo "{\"round\": $r, \"setup\": \"$s\", \"load\": $out, \"bmc\": $(stats $s)}"
+			# Warm the cache, then measure; the BMC's counters before and
+			# after the measured run.
+			mcc "$mcload" -s $server -t "$threads" -k $keys -d 2 -g 0.9 >/dev/null
+			before=$(stats $s)
+			out=$(mcc "$mcload" -s $server -t "$threads" -k $keys -d "$secs" -g 0.9 -j)
+			echo "{\"round\": $r, \"setup\": \"$s\", \"load\": $out, \"bmc_before\": $before, \"bmc\": $(stats $s)}"
 			detach $s
 		done
 	done
