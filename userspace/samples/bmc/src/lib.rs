@@ -308,7 +308,13 @@ fn answer(ctx: &mut XdpContext, req: &Request, payload: &[u8]) -> XdpAction {
     let Ok(delta) = i32::try_from(total as isize - ctx.len() as isize) else {
         return XdpAction::Aborted;
     };
-    if ctx.adjust_tail(delta).is_err() {
+    // The reply is longer than the request. A packet a veth copied has
+    // room at its tail; one it did not, at its head (the 256 bytes XDP
+    // needs): then everything moves down, and every header is written
+    // anew (IP options would not be: such a request passes).
+    if ctx.adjust_tail(delta).is_err()
+        && (delta <= 0 || req.ip.header_len() != 20 || ctx.adjust_head(-delta).is_err())
+    {
         return XdpAction::Pass;
     }
     let Some(body) = ctx.data_mut().get_mut(req.l4 + 8..) else {

@@ -70,6 +70,7 @@ struct scratch {
 	__u8 buf[BUF_LEN + ENTRY_MAX];	/* the payload, after the frame header */
 	__u8 reply[8 + 2 * ENTRY_MAX + 8];	/* a reply, room for masked indices */
 	struct entry_body ent;	/* a copy of an entry, taken under its lock */
+	__u8 hdr[96];		/* bmc_reply: the request's headers */
 	__u32 len;		/* bytes in buf */
 	__u32 line;		/* the first \r\n in buf, or len */
 	__u32 l4;		/* the UDP header's offset */
@@ -517,6 +518,7 @@ int bmc_reply(struct xdp_md *ctx)
 	__u16 tot_len, port, ulen, old;
 	void *data, *data_end;
 	long sum;
+	int delta;
 
 	if (!s)
 		return XDP_PASS;
@@ -528,8 +530,20 @@ int bmc_reply(struct xdp_md *ctx)
 	s->reply[1] = s->tag.id;
 	__builtin_memset(s->reply + 2, 0, 6);
 	s->reply[5] = 1;
-	if (bpf_xdp_adjust_tail(ctx, (int)(l4 + 8 + n) - (int)bpf_xdp_get_buff_len(ctx)))
-		return XDP_PASS;
+	/*
+	 * The reply is longer than the request. A packet a veth copied has room
+	 * at its tail; one it did not, at its head: then the headers, saved
+	 * first, go to the new front (not with IP options: such a request
+	 * passes, as in the Rax version).
+	 */
+	delta = (int)(l4 + 8 + n) - (int)bpf_xdp_get_buff_len(ctx);
+	if (bpf_xdp_load_bytes(ctx, 0, s->hdr, l4 + 8))
+		return XDP_ABORTED;
+	if (bpf_xdp_adjust_tail(ctx, delta)) {
+		if (delta <= 0 || l4 != 14 + 20 || bpf_xdp_adjust_head(ctx, -delta) ||
+		    bpf_xdp_store_bytes(ctx, 0, s->hdr, 14 + 20 + 8))
+			return XDP_PASS;
+	}
 	if (bpf_xdp_store_bytes(ctx, l4 + 8, s->reply, n))
 		return XDP_ABORTED;
 	data = (void *)(long)ctx->data;
