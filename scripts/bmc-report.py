@@ -87,6 +87,15 @@ def summarise(rows):
                 gets = b.get("gets", 0) - b0.get("gets", 0)
                 share.append((b.get("hits", 0) - b0.get("hits", 0)) / gets if gets else 0)
             d["xdp_answered"] = spread(share)
+            for prog in ("bmc_rx", "bmc_tx"):
+                ns = []
+                for r in rounds:
+                    a = by[s][r].get("progs", {}).get(prog)
+                    b0 = by[s][r].get("progs_before", {}).get(prog, [0, 0])
+                    if a and a[1] > b0[1]:
+                        ns.append((a[0] - b0[0]) / (a[1] - b0[1]))
+                if ns:
+                    d[f"{prog}_ns_per_run"] = spread(ns)
         out["setups"][s] = d
     for a, b in (("rax", "ebpf"), ("rax", "plain"), ("ebpf", "plain")):
         tp = [by[a][r]["load"]["throughput_rps"] / by[b][r]["load"]["throughput_rps"]
@@ -146,6 +155,14 @@ def rst_table(res):
         L.append(f"     - {fmt(v['throughput'])}")
         L.append(f"     - {fmt(v['p99'])}")
     L.append("")
+    runs = [(s, res["setups"][s]) for s in ("ebpf", "rax")]
+    if all("bmc_rx_ns_per_run" in d for _, d in runs):
+        L.extend(textwrap.wrap(
+            "Run time per packet of the two entry programs (kernel.bpf_stats_enabled; the "
+            "eBPF twin's tail calls count in their caller's time), ns: " + "; ".join(
+                f"{s} XDP {fmt(d['bmc_rx_ns_per_run'], 0)}, tc {fmt(d['bmc_tx_ns_per_run'], 0)}"
+                for s, d in runs) + ".", 76))
+        L.append("")
     loc = res["lines_of_code"]
     L.append(f"Lines of code: Rax {loc['rax']} (``bmc`` and ``bmc_tx``), eBPF {loc['ebpf']}.")
     L.append("")

@@ -110,6 +110,19 @@ stats() {
 	ebpf) "$bpftool" map dump -j pinned $fs/bmc_ebpf_maps/stats >$dump ;;
 	esac && "$top/scripts/bmc.py" stats $dump
 }
+# The run time of the setup's two entry programs (kernel.bpf_stats_enabled):
+# {"bmc_rx": [ns, runs], "bmc_tx": [ns, runs]}; a tail call's time is its
+# caller's.
+progstats() {
+	[ "$1" = plain ] && { echo '{}'; return; }
+	"$bpftool" prog show -j | python3 -c '
+import json, sys
+out = {}
+for p in json.load(sys.stdin):
+    if p.get("name") in ("bmc_rx", "bmc_tx"):
+        out[p["name"]] = [p.get("run_time_ns", 0), p.get("run_cnt", 0)]
+print(json.dumps(out))'
+}
 field() { python3 -c 'import json,sys; print(json.loads(sys.argv[1]).get(sys.argv[2], 0))' "$1" "$2"; }
 
 n=0
@@ -126,6 +139,7 @@ if [ "$mode" = bench ]; then
 	rounds=${4:-5} secs=${5:-5} threads=${6:-2}
 	memcached_start || exit 1
 	keys=1000
+	echo 1 >/proc/sys/kernel/bpf_stats_enabled
 	mcc "$mcload" -s $server -t "$threads" -k $keys -P -n 1 -g 1 >/dev/null
 	setups=(plain ebpf rax)
 	for r in $(seq "$rounds"); do
@@ -135,9 +149,10 @@ if [ "$mode" = bench ]; then
 			# Warm the cache, then measure; the BMC's counters before and
 			# after the measured run.
 			mcc "$mcload" -s $server -t "$threads" -k $keys -d 2 -g 0.9 >/dev/null
-			before=$(stats $s)
+			before=$(stats $s) pbefore=$(progstats $s)
 			out=$(mcc "$mcload" -s $server -t "$threads" -k $keys -d "$secs" -g 0.9 -j)
-			echo "{\"round\": $r, \"setup\": \"$s\", \"load\": $out, \"bmc_before\": $before, \"bmc\": $(stats $s)}"
+			echo "{\"round\": $r, \"setup\": \"$s\", \"load\": $out, \"bmc_before\": $before," \
+				"\"bmc\": $(stats $s), \"progs_before\": $pbefore, \"progs\": $(progstats $s)}"
 			detach $s
 		done
 	done
