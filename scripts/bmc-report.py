@@ -206,6 +206,11 @@ def write_svg(path, rows, res):
                  f"Rax/eBPF throughput {res['ratios']['rax/ebpf']['throughput']['median']:.2f}")
     fig.tight_layout()
     fig.savefig(path, format="svg", metadata={"Date": None})
+    # No trailing blanks (the file is part of a kernel patch).
+    with open(path, encoding="utf-8") as f:
+        lines = [line.rstrip() for line in f]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def main():
