@@ -296,17 +296,16 @@ TEST_CASE("mcload refuses bad options and an absent server", "[mcload]")
 	CHECK(r.err.find("no reply") != std::string::npos);
 }
 
-TEST_CASE("mcload against Memcached over UDP", "[mcload]")
+namespace {
+
+// Starts Debian's memcached on a free UDP port of 127.0.0.1 as @memcached
+// and waits until it answers a get: mcload's -s option for it.
+std::string start_memcached(Child &memcached)
 {
-	if (access("/usr/bin/memcached", X_OK)) {
-		WARN("skipped: /usr/bin/memcached is not installed (scripts/setup-deps.sh installs it)");
-		return;
-	}
 	std::uint16_t port;
 	int probe = udp_socket(port);
 	REQUIRE(probe >= 0);
 	close(probe);
-	Child memcached;
 	pid_t pid = memcached.pid = fork();
 	if (pid == 0) {
 		std::string p = std::to_string(port);
@@ -315,17 +314,29 @@ TEST_CASE("mcload against Memcached over UDP", "[mcload]")
 		_exit(127);
 	}
 	REQUIRE(pid > 0);
-	// Ready when it answers a get.
+	std::string server = "-s 127.0.0.1:" + std::to_string(port);
 	Run r;
 	for (int i = 0; i < 50; i++) {
-		r = mcload("-s 127.0.0.1:" + std::to_string(port) +
-			   " -t 1 -k 1 -g 1 -d 0.05 --timeout 50 -j");
+		r = mcload(server + " -t 1 -k 1 -g 1 -n 1 --timeout 50 -j");
 		if (r.status == 0)
 			break;
 		usleep(100000);
 	}
 	REQUIRE(r.status == 0);
-	r = mcload("-s 127.0.0.1:" + std::to_string(port) + " -P -t 2 -k 300 -g 0.8 -d 1 -j");
+	return server;
+}
+
+} // namespace
+
+TEST_CASE("mcload against Memcached over UDP", "[mcload]")
+{
+	if (access("/usr/bin/memcached", X_OK)) {
+		WARN("skipped: /usr/bin/memcached is not installed (scripts/setup-deps.sh installs it)");
+		return;
+	}
+	Child memcached;
+	std::string server = start_memcached(memcached);
+	Run r = mcload(server + " -P -t 2 -k 300 -g 0.8 -d 1 -j");
 	INFO(r.out << r.err);
 	CHECK(r.status == 0);
 	CHECK(field(r, "errors") == 0);
@@ -344,28 +355,9 @@ TEST_CASE("mcload's log is the same for the same requests to the same server sta
 	}
 	std::string logs[2];
 	for (auto &log : logs) {
-		std::uint16_t port;
-		int probe = udp_socket(port);
-		REQUIRE(probe >= 0);
-		close(probe);
 		Child memcached;
-		pid_t pid = memcached.pid = fork();
-		if (pid == 0) {
-			std::string p = std::to_string(port);
-			execl("/usr/bin/memcached", "memcached", "-U", p.c_str(), "-p", "0", "-l",
-			      "127.0.0.1", "-m", "16", "-t", "2", "-u", "root", static_cast<char *>(nullptr));
-			_exit(127);
-		}
-		REQUIRE(pid > 0);
-		std::string server = "-s 127.0.0.1:" + std::to_string(port);
+		std::string server = start_memcached(memcached);
 		Run r;
-		for (int i = 0; i < 50; i++) {
-			r = mcload(server + " -t 1 -k 1 -g 1 -n 1 --timeout 50 -j");
-			if (r.status == 0)
-				break;
-			usleep(100000);
-		}
-		REQUIRE(r.status == 0);
 		char path[] = "/tmp/mcload-log-XXXXXX";
 		int fd = mkstemp(path);
 		REQUIRE(fd >= 0);
