@@ -13,6 +13,8 @@
 #   --append ARGS      extra kernel command line
 #   --init PATH        init to run instead of rax-vm-init (userspace/testkit)
 #   --accel tcg|kvm|auto  accelerator (default tcg; auto probes KVM first)
+#   --gdb PORT         QEMU's gdb stub on 127.0.0.1:PORT, the guest clock
+#                      counting instructions (scripts/insn-profile.py)
 #   --quiet            do not copy the command's output to stdout
 #
 # The guest sees the host's root file system read-only (so this repository
@@ -29,7 +31,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-kernel= variant=debug timeout=600 scratch= log= append= init= accel=tcg quiet=0
+kernel= variant=debug timeout=600 scratch= log= append= init= accel=tcg quiet=0 gdb=
 envs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -42,6 +44,7 @@ while [ $# -gt 0 ]; do
 	--append) append=$2; shift 2 ;;
 	--init) init=$2; shift 2 ;;
 	--accel) accel=$2; shift 2 ;;
+	--gdb) gdb=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
 	-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--) shift; break ;;
@@ -143,6 +146,10 @@ qemu=(qemu-system-x86_64 -M "$machine" "${cpu[@]}" -smp 2 -m 2G -nodefaults -dis
 	-device virtio-9p-device,fsdev=root,mount_tag=/dev/root
 	-fsdev local,id=scratch,path="$scratch",security_model=none,multidevs=remap
 	-device virtio-9p-device,fsdev=scratch,mount_tag=scratch)
+# -icount: the guest's clock follows the instructions it executes, so
+# that no time passes while the debugger holds the CPU (a program's budget
+# would run out under single steps).
+[ -z "$gdb" ] || qemu+=(-gdb "tcp:127.0.0.1:$gdb" -icount shift=0,sleep=off)
 
 t0=$(date +%s.%N)
 timeout --kill-after=5 "$timeout" "${qemu[@]}" >"$scratch/qemu.log" 2>&1 &

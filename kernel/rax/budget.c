@@ -5,15 +5,35 @@
  * The toolchain's termination pass puts a cancellation point, a call to
  * rax_budget_check(), at the entry of every function and on every cycle
  * of the machine code (the toolchain's machine-code check proves it).
- * rax_run() sets the deadline; past it the check stops the program
- * through the exception path (throw.c). Built without ftrace, as the
+ * The check sets the deadline at its first clock read, a few cancellation
+ * points into the run; past it the check stops the program through the
+ * exception path (throw.c). Built without ftrace, as the
  * program is unwound across it (throw.c).
  */
 
 #include <linux/kprobes.h>
+#include <linux/minmax.h>
+#include <linux/preempt.h>
 #include <linux/timekeeping.h>
 
 #include "rax.h"
+
+/*
+ * The first clock read of a run, at its RAX_BUDGET_CHECKS-th cancellation
+ * point: the deadline is set from here. rax_run() reads no clock, so a run
+ * that ends sooner costs no clock read; the time before this point, at
+ * most RAX_BUDGET_CHECKS cancellation points, is not counted.
+ */
+static void rax_budget_start(struct rax_frame *frame, u64 now)
+{
+	u64 budget = frame->rp->budget_ns;
+
+	if (unlikely(in_hardirq() || in_nmi()))
+		budget = min_t(u64, budget, RAX_BUDGET_IRQ_NS);
+	frame->deadline = now + budget;
+	frame->last_read = now;
+	frame->budget_left = frame->budget_every;
+}
 
 /**
  * rax_budget_check() - A cancellation point: stop the program past its budget.
@@ -22,8 +42,8 @@
  * of a program and on every back-edge of its loops. Every so many calls it
  * reads the clock (ktime_get_mono_fast_ns(), NMI safe): how many adapts so
  * that reads come every RAX_CHECK_NS_MIN to RAX_CHECK_NS_MAX, however long
- * the program's loop iterations take. Past the deadline rax_run() set
- * from the program's budget, it stops the program as a panic does: the
+ * the program's loop iterations take. The first read sets the deadline
+ * from the program's budget; past it, the check stops the program as a panic does: the
  * cleanup log is run, the program type's default verdict is returned and
  * the program's timeout counter goes up. Between two calls the program
  * runs its own code or a helper, which always returns first.
@@ -37,6 +57,10 @@ void rax_budget_check(void)
 	if (likely(--frame->budget_left))
 		return;
 	now = ktime_get_mono_fast_ns();
+	if (unlikely(!frame->deadline)) {
+		rax_budget_start(frame, now);
+		return;
+	}
 	interval = now - frame->last_read;
 	frame->last_read = now;
 	if (interval > RAX_CHECK_NS_MAX && frame->budget_every > 1)

@@ -14,10 +14,8 @@
 
 #include <linux/bpf.h>
 #include <linux/filter.h>
-#include <linux/minmax.h>
 #include <linux/preempt.h>
 #include <linux/skbuff.h>
-#include <linux/timekeeping.h>
 #include <net/pkt_cls.h>
 #include <net/xdp.h>
 
@@ -57,6 +55,7 @@ u32 rax_default_ret(u32 prog_type)
  */
 static void rax_tc_ctx_fill(struct rax_tc_ctx *tc, struct sk_buff *skb)
 {
+	memset(tc, 0, sizeof(*tc));	/* the program reads it, padding too */
 	tc->data = (unsigned long)skb->data;
 	tc->data_end = (unsigned long)skb->data + skb_headlen(skb);
 	tc->len = skb->len;
@@ -101,10 +100,16 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 {
 	const struct bpf_prog *prog = (const void *)insn - offsetof(struct bpf_prog, insnsi);
 	struct rax_prog *rp = prog->aux->rax;
-	struct rax_frame frame;	/* held[] is not cleared: nheld counts it */
+	/*
+	 * Not cleared by the compiler (CONFIG_INIT_STACK_ALL_ZERO would clear
+	 * the whole frame, held[] too, at every run): every field is written
+	 * before it is read, held[] as nheld counts it, lock_flags when a lock
+	 * is taken, override_rc when override is set.
+	 */
+	struct rax_frame frame __uninitialized;
+	struct rax_tc_ctx tc __uninitialized;	/* cleared when filled */
 	void *arg = (void *)ctx;
-	struct rax_tc_ctx tc;
-	u64 ret, budget;
+	u64 ret;
 
 	if (unlikely(READ_ONCE(rp->disabled))) {
 		atomic64_inc(&rp->skipped);
@@ -130,13 +135,12 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 		bpf_prog_inc_misses_counter((struct bpf_prog *)prog);
 		return rp->default_ret;
 	}
+	/* The clock is first read, and the deadline set, by the budget
+	 * check (budget.c): a short run reads no clock.
+	 */
 	frame.budget_left = RAX_BUDGET_CHECKS;
 	frame.budget_every = RAX_BUDGET_CHECKS;
-	frame.last_read = ktime_get_mono_fast_ns();
-	budget = rp->budget_ns;
-	if (unlikely(in_hardirq() || in_nmi()))
-		budget = min_t(u64, budget, RAX_BUDGET_IRQ_NS);
-	frame.deadline = frame.last_read + budget;
+	frame.deadline = 0;
 	frame.prev = this_cpu_read(rax_cur_frame);
 	this_cpu_write(rax_cur_frame, &frame);
 	ret = rax_enter(arg, rp->entry, &frame, frame.tos);

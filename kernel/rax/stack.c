@@ -47,20 +47,9 @@
 
 #include "rax.h"
 
-/*
- * This CPU's stacks: mem[] owns them, base[] publishes them to the
- * unwinder (0 while they are being freed).
- */
-struct rax_cpu_stacks {
-	unsigned long base[N_RAX_STACKS];
-	void *mem[N_RAX_STACKS];
-};
-
-static DEFINE_PER_CPU(struct rax_cpu_stacks, rax_cpu_stacks);
-/* The depth of the next program to start on this CPU. */
-static DEFINE_PER_CPU(unsigned int, rax_depth);
-/* Size of every stack in bytes; 0 while none is allocated. */
-static unsigned long rax_stack_bytes;
+DEFINE_PER_CPU(struct rax_cpu_stacks, rax_cpu_stacks);
+DEFINE_PER_CPU(unsigned int, rax_depth);
+unsigned long rax_stack_bytes;
 
 static DEFINE_MUTEX(rax_stack_mutex);
 
@@ -219,45 +208,6 @@ int rax_stack_size_set(unsigned int kb)
 		WRITE_ONCE(rax_params.stack_size_kb, kb);
 	mutex_unlock(&rax_stack_mutex);
 	return err;
-}
-
-/**
- * rax_stack_enter() - Take this CPU's stack for the next nesting depth.
- * @frame: the invocation; its stack top is set.
- *
- * Called with preemption disabled. The depth is taken with one per-CPU
- * increment, so an interrupt that comes in between sees it taken.
- *
- * Return: false, with nothing taken, when this CPU already runs
- * N_RAX_STACKS programs (or, which a loaded program's hold on the stacks
- * rules out, when they are not allocated).
- */
-bool rax_stack_enter(struct rax_frame *frame)
-{
-	unsigned int depth = this_cpu_inc_return(rax_depth) - 1;
-
-	if (unlikely(depth >= N_RAX_STACKS)) {
-		this_cpu_dec(rax_depth);
-		return false;
-	}
-	frame->depth = depth;
-	frame->stack_base = this_cpu_read(rax_cpu_stacks.base[depth]);
-	/* A loaded program holds the stacks; never run without them. */
-	if (unlikely(!frame->stack_base)) {
-		this_cpu_dec(rax_depth);
-		return false;
-	}
-	frame->stack_top = frame->stack_base + READ_ONCE(rax_stack_bytes);
-	frame->tos = (unsigned long *)frame->stack_top - RAX_TOS_WORDS;
-	return true;
-}
-
-/**
- * rax_stack_leave() - Give back the stack rax_stack_enter() took.
- */
-void rax_stack_leave(void)
-{
-	this_cpu_dec(rax_depth);
 }
 
 /**
