@@ -2,13 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 # Developer command (not part of CI): the benchmarks. Builds the kernel
 # (debug by default, --release for the configuration without the debug
-# options), the kselftests and the signed test objects, boots the kernel
-# and runs, in one VM boot, rax_load_bench (each Rax object and its eBPF
-# twin loaded alternately N times, default 200, small and large case) and
-# rax_run_bench (an empty program against its eBPF twin, the cost of a
-# panic with cleanup, 64 map helper calls against their eBPF twin, how
-# late endless loops are stopped), with the
-# ratios. Performance numbers come from here, never from tests.
+# options), the kselftests and the signed test objects, then:
+#
+# default: the performance suite. In one boot, rax_perf (every run-time
+# case, the Rax program and its eBPF twin taking turns, ROUNDS rounds,
+# default 15) and rax_load_bench (each object and its twin loaded in turn,
+# LOADS times, default 20); in a second boot, on an instruction-counting
+# clock, scripts/insn-profile.py (the instructions of a run, counted
+# through QEMU's gdb stub). scripts/perf-report.py writes
+# bench/results/perf-KERNEL.json, the plots
+# Documentation/rax/perf-KERNEL-*.svg and the results section of
+# Documentation/rax/performance.rst.
 #
 # bmc: BMC, the Memcached cache (scripts/guest-bmc.sh bench): plain
 # memcached, the eBPF twin and the Rax BMC alternating in ROUNDS rounds
@@ -16,7 +20,9 @@
 # bench/results/bmc-KERNEL.json, the table to Documentation/rax/bmc.rst
 # and the plot to Documentation/rax/bmc-KERNEL.svg.
 #
-# Usage: scripts/bench.sh [--release] [N]
+# Performance numbers come from here, never from tests.
+#
+# Usage: scripts/bench.sh [--release] [ROUNDS [LOADS]]
 #        scripts/bench.sh bmc [--release] [ROUNDS [SECONDS]]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -26,16 +32,18 @@ what=runs
 variant=()
 case "${1:-}" in
 --release) variant=(--release); shift ;;
--h|--help) sed -n '3,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
-n=${1:-200}
-[[ $n =~ ^[0-9]+$ ]] || rax_die "N must be a number (try --help)"
+kernel=$([ ${#variant[@]} = 0 ] && echo debug || echo release)
 
 "$RAX_TOP/scripts/setup-deps.sh"
 "$RAX_TOP/scripts/prepare-tree.sh" >/dev/null
 kbuild=$("$RAX_TOP/scripts/build-kernel.sh" "${variant[@]}")
 ksft=$("$RAX_TOP/scripts/build-selftests.sh" "${variant[@]}")
 rax_userspace_build rax-cli
+# Debian's python3 and matplotlib (another python3 may come first on PATH).
+/usr/bin/python3 -c 'import matplotlib' 2>/dev/null ||
+	apt-get install -y -q python3-matplotlib >/dev/null
 
 scratch=$RAX_CACHE/vm/bench
 rm -rf "$scratch"
@@ -48,10 +56,6 @@ if [ $what = bmc ]; then
 	rounds=${1:-5} secs=${2:-5}
 	[[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ ]] || rax_die "ROUNDS and SECONDS are numbers"
 	rax_userspace_build mcload
-	# Debian's python3 and matplotlib (another python3 may come first on PATH).
-	/usr/bin/python3 -c 'import matplotlib' 2>/dev/null ||
-		apt-get install -y -q python3-matplotlib >/dev/null
-	kernel=$([ ${#variant[@]} = 0 ] && echo debug || echo release)
 	rax_stage "bench: BMC, $rounds rounds of $secs s per setup, in $(basename "$kbuild")"
 	"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" \
 		--timeout $((rounds * (secs + 15) * 3 + 400)) -- \
@@ -65,7 +69,50 @@ if [ $what = bmc ]; then
 	exit 0
 fi
 
-rax_stage "bench: rax_load_bench $n, rax_run_bench in $(basename "$kbuild")"
-"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout 3000 \
+rounds=${1:-15} loads=${2:-20}
+[[ $rounds =~ ^[0-9]+$ && $loads =~ ^[0-9]+$ ]] || rax_die "ROUNDS and LOADS are numbers (try --help)"
+command -v gdb >/dev/null || apt-get install -y -q gdb >/dev/null
+
+rax_stage "bench: rax_perf ($rounds rounds), rax_load_bench ($loads loads) in one boot of $(basename "$kbuild")"
+"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout 3600 \
 	--env RAX_TEST_OBJECTS=/mnt/objects -- \
-	sh -c "$ksft/rax/rax_load_bench $n && $ksft/rax/rax_run_bench"
+	sh -c "$ksft/rax/rax_perf $rounds >/mnt/perf.jsonl && $ksft/rax/rax_load_bench $loads /mnt/loads.jsonl"
+rax_stage_end
+
+# The instruction profile: its own boot, whose clock counts instructions
+# (vm-run.sh --gdb), with rax_run_bench running the programs one test run
+# at a time until the profiler sets its stop flag.
+rax_stage "bench: instruction profile (insn-profile.py, a second boot)"
+port=$((40000 + $$ % 20000))
+rm -f "$scratch/console.log"
+"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout 1800 --gdb $port \
+	--quiet --env RAX_TEST_OBJECTS=/mnt/objects -- "$ksft/rax/rax_run_bench" --spin 1500 &
+vm=$!
+for _ in $(seq 300); do
+	grep -q "rax-spin: stop flag" "$scratch/console.log" 2>/dev/null && break
+	kill -0 $vm 2>/dev/null || break
+	sleep 1
+done
+grep -q "rax-spin: stop flag" "$scratch/console.log" 2>/dev/null ||
+	{ kill $vm 2>/dev/null; rax_die "the profile boot never started spinning" "$scratch/console.log"; }
+progs=$(sed -n 's/.*rax-spin: prog \([0-9]*\): \(.*\)$/"\1": "\2",/p' "$scratch/console.log" | tr -d '\r' | tr '\n' ' ')
+stop=$(sed -n 's/.*stop flag at \(0x[0-9a-f]*\).*/\1/p' "$scratch/console.log")
+gdb -q -batch -ex "py insn_args = {'port': $port, 'progs': {${progs%, }}, 'stop': $stop, 'samples': 2, 'out': '$scratch/insns.json'}" \
+	-x "$RAX_TOP/scripts/insn-profile.py" "$kbuild/vmlinux" >"$RAX_LOGS/bench-insns.log" 2>&1 ||
+	{ kill $vm 2>/dev/null; rax_die "the instruction profile failed" "$RAX_LOGS/bench-insns.log"; }
+wait $vm || rax_die "the profile boot failed" "$scratch/console.log"
+rax_stage_end
+
+mkdir -p "$RAX_TOP/bench/results"
+cp "$scratch/perf.jsonl" "$RAX_TOP/bench/results/perf-$kernel.jsonl"
+cp "$scratch/loads.jsonl" "$RAX_TOP/bench/results/perf-$kernel-loads.jsonl"
+cp "$scratch/insns.json" "$RAX_TOP/bench/results/perf-$kernel-insns.json"
+machine=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+emulator="QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([0-9.]*\).*/\1/p') TCG"
+/usr/bin/python3 "$RAX_TOP/scripts/perf-report.py" "$scratch/perf.jsonl" \
+	--loads "$scratch/loads.jsonl" --insns "$scratch/insns.json" \
+	--bmc "$RAX_TOP/bench/results/bmc-$kernel.json" --kernel "$kernel" \
+	--date "$(date -u +%Y-%m-%d)" --machine "$machine" --emulator "$emulator" \
+	--json "$RAX_TOP/bench/results/perf-$kernel.json" \
+	--rst "$RAX_TOP/Documentation/rax/performance.rst" \
+	--svg-prefix "$RAX_TOP/Documentation/rax/perf-$kernel"

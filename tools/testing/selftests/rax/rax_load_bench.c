@@ -11,7 +11,13 @@
  *
  * Before timing, each pair runs on the same packets and must agree.
  *
- * Usage: RAX_TEST_OBJECTS=DIR rax_load_bench [N]
+ * With a FILE, each load's time is also written there, one JSON object a
+ * line, for scripts/perf-report.py:
+ *
+ *   {"object": NAME, "side": "rax"|"ebpf", "round": I, "ns": T,
+ *    "size": RAX OBJECT BYTES, "insns": TWIN INSTRUCTIONS}
+ *
+ * Usage: RAX_TEST_OBJECTS=DIR rax_load_bench [N [FILE]]
  */
 #define _GNU_SOURCE
 #include <time.h>
@@ -221,14 +227,17 @@ struct bench_case {
 	const char *map;	/* the map the twin uses */
 	int (*twin)(int map);
 	int (*check)(int rax, int twin, int map);
+	unsigned int insns;	/* the twin's */
 };
 
 static const struct bench_case cases[] = {
 	{ "small: xdp_counter", "xdp.o", "xdp_counter", "PROTO_COUNT",
-	  load_counter_twin, check_counter },
+	  load_counter_twin, check_counter, 30 },
 	{ "large: rule_table", "rule.o", "rule_table", "RULE_HITS",
-	  load_rule_twin, check_rules },
+	  load_rule_twin, check_rules, 8195 },
 };
+
+static FILE *json;
 
 static int bench(const struct bench_case *c, int n)
 {
@@ -286,6 +295,12 @@ static int bench(const struct bench_case *c, int n)
 		}
 		close(fd);
 	}
+	for (i = 0; json && i < n; i++) {
+		fprintf(json, "{\"object\": \"%s\", \"side\": \"rax\", \"round\": %d, \"ns\": %llu, \"size\": %zu, \"insns\": %u}\n",
+			c->name, i, trax[i], o.img.size, c->insns);
+		fprintf(json, "{\"object\": \"%s\", \"side\": \"ebpf\", \"round\": %d, \"ns\": %llu, \"size\": %zu, \"insns\": %u}\n",
+			c->name, i, tebpf[i], o.img.size, c->insns);
+	}
 	printf("%s: load time, %d loads each, alternating, same boot\n", c->label, n);
 	snprintf(what, sizeof(what), "Rax %s (%zu bytes)", c->object, o.img.size);
 	report(what, trax, n, &arax, &mrax);
@@ -303,9 +318,18 @@ int main(int argc, char **argv)
 	int n = argc > 1 ? atoi(argv[1]) : 200;
 	size_t i;
 
-	if (n < 1 || n > MAX_RUNS) {
-		fprintf(stderr, "usage: RAX_TEST_OBJECTS=DIR %s [N <= %d]\n", argv[0], MAX_RUNS);
+	if (n < 1 || n > MAX_RUNS || argc > 3) {
+		fprintf(stderr, "usage: RAX_TEST_OBJECTS=DIR %s [N <= %d [FILE]]\n", argv[0],
+			MAX_RUNS);
 		return 2;
+	}
+	if (argc > 2) {
+		json = fopen(argv[2], "w");
+		if (!json) {
+			perror(argv[2]);
+			return 1;
+		}
+		setvbuf(json, NULL, _IOLBF, 0);
 	}
 	/* Each result as soon as it is known, even into a file. */
 	setvbuf(stdout, NULL, _IOLBF, 0);

@@ -1,0 +1,357 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""The performance report of scripts/bench.sh.
+
+Reads what one boot measured (rax_perf's JSON lines, rax_load_bench's load
+times as JSON lines) and, if given, the instruction profile
+(scripts/insn-profile.py) and the BMC summary (bench/results/bmc-*.json);
+writes the summary JSON, one SVG plot per figure, and the results section
+of Documentation/rax/performance.rst (between its markers).
+
+Every Rax/eBPF ratio is taken round by round (the two sides ran next to
+each other in the same round) and reported as the median of the rounds'
+ratios with their 25th and 75th percentiles: how stable the ratio is in
+this boot.
+
+Debian's python3-matplotlib (run with /usr/bin/python3).
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+
+
+def pct(v, p):
+    v = sorted(v)
+    if not v:
+        return float("nan")
+    k = (len(v) - 1) * p
+    lo, hi = int(k), min(int(k) + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def dist(v):
+    return {"median": pct(v, 0.5), "p25": pct(v, 0.25), "p75": pct(v, 0.75),
+            "min": min(v), "max": max(v), "n": len(v)}
+
+
+def read_jsonl(path):
+    out = []
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            try:
+                out.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                sys.exit(f"{path}:{n}: {e}")
+    return out
+
+
+def series(rows):
+    """{(case, param, side): {round: ns}} and {(case, param, side): [samples]}."""
+    timed, samples = {}, {}
+    for r in rows:
+        if "case" not in r:
+            continue
+        key = (r["case"], r["param"], r["side"])
+        if "ns" in r:
+            timed.setdefault(key, {})[r["round"]] = r["ns"]
+        elif "sample" in r:
+            samples.setdefault(key, []).append(r["sample"])
+    return timed, samples
+
+
+def ratio(timed, a, b):
+    """Round-by-round a/b and a-b: (ratios, differences)."""
+    ra, rb = timed[a], timed[b]
+    rounds = sorted(set(ra) & set(rb))
+    return ([ra[r] / rb[r] for r in rounds if rb[r] > 0],
+            [ra[r] - rb[r] for r in rounds])
+
+
+def summarize(timed, samples, loads):
+    s = {"cases": {}}
+    pairs = []
+    for (case, param, side) in sorted(timed):
+        if side.startswith("rax"):
+            twin = "ebpf" + side[3:]
+            if (case, param, twin) in timed:
+                pairs.append(((case, param, side), (case, param, twin)))
+    for a, b in pairs:
+        rs, ds = ratio(timed, a, b)
+        name = f"{a[0]}/{a[1]}/{a[2][3:].lstrip(':') or '-'}"
+        s["cases"][name] = {
+            "case": a[0], "param": a[1], "what": a[2][3:].lstrip(":"),
+            "rax_ns": dist(list(timed[a].values())),
+            "ebpf_ns": dist(list(timed[b].values())),
+            "ratio": dist(rs), "diff_ns": dist(ds)}
+    # Panics: each against the empty Rax run of the same round.
+    base = ("panic", 0, "rax_empty")
+    if base in timed:
+        s["panic"] = {}
+        for (case, param, side) in sorted(timed):
+            if case == "panic" and side.startswith("rax_panic"):
+                _, ds = ratio(timed, (case, param, side), base)
+                s["panic"][side[4:]] = {"held": param, "extra_ns": dist(ds),
+                                        "ns": dist(list(timed[(case, param, side)].values()))}
+        err = ("panic", 1, "ebpf_error_path")
+        if err in timed:
+            s["panic"]["ebpf_error_path"] = {"ns": dist(list(timed[err].values()))}
+    for (case, param, side), v in samples.items():
+        s.setdefault("distributions", {})[f"{case}/{side}"] = {
+            "budget_us": param, "ns": dist(v), "p99": pct(v, 0.99), "samples": sorted(v)}
+    if loads:
+        s["load"] = {}
+        for name in sorted({r["object"] for r in loads}):
+            rows = [r for r in loads if r["object"] == name]
+            rx = {r["round"]: r["ns"] for r in rows if r["side"] == "rax"}
+            eb = {r["round"]: r["ns"] for r in rows if r["side"] == "ebpf"}
+            rounds = sorted(set(rx) & set(eb))
+            s["load"][name] = {
+                "size": rows[0].get("size"), "insns": rows[0].get("insns"),
+                "rax_ns": dist(list(rx.values())), "ebpf_ns": dist(list(eb.values())),
+                "ratio": dist([rx[r] / eb[r] for r in rounds])}
+    return s
+
+
+LABELS = {
+    "empty/0/-": "empty program (XDP test run)",
+    "spinlock/0/-": "spin-lock section (lock, add, unlock)",
+}
+
+
+def label(name, c):
+    if name in LABELS:
+        return LABELS[name]
+    if c["case"] == "map":
+        kind, op = c["what"].split(":")
+        return f"map {op.replace('_', ' ')}, {kind.replace('_', ' ')} (per op)"
+    if c["case"] == "recursion":
+        return f"recursion depth {c['param']} (eBPF: tail calls)"
+    return name
+
+
+def order(item):
+    name, c = item
+    rank = {"empty": 0, "spinlock": 1, "map": 2, "recursion": 3}.get(c["case"], 9)
+    return (rank, c["what"], c["param"])
+
+
+def fmt_ratio(d):
+    return f"{d['median']:.2f} ({d['p25']:.2f} to {d['p75']:.2f})"
+
+
+def verdict(d):
+    if d["p75"] < 0.98:
+        return "Rax faster"
+    if d["p25"] > 1.02:
+        return "Rax slower"
+    return "equal"
+
+
+def rst_table(header, rows):
+    out = [".. list-table::", "   :header-rows: 1", ""]
+    for i, row in enumerate([header] + rows):
+        for j, cell in enumerate(row):
+            out.append(("   * - " if j == 0 else "     - ") + str(cell))
+    return out + [""]
+
+
+def write_rst(path, s, meta, figs):
+    lines = [".. perf-results-begin", ""]
+    lines += [
+        f"Measured {meta['date']}, {meta['kernel']} kernel, under {meta['emulator']} "
+        f"(2 vCPUs, on {meta['machine']}), one boot, {meta['rounds']} rounds: in each round "
+        "every contender ran one test run of about 100 ms, the Rax program and its eBPF twin "
+        "next to each other. A ratio is Rax over eBPF, taken round by round: the median of "
+        "the rounds, with their 25th to 75th percentile in brackets. \"equal\" means the "
+        "ratio's middle half lies within 2% of 1.", ""]
+    rows = []
+    for name, c in sorted(s["cases"].items(), key=order):
+        rows.append([label(name, c), f"{c['rax_ns']['median']:.1f}", f"{c['ebpf_ns']['median']:.1f}",
+                     fmt_ratio(c["ratio"]), verdict(c["ratio"])])
+    lines += rst_table(["case", "Rax (ns)", "eBPF (ns)", "Rax / eBPF", ""], rows)
+    if "panic" in s:
+        p = s["panic"]
+        rows = []
+        for what, held in (("panic", "nothing"), ("panic_lock", "a spin lock"),
+                           ("panic_lock_record", "a spin lock and a ring-buffer record")):
+            if what in p:
+                rows.append([f"a panic holding {held}", f"{p[what]['ns']['median']:.1f}",
+                             f"{p[what]['extra_ns']['median']:+.1f} "
+                             f"({p[what]['extra_ns']['p25']:+.1f} to {p[what]['extra_ns']['p75']:+.1f})"])
+        if "ebpf_error_path" in p:
+            rows.append(["eBPF twin's error path (unlock, abort)",
+                         f"{p['ebpf_error_path']['ns']['median']:.1f}", ""])
+        lines += ["Panics, against an empty Rax run of the same round:", ""]
+        lines += rst_table(["run", "ns per run", "beyond an empty Rax run (ns)"], rows)
+    for name, d in sorted(s.get("distributions", {}).items()):
+        lines += [f"Termination, {name.split('/')[1]} context: {d['ns']['n']} endless loops "
+                  f"stopped past a {d['budget_us']} us budget came a median of "
+                  f"{d['ns']['median'] / 1000:.1f} us late, p99 {d['p99'] / 1000:.1f} us, "
+                  f"max {d['ns']['max'] / 1000:.1f} us.", ""]
+    if "load" in s:
+        rows = []
+        for name, d in sorted(s["load"].items(), key=lambda kv: kv[1]["size"] or 0):
+            rows.append([name, d["size"], d["insns"], f"{d['rax_ns']['median'] / 1000:.0f}",
+                         f"{d['ebpf_ns']['median'] / 1000:.0f}", fmt_ratio(d["ratio"])])
+        lines += ["Load time: the Rax object (signature, parse, relocation) against its "
+                  "eBPF twin through the verifier and the JIT:", ""]
+        lines += rst_table(["program", "Rax object (bytes)", "eBPF insns", "Rax (us)",
+                            "eBPF (us)", "Rax / eBPF"], rows)
+    if "insns" in s:
+        rows = []
+        for name, d in sorted(s["insns"].items()):
+            rows.append([name, d["total"], d["iteration"]])
+        lines += ["Instructions, counted by single-stepping the guest "
+                  "(``scripts/insn-profile.py``), which TCG does not distort: a run from the "
+                  "XDP dispatcher's entry to its return, and one turn of the test-run loop:", ""]
+        lines += rst_table(["program", "instructions per run", "per loop turn"], rows)
+    if "bmc" in s:
+        b = s["bmc"]
+        lines += [f"BMC, the Memcached cache (:doc:`bmc`, measured {b['date']} in its own "
+                  f"boot of the {b['kernel']} kernel): Rax / eBPF throughput "
+                  f"{b['ratio']['median']:.2f} ({b['ratio']['min']:.2f} to "
+                  f"{b['ratio']['max']:.2f}, min to max over rounds).", ""]
+    for f in figs:
+        lines += [f".. image:: {os.path.basename(f)}", ""]
+    lines += [".. perf-results-end"]
+    text = open(path).read()
+    a, b = text.index(".. perf-results-begin"), text.index(".. perf-results-end")
+    with open(path, "w") as f:
+        f.write(text[:a] + "\n".join(lines) + text[b + len(".. perf-results-end"):])
+
+
+def plots(s, prefix, meta):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    matplotlib.rcParams["svg.hashsalt"] = "rax"
+    matplotlib.rcParams["svg.fonttype"] = "none"
+    figs = []
+
+    items = sorted(s["cases"].items(), key=order)
+    if items:
+        fig, ax = plt.subplots(figsize=(8, 0.35 * len(items) + 1.2))
+        ys = range(len(items))
+        for y, (name, c) in zip(ys, items):
+            r = c["ratio"]
+            col = {"Rax faster": "tab:green", "Rax slower": "tab:red"}.get(verdict(r), "tab:gray")
+            ax.barh(y, r["median"] - 1, left=1, color=col, height=0.6)
+            ax.plot([r["p25"], r["p75"]], [y, y], color="black", linewidth=1)
+        ax.axvline(1, color="black", linewidth=0.8)
+        ax.set_yticks(list(ys), [label(n, c) for n, c in items], fontsize=8)
+        ax.invert_yaxis()
+        ax.set_xlabel("Rax / eBPF time (1 = equal; left of 1: Rax faster)")
+        ax.set_title(f"Rax against eBPF, {meta['kernel']} kernel, {meta['emulator']}", fontsize=9)
+        fig.tight_layout()
+        figs.append(f"{prefix}-ratios.svg")
+        fig.savefig(figs[-1], metadata={"Date": None})
+        plt.close(fig)
+
+    rec = sorted((c for c in s["cases"].values() if c["case"] == "recursion"),
+                 key=lambda c: c["param"])
+    if rec:
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        d = [c["param"] for c in rec]
+        ax.plot(d, [c["rax_ns"]["median"] / 1000 for c in rec], "o-", label="Rax: recursion")
+        ax.plot(d, [c["ebpf_ns"]["median"] / 1000 for c in rec], "s-",
+                label="eBPF: a tail call per level")
+        ax.set_xlabel("depth")
+        ax.set_ylabel("us per run")
+        ax.legend()
+        ax.set_title("Recursion against tail calls", fontsize=9)
+        fig.tight_layout()
+        figs.append(f"{prefix}-recursion.svg")
+        fig.savefig(figs[-1], metadata={"Date": None})
+        plt.close(fig)
+
+    for name, d in sorted(s.get("distributions", {}).items()):
+        v = [x / 1000 for x in d["samples"]]
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        ax.plot(v, [(i + 1) / len(v) for i in range(len(v))], drawstyle="steps-post")
+        ax.set_xscale("log")
+        ax.set_xlabel(f"us past the {d['budget_us']} us budget (log)")
+        ax.set_ylabel("fraction of stops")
+        ax.set_title(f"How late an endless loop is stopped: {name.split('/')[1]} context",
+                     fontsize=9)
+        fig.tight_layout()
+        figs.append(f"{prefix}-stop-{name.split('/')[1]}.svg")
+        fig.savefig(figs[-1], metadata={"Date": None})
+        plt.close(fig)
+
+    if "load" in s and s["load"]:
+        ld = sorted(s["load"].values(), key=lambda d: d["size"] or 0)
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        x = [d["insns"] for d in ld]
+        ax.plot(x, [d["rax_ns"]["median"] / 1e6 for d in ld], "o-", label="Rax: signature, parse, relocation")
+        ax.plot(x, [d["ebpf_ns"]["median"] / 1e6 for d in ld], "s-", label="eBPF: verifier and JIT")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("program size (eBPF twin's instructions)")
+        ax.set_ylabel("ms per load")
+        ax.legend()
+        ax.set_title("Load time against program size", fontsize=9)
+        fig.tight_layout()
+        figs.append(f"{prefix}-load.svg")
+        fig.savefig(figs[-1], metadata={"Date": None})
+        plt.close(fig)
+    # The SVGs go into the patch series: no trailing blanks.
+    for f in figs:
+        with open(f) as fh:
+            text = "\n".join(line.rstrip() for line in fh.read().splitlines()) + "\n"
+        with open(f, "w") as fh:
+            fh.write(text)
+    return figs
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("perf", help="rax_perf's JSON lines")
+    ap.add_argument("--loads", help="rax_load_bench --json lines")
+    ap.add_argument("--insns", help="scripts/insn-profile.py's JSON")
+    ap.add_argument("--bmc", help="bench/results/bmc-KERNEL.json")
+    ap.add_argument("--kernel", default="release")
+    ap.add_argument("--date", required=True)
+    ap.add_argument("--machine", default="unknown")
+    ap.add_argument("--emulator", default="QEMU TCG")
+    ap.add_argument("--json", required=True)
+    ap.add_argument("--rst")
+    ap.add_argument("--svg-prefix", help="plots go to PREFIX-NAME.svg")
+    a = ap.parse_args()
+
+    rows = read_jsonl(a.perf)
+    rounds = next((r["value"] for r in rows if r.get("meta") == "rounds"), None)
+    timed, samples = series(rows)
+    if not timed:
+        sys.exit(f"{a.perf}: no measurements")
+    loads = read_jsonl(a.loads) if a.loads else []
+    s = summarize(timed, samples, loads)
+    if a.insns:
+        s["insns"] = {k: {"total": v["total"], "iteration": v["iteration"],
+                          "functions": v["functions"]}
+                      for k, v in json.load(open(a.insns)).items()}
+    if a.bmc and os.path.exists(a.bmc):
+        b = json.load(open(a.bmc))
+        r = b.get("ratios", {}).get("rax/ebpf", {}).get("throughput")
+        if r:
+            s["bmc"] = {"ratio": dict(r, p25=r["min"], p75=r["max"]), "date": b.get("date"),
+                        "kernel": b.get("kernel"), "source": os.path.basename(a.bmc)}
+    meta = {"date": a.date, "kernel": a.kernel, "machine": a.machine,
+            "emulator": a.emulator, "rounds": rounds}
+    s["meta"] = meta
+    figs = plots(s, a.svg_prefix, meta) if a.svg_prefix else []
+    with open(a.json, "w") as f:
+        json.dump(s, f, indent=1, sort_keys=True)
+        f.write("\n")
+    if a.rst:
+        write_rst(a.rst, s, meta, figs)
+    for name, c in sorted(s["cases"].items(), key=order):
+        print(f"{label(name, c):55s} Rax/eBPF {fmt_ratio(c['ratio'])}  {verdict(c['ratio'])}")
+
+
+if __name__ == "__main__":
+    main()
