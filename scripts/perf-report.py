@@ -18,8 +18,8 @@ Debian's python3-matplotlib (run with /usr/bin/python3).
 import argparse
 import json
 import os
-import statistics
 import sys
+import textwrap
 
 
 def pct(v, p):
@@ -103,6 +103,12 @@ def summarize(timed, samples, loads):
     for (case, param, side), v in samples.items():
         s.setdefault("distributions", {})[f"{case}/{side}"] = {
             "budget_us": param, "ns": dist(v), "p99": pct(v, 0.99), "samples": sorted(v)}
+    rec = sorted((c for c in s["cases"].values() if c["case"] == "recursion"),
+                 key=lambda c: c["param"])
+    if len(rec) > 1:
+        s["recursion"] = {
+            "rax_ns_per_level": slope([(c["param"], c["rax_ns"]["median"]) for c in rec]),
+            "ebpf_ns_per_level": slope([(c["param"], c["ebpf_ns"]["median"]) for c in rec])}
     if loads:
         s["load"] = {}
         for name in sorted({r["object"] for r in loads}):
@@ -160,20 +166,39 @@ def rst_table(header, rows):
     return out + [""]
 
 
+def para(text):
+    return textwrap.wrap(text, 78, break_on_hyphens=False) + [""]
+
+
+def slope(points):
+    """Least-squares slope of [(x, y)]."""
+    n = len(points)
+    mx = sum(x for x, _ in points) / n
+    my = sum(y for _, y in points) / n
+    den = sum((x - mx) ** 2 for x, _ in points)
+    return sum((x - mx) * (y - my) for x, y in points) / den if den else float("nan")
+
+
 def write_rst(path, s, meta, figs):
     lines = [".. perf-results-begin", ""]
-    lines += [
+    lines += para(
         f"Measured {meta['date']}, {meta['kernel']} kernel, under {meta['emulator']} "
         f"(2 vCPUs, on {meta['machine']}), one boot, {meta['rounds']} rounds: in each round "
-        "every contender ran one test run of about 100 ms, the Rax program and its eBPF twin "
-        "next to each other. A ratio is Rax over eBPF, taken round by round: the median of "
-        "the rounds, with their 25th to 75th percentile in brackets. \"equal\" means the "
-        "ratio's middle half lies within 2% of 1.", ""]
+        "every contender ran its runs for about 200 ms, the Rax program and its eBPF twin "
+        "next to each other. A time is per run (per operation for maps). A ratio is Rax "
+        "over eBPF, taken round by round: the median of the rounds, with their 25th to 75th "
+        "percentile in brackets. \"equal\" means the ratio's middle half lies within 2% "
+        "of 1.")
     rows = []
     for name, c in sorted(s["cases"].items(), key=order):
         rows.append([label(name, c), f"{c['rax_ns']['median']:.1f}", f"{c['ebpf_ns']['median']:.1f}",
                      fmt_ratio(c["ratio"]), verdict(c["ratio"])])
-    lines += rst_table(["case", "Rax (ns)", "eBPF (ns)", "Rax / eBPF", ""], rows)
+    lines += rst_table(["case", "Rax (ns)", "eBPF (ns)", "Rax / eBPF", "verdict"], rows)
+    if "recursion" in s:
+        r = s["recursion"]
+        lines += para(f"Recursion: each level costs Rax {r['rax_ns_per_level']:.1f} ns and the "
+                      f"eBPF twin's tail call {r['ebpf_ns_per_level']:.1f} ns (least-squares "
+                      "slope over the depths).")
     if "panic" in s:
         p = s["panic"]
         rows = []
@@ -186,36 +211,37 @@ def write_rst(path, s, meta, figs):
         if "ebpf_error_path" in p:
             rows.append(["eBPF twin's error path (unlock, abort)",
                          f"{p['ebpf_error_path']['ns']['median']:.1f}", ""])
-        lines += ["Panics, against an empty Rax run of the same round:", ""]
+        lines += para("Panics, against an empty Rax run of the same round:")
         lines += rst_table(["run", "ns per run", "beyond an empty Rax run (ns)"], rows)
     for name, d in sorted(s.get("distributions", {}).items()):
-        lines += [f"Termination, {name.split('/')[1]} context: {d['ns']['n']} endless loops "
-                  f"stopped past a {d['budget_us']} us budget came a median of "
-                  f"{d['ns']['median'] / 1000:.1f} us late, p99 {d['p99'] / 1000:.1f} us, "
-                  f"max {d['ns']['max'] / 1000:.1f} us.", ""]
+        lines += para(f"Termination, {name.split('/')[1]} context: {d['ns']['n']} endless "
+                      f"loops stopped past a {d['budget_us']} us budget came a median of "
+                      f"{d['ns']['median'] / 1000:.1f} us late, p99 {d['p99'] / 1000:.1f} us, "
+                      f"max {d['ns']['max'] / 1000:.1f} us.")
     if "load" in s:
         rows = []
         for name, d in sorted(s["load"].items(), key=lambda kv: kv[1]["size"] or 0):
             rows.append([name, d["size"], d["insns"], f"{d['rax_ns']['median'] / 1000:.0f}",
                          f"{d['ebpf_ns']['median'] / 1000:.0f}", fmt_ratio(d["ratio"])])
-        lines += ["Load time: the Rax object (signature, parse, relocation) against its "
-                  "eBPF twin through the verifier and the JIT:", ""]
+        lines += para("Load time: the Rax object (signature, parse, relocation) against its "
+                      "eBPF twin through the verifier and the JIT:")
         lines += rst_table(["program", "Rax object (bytes)", "eBPF insns", "Rax (us)",
                             "eBPF (us)", "Rax / eBPF"], rows)
     if "insns" in s:
         rows = []
         for name, d in sorted(s["insns"].items()):
             rows.append([name, d["total"], d["iteration"]])
-        lines += ["Instructions, counted by single-stepping the guest "
-                  "(``scripts/insn-profile.py``), which TCG does not distort: a run from the "
-                  "XDP dispatcher's entry to its return, and one turn of the test-run loop:", ""]
+        lines += para("Instructions, counted by single-stepping the guest "
+                      "(``scripts/insn-profile.py``), which TCG does not distort: a run from "
+                      "the XDP dispatcher's entry to its return, and one turn of the test-run "
+                      "loop:")
         lines += rst_table(["program", "instructions per run", "per loop turn"], rows)
     if "bmc" in s:
         b = s["bmc"]
-        lines += [f"BMC, the Memcached cache (:doc:`bmc`, measured {b['date']} in its own "
-                  f"boot of the {b['kernel']} kernel): Rax / eBPF throughput "
-                  f"{b['ratio']['median']:.2f} ({b['ratio']['min']:.2f} to "
-                  f"{b['ratio']['max']:.2f}, min to max over rounds).", ""]
+        lines += para(f"BMC, the Memcached cache (:doc:`bmc`, measured {b['date']} in its "
+                      f"own boot of the {b['kernel']} kernel): Rax / eBPF throughput "
+                      f"{b['ratio']['median']:.2f} ({b['ratio']['min']:.2f} to "
+                      f"{b['ratio']['max']:.2f}, min to max over rounds).")
     for f in figs:
         lines += [f".. image:: {os.path.basename(f)}", ""]
     lines += [".. perf-results-end"]

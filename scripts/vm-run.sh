@@ -137,6 +137,13 @@ cmdline+=" no5lvl"
 # (budget stops 2 to 10 ms late). Trust the TSC, as on a VM with a
 # stable one.
 cmdline+=" tsc=reliable"
+# Under TCG the guest's TSC runs at the host's rate. On a loaded host the
+# boot's calibration of it against the PIT can fail ("Fast TSC
+# calibration failed"): the TSC is then marked unstable and the clock is
+# refined-jiffies, 1 ms grained, whatever tsc=reliable says. Give the
+# rate, so that no calibration is needed.
+khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
+[ "$accel" != tcg ] || [ -z "$khz" ] || cmdline+=" tsc_early_khz=$khz"
 cmdline+=" rootflags=trans=virtio,version=9p2000.L,msize=512000,cache=loose ro init=$init $append"
 
 qemu=(qemu-system-x86_64 -M "$machine" "${cpu[@]}" -smp 2 -m 2G -nodefaults -display none -no-reboot
