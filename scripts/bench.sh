@@ -114,5 +114,5 @@ emulator="QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([0-9.]*\).
 	--bmc "$RAX_TOP/bench/results/bmc-$kernel.json" --kernel "$kernel" \
 	--date "$(date -u +%Y-%m-%d)" --machine "$machine" --emulator "$emulator" \
 	--json "$RAX_TOP/bench/results/perf-$kernel.json" \
-	--rst "$RAX_TOP/Documentation/rax/performance.rst" \
+	--rst "$RAX_TOP/Documentation/rax/performance.rst" --readme "$RAX_TOP/README.md" \
 	--svg-prefix "$RAX_TOP/Documentation/rax/perf-$kernel"

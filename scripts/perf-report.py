@@ -147,7 +147,8 @@ def order(item):
 
 
 def fmt_ratio(d):
-    return f"{d['median']:.2f} ({d['p25']:.2f} to {d['p75']:.2f})"
+    n = 2 if d["median"] >= 0.1 else 4
+    return f"{d['median']:.{n}f} ({d['p25']:.{n}f} to {d['p75']:.{n}f})"
 
 
 def verdict(d):
@@ -162,7 +163,7 @@ def rst_table(header, rows):
     out = [".. list-table::", "   :header-rows: 1", ""]
     for i, row in enumerate([header] + rows):
         for j, cell in enumerate(row):
-            out.append(("   * - " if j == 0 else "     - ") + str(cell))
+            out.append((("   * - " if j == 0 else "     - ") + str(cell)).rstrip())
     return out + [""]
 
 
@@ -210,7 +211,7 @@ def write_rst(path, s, meta, figs):
                              f"({p[what]['extra_ns']['p25']:+.1f} to {p[what]['extra_ns']['p75']:+.1f})"])
         if "ebpf_error_path" in p:
             rows.append(["eBPF twin's error path (unlock, abort)",
-                         f"{p['ebpf_error_path']['ns']['median']:.1f}", ""])
+                         f"{p['ebpf_error_path']['ns']['median']:.1f}", "(no panic)"])
         lines += para("Panics, against an empty Rax run of the same round:")
         lines += rst_table(["run", "ns per run", "beyond an empty Rax run (ns)"], rows)
     for name, d in sorted(s.get("distributions", {}).items()):
@@ -249,6 +250,39 @@ def write_rst(path, s, meta, figs):
     a, b = text.index(".. perf-results-begin"), text.index(".. perf-results-end")
     with open(path, "w") as f:
         f.write(text[:a] + "\n".join(lines) + text[b + len(".. perf-results-end"):])
+
+
+def write_readme(path, s, meta, figs):
+    """The summary table of README.md, between its perf-results markers."""
+    rows = ["| case | Rax | eBPF | Rax / eBPF | verdict |", "|---|---|---|---|---|"]
+    for name, c in sorted(s["cases"].items(), key=order):
+        if c["case"] == "recursion" and c["param"] not in (1, 32):
+            continue
+        rows.append(f"| {label(name, c)} | {c['rax_ns']['median']:.1f} ns | "
+                    f"{c['ebpf_ns']['median']:.1f} ns | {fmt_ratio(c['ratio'])} | "
+                    f"{verdict(c['ratio'])} |")
+    for name, d in sorted(s.get("load", {}).items(), key=lambda kv: kv[1]["size"] or 0):
+        rows.append(f"| load {name} ({d['insns']} eBPF insns) | "
+                    f"{d['rax_ns']['median'] / 1e3:.0f} us | {d['ebpf_ns']['median'] / 1e3:.0f} us | "
+                    f"{fmt_ratio(d['ratio'])} | "
+                    f"{verdict(d['ratio'])} |")
+    if "bmc" in s:
+        b = s["bmc"]["ratio"]
+        rows.append(f"| BMC, time per request (its own boot, {s['bmc']['date']}; "
+                    f"min to max) | | | {1 / b['median']:.2f} ({1 / b['max']:.2f} to "
+                    f"{1 / b['min']:.2f}) | {verdict({'p25': 1 / b['max'], 'p75': 1 / b['min']})} |")
+    text = [f"Measured {meta['date']}, {meta['kernel']} kernel, {meta['emulator']}, one boot, "
+            f"{meta['rounds']} rounds (median, 25th to 75th percentile of the rounds' ratios):",
+            ""] + rows + [""]
+    if figs:
+        text += ["Plots: " + ", ".join(
+            f"[{os.path.basename(f)[:-4]}](Documentation/rax/{os.path.basename(f)})"
+            for f in figs) + "."]
+    doc = open(path).read()
+    a = doc.index("<!-- perf-results-begin -->") + len("<!-- perf-results-begin -->")
+    b = doc.index("<!-- perf-results-end -->")
+    with open(path, "w") as f:
+        f.write(doc[:a] + "\n" + "\n".join(text) + "\n" + doc[b:])
 
 
 def plots(s, prefix, meta):
@@ -347,6 +381,7 @@ def main():
     ap.add_argument("--json", required=True)
     ap.add_argument("--rst")
     ap.add_argument("--svg-prefix", help="plots go to PREFIX-NAME.svg")
+    ap.add_argument("--readme", help="README.md, whose summary table to rewrite")
     a = ap.parse_args()
 
     rows = read_jsonl(a.perf)
@@ -375,6 +410,8 @@ def main():
         f.write("\n")
     if a.rst:
         write_rst(a.rst, s, meta, figs)
+    if a.readme:
+        write_readme(a.readme, s, meta, figs)
     for name, c in sorted(s["cases"].items(), key=order):
         print(f"{label(name, c):55s} Rax/eBPF {fmt_ratio(c['ratio'])}  {verdict(c['ratio'])}")
 
