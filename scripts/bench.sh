@@ -80,13 +80,13 @@ rax_stage "bench: rax_perf ($rounds rounds), rax_load_bench ($loads loads) in on
 rax_stage_end
 
 # The instruction profile: its own boot, whose clock counts instructions
-# (vm-run.sh --gdb), with rax_run_bench running the programs one test run
+# (vm-run.sh --gdb), with rax_perf --spin running the programs one test run
 # at a time until the profiler sets its stop flag.
 rax_stage "bench: instruction profile (insn-profile.py, a second boot)"
 port=$((40000 + $$ % 20000))
 rm -f "$scratch/console.log"
-"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout 1800 --gdb $port \
-	--quiet --env RAX_TEST_OBJECTS=/mnt/objects -- "$ksft/rax/rax_run_bench" --spin 1500 &
+"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout 3600 --gdb $port \
+	--quiet --env RAX_TEST_OBJECTS=/mnt/objects -- "$ksft/rax/rax_perf" --spin 3000 &
 vm=$!
 for _ in $(seq 300); do
 	grep -q "rax-spin: stop flag" "$scratch/console.log" 2>/dev/null && break
@@ -95,7 +95,7 @@ for _ in $(seq 300); do
 done
 grep -q "rax-spin: stop flag" "$scratch/console.log" 2>/dev/null ||
 	{ kill $vm 2>/dev/null; rax_die "the profile boot never started spinning" "$scratch/console.log"; }
-progs=$(sed -n 's/.*rax-spin: prog \([0-9]*\): \(.*\)$/"\1": "\2",/p' "$scratch/console.log" | tr -d '\r' | tr '\n' ' ')
+progs=$(sed -n 's/.*rax-spin: prog \([0-9]* [0-9a-f]*\): \(.*\)$/"\1": "\2",/p' "$scratch/console.log" | tr -d '\r' | tr '\n' ' ')
 stop=$(sed -n 's/.*stop flag at \(0x[0-9a-f]*\).*/\1/p' "$scratch/console.log")
 gdb -q -batch -ex "py insn_args = {'port': $port, 'progs': {${progs%, }}, 'stop': $stop, 'samples': 2, 'out': '$scratch/insns.json'}" \
 	-x "$RAX_TOP/scripts/insn-profile.py" "$kbuild/vmlinux" >"$RAX_LOGS/bench-insns.log" 2>&1 ||

@@ -64,11 +64,16 @@ static void __noreturn rax_refuse_arg(const char *helper, const char *what)
 NOKPROBE_SYMBOL(rax_refuse_arg);
 
 /*
+ * The small checks below are inlined into every helper that makes them
+ * (a call each was a fifth of a map lookup's instructions); they are
+ * kprobe-free as the helpers are, being part of them.
+ *
  * The map of a definition in the program's own .rax.maps, at a definition
  * boundary. The map comes from the kernel's own array (rp->maps), never
  * from the definition's map field, which the program could have written.
  */
-static struct bpf_map *rax_def_map(const struct rax_map_def *def, const char *helper)
+static __always_inline struct bpf_map *rax_def_map(const struct rax_map_def *def,
+						   const char *helper)
 {
 	struct rax_prog *rp = this_cpu_read(rax_cur_frame)->rp;
 	unsigned long off = (unsigned long)def - (unsigned long)rp->map_defs;
@@ -79,10 +84,9 @@ static struct bpf_map *rax_def_map(const struct rax_map_def *def, const char *he
 	return rp->maps[off / sizeof(*def)];
 }
 
-NOKPROBE_SYMBOL(rax_def_map);
-
 /* Whether [@p, @p + @len) lies inside [@start, @start + @size). */
-static bool rax_range_in(const void *p, size_t len, const void *start, size_t size)
+static __always_inline bool rax_range_in(const void *p, size_t len, const void *start,
+					 size_t size)
 {
 	unsigned long a = (unsigned long)p, s = (unsigned long)start;
 
@@ -194,7 +198,7 @@ static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
  * The buffer checks rely on @fp being the frame of a helper the program
  * called: the return address above it must be in the program's code.
  */
-static bool rax_called_from(const struct rax_prog *rp, void *fp)
+static __always_inline bool rax_called_from(const struct rax_prog *rp, void *fp)
 {
 	unsigned long ret = ((unsigned long *)fp)[1];
 
@@ -235,7 +239,7 @@ static const char rax_bad_src[] =
  * interrupts off. Every helper that takes a lock, or calls into code that
  * may, stops the program here; helpers.h lists those that do not.
  */
-static void rax_check_unlocked(const char *helper)
+static __always_inline void rax_check_unlocked(const char *helper)
 {
 	const struct rax_frame *frame;
 
@@ -249,8 +253,6 @@ static void rax_check_unlocked(const char *helper)
 			rax_refuse_call(helper, "called while holding a spin lock",
 					"called a helper that may take a lock while holding a spin lock");
 }
-
-NOKPROBE_SYMBOL(rax_check_unlocked);
 
 /*
  * Whether @lock is the bpf_spin_lock of a value of one of the program's
@@ -278,7 +280,7 @@ static bool rax_lock_owned(const struct rax_prog *rp, const void *lock)
  * values), which a program reaches only through their own helpers: their
  * lookup would hand it a kernel object, or an error pointer, as a value.
  */
-static bool rax_map_has_values(const struct bpf_map *map)
+static __always_inline bool rax_map_has_values(const struct bpf_map *map)
 {
 	switch (map->map_type) {
 	case BPF_MAP_TYPE_HASH:

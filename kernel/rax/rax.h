@@ -349,7 +349,19 @@ DECLARE_PER_CPU(struct rax_frame *, rax_cur_frame);
 bool rax_hold(struct rax_frame *frame, enum rax_held_kind kind, void *obj);
 int rax_held_find(const struct rax_frame *frame, enum rax_held_kind kind,
 		  const void *obj);
-bool rax_holds_kind(const struct rax_frame *frame, enum rax_held_kind kind);
+
+/* Whether the invocation holds a resource of @kind. */
+static inline bool rax_holds_kind(const struct rax_frame *frame,
+				  enum rax_held_kind kind)
+{
+	u32 i;
+
+	for (i = 0; i < frame->nheld; i++)
+		if (frame->held[i].kind == kind)
+			return true;
+	return false;
+}
+
 bool rax_unhold(struct rax_frame *frame, enum rax_held_kind kind, void *obj);
 void rax_release_held(struct rax_frame *frame);
 void rax_prog_init_limit(struct rax_prog *rp, u32 limit);

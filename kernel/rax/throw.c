@@ -58,16 +58,6 @@ int rax_held_find(const struct rax_frame *frame, enum rax_held_kind kind,
 	return -1;
 }
 
-bool rax_holds_kind(const struct rax_frame *frame, enum rax_held_kind kind)
-{
-	u32 i;
-
-	for (i = 0; i < frame->nheld; i++)
-		if (frame->held[i].kind == kind)
-			return true;
-	return false;
-}
-
 /* Removes @obj from the cleanup log; false if the invocation does not hold it. */
 bool rax_unhold(struct rax_frame *frame, enum rax_held_kind kind, void *obj)
 {

@@ -39,10 +39,19 @@
  *   stop       how late an endless loop (spin.o) is stopped past a 1 ms
  *              budget, in process context, STOPS samples
  *
+ * With --spin SECONDS it times nothing: it sets up the empty, spin-lock,
+ * recursion and map cases and runs every contender, a test run of two
+ * runs at a time, in turn, for scripts/insn-profile.py to count the
+ * instructions of a run through QEMU's gdb stub, until the profiler sets
+ * its stop flag. The prog ids with the first SPIN_KEY bytes of their
+ * packets, their labels and the flag's address go to the kernel log.
+ *
  * Usage: RAX_TEST_OBJECTS=DIR rax_perf [ROUNDS]
+ *        RAX_TEST_OBJECTS=DIR rax_perf --spin SECONDS
  */
 #define _GNU_SOURCE
 #include <libgen.h>
+#include <stdarg.h>
 #include <time.h>
 
 #include <bpf/libbpf.h>
@@ -131,10 +140,43 @@ static int calibrate(struct contender *c)
 	return 0;
 }
 
+/*
+ * --spin: the contenders are not timed but kept, a copy each with its
+ * label, for spin() to run once every case is set up; nothing is closed.
+ */
+#define MAX_SPIN	128
+/* Packet bytes that tell apart the runs of one program, for the profiler. */
+#define SPIN_KEY	24
+static int spin_seconds;
+static struct contender spun[MAX_SPIN];
+static char spun_label[MAX_SPIN][64];
+static int nspun;
+
+static void keep(const struct contender *c, const char *prefix, const char *side)
+{
+	if (nspun >= MAX_SPIN)
+		return;
+	spun[nspun] = *c;
+	spun[nspun].base = NULL;
+	snprintf(spun_label[nspun], sizeof(spun_label[nspun]), "%s%s %d %s", prefix, c->cse,
+		 c->param, side);
+	nspun++;
+}
+
 /* @n contenders in turn, @rounds rounds, each round's result on stdout. */
 static int race(struct contender *c, int n, int rounds)
 {
 	int r, i;
+
+	if (spin_seconds) {
+		for (i = 0; i < n; i++) {
+			if (c[i].side)
+				keep(&c[i], "", c[i].side);
+			if (c[i].base)
+				keep(c[i].base, "base of ", c[i].side);
+		}
+		return 0;
+	}
 
 	for (i = 0; i < n; i++) {
 		if (calibrate(&c[i]))
@@ -334,7 +376,8 @@ static int case_map(struct loaded *l, int rounds)
 				err = race(c, 4, rounds);
 		}
 	}
-	bpf_object__close(twin);
+	if (!spin_seconds)
+		bpf_object__close(twin);
 	return err;
 }
 
@@ -352,7 +395,8 @@ static int case_spinlock(struct loaded *l, int rounds)
 	c[1].want = XDP_PASS;
 	if (c[0].prog >= 0 && c[1].prog >= 0)
 		err = race(c, 2, rounds);
-	bpf_object__close(twin);
+	if (!spin_seconds)
+		bpf_object__close(twin);
 	return err;
 }
 
@@ -383,7 +427,8 @@ static int case_recursion(struct loaded *l, int rounds)
 		c[1].want = XDP_PASS;
 		err = race(c, 2, rounds);
 	}
-	bpf_object__close(twin);
+	if (!spin_seconds)
+		bpf_object__close(twin);
 	return err;
 }
 
@@ -410,7 +455,8 @@ static int case_panic(struct loaded *l, int rounds)
 			goto out;
 	err = race(c, 5, rounds);
 out:
-	bpf_object__close(twin);
+	if (!spin_seconds)
+		bpf_object__close(twin);
 	return err;
 }
 
@@ -446,11 +492,71 @@ static int case_stop(struct loaded *l)
 	return 0;
 }
 
+/* Set by the host's debugger (scripts/insn-profile.py) when it is done. */
+static volatile int stop_flag;
+
+static void klog(const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+	int fd;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	fd = open("/dev/kmsg", O_WRONLY);
+	if (fd >= 0) {
+		if (write(fd, buf, strlen(buf)) < 0)
+			perror("/dev/kmsg");
+		close(fd);
+	}
+}
+
+/*
+ * Every kept contender in turn, a test run of two runs each (the profile
+ * counts one run and the loop to the next), until the profiler sets the
+ * stop flag or @seconds have passed.
+ */
+static int spin(int seconds)
+{
+	double end = now_ns() + seconds * 1e9;
+	long long turns = 0;
+	int i;
+
+	for (i = 0; i < nspun; i++) {
+		char hex[2 * SPIN_KEY + 1];
+		int k;
+
+		for (k = 0; k < SPIN_KEY; k++)
+			snprintf(hex + 2 * k, 3, "%02x", spun[i].pkt[k]);
+		klog("rax-spin: prog %lld %s: %s\n", fdinfo_ll(spun[i].prog, "prog_id"), hex,
+		     spun_label[i]);
+	}
+	klog("rax-spin: stop flag at %p, spinning for %d s\n", (void *)&stop_flag, seconds);
+	while (!stop_flag && now_ns() < end) {
+		for (i = 0; i < nspun; i++)
+			if (elapsed(&spun[i], 2) < 0)
+				return -1;
+		turns++;
+	}
+	fprintf(stderr, "%s: %lld turns, %s\n", __func__, turns,
+		stop_flag ? "stopped by the profiler" : "time is up");
+	klog("rax-spin: done\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 15;
 	struct loaded l = { .n = 0 };
 	int err, i, j;
+
+	if (argc == 3 && !strcmp(argv[1], "--spin")) {
+		spin_seconds = atoi(argv[2]);
+		rounds = 1;
+		if (spin_seconds < 1)
+			rounds = 0;
+	}
 
 	if (rounds < 1 || rounds > MAX_ROUNDS) {
 		fprintf(stderr, "usage: RAX_TEST_OBJECTS=DIR %s [ROUNDS <= %d]\n", argv[0],
@@ -461,6 +567,11 @@ int main(int argc, char **argv)
 	libbpf_set_print(NULL);
 	if (rax_pin_cpu(0))
 		return 1;
+	if (spin_seconds) {
+		err = case_empty(&l, rounds) || case_spinlock(&l, rounds) ||
+		      case_recursion(&l, rounds) || case_map(&l, rounds) || spin(spin_seconds);
+		return err ? 1 : 0;
+	}
 	printf("{\"meta\": \"rounds\", \"value\": %d, \"target_ms\": %d}\n", rounds, TARGET_MS);
 	err = case_empty(&l, rounds) || case_spinlock(&l, rounds) || case_panic(&l, rounds) ||
 	      case_recursion(&l, rounds) || case_map(&l, rounds) || case_stop(&l);
