@@ -7,7 +7,11 @@
 # default: the performance suite. In one boot, rax_perf (every run-time
 # case, the Rax program and its eBPF twin taking turns, ROUNDS rounds,
 # default 15) and rax_load_bench (each object and its twin loaded in turn,
-# LOADS times, default 20); in a second boot, on an instruction-counting
+# LOADS times, default 20), then rax_load_bench --family (load time against
+# program size: rule_table crates of FAMILY_SIZES rules from
+# scripts/gen-rule-table.py, each against an eBPF twin of as many rules, up
+# to LOADS times, fewer for the large twins, past the size the verifier
+# refuses); in a second boot, on an instruction-counting
 # clock, scripts/insn-profile.py (the instructions of a run, counted
 # through QEMU's gdb stub). scripts/perf-report.py writes
 # bench/results/perf-KERNEL.json, the plots
@@ -22,7 +26,7 @@
 #
 # Performance numbers come from here, never from tests.
 #
-# Usage: scripts/bench.sh [--release] [ROUNDS [LOADS]]
+# Usage: [FAMILY_SIZES="8 32 ..."] scripts/bench.sh [--release] [ROUNDS [LOADS]]
 #        scripts/bench.sh bmc [--release] [ROUNDS [SECONDS]]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -32,7 +36,7 @@ what=runs
 variant=()
 case "${1:-}" in
 --release) variant=(--release); shift ;;
--h|--help) sed -n '3,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 kernel=$([ ${#variant[@]} = 0 ] && echo debug || echo release)
 
@@ -73,10 +77,30 @@ rounds=${1:-15} loads=${2:-20}
 [[ $rounds =~ ^[0-9]+$ && $loads =~ ^[0-9]+$ ]] || rax_die "ROUNDS and LOADS are numbers (try --help)"
 command -v gdb >/dev/null || apt-get install -y -q gdb >/dev/null
 
-rax_stage "bench: rax_perf ($rounds rounds), rax_load_bench ($loads loads) in one boot of $(basename "$kbuild")"
-"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout 3600 \
+# The load-time family: rule_table crates of N rules (the sample is 512),
+# built and signed like the test objects. The 6.12 verifier refuses the
+# twin past 2730 rules (43683 instructions: "The sequence of 8193 jumps is
+# too complex.", three pending branches a rule); 2728 and 2736 frame that.
+family_sizes=${FAMILY_SIZES:-8 32 128 512 2048 2728 2736 4096 8192 16384}
+rax_stage "bench: the load-time family ($family_sizes rules)"
+family=()
+: >"$RAX_LOGS/bench-family.log"
+for n in $family_sizes; do
+	/usr/bin/python3 "$RAX_TOP/scripts/gen-rule-table.py" "$n" "$scratch/family/rule_table_$n"
+	"$RAX_BUILD/userspace/cli/rax" build -q --cache "$RAX_SYSROOT_CACHE" \
+		-k "$kbuild/kernel/rax/rax_signing_key.pem" -c "$kbuild/kernel/rax/rax_signing_key.pem" \
+		-o "$scratch/objects/rule_$n.o" "$scratch/family/rule_table_$n" \
+		>>"$RAX_LOGS/bench-family.log" 2>&1 ||
+		rax_die "rax build of the $n-rule rule_table failed" "$RAX_LOGS/bench-family.log"
+	family+=("rule_$n.o")
+done
+rax_stage_end
+
+rax_stage "bench: rax_perf ($rounds rounds), rax_load_bench ($loads loads, then the family) in one boot of $(basename "$kbuild")"
+"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout $((3600 + 150 * ${#family[@]})) \
 	--env RAX_TEST_OBJECTS=/mnt/objects -- \
-	sh -c "$ksft/rax/rax_perf $rounds >/mnt/perf.jsonl && $ksft/rax/rax_load_bench $loads /mnt/loads.jsonl"
+	sh -c "$ksft/rax/rax_perf $rounds >/mnt/perf.jsonl && $ksft/rax/rax_load_bench $loads /mnt/loads.jsonl && "\
+"$ksft/rax/rax_load_bench --family $loads /mnt/loadfamily.jsonl ${family[*]}"
 rax_stage_end
 
 # The instruction profile: its own boot, whose clock counts instructions
@@ -97,7 +121,7 @@ grep -q "rax-spin: stop flag" "$scratch/console.log" 2>/dev/null ||
 	{ kill $vm 2>/dev/null; rax_die "the profile boot never started spinning" "$scratch/console.log"; }
 progs=$(sed -n 's/.*rax-spin: prog \([0-9]* [0-9a-f]*\): \(.*\)$/"\1": "\2",/p' "$scratch/console.log" | tr -d '\r' | tr '\n' ' ')
 stop=$(sed -n 's/.*stop flag at \(0x[0-9a-f]*\).*/\1/p' "$scratch/console.log")
-gdb -q -batch -ex "py insn_args = {'port': $port, 'progs': {${progs%, }}, 'stop': $stop, 'samples': 2, 'out': '$scratch/insns.json'}" \
+gdb -q -batch -ex "py insn_args = {'port': $port, 'progs': {${progs%, }}, 'stop': $stop, 'samples': 1, 'out': '$scratch/insns.json'}" \
 	-x "$RAX_TOP/scripts/insn-profile.py" "$kbuild/vmlinux" >"$RAX_LOGS/bench-insns.log" 2>&1 ||
 	{ kill $vm 2>/dev/null; rax_die "the instruction profile failed" "$RAX_LOGS/bench-insns.log"; }
 wait $vm || rax_die "the profile boot failed" "$scratch/console.log"
@@ -106,11 +130,13 @@ rax_stage_end
 mkdir -p "$RAX_TOP/bench/results"
 cp "$scratch/perf.jsonl" "$RAX_TOP/bench/results/perf-$kernel.jsonl"
 cp "$scratch/loads.jsonl" "$RAX_TOP/bench/results/perf-$kernel-loads.jsonl"
+cp "$scratch/loadfamily.jsonl" "$RAX_TOP/bench/results/perf-$kernel-loadfamily.jsonl"
 cp "$scratch/insns.json" "$RAX_TOP/bench/results/perf-$kernel-insns.json"
 machine=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 emulator="QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([0-9.]*\).*/\1/p') TCG"
 /usr/bin/python3 "$RAX_TOP/scripts/perf-report.py" "$scratch/perf.jsonl" \
-	--loads "$scratch/loads.jsonl" --insns "$scratch/insns.json" \
+	--loads "$scratch/loads.jsonl" --loadfamily "$scratch/loadfamily.jsonl" \
+	--insns "$scratch/insns.json" \
 	--bmc "$RAX_TOP/bench/results/bmc-$kernel.json" --kernel "$kernel" \
 	--date "$(date -u +%Y-%m-%d)" --machine "$machine" --emulator "$emulator" \
 	--json "$RAX_TOP/bench/results/perf-$kernel.json" \

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Build the guest kernel from the prepared tree (scripts/prepare-tree.sh):
 # tinyconfig + scripts/config/{vm,rax,debug}.config, out of tree, through
-# ccache, incrementally. --release leaves out debug.config (for benchmarks).
+# ccache, incrementally. --release takes release.config instead of
+# debug.config (no debug checkers; for benchmarks).
 #
 # Usage: scripts/build-kernel.sh [--release]
 # Prints the build directory (holding arch/x86/boot/bzImage) on stdout.
@@ -17,8 +18,7 @@ case "${1:-}" in
 *) rax_die "unknown option '$1' (try --help)" ;;
 esac
 
-frags=("$RAX_TOP/scripts/config/vm.config" "$RAX_TOP/scripts/config/rax.config")
-[ $variant = debug ] && frags+=("$RAX_TOP/scripts/config/debug.config")
+mapfile -t frags < <(rax_kconfig_frags $variant)
 
 tree=$RAX_TREE
 [ -f "$tree/Makefile" ] || rax_die "no kernel tree at $tree: run scripts/prepare-tree.sh"

@@ -100,10 +100,18 @@ rax_userspace_build() {
 		rax_die "userspace build failed" "$log"
 }
 
+# The configuration fragments of a variant, one a line: debug adds the
+# debug checkers (debug.config), release the NMI trigger the benchmarks use
+# (release.config).
+rax_kconfig_frags() {
+	echo "$RAX_TOP/scripts/config/vm.config"
+	echo "$RAX_TOP/scripts/config/rax.config"
+	echo "$RAX_TOP/scripts/config/${1:-debug}.config"
+}
+
 # The kernel build directory for a variant (debug or release).
 rax_kbuild_dir() {
 	local variant=${1:-debug} frags
-	frags=("$RAX_TOP/scripts/config/vm.config" "$RAX_TOP/scripts/config/rax.config")
-	[ "$variant" = debug ] && frags+=("$RAX_TOP/scripts/config/debug.config")
+	mapfile -t frags < <(rax_kconfig_frags "$variant")
 	echo "$RAX_CACHE/build/$RAX_BASE_KEY-$variant-$( (cat "$RAX_TOP/patches/BASE"; cat "${frags[@]}") | sha256sum | cut -c1-12)"
 }

@@ -57,6 +57,9 @@
 #                       of seccomp-filtered calls; twin, likewise)
 #   bmc.o, bmc_tx.o     userspace/samples/bmc, bmc_tx (XDP and tc egress: a
 #                       Memcached cache; twin, scripts/guest-bmc.sh)
+#   tp_bench.o          userspace/samples/tp_bench (tracepoint: an empty program
+#                       and panics holding a record and a task reference;
+#                       rax_perf)
 #   xdp_lb.o            userspace/samples/xdp_lb (XDP: a load balancer; twin,
 #                       likewise)
 #   tc_firewall.o       userspace/samples/tc_firewall (sched_cls: a rule table;
@@ -155,7 +158,7 @@ for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:t
 	syscount:syscount atomic:atomic recursive:recursive map_bench:map_bench \
 	error_injector:error_injector tracex5:tracex5 xdp_lb:xdp_lb tc_firewall:tc_firewall \
 	xdp_test:xdp_test task_info:task_info trace_event:trace_event \
-	spinlock_cleanup:spinlock_cleanup gap:gap bmc:bmc bmc_tx:bmc_tx; do
+	spinlock_cleanup:spinlock_cleanup gap:gap bmc:bmc bmc_tx:bmc_tx tp_bench:tp_bench; do
 	"$rax" build -q --cache "$RAX_SYSROOT_CACHE" -o "$out/${s#*:}.o" \
 		"$RAX_TOP/userspace/samples/${s%%:*}" >/dev/null
 done
@@ -192,7 +195,7 @@ for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
 	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o error_injector-uprobe.o tracex5.o \
 	xdp_lb.o tc_firewall.o xdp_test.o task_info.o trace_event.o spinlock_cleanup.o gap.o \
-	bmc.o bmc_tx.o; do
+	bmc.o bmc_tx.o tp_bench.o; do
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object

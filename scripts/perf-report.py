@@ -3,7 +3,8 @@
 """The performance report of scripts/bench.sh.
 
 Reads what one boot measured (rax_perf's JSON lines, rax_load_bench's load
-times as JSON lines) and, if given, the instruction profile
+times as JSON lines) and, if given, the load times of the family of sizes
+(rax_load_bench --family), the instruction profile
 (scripts/insn-profile.py) and the BMC summary (bench/results/bmc-*.json);
 writes the summary JSON, one SVG plot per figure, and the results section
 of Documentation/rax/performance.rst (between its markers).
@@ -51,8 +52,9 @@ def read_jsonl(path):
 
 
 def series(rows):
-    """{(case, param, side): {round: ns}} and {(case, param, side): [samples]}."""
-    timed, samples = {}, {}
+    """{(case, param, side): {round: ns}}, {(case, param, side): [samples]} and
+    {(case, param, side): why} for what was skipped."""
+    timed, samples, skipped = {}, {}, {}
     for r in rows:
         if "case" not in r:
             continue
@@ -61,7 +63,9 @@ def series(rows):
             timed.setdefault(key, {})[r["round"]] = r["ns"]
         elif "sample" in r:
             samples.setdefault(key, []).append(r["sample"])
-    return timed, samples
+        elif "skipped" in r:
+            skipped[key] = r["skipped"]
+    return timed, samples, skipped
 
 
 def ratio(timed, a, b):
@@ -72,7 +76,7 @@ def ratio(timed, a, b):
             [ra[r] - rb[r] for r in rounds])
 
 
-def summarize(timed, samples, loads):
+def summarize(timed, samples, skipped, loads):
     s = {"cases": {}}
     pairs = []
     for (case, param, side) in sorted(timed):
@@ -100,9 +104,20 @@ def summarize(timed, samples, loads):
         err = ("panic", 1, "ebpf_error_path")
         if err in timed:
             s["panic"]["ebpf_error_path"] = {"ns": dist(list(timed[err].values()))}
+    # Panics on a tracepoint: each against the same program returning.
+    base = ("panic_tp", 0, "rax_return")
+    if base in timed:
+        s["panic_tp"] = {"return": {"ns": dist(list(timed[base].values()))}}
+        for (case, param, side) in sorted(timed):
+            if case == "panic_tp" and side.startswith("rax_panic"):
+                _, ds = ratio(timed, (case, param, side), base)
+                s["panic_tp"][side[4:]] = {"extra_ns": dist(ds),
+                                           "ns": dist(list(timed[(case, param, side)].values()))}
     for (case, param, side), v in samples.items():
         s.setdefault("distributions", {})[f"{case}/{side}"] = {
             "budget_us": param, "ns": dist(v), "p99": pct(v, 0.99), "samples": sorted(v)}
+    for (case, param, side), why in skipped.items():
+        s.setdefault("skipped", {})[f"{case}/{side}"] = why
     rec = sorted((c for c in s["cases"].values() if c["case"] == "recursion"),
                  key=lambda c: c["param"])
     if len(rec) > 1:
@@ -123,7 +138,7 @@ def summarize(timed, samples, loads):
     return s
 
 
-MAP_OPS = 64
+MAP_OPS = 64  # rax_perf --spin's labels give theirs as the parameter
 
 
 def insn_pairs(insns):
@@ -131,7 +146,7 @@ def insn_pairs(insns):
     def count(lab):
         n = insns[lab]["total"]
         if f"base of {lab}" in insns:
-            n = (n - insns[f"base of {lab}"]["total"]) / MAP_OPS
+            n = (n - insns[f"base of {lab}"]["total"]) / (int(lab.split(" ")[1]) or MAP_OPS)
         return n
 
     pairs = []
@@ -155,6 +170,7 @@ def insn_pairs(insns):
 
 LABELS = {
     "empty/0/-": "empty program (XDP test run)",
+    "empty_tp/0/-": "empty program (tracepoint, per getppid())",
     "spinlock/0/-": "spin-lock section (lock, add, unlock)",
 }
 
@@ -172,8 +188,13 @@ def label(name, c):
 
 def order(item):
     name, c = item
-    rank = {"empty": 0, "spinlock": 1, "map": 2, "recursion": 3}.get(c["case"], 9)
+    rank = {"empty": 0, "empty_tp": 1, "spinlock": 2, "map": 3, "recursion": 4}.get(c["case"], 9)
     return (rank, c["what"], c["param"])
+
+
+def stop_rank(name):
+    ctx = name.split("/")[1]
+    return (["process", "softirq", "hardirq", "nmi"] + [ctx]).index(ctx)
 
 
 def fmt_ratio(d):
@@ -242,13 +263,33 @@ def write_rst(path, s, meta, figs):
         if "ebpf_error_path" in p:
             rows.append(["eBPF twin's error path (unlock, abort)",
                          f"{p['ebpf_error_path']['ns']['median']:.1f}", "(no panic)"])
-        lines += para("Panics, against an empty Rax run of the same round:")
+        lines += para("Panics in XDP, against an empty Rax run of the same round:")
         lines += rst_table(["run", "ns per run", "beyond an empty Rax run (ns)"], rows)
-    for name, d in sorted(s.get("distributions", {}).items()):
-        lines += para(f"Termination, {name.split('/')[1]} context: {d['ns']['n']} endless "
-                      f"loops stopped past a {d['budget_us']} us budget came a median of "
-                      f"{d['ns']['median'] / 1000:.1f} us late, p99 {d['p99'] / 1000:.1f} us, "
-                      f"max {d['ns']['max'] / 1000:.1f} us.")
+    if "panic_tp" in s:
+        p = s["panic_tp"]
+        rows = [["the program returning", f"{p['return']['ns']['median']:.1f}", ""]]
+        for what, held in (("panic", "nothing"), ("panic_record", "a ring-buffer record"),
+                           ("panic_record_task", "a ring-buffer record and a task reference")):
+            if what in p:
+                rows.append([f"a panic holding {held}", f"{p[what]['ns']['median']:.1f}",
+                             f"{p[what]['extra_ns']['median']:+.1f} "
+                             f"({p[what]['extra_ns']['p25']:+.1f} to {p[what]['extra_ns']['p75']:+.1f})"])
+        lines += para("Panics on a tracepoint (``sys_enter_getppid``; a spin lock is for "
+                      "networking programs only, a task reference for tracing programs only), "
+                      "per call beyond a getppid() with no program, against the same program "
+                      "returning:")
+        lines += rst_table(["run", "ns per call", "beyond the return (ns)"], rows)
+    dists = sorted(s.get("distributions", {}).items(), key=lambda kv: stop_rank(kv[0]))
+    if dists or s.get("skipped"):
+        rows = [[name.split("/")[1], d["ns"]["n"], f"{d['ns']['median'] / 1000:.1f}",
+                 f"{d['p99'] / 1000:.1f}", f"{d['ns']['max'] / 1000:.1f}"] for name, d in dists]
+        rows += [[name.split("/")[1], 0, "skipped: " + why, "", ""]
+                 for name, why in sorted(s.get("skipped", {}).items())]
+        budget = dists[0][1]["budget_us"] if dists else 1000
+        lines += para(f"Termination: endless loops stopped past a {budget} us budget, one at "
+                      "a time on one CPU, by context: how late each stop came (the kernel's "
+                      "overrun of the deadline, ``rax_overrun_last_ns``):")
+        lines += rst_table(["context", "stops", "median (us)", "p99 (us)", "max (us)"], rows)
     if "load" in s:
         rows = []
         for name, d in sorted(s["load"].items(), key=lambda kv: kv[1]["size"] or 0):
@@ -258,6 +299,8 @@ def write_rst(path, s, meta, figs):
                       "eBPF twin through the verifier and the JIT:")
         lines += rst_table(["program", "Rax object (bytes)", "eBPF insns", "Rax (us)",
                             "eBPF (us)", "Rax / eBPF"], rows)
+    if s.get("load_family"):
+        lines += rst_load_family(s["load_family"])
     if s.get("insn_pairs"):
         rows = []
         for p in s["insn_pairs"]:
@@ -265,7 +308,7 @@ def write_rst(path, s, meta, figs):
         lines += para("Instructions, counted by single-stepping the guest "
                       "(``scripts/insn-profile.py``), which TCG does not distort: a run from "
                       "the XDP dispatcher's entry to its return (per operation for maps: the "
-                      "run of 65 operations less the run of one, over 64):")
+                      "run of 9 operations less the run of one, over 8):")
         lines += rst_table(["case", "Rax", "eBPF", "Rax / eBPF"], rows)
     if "bmc" in s:
         b = s["bmc"]
@@ -315,6 +358,134 @@ def write_readme(path, s, meta, figs):
         f.write(doc[:a] + "\n" + "\n".join(text) + "\n" + doc[b:])
 
 
+def load_family(rows):
+    """rax_load_bench --family: per object (a rule_table of N rules), its load
+    times and its twin's, or the twin's refusal; sorted by N."""
+    fam = {}
+    for r in rows:
+        if "object" not in r or "rules" not in r:
+            continue
+        f = fam.setdefault(r["object"], {"object": r["object"], "rules": r["rules"], "t": {}})
+        for k in ("size", "insns"):
+            if k in r:
+                f[k] = r[k]
+        if "error" in r:
+            f["refused"] = {"error": r["error"], "errno": r.get("errno"),
+                            "reason": r.get("reason", "")}
+        elif "loads" in r:
+            f.update(loads=r["loads"], asked=r.get("asked"), budget_s=r.get("budget_s"))
+        elif "ns" in r:
+            f["t"].setdefault(r["side"], {})[r["round"]] = r["ns"]
+    out = []
+    for f in sorted(fam.values(), key=lambda f: f["rules"]):
+        t = f.pop("t")
+        rx, eb = t.get("rax", {}), t.get("ebpf", {})
+        if rx:
+            f["rax_ns"] = dist(list(rx.values()))
+        if eb:
+            f["ebpf_ns"] = dist(list(eb.values()))
+            rounds = sorted(set(rx) & set(eb))
+            if rounds:
+                f["ratio"] = dist([rx[r] / eb[r] for r in rounds])
+        out.append(f)
+    return out
+
+
+def family_gives_up(fam):
+    """(largest size the verifier took, smallest it refused, the refusal), or None."""
+    refused = [f for f in fam if "refused" in f]
+    if not refused:
+        return None
+    first = refused[0]
+    took = [f for f in fam if "ebpf_ns" in f and f["rules"] < first["rules"]]
+    return (took[-1] if took else None), first, first["refused"]
+
+
+def fmt_ms(ns):
+    ms = ns / 1e6
+    return f"{ms:.3f}" if ms < 1 else f"{ms:.2f}" if ms < 100 else f"{ms:.0f}"
+
+
+def rst_load_family(fam):
+    rows = []
+    for f in fam:
+        r = [f["rules"], f.get("size", ""), f.get("insns", ""),
+             fmt_ms(f["rax_ns"]["median"]) if "rax_ns" in f else ""]
+        if "refused" in f:
+            r += [f"refused: {f['refused']['error']}, {f['refused']['reason']}", ""]
+        elif "ebpf_ns" in f:
+            r += [fmt_ms(f["ebpf_ns"]["median"]), fmt_ratio(f["ratio"]) if "ratio" in f else ""]
+        else:
+            r += ["", ""]
+        rows.append(r + [f.get("loads", "")])
+    budget = next((f["budget_s"] for f in fam if f.get("budget_s")), None)
+    asked = max((f.get("asked") or 0 for f in fam), default=0)
+    text = ("Load time against program size (``rax_load_bench --family``): rule_table "
+            "crates of N rules (``scripts/gen-rule-table.py``, the sample's code for 512), "
+            "each against an eBPF twin of the same N rules (16 instructions a rule), the "
+            "pair checked on the same packets first, then loaded alternately, "
+            f"{asked} times")
+    if budget:
+        text += (f", fewer where that would take over about {budget} s (the loads "
+                 "column)")
+    text += ". Median times; the ratio is taken load by load."
+    g = family_gives_up(fam)
+    if g:
+        took, first, why = g
+        text += (f" The verifier refuses the twin of {first['rules']} rules ({first['insns']} "
+                 f"instructions): {why['error']}, \"{why['reason']}\"")
+        if took:
+            text += (f"; the largest twin it accepts here has {took['rules']} rules "
+                     f"({took['insns']} instructions)")
+        text += ". Where it refuses, Rax is timed alone."
+    return para(text) + rst_table(["rules", "Rax object (bytes)", "eBPF insns", "Rax (ms)",
+                                   "eBPF (ms)", "Rax / eBPF", "loads"], rows)
+
+
+def plot_load_family(fam, path, meta, plt):
+    """Rax and verifier + JIT load times against the number of rules, log-log,
+    with the middle half of the loads as bars; where the verifier gives up."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for key, mark, lab in (("rax_ns", "o-", "Rax: signature, parse, relocation"),
+                           ("ebpf_ns", "s-", "eBPF twin: verifier and JIT")):
+        pts = [f for f in fam if key in f]
+        if not pts:
+            continue
+        y = [f[key]["median"] / 1e6 for f in pts]
+        ax.errorbar([f["rules"] for f in pts], y, fmt=mark, capsize=3, markersize=4,
+                    yerr=[[v - f[key]["p25"] / 1e6 for v, f in zip(y, pts)],
+                          [f[key]["p75"] / 1e6 - v for v, f in zip(y, pts)]], label=lab)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ticks = []
+    for f in fam:
+        if not ticks or f["rules"] >= ticks[-1] * 1.5:
+            ticks.append(f["rules"])
+    ax.set_xticks(ticks, [str(t) for t in ticks], fontsize=7)
+    ax.minorticks_off()
+    ax.set_xlim(fam[0]["rules"] / 1.5, fam[-1]["rules"] * 1.5)
+    g = family_gives_up(fam)
+    if g:
+        took, first, why = g
+        x = (took["rules"] * first["rules"]) ** 0.5 if took else first["rules"]
+        ax.axvline(x, color="tab:red", linestyle="--", linewidth=1)
+        ax.axvspan(x, fam[-1]["rules"] * 1.5, color="tab:red", alpha=0.06, linewidth=0)
+        refused = [f["rules"] for f in fam if "refused" in f]
+        ax.plot(refused, [0.04] * len(refused), "x", color="tab:red",
+                transform=ax.get_xaxis_transform(), label="eBPF twin refused")
+        ax.text(0.99, 0.88, f"the verifier gives up at {first['rules']} rules\n"
+                f"({first['insns']} insns): {why['error']}\n" + textwrap.fill(why["reason"], 34),
+                transform=ax.transAxes, fontsize=7, color="tab:red", ha="right", va="top")
+    ax.set_xlabel("program size: rules (eBPF twin: 16 instructions a rule)")
+    ax.set_ylabel("ms per load (median; bars: 25th to 75th percentile)")
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(f"Load time against program size, {meta['kernel']} kernel, {meta['emulator']}",
+                 fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, metadata={"Date": None})
+    plt.close(fig)
+
+
 def plots(s, prefix, meta):
     import matplotlib
     matplotlib.use("Agg")
@@ -359,21 +530,27 @@ def plots(s, prefix, meta):
         fig.savefig(figs[-1], metadata={"Date": None})
         plt.close(fig)
 
-    for name, d in sorted(s.get("distributions", {}).items()):
-        v = [x / 1000 for x in d["samples"]]
+    dists = sorted(s.get("distributions", {}).items(), key=lambda kv: stop_rank(kv[0]))
+    if dists:
         fig, ax = plt.subplots(figsize=(6, 3.5))
-        ax.plot(v, [(i + 1) / len(v) for i in range(len(v))], drawstyle="steps-post")
+        for name, d in dists:
+            v = [max(x, 1) / 1000 for x in d["samples"]]
+            ax.plot(v, [(i + 1) / len(v) for i in range(len(v))], drawstyle="steps-post",
+                    label=f"{name.split('/')[1]} (p99 {d['p99'] / 1000:.0f} us)")
         ax.set_xscale("log")
-        ax.set_xlabel(f"us past the {d['budget_us']} us budget (log)")
+        ax.set_xlabel(f"us past the {dists[0][1]['budget_us']} us budget (log)")
         ax.set_ylabel("fraction of stops")
-        ax.set_title(f"How late an endless loop is stopped: {name.split('/')[1]} context",
-                     fontsize=9)
+        ax.legend(fontsize=8)
+        ax.set_title("How late an endless loop is stopped, by context", fontsize=9)
         fig.tight_layout()
-        figs.append(f"{prefix}-stop-{name.split('/')[1]}.svg")
+        figs.append(f"{prefix}-stop.svg")
         fig.savefig(figs[-1], metadata={"Date": None})
         plt.close(fig)
 
-    if "load" in s and s["load"]:
+    if s.get("load_family"):
+        figs.append(f"{prefix}-load.svg")
+        plot_load_family(s["load_family"], figs[-1], meta, plt)
+    elif "load" in s and s["load"]:
         ld = sorted(s["load"].values(), key=lambda d: d["size"] or 0)
         fig, ax = plt.subplots(figsize=(6, 3.5))
         x = [d["insns"] for d in ld]
@@ -402,6 +579,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("perf", help="rax_perf's JSON lines")
     ap.add_argument("--loads", help="rax_load_bench --json lines")
+    ap.add_argument("--loadfamily", help="rax_load_bench --family's JSON lines")
     ap.add_argument("--insns", help="scripts/insn-profile.py's JSON")
     ap.add_argument("--bmc", help="bench/results/bmc-KERNEL.json")
     ap.add_argument("--kernel", default="release")
@@ -416,11 +594,11 @@ def main():
 
     rows = read_jsonl(a.perf)
     rounds = next((r["value"] for r in rows if r.get("meta") == "rounds"), None)
-    timed, samples = series(rows)
+    timed, samples, skipped = series(rows)
     if not timed:
         sys.exit(f"{a.perf}: no measurements")
     loads = read_jsonl(a.loads) if a.loads else []
-    s = summarize(timed, samples, loads)
+    s = summarize(timed, samples, skipped, loads)
     if a.insns:
         s["insns"] = {k: {"total": v["total"], "iteration": v["iteration"],
                           "functions": v["functions"]}
@@ -432,6 +610,8 @@ def main():
         if r:
             s["bmc"] = {"ratio": dict(r, p25=r["min"], p75=r["max"]), "date": b.get("date"),
                         "kernel": b.get("kernel"), "source": os.path.basename(a.bmc)}
+    if a.loadfamily:
+        s["load_family"] = load_family(read_jsonl(a.loadfamily))
     meta = {"date": a.date, "kernel": a.kernel, "machine": a.machine,
             "emulator": a.emulator, "rounds": rounds}
     s["meta"] = meta

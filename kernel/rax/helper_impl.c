@@ -17,6 +17,7 @@
 #include <linux/filter.h>
 #include <linux/jiffies.h>
 #include <linux/kprobes.h>
+#include <linux/log2.h>
 #include <linux/pid_namespace.h>
 #include <linux/prandom.h>
 #include <linux/sched.h>
@@ -111,7 +112,11 @@ static long rax_map_value_off(struct bpf_map *map, const void *p)
 	off = (unsigned long)p - (unsigned long)array->value;
 	if (off >= (u64)array->elem_size * map->max_entries)
 		return -1;
-	div_u64_rem(off, array->elem_size, &rem);
+	/* elem_size is value_size rounded up to 8: often a power of two. */
+	if (is_power_of_2(array->elem_size))
+		rem = off & (array->elem_size - 1);
+	else
+		div_u64_rem(off, array->elem_size, &rem);
 	return rem < map->value_size ? (long)rem : -1;
 }
 
@@ -160,16 +165,23 @@ static bool rax_in_packet(const struct rax_frame *frame, const void *p, size_t l
  * A helper never writes a lock word: the lock in a value stays the lock
  * helpers' alone.
  */
-static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
-			  void *fp, bool write)
+static __always_inline bool rax_buf_on_stack(const struct rax_frame *frame, const void *p,
+					     size_t len, void *fp)
 {
 	unsigned long prog_sp = (unsigned long)fp + 2 * sizeof(long);
 	unsigned long prog_top = (unsigned long)frame->tos - sizeof(long);
+
+	return prog_sp >= frame->stack_base && prog_sp <= prog_top &&
+	       rax_range_in(p, len, (void *)prog_sp, prog_top - prog_sp);
+}
+
+static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
+			  void *fp, bool write)
+{
 	struct rax_prog *rp = frame->rp;
 	u32 i;
 
-	if (prog_sp >= frame->stack_base && prog_sp <= prog_top &&
-	    rax_range_in(p, len, (void *)prog_sp, prog_top - prog_sp))
+	if (rax_buf_on_stack(frame, p, len, fp))
 		return true;
 	if (rp->data && rax_range_in(p, len, rp->data + rp->ro_size, rp->data_size - rp->ro_size))
 		return true;
@@ -216,7 +228,8 @@ static const char rax_bad_src[] =
  * for the helper to write them (@write) or to read them. No bytes are
  * always owned: an empty slice's pointer is dangling, and the helpers
  * touch nothing for them. A macro: the frame address must be the
- * helper's own.
+ * helper's own. The program's stack, where keys and values mostly are, is
+ * checked first and inline.
  */
 #define rax_check_buf(p, len, write, helper)					\
 	do {									\
@@ -226,7 +239,8 @@ static const char rax_bad_src[] =
 		bool __w = (write);						\
 										\
 		if (unlikely(!rax_called_from(__frame->rp, __fp) ||		\
-			     (__len && !rax_buf_owned(__frame, (p), __len, __fp, __w)))) \
+			     (__len && !rax_buf_on_stack(__frame, (p), __len, __fp) &&	\
+			      !rax_buf_owned(__frame, (p), __len, __fp, __w))))		\
 			rax_refuse_arg((helper), __w ? rax_bad_dst : rax_bad_src); \
 	} while (0)
 
@@ -306,6 +320,25 @@ static bool rax_map_lru_in_nmi(const struct bpf_map *map)
 			    map->map_type == BPF_MAP_TYPE_LRU_PERCPU_HASH);
 }
 
+/*
+ * An element of an array or a per-CPU array, found as
+ * array_map_lookup_elem() and percpu_array_map_lookup_elem() find it, in
+ * place of the call through the map's ops: the verifier inlines the same
+ * for eBPF (array_map_gen_lookup()). An index past the array is a miss;
+ * the index mask bounds a mispredicted one.
+ */
+static __always_inline void *rax_array_lookup(struct bpf_map *map, u32 index)
+{
+	struct bpf_array *array = container_of(map, struct bpf_array, map);
+
+	if (unlikely(index >= map->max_entries))
+		return NULL;
+	index &= array->index_mask;
+	if (map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY)
+		return this_cpu_ptr(array->pptrs[index]);
+	return array->value + (u64)array->elem_size * index;
+}
+
 /**
  * rax_map_lookup_elem() - Look a key up in a map.
  * @def: the map's definition in the program's .rax.maps section.
@@ -321,6 +354,8 @@ void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 	if (!rax_map_has_values(map))
 		return NULL;
 	rax_check_buf(key, map->key_size, false, __func__);
+	if (map->map_type == BPF_MAP_TYPE_ARRAY || map->map_type == BPF_MAP_TYPE_PERCPU_ARRAY)
+		return rax_array_lookup(map, *(const u32 *)key);
 	return map->ops->map_lookup_elem(map, (void *)key);
 }
 

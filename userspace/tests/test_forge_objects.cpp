@@ -87,12 +87,13 @@ struct Asm {
 
 // prologue, mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
 // call rax_map_lookup_elem
-Asm lookup_key0()
+Asm lookup_key0(std::uint32_t key = 0)
 {
 	Asm a;
 	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
 	a.call("rax_budget_check");
-	a.put({0xc7, 0x04, 0x24, 0, 0, 0, 0});
+	a.put({0xc7, 0x04, 0x24, std::uint8_t(key), std::uint8_t(key >> 8), std::uint8_t(key >> 16),
+	       std::uint8_t(key >> 24)});
 	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
 	a.put({0x48, 0x89, 0xe6});
 	a.call("rax_map_lookup_elem");
@@ -133,9 +134,13 @@ ObjectSpec from_asm(Asm const &a, std::vector<std::string> helpers, std::vector<
 //   (lookup); test rax, rax; je out; mov rbx, rax;
 //   lea rdi, [rbx + lock_off]; call rax_spin_lock; (update);
 //   lea rdi, [rbx + lock_off]; call rax_spin_unlock; out: (epilogue)
-ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off, bool update = false)
+// With @key, @value_size and @spin_lock_off: the element @key of a map of
+// @value_size-byte values whose lock is at @spin_lock_off.
+ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off, bool update = false,
+			std::uint32_t key = 0, std::uint32_t value_size = 8,
+			std::uint32_t spin_lock_off = 0)
 {
-	Asm a = lookup_key0();
+	Asm a = lookup_key0(key);
 	a.put({0x48, 0x85, 0xc0, 0x74, 0});
 	std::size_t const je = a.at();
 	a.put({0x48, 0x89, 0xc3});
@@ -147,9 +152,9 @@ ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off, bool upda
 	a.call("rax_spin_unlock");
 	a.code[je - 1] = std::uint8_t(a.at() - je);
 	a.put(epilogue);
-	rax_map_def m = map_def(map_type, "locks", 4, 8, 4);
+	rax_map_def m = map_def(map_type, "locks", 4, value_size, 4);
 	m.flags = RAX_MAP_SPIN_LOCK;
-	m.spin_lock_off = 0;
+	m.spin_lock_off = spin_lock_off;
 	std::vector<std::string> helpers = {"rax_map_lookup_elem", "rax_spin_lock", "rax_spin_unlock"};
 	if (update)
 		helpers.push_back("rax_map_update_elem");
@@ -359,6 +364,14 @@ TEST_CASE("forge objects: spin locks a program does not own", "[forge-objects]")
 	write_forged("lock-hash-update", lock_program(1, 0, true));
 	write_forged("lock-array-update", lock_program(2, 0, true));
 	write_forged("lock-stack-tail", stack_lock_program(0xfffc0000U));
+	// The lock of the last element, in an array whose elements are a
+	// power of two apart (16 bytes: the kernel masks the offset) and in
+	// one whose are not (24 bytes: it divides), and a word beside it.
+	write_forged("lock-array16-key3-ok", lock_program(2, 0, false, 3, 16, 0));
+	write_forged("lock-array16-key3-off8", lock_program(2, 8, false, 3, 16, 0));
+	write_forged("lock-array24-key3-ok", lock_program(2, 8, false, 3, 24, 8));
+	write_forged("lock-array24-key3-off12", lock_program(2, 12, false, 3, 24, 8));
+	write_forged("lock-array24-key3-off0", lock_program(2, 0, false, 3, 24, 8));
 }
 
 TEST_CASE("forge objects: sources a program does not own", "[forge-objects]")

@@ -189,12 +189,22 @@ TEST(lock_controls_run)
 {
 	run_forged(_metadata, "lock-array-ok", NULL);
 	run_forged(_metadata, "lock-hash-ok", NULL);
+	run_forged(_metadata, "lock-array16-key3-ok", NULL);
+	run_forged(_metadata, "lock-array24-key3-ok", NULL);
 }
 
+/*
+ * A word beside a value's lock: in element 0, and in the last element of
+ * arrays whose elements are 16 bytes apart (the kernel masks the offset
+ * into the element) and 24 (it divides).
+ */
 TEST(lock_beside_the_lock_word_is_stopped)
 {
 	run_forged(_metadata, "lock-array-off4", "rax_spin_lock");
 	run_forged(_metadata, "lock-hash-off4", "rax_spin_lock");
+	run_forged(_metadata, "lock-array16-key3-off8", "rax_spin_lock");
+	run_forged(_metadata, "lock-array24-key3-off12", "rax_spin_lock");
+	run_forged(_metadata, "lock-array24-key3-off0", "rax_spin_lock");
 }
 
 /* Without the check: a CPU spinning with interrupts off, or worse. */

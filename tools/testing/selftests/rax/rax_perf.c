@@ -36,8 +36,16 @@
  *              one holding a lock and a ring-buffer record (resources.o
  *              mode 3); the twin's error path, which unlocks and aborts,
  *              as the eBPF side
+ *   empty_tp   tp_bench.o's empty tracepoint program against r0 = 0; exit,
+ *              attached for this process to syscalls:sys_enter_getppid:
+ *              a getppid() with the program less one without, per call
+ *              (tp_race(); "base_syscall" is the call without)
+ *   panic_tp   likewise, tp_bench.o's tracepoint program returning and
+ *              panicking holding nothing, a ring-buffer record, and a
+ *              record and a task reference
  *   stop       how late an endless loop (spin.o) is stopped past a 1 ms
- *              budget, in process context, STOPS samples
+ *              budget, STOPS samples in each of process, softirq, hardirq
+ *              and NMI context (case_stop())
  *
  * With --spin SECONDS it times nothing: it sets up the empty, spin-lock,
  * recursion and map cases and runs every contender, a test run of two
@@ -46,12 +54,19 @@
  * its stop flag. The prog ids with the first SPIN_KEY bytes of their
  * packets, their labels and the flag's address go to the kernel log.
  *
- * Usage: RAX_TEST_OBJECTS=DIR rax_perf [ROUNDS]
- *        RAX_TEST_OBJECTS=DIR rax_perf --spin SECONDS
+ * Usage: RAX_TEST_OBJECTS=DIR rax_perf [ROUNDS [CASE...]]
+ *        RAX_TEST_OBJECTS=DIR rax_perf --spin SECONDS [CASE...]
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
 #include <libgen.h>
+#include <linux/perf_event.h>
+#include <net/if.h>
+#include <netinet/in.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include <bpf/libbpf.h>
@@ -66,6 +81,8 @@
 #define STOP_BUDGET_US	1000
 #define PKT_LEN		64
 #define MAP_OPS		64
+/* --spin: runs repeat exactly, so fewer operations count the same per op. */
+#define MAP_OPS_SPIN	8
 #define MAX_LOADED	16
 
 static double now_ns(void)
@@ -248,8 +265,9 @@ struct loaded {
 	int n;
 };
 
-/* @file's entry @symbol as XDP, with maps of its own (their fds in @maps). */
-static int load(struct loaded *l, const char *file, const char *symbol, int **maps)
+/* @file's entry @symbol as a program of @type, with maps of its own (their fds in @maps). */
+static int load_type(struct loaded *l, const char *file, const char *symbol, unsigned int type,
+		     int **maps)
 {
 	struct rax_obj_file o = rax_obj_read(file);
 	int k = l->n, fd, n;
@@ -260,7 +278,7 @@ static int load(struct loaded *l, const char *file, const char *symbol, int **ma
 		return -ENOENT;
 	}
 	n = rax_create_maps(&o.img, l->fds[k], 16);
-	fd = n < 0 ? n : rax_load_entry(&o, l->fds[k], n, symbol, BPF_PROG_TYPE_XDP);
+	fd = n < 0 ? n : rax_load_entry(&o, l->fds[k], n, symbol, type);
 	rax_obj_free(&o);
 	if (fd < 0) {
 		fprintf(stderr, "%s: %s\n%s", file, strerror(-fd), log_buf);
@@ -274,29 +292,28 @@ static int load(struct loaded *l, const char *file, const char *symbol, int **ma
 	return fd;
 }
 
-static int twin_empty(void)
+/* As XDP. */
+static int load(struct loaded *l, const char *file, const char *symbol, int **maps)
+{
+	return load_type(l, file, symbol, BPF_PROG_TYPE_XDP, maps);
+}
+
+/* The empty program's twin: r0 = @ret; exit, as a program of @type. */
+static int twin_empty(unsigned int type, int ret)
 {
 	struct bpf_insn insns[] = {
-		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, XDP_PASS),
+		INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, ret),
 		INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0),
 	};
-	union bpf_attr attr;
-	int fd;
 
-	memset(&attr, 0, sizeof(attr));
-	attr.prog_type = BPF_PROG_TYPE_XDP;
-	attr.insns = (unsigned long)insns;
-	attr.insn_cnt = ARRAY_SIZE(insns);
-	attr.license = (unsigned long)"GPL";
-	fd = sys_bpf(BPF_PROG_LOAD, &attr);
-	return fd < 0 ? -errno : fd;
+	return ebpf_load_attach(type, 0, 0, insns, ARRAY_SIZE(insns), "ebpf_twin");
 }
 
 static int case_empty(struct loaded *l, int rounds)
 {
 	struct contender c[2] = {
 		{ "empty", 0, "rax", load(l, "empty.o", "rax_entry_empty", NULL) },
-		{ "empty", 0, "ebpf", twin_empty() },
+		{ "empty", 0, "ebpf", twin_empty(BPF_PROG_TYPE_XDP, XDP_PASS) },
 	};
 
 	c[0].want = XDP_PASS;
@@ -335,6 +352,7 @@ static int case_map(struct loaded *l, int rounds)
 		{ MB_LOOKUP, 1000, XDP_DROP, "lookup_miss" },
 		{ MB_UPDATE, 1, XDP_PASS, "update" },
 	};
+	int n_ops = spin_seconds ? MAP_OPS_SPIN : MAP_OPS, spin_ops = spin_seconds ? n_ops : 0;
 	struct contender c[4];
 	struct bpf_object *twin;
 	int rax, tw, m, o, s, err = 0;
@@ -353,16 +371,20 @@ static int case_map(struct loaded *l, int rounds)
 			for (s = 0; s < 2; s++) {
 				snprintf(sides[m][o][s], sizeof(sides[m][o][s]), "%s:%s:%s",
 					 s ? "ebpf" : "rax", maps[m].name, ops[o].name);
-				/* c[s]: one operation a run; c[2 + s]: MAP_OPS + 1 */
-				c[s] = (struct contender){ "map", 0, NULL, s ? tw : rax };
-				c[2 + s] = (struct contender){ "map", 0, sides[m][o][s], s ? tw : rax };
+				/*
+				 * c[s]: one operation a run; c[2 + s]: ops + 1. The
+				 * profile's labels carry ops as the parameter.
+				 */
+				c[s] = (struct contender){ "map", spin_ops, NULL, s ? tw : rax };
+				c[2 + s] = (struct contender){ "map", spin_ops, sides[m][o][s],
+							       s ? tw : rax };
 				c[s].want = ops[o].want;
 				c[2 + s].want = ops[o].want;
 				map_pkt(c[s].pkt, ops[o].op, maps[m].map, ops[o].key, 1);
 				map_pkt(c[2 + s].pkt, ops[o].op, maps[m].map, ops[o].key,
-					MAP_OPS + 1);
+					n_ops + 1);
 				c[2 + s].base = &c[s];
-				c[2 + s].ops = MAP_OPS;
+				c[2 + s].ops = n_ops;
 			}
 			/* The key the hits and updates use, in both. */
 			for (s = 0; s < 2; s++) {
@@ -460,36 +482,312 @@ out:
 	return err;
 }
 
+/*
+ * The tracepoint cases: programs attached, for this process only, to
+ * TP_EVENT, which getppid() fires. A side's time per run is that of
+ * getppid() with its program attached less that without one.
+ */
+#define TP_EVENT	"syscalls/sys_enter_getppid"
+
+struct tp_side {
+	const char *side;	/* NULL: nothing attached (the base) */
+	int prog;
+	int mode_map;		/* >= 0: MODE[0] is set to @mode first */
+	__u32 mode;
+	double t;		/* this round's time for tp_race()'s calls */
+};
+
+/* The wall time of @calls getppid() with @s attached; < 0 on an error. */
+static double tp_elapsed(struct tp_side *s, long calls)
+{
+	unsigned int key = 0;
+	int pfd = -1;
+	double t0, t;
+	long i;
+
+	if (s->mode_map >= 0 && map_update(s->mode_map, &key, &s->mode))
+		return -1;
+	if (s->side) {
+		pfd = rax_tracepoint_attach(TP_EVENT, 0, -1, s->prog);
+		if (pfd < 0) {
+			fprintf(stderr, "%s: attach to %s: %s\n", s->side, TP_EVENT,
+				strerror(-pfd));
+			return -1;
+		}
+	}
+	t0 = now_ns();
+	for (i = 0; i < calls; i++)
+		syscall(__NR_getppid);
+	t = now_ns() - t0;
+	if (pfd >= 0)
+		close(pfd);
+	return t;
+}
+
+/*
+ * @n sides, the first the base, in turn for @rounds rounds; each side's
+ * panics (rax_panics, -1 for eBPF) must grow by the calls exactly when
+ * @panics[i] says it panics.
+ */
+static int tp_race(const char *cse, struct tp_side *s, int n, int rounds, const bool *panics)
+{
+	long long before[8], after;
+	long calls;
+	double t;
+	int r, i;
+
+	t = tp_elapsed(&s[0], 10000);
+	if (t < 0 || n > 8)
+		return -1;
+	t = TARGET_MS * 1e6 / (t / 10000);
+	calls = t < 10000 ? 10000 : t > 10000000 ? 10000000 : (long)t;
+	fprintf(stderr, "%s: %ld calls of getppid() a turn\n", cse, calls);
+	for (r = 0; r < rounds; r++) {
+		for (i = 0; i < n; i++) {
+			before[i] = s[i].side ? fdinfo_ll(s[i].prog, "rax_panics") : -1;
+			s[i].t = tp_elapsed(&s[i], calls);
+			if (s[i].t < 0)
+				return -1;
+			after = s[i].side ? fdinfo_ll(s[i].prog, "rax_panics") : -1;
+			if (before[i] >= 0 && after - before[i] != (panics[i] ? calls : 0)) {
+				fprintf(stderr, "%s %s: %lld panics in %ld runs\n", cse, s[i].side,
+					after - before[i], calls);
+				return -1;
+			}
+		}
+		printf("{\"case\": \"%s\", \"param\": 0, \"side\": \"base_syscall\", \"round\": %d, \"ns\": %.2f}\n",
+		       cse, r, s[0].t / calls);
+		for (i = 1; i < n; i++)
+			printf("{\"case\": \"%s\", \"param\": 0, \"side\": \"%s\", \"round\": %d, \"ns\": %.2f}\n",
+			       cse, s[i].side, r, (s[i].t - s[0].t) / calls);
+	}
+	return 0;
+}
+
+/* The empty program on a tracepoint: tp_bench.o's against r0 = 0; exit. */
+static int case_empty_tp(struct loaded *l, int rounds)
+{
+	static const bool panics[3];
+	struct tp_side s[3] = {
+		{ NULL, -1, -1 },
+		{ "rax", load_type(l, "tp_bench.o", "rax_entry_empty_tp", BPF_PROG_TYPE_TRACEPOINT,
+				   NULL), -1 },
+		{ "ebpf", twin_empty(BPF_PROG_TYPE_TRACEPOINT, 0), -1 },
+	};
+	int err;
+
+	if (s[1].prog < 0 || s[2].prog < 0) {
+		fprintf(stderr, "empty_tp: %s\n%s", strerror(s[2].prog < 0 ? -s[2].prog : 0),
+			log_buf);
+		return -1;
+	}
+	err = tp_race("empty_tp", s, 3, rounds, panics);
+	close(s[2].prog);
+	return err;
+}
+
+/*
+ * Panics on a tracepoint by what they hold (tp_bench.o): nothing, a
+ * ring-buffer record, a record and a task reference; against the same
+ * program returning.
+ */
+static int case_panic_tp(struct loaded *l, int rounds)
+{
+	static const bool panics[5] = { false, false, true, true, true };
+	int *maps, prog, mode;
+
+	prog = load_type(l, "tp_bench.o", "rax_entry_panic_tp", BPF_PROG_TYPE_TRACEPOINT, &maps);
+	if (prog < 0)
+		return -1;
+	mode = maps[0];	/* MODE, the first map */
+	{
+		struct tp_side s[5] = {
+			{ NULL, -1, -1 },
+			{ "rax_return", prog, mode, 0 },
+			{ "rax_panic", prog, mode, 1 },
+			{ "rax_panic_record", prog, mode, 2 },
+			{ "rax_panic_record_task", prog, mode, 3 },
+		};
+
+		return tp_race("panic_tp", s, 5, rounds, panics);
+	}
+}
+
+/*
+ * Termination: how late an endless loop (spin.o) is stopped past a
+ * STOP_BUDGET_US budget, STOPS times in each context, each stop's
+ * overrun read from fdinfo after it. All on CPU 0, one run at a time:
+ *
+ *   process  BPF_PROG_TEST_RUN of the XDP entry
+ *   softirq  the tracepoint entry on irq:softirq_entry, run by the
+ *            NET_RX softirq of a UDP datagram sent to the loopback
+ *            device (handled on the sending CPU as bottom halves are
+ *            enabled again)
+ *   hardirq  the perf_event entry on this task's cpu-clock, every
+ *            millisecond of its CPU time, in the hrtimer interrupt
+ *   nmi      the tracepoint entry on nmi:nmi_handler, NMIs from the
+ *            debugfs trigger (CONFIG_RAX_NMI_TRIGGER; skipped without it)
+ *
+ * In hardirq and NMI context a run's budget is capped at 1 ms anyway.
+ */
+enum stop_ctx { STOP_PROCESS, STOP_SOFTIRQ, STOP_HARDIRQ, STOP_NMI, STOP_CTXS };
+
+static const char *const stop_names[STOP_CTXS] = { "process", "softirq", "hardirq", "nmi" };
+
+/* The loopback device up (the guest's init leaves it down). */
+static int loopback_up(void)
+{
+	struct ifreq ifr;
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	memset(&ifr, 0, sizeof(ifr));
+	memcpy(ifr.ifr_name, "lo", sizeof("lo"));
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
+		err = -errno;
+	} else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(fd, SIOCSIFFLAGS, &ifr))
+			err = -errno;
+	}
+	close(fd);
+	return err;
+}
+
+/* One run of the endless loop in @ctx, through @fd; 0 once it was stopped. */
+static int stop_one(enum stop_ctx ctx, int prog, int fd)
+{
+	static const unsigned char pkt[PKT_LEN];
+	struct sockaddr_in to = {
+		.sin_family = AF_INET, .sin_port = htons(9),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	long long seen = fdinfo_ll(prog, "rax_timeouts");
+	double end = now_ns() + 10e9;
+
+	switch (ctx) {
+	case STOP_PROCESS:
+		return test_run(prog, pkt, sizeof(pkt), 1) == XDP_ABORTED ? 0 : -1;
+	case STOP_SOFTIRQ:
+		if (sendto(fd, pkt, 8, 0, (struct sockaddr *)&to, sizeof(to)) < 0)
+			return -errno;
+		break;
+	case STOP_NMI:
+		if (rax_nmi_send(0, 1))
+			return -1;
+		break;
+	default:
+		break;
+	}
+	/* The hardirq context's timer fires while this spins. */
+	while (fdinfo_ll(prog, "rax_timeouts") == seen)
+		if (now_ns() > end)
+			return -ETIMEDOUT;
+	return 0;
+}
+
+static int stop_ctx(struct loaded *l, enum stop_ctx ctx)
+{
+	static const char *const entries[STOP_CTXS] = {
+		"rax_entry_spin_xdp", "rax_entry_spin_tracepoint",
+		"rax_entry_spin_perf_event", "rax_entry_spin_tracepoint",
+	};
+	static const unsigned int types[STOP_CTXS] = {
+		BPF_PROG_TYPE_XDP, BPF_PROG_TYPE_TRACEPOINT, BPF_PROG_TYPE_PERF_EVENT,
+		BPF_PROG_TYPE_TRACEPOINT,
+	};
+	const char *name = stop_names[ctx];
+	unsigned long long on = 1, off = 0;
+	struct perf_event_attr pa;
+	int *maps, prog, fd = -1, pfd = -1, i, err = -1;
+	unsigned int key = 0;
+
+	if (ctx == STOP_NMI && read_ll_file(RAX_NMI_TRIGGER) < 0) {
+		printf("{\"case\": \"stop\", \"param\": %d, \"side\": \"%s\", \"skipped\": \"no %s (CONFIG_RAX_NMI_TRIGGER)\"}\n",
+		       STOP_BUDGET_US, name, RAX_NMI_TRIGGER);
+		return 0;
+	}
+	prog = load_type(l, "spin.o", entries[ctx], types[ctx], &maps);
+	if (prog < 0)
+		return -1;
+	switch (ctx) {
+	case STOP_SOFTIRQ:
+		err = loopback_up();
+		fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+		if (err || fd < 0) {
+			fprintf(stderr, "stop %s: the loopback device: %s\n", name,
+				strerror(err ? -err : errno));
+			goto out;
+		}
+		pfd = rax_tracepoint_attach("irq/softirq_entry", -1, 0, prog);
+		break;
+	case STOP_HARDIRQ:
+		memset(&pa, 0, sizeof(pa));
+		pa.size = sizeof(pa);
+		pa.type = PERF_TYPE_SOFTWARE;
+		pa.config = PERF_COUNT_SW_CPU_CLOCK;
+		pa.sample_period = 1000 * 1000;
+		pa.disabled = 1;
+		pfd = syscall(__NR_perf_event_open, &pa, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+		if (pfd < 0)
+			pfd = -errno;
+		else if (ioctl(pfd, PERF_EVENT_IOC_SET_BPF, prog))
+			pfd = (close(pfd), -errno);
+		break;
+	case STOP_NMI:
+		pfd = rax_tracepoint_attach("nmi/nmi_handler", -1, 0, prog);
+		break;
+	default:
+		break;
+	}
+	if (ctx != STOP_PROCESS && pfd < 0) {
+		fprintf(stderr, "stop %s: attach: %s\n", name, strerror(-pfd));
+		goto out;
+	}
+	map_update(maps[0], &key, &on);
+	if (ctx == STOP_HARDIRQ && ioctl(pfd, PERF_EVENT_IOC_ENABLE, 0))
+		goto off;
+	for (i = 0; i < STOPS; i++) {
+		err = stop_one(ctx, prog, fd);
+		if (err) {
+			fprintf(stderr, "stop %s %d: the endless loop was not stopped: %s\n", name,
+				i, strerror(err < 0 ? -err : EINVAL));
+			goto off;
+		}
+		printf("{\"case\": \"stop\", \"param\": %d, \"side\": \"%s\", \"sample\": %lld}\n",
+		       STOP_BUDGET_US, name, fdinfo_ll(prog, "rax_overrun_last_ns"));
+	}
+	err = 0;
+off:
+	if (pfd >= 0)
+		close(pfd);
+	pfd = -1;
+	map_update(maps[0], &key, &off);
+out:
+	if (pfd >= 0)
+		close(pfd);
+	if (fd >= 0)
+		close(fd);
+	return err;
+}
+
 static int case_stop(struct loaded *l)
 {
-	unsigned char pkt[PKT_LEN] = { 0 };
-	unsigned long long on = 1;
-	unsigned int key = 0;
-	long long old;
-	int *maps, prog, i;
+	long long old = read_ll_file(BUDGET_MAX_US);
+	int ctx, err = 0;
 	char s[32];
 
-	old = read_ll_file(BUDGET_MAX_US);
 	snprintf(s, sizeof(s), "%d\n", STOP_BUDGET_US);
 	if (old <= 0 || write_file(BUDGET_MAX_US, s)) {
 		fprintf(stderr, "cannot set %s\n", BUDGET_MAX_US);
 		return -1;
 	}
-	prog = load(l, "spin.o", "rax_entry_spin_xdp", &maps);
+	for (ctx = 0; ctx < STOP_CTXS && !err; ctx++)
+		err = stop_ctx(l, ctx);
 	snprintf(s, sizeof(s), "%lld\n", old);
 	write_file(BUDGET_MAX_US, s);
-	if (prog < 0)
-		return -1;
-	map_update(maps[0], &key, &on);
-	for (i = 0; i < STOPS; i++) {
-		if (test_run(prog, pkt, sizeof(pkt), 1) != XDP_ABORTED) {
-			fprintf(stderr, "stop %d: the endless loop was not stopped\n", i);
-			return -1;
-		}
-		printf("{\"case\": \"stop\", \"param\": %d, \"side\": \"process\", \"sample\": %lld}\n",
-		       STOP_BUDGET_US, fdinfo_ll(prog, "rax_overrun_last_ns"));
-	}
-	return 0;
+	return err;
 }
 
 /* Set by the host's debugger (scripts/insn-profile.py) when it is done. */
@@ -545,36 +843,81 @@ static int spin(int seconds)
 	return 0;
 }
 
+static int case_stop_rounds(struct loaded *l, int rounds)
+{
+	return case_stop(l);
+}
+
+static const struct {
+	const char *name;
+	int (*run)(struct loaded *l, int rounds);
+	bool spin;	/* set up for --spin too */
+} cases[] = {
+	{ "empty", case_empty, true },
+	{ "empty_tp", case_empty_tp },
+	{ "spinlock", case_spinlock, true },
+	{ "panic", case_panic },
+	{ "panic_tp", case_panic_tp },
+	{ "recursion", case_recursion, true },
+	{ "map", case_map, true },
+	{ "stop", case_stop_rounds },
+};
+
+/* Whether case @name is one of @argv's @argc names (all with none). */
+static bool wanted(const char *name, int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return !argc;
+}
+
 int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 15;
 	struct loaded l = { .n = 0 };
-	int err, i, j;
+	const char *self = argv[0];
+	int err = 0, i, j;
+	size_t k;
 
-	if (argc == 3 && !strcmp(argv[1], "--spin")) {
+	if (argc >= 3 && !strcmp(argv[1], "--spin")) {
 		spin_seconds = atoi(argv[2]);
 		rounds = 1;
 		if (spin_seconds < 1)
 			rounds = 0;
+		argc--;
+		argv++;
+	}
+	for (i = 2; i < argc; i++) {
+		for (k = 0; k < ARRAY_SIZE(cases) && strcmp(cases[k].name, argv[i]); k++)
+			;
+		if (k == ARRAY_SIZE(cases))
+			rounds = 0;
 	}
 
 	if (rounds < 1 || rounds > MAX_ROUNDS) {
-		fprintf(stderr, "usage: RAX_TEST_OBJECTS=DIR %s [ROUNDS <= %d]\n", argv[0],
-			MAX_ROUNDS);
+		fprintf(stderr, "usage: RAX_TEST_OBJECTS=DIR %s [ROUNDS <= %d [CASE...]]\n"
+			"       RAX_TEST_OBJECTS=DIR %s --spin SECONDS [CASE...]\ncases:", self,
+			MAX_ROUNDS, self);
+		for (k = 0; k < ARRAY_SIZE(cases); k++)
+			fprintf(stderr, " %s", cases[k].name);
+		fprintf(stderr, "\n");
 		return 2;
 	}
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	libbpf_set_print(NULL);
 	if (rax_pin_cpu(0))
 		return 1;
-	if (spin_seconds) {
-		err = case_empty(&l, rounds) || case_spinlock(&l, rounds) ||
-		      case_recursion(&l, rounds) || case_map(&l, rounds) || spin(spin_seconds);
-		return err ? 1 : 0;
-	}
-	printf("{\"meta\": \"rounds\", \"value\": %d, \"target_ms\": %d}\n", rounds, TARGET_MS);
-	err = case_empty(&l, rounds) || case_spinlock(&l, rounds) || case_panic(&l, rounds) ||
-	      case_recursion(&l, rounds) || case_map(&l, rounds) || case_stop(&l);
+	if (!spin_seconds)
+		printf("{\"meta\": \"rounds\", \"value\": %d, \"target_ms\": %d}\n", rounds,
+		       TARGET_MS);
+	for (k = 0; k < ARRAY_SIZE(cases) && !err; k++)
+		if ((!spin_seconds || cases[k].spin) && wanted(cases[k].name, argc - 2, argv + 2))
+			err = cases[k].run(&l, rounds);
+	if (!err && spin_seconds)
+		err = spin(spin_seconds);
 	for (i = 0; i < l.n; i++) {
 		for (j = 0; j < l.nmaps[i]; j++)
 			close(l.fds[i][j]);

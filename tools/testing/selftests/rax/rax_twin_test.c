@@ -818,13 +818,40 @@ static int map_bench_contents(int fd, bool percpu, unsigned int keys, unsigned l
 	return found;
 }
 
+/* Keys at the arrays' (64 entries) edges and past them. */
+static const __u32 map_bench_edges[] = {
+	0, 63, 64, 65, 127, 128, 0x7fffffff, 0x80000000, 0x80000001, 0xffffffff, 0x40000003,
+};
+
+/*
+ * Command @c through both sides: the same verdict, value read and errno.
+ * Whether it succeeded.
+ */
+static bool map_bench_both(struct __test_metadata *_metadata, int i,
+			   const struct map_bench_cmd *c, int rax, int tw, int rres, int eres)
+{
+	long long rv = test_run(rax, c, sizeof(*c), 1), ev = test_run(tw, c, sizeof(*c), 1);
+	unsigned long long rr, er;
+	__u32 k;
+
+	EXPECT_EQ(ev, rv) TH_LOG("command %d (op %u map %u key %u): Rax %lld, eBPF %lld",
+				 i, c->op, c->map, c->key, rv, ev);
+	for (k = 0; k < 2; k++) {
+		rr = rax_map_u64(rres, k);
+		er = rax_map_u64(eres, k);
+		EXPECT_EQ(er, rr) TH_LOG("command %d (op %u map %u key %u): %s %llu/%llu",
+					 i, c->op, c->map, c->key, k ? "errno" : "value", rr, er);
+	}
+	return rv == XDP_PASS;
+}
+
 TEST(map_bench)
 {
 	struct rax_obj_file o = rax_obj_read("map_bench.o");
-	unsigned long long seed = 7, rv, ev, rr, er, ok = 0;
+	unsigned long long seed = 7, ok = 0, edge_ok = 0;
 	static unsigned long long rc[72 * 256], ec[72 * 256];
 	int fds[MB_NMAPS], rfd[MB_NMAPS], efd[MB_NMAPS];
-	int n, rax, tw, i, m, ncpus, rf, ef;
+	int n, rax, tw, i, m, ncpus, rf, ef, cpu;
 	struct map_bench_cmd c;
 	struct bpf_object *twin;
 	cpu_set_t one;
@@ -868,19 +895,32 @@ TEST(map_bench)
 
 	for (i = 0; i < 800; i++) {
 		map_bench_gen(&c, &seed);
-		rv = test_run(rax, &c, sizeof(c), 1);
-		ev = test_run(tw, &c, sizeof(c), 1);
-		EXPECT_EQ(ev, rv) TH_LOG("command %d (op %u map %u key %u): Rax %lld, eBPF %lld",
-					 i, c.op, c.map, c.key, (long long)rv, (long long)ev);
-		for (k = 0; k < 2; k++) {
-			rr = rax_map_u64(rfd[MB_RESULT], k);
-			er = rax_map_u64(efd[MB_RESULT], k);
-			EXPECT_EQ(er, rr) TH_LOG("command %d (op %u map %u key %u): %s %llu/%llu",
-						 i, c.op, c.map, c.key, k ? "errno" : "value", rr,
-						 er);
-		}
-		ok += rv == XDP_PASS;
+		ok += map_bench_both(_metadata, i, &c, rax, tw, rfd[MB_RESULT], efd[MB_RESULT]);
 	}
+
+	/*
+	 * The arrays' edges, which Rax looks up without the map's ops: keys
+	 * at, past and far past the end, and keys only the index mask would
+	 * bound, updated and looked up on both sides, on CPU 0 and then on
+	 * CPU 1, where the per-CPU array's lookups must find CPU 1's values
+	 * (every CPU's values are compared below).
+	 */
+	for (cpu = 0; cpu < 2 && cpu < ncpus; cpu++) {
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		ASSERT_EQ(0, sched_setaffinity(0, sizeof(one), &one));
+		for (i = 0; i < (int)(2 * 2 * ARRAY_SIZE(map_bench_edges)); i++) {
+			memset(&c, 0, sizeof(c));
+			c.op = i % 2 ? 1 : 0;	/* update, then look it up */
+			c.map = (i / 2) % 2 ? MB_PCPU_ARRAY : MB_ARRAY;
+			c.key = map_bench_edges[i / 4];
+			c.value = 0x1000 * (cpu + 1) + i;
+			edge_ok += map_bench_both(_metadata, 1000 * (cpu + 1) + i, &c, rax, tw,
+						  rfd[MB_RESULT], efd[MB_RESULT]);
+		}
+	}
+	/* Keys 0 and 63: an update and a lookup on each array, on each CPU. */
+	EXPECT_EQ(8 * cpu, edge_ok);
 
 	for (m = 0; m < MB_QUEUE; m++) {
 		bool percpu = m == MB_PCPU_HASH || m == MB_LRU_PCPU || m == MB_PCPU_ARRAY;
