@@ -11,14 +11,14 @@
 # program size: rule_table crates of FAMILY_SIZES rules from
 # scripts/gen-rule-table.py, each against an eBPF twin of as many rules, up
 # to LOADS times, fewer for the large twins, past the size the verifier
-# refuses); in a second boot, on an instruction-counting
-# clock, scripts/insn-profile.py (the instructions of a run, counted
-# through QEMU's gdb stub). scripts/perf-report.py writes
-# bench/results/perf-KERNEL.json, the plots
-# Documentation/rax/perf-KERNEL-*.svg and the results section of
-# Documentation/rax/performance.rst.
+# refuses), then BMC as "bmc" below, 5 rounds of 5 s; in a second boot,
+# on an instruction-counting clock, scripts/insn-profile.py (the
+# instructions of a run, counted through QEMU's gdb stub).
+# scripts/perf-report.py writes bench/results/perf-KERNEL.json, the plots
+# Documentation/rax/perf-KERNEL-*.svg, the results section of
+# Documentation/rax/performance.rst and README.md's table, with BMC's.
 #
-# bmc: BMC, the Memcached cache (scripts/guest-bmc.sh bench): plain
+# bmc: BMC alone, the Memcached cache (scripts/guest-bmc.sh bench): plain
 # memcached, the eBPF twin and the Rax BMC alternating in ROUNDS rounds
 # (default 5) of SECONDS seconds (default 5) in one boot; the ratios go to
 # bench/results/bmc-KERNEL.json, the table to Documentation/rax/bmc.rst
@@ -56,20 +56,25 @@ mkdir -p "$scratch"
 	>"$RAX_LOGS/bench-objects.log" 2>&1 ||
 	rax_die "making the signed test objects failed" "$RAX_LOGS/bench-objects.log"
 
-if [ $what = bmc ]; then
-	rounds=${1:-5} secs=${2:-5}
-	[[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ ]] || rax_die "ROUNDS and SECONDS are numbers"
-	rax_userspace_build mcload
-	rax_stage "bench: BMC, $rounds rounds of $secs s per setup, in $(basename "$kbuild")"
-	"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" \
-		--timeout $((rounds * (secs + 15) * 3 + 400)) -- \
-		sh -c "$RAX_TOP/scripts/guest-bmc.sh bench $ksft /mnt/objects $rounds $secs 2 >/mnt/bmc.jsonl"
+# BMC's report, from the guest's bmc.jsonl.
+bmc_report() {
 	mkdir -p "$RAX_TOP/bench/results"
 	cp "$scratch/bmc.jsonl" "$RAX_TOP/bench/results/bmc-$kernel.jsonl"
 	/usr/bin/python3 "$RAX_TOP/scripts/bmc-report.py" "$scratch/bmc.jsonl" --kernel "$kernel" \
 		--date "$(date -u +%Y-%m-%d)" --json "$RAX_TOP/bench/results/bmc-$kernel.json" \
 		--rst "$RAX_TOP/Documentation/rax/bmc.rst" \
 		--svg "$RAX_TOP/Documentation/rax/bmc-$kernel.svg"
+}
+rax_userspace_build mcload
+
+if [ $what = bmc ]; then
+	rounds=${1:-5} secs=${2:-5}
+	[[ $rounds =~ ^[0-9]+$ && $secs =~ ^[0-9]+$ ]] || rax_die "ROUNDS and SECONDS are numbers"
+	rax_stage "bench: BMC, $rounds rounds of $secs s per setup, in $(basename "$kbuild")"
+	"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" \
+		--timeout $((rounds * (secs + 15) * 3 + 400)) -- \
+		sh -c "$RAX_TOP/scripts/guest-bmc.sh bench $ksft /mnt/objects $rounds $secs 2 >/mnt/bmc.jsonl"
+	bmc_report
 	exit 0
 fi
 
@@ -96,12 +101,15 @@ for n in $family_sizes; do
 done
 rax_stage_end
 
-rax_stage "bench: rax_perf ($rounds rounds), rax_load_bench ($loads loads, then the family) in one boot of $(basename "$kbuild")"
-"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout $((3600 + 150 * ${#family[@]})) \
+# BMC in the same boot, at the end: 5 rounds of 5 s per setup.
+rax_stage "bench: rax_perf ($rounds rounds), rax_load_bench ($loads loads, then the family), BMC in one boot of $(basename "$kbuild")"
+"$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout $((4000 + 150 * ${#family[@]})) \
 	--env RAX_TEST_OBJECTS=/mnt/objects -- \
 	sh -c "$ksft/rax/rax_perf $rounds >/mnt/perf.jsonl && $ksft/rax/rax_load_bench $loads /mnt/loads.jsonl && "\
-"$ksft/rax/rax_load_bench --family $loads /mnt/loadfamily.jsonl ${family[*]}"
+"$ksft/rax/rax_load_bench --family $loads /mnt/loadfamily.jsonl ${family[*]} && "\
+"$RAX_TOP/scripts/guest-bmc.sh bench $ksft /mnt/objects 5 5 2 >/mnt/bmc.jsonl"
 rax_stage_end
+bmc_report
 
 # The instruction profile: its own boot, whose clock counts instructions
 # (vm-run.sh --gdb), with rax_perf --spin running the programs one test run
