@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -13,30 +14,33 @@
 #include <rax/sign.hpp>
 
 #include "commands.hpp"
+#include "util.hpp"
+
+using namespace rax::cli;
 
 namespace {
 
-void build_usage(std::FILE *f)
+std::string build_help()
 {
-	std::fprintf(f,
-		     "Usage: rax build [OPTIONS] [CRATE_DIR]\n"
-		     "\n"
-		     "Compile an extension crate (a directory with Rax.toml and src/lib.rs)\n"
-		     "with the pinned toolchain into a Rax object, after refusing every\n"
-		     "construct safe extensions may not use, and bounding each entry's stack.\n"
-		     "\n"
-		     "Options:\n"
-		     "  -o, --output FILE      the object (default CRATE_DIR/target/NAME.rax.o)\n"
-		     "      --stack-limit N    largest stack bound accepted, in bytes (default 32768)\n"
-		     "      --cache DIR        sysroot cache (default $XDG_CACHE_HOME/rax)\n"
-		     "  -k, --key FILE         sign the object with this private key (PEM) ...\n"
-		     "  -c, --cert FILE        ... and this certificate; writes OBJECT.sig\n"
-		     "  -j, --json             print the result as JSON\n"
-		     "  -p, --pretty           pretty JSON (implies -j)\n"
-		     "  -q, --quiet            no progress lines\n"
-		     "  -h, --help             this help\n"
-		     "\n"
-		     "Exit status: 0 built, 1 refused or failed, 2 usage error.\n");
+	return "Usage: rax build [OPTIONS] [CRATE_DIR]\n"
+	       "\n"
+	       "Compile an extension crate (a directory with Rax.toml and src/lib.rs)\n"
+	       "with the pinned toolchain into a Rax object, after refusing every\n"
+	       "construct safe extensions may not use, and bounding each entry's stack.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -o, --output FILE      the object (default CRATE_DIR/target/NAME.rax.o)\n"
+	       "      --stack-limit N    largest stack bound accepted, in bytes (default 32768)\n"
+	       "      --cache DIR        sysroot cache (default $XDG_CACHE_HOME/rax)\n"
+	       "  -k, --key FILE         sign the object with this private key (PEM) ...\n"
+	       "  -c, --cert FILE        ... and this certificate; writes OBJECT.sig\n"
+	       "  -j, --json             print the result as JSON\n"
+	       "  -p, --pretty           pretty JSON (implies -j)\n"
+	       "  -q, --quiet            no progress lines\n"
+	       "  -h, --help             this help\n"
+	       "\n"
+	       "Exit status: 0 built, 1 refused or failed, 2 usage error (a missing crate\n"
+	       "directory too).\n";
 }
 
 void print_refusals_json(rax::JsonWriter &j, std::vector<rax::Refusal> const &refusals)
@@ -58,62 +62,42 @@ void print_refusals_json(rax::JsonWriter &j, std::vector<rax::Refusal> const &re
 
 int cmd_build(int argc, char **argv)
 {
+	enum { OPT_STACK_LIMIT = 256, OPT_CACHE };
+	Options o("build", build_help(),
+		  {
+			  {"output", required_argument, 'o'},
+			  {"stack-limit", required_argument, OPT_STACK_LIMIT},
+			  {"cache", required_argument, OPT_CACHE},
+			  {"key", required_argument, 'k'},
+			  {"cert", required_argument, 'c'},
+			  {"json", no_argument, 'j'},
+			  {"pretty", no_argument, 'p'},
+			  {"quiet", no_argument, 'q'},
+		  });
+	if (int r = o.parse(argc, argv); r >= 0)
+		return r;
+
 	rax::BuildOptions opt;
-	std::string key, cert;
-	bool json = false, pretty = false, quiet = false;
-	for (int i = 1; i < argc; i++) {
-		std::string a = argv[i];
-		auto need = [&](char const *what) -> std::string {
-			if (i + 1 >= argc) {
-				std::fprintf(stderr, "rax build: %s needs %s\n", a.c_str(), what);
-				std::exit(2);
-			}
-			return argv[++i];
-		};
-		if (a == "-h" || a == "--help") {
-			build_usage(stdout);
-			return 0;
-		} else if (a == "-o" || a == "--output") {
-			opt.output = need("a file");
-		} else if (a == "--stack-limit") {
-			std::string v = need("a number of bytes");
-			char *end = nullptr;
-			errno = 0;
-			unsigned long long n = std::strtoull(v.c_str(), &end, 0);
-			if (errno || !end || *end || n == 0) {
-				std::fprintf(stderr, "rax build: --stack-limit: \"%s\" is not a number of bytes\n",
-					     v.c_str());
-				return 2;
-			}
-			opt.stack_limit = n;
-		} else if (a == "--cache") {
-			opt.cache_dir = need("a directory");
-		} else if (a == "-k" || a == "--key") {
-			key = need("a key file");
-		} else if (a == "-c" || a == "--cert") {
-			cert = need("a certificate file");
-		} else if (a == "-j" || a == "--json") {
-			json = true;
-		} else if (a == "-p" || a == "--pretty") {
-			json = pretty = true;
-		} else if (a == "-q" || a == "--quiet") {
-			quiet = true;
-		} else if (!a.empty() && a[0] == '-') {
-			std::fprintf(stderr, "rax build: unknown option %s (see rax build --help)\n", a.c_str());
-			return 2;
-		} else if (opt.crate_dir.empty()) {
-			opt.crate_dir = a;
-		} else {
-			std::fprintf(stderr, "rax build: one crate directory only\n");
-			return 2;
-		}
+	std::string key = o.get('k'), cert = o.get('c');
+	bool pretty = o.has('p'), json = pretty || o.has('j'), quiet = o.has('q');
+	opt.output = o.get('o');
+	opt.cache_dir = o.get(OPT_CACHE);
+	if (o.has(OPT_STACK_LIMIT)) {
+		std::string v = o.get(OPT_STACK_LIMIT);
+		char *end = nullptr;
+		errno = 0;
+		unsigned long long n = std::strtoull(v.c_str(), &end, 0);
+		if (errno || !end || *end || n == 0)
+			return o.usage("--stack-limit: '" + v + "' is not a number of bytes");
+		opt.stack_limit = n;
 	}
-	if (opt.crate_dir.empty())
-		opt.crate_dir = ".";
-	if (key.empty() != cert.empty()) {
-		std::fprintf(stderr, "rax build: signing needs both --key and --cert\n");
-		return 2;
-	}
+	if (o.args().size() > 1)
+		return o.usage("one crate directory only");
+	opt.crate_dir = o.args().empty() ? "." : o.args().front();
+	if (std::error_code ec; !std::filesystem::is_directory(opt.crate_dir, ec))
+		return o.usage("'" + opt.crate_dir + "' is not a crate directory");
+	if (key.empty() != cert.empty())
+		return o.usage("signing needs both --key and --cert");
 	if (!quiet)
 		opt.progress = [](std::string const &s) { std::fprintf(stderr, "rax build: %s\n", s.c_str()); };
 

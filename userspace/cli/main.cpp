@@ -3,6 +3,7 @@
 // objects (Documentation/rax/format.rst), loads them into the kernel,
 // attaches them and shows programs and maps; one file per command.
 
+#include <algorithm>
 #include <cstring>
 #include <iostream>
 #include <string_view>
@@ -45,9 +46,12 @@ void usage(std::ostream &out)
 	       "       rax --help | --version\n"
 	       "\n"
 	       "Commands:\n";
+	std::size_t width = 0;
+	for (auto const &c : commands)
+		width = std::max(width, c.name.size());
 	for (auto const &c : commands) {
 		out << "  " << c.name;
-		for (std::size_t i = c.name.size(); i < 10; i++)
+		for (std::size_t i = c.name.size(); i < width + 2; i++)
 			out << ' ';
 		out << c.summary << '\n';
 	}

@@ -111,17 +111,20 @@ int Options::parse(int argc, char **argv)
 			std::cout << help_;
 			return EXIT_OK;
 		}
-		if (c == '?') {
-			std::string bad = optopt ? std::string("-") + static_cast<char>(optopt)
-						 : std::string(argv[optind - 1]);
+		if (c == '?' || c == ':') {
+			// The option as written: a long one by its name (without
+			// "=value"), a short one by its letter. getopt's optopt is
+			// a long option's value, not a letter, when it has none.
+			std::string arg = optind > 0 && optind <= argc ? argv[optind - 1] : "";
+			bool is_long = arg.rfind("--", 0) == 0;
+			std::string bad = is_long ? arg.substr(0, arg.find('='))
+				: optopt > 0 && optopt < 256 ? std::string("-") + static_cast<char>(optopt)
+							     : arg;
+			if (c == ':')
+				return usage("option '" + bad + "' needs an argument");
+			if (is_long && optopt && arg.find('=') != std::string::npos)
+				return usage("option '" + bad + "' takes no argument");
 			return usage("unknown option '" + bad + "'");
-		}
-		if (c == ':') {
-			std::string bad = optopt > 0 && optopt < 256
-						  ? std::string("-") + static_cast<char>(optopt)
-						  : std::string(argv[optind - 1]);
-			// A long option's name may carry "=value": only the name.
-			return usage("option '" + bad + "' needs an argument");
 		}
 		seen_.push_back({c, optarg ? std::string(optarg) : std::string()});
 	}

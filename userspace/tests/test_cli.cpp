@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,77 @@ TEST_CASE("cli: usage errors exit 2 with a message", "[cli]")
 
 	r = rax_cli({"inspect"});
 	CHECK(r.status == 2);
+
+	// An error names the option as it was written.
+	r = rax_cli({"inspect", "x.o", "--pretty=1"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "option '--pretty' takes no argument"));
+	r = rax_cli({"inspect", "x.o", "--signature"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "option '--signature' needs an argument"));
+	r = rax_cli({"inspect", "x.o", "-s"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "option '-s' needs an argument"));
+	r = rax_cli({"inspect", "x.o", "--no-such=1"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "unknown option '--no-such'"));
+	r = rax_cli({"inspect", "x.o", "-jx"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "unknown option '-x'"));
+	CHECK(r.err.find('\001') == std::string::npos);
+}
+
+TEST_CASE("cli: build's usage errors exit 2 in the commands' format", "[cli]")
+{
+	struct {
+		std::vector<std::string> args;
+		char const *message;
+	} const cases[] = {
+		{{"build", "--frob"}, "rax: build: unknown option '--frob'"},
+		{{"build", "-x"}, "rax: build: unknown option '-x'"},
+		{{"build", "--quiet=1"}, "rax: build: option '--quiet' takes no argument"},
+		{{"build", "-o"}, "rax: build: option '-o' needs an argument"},
+		{{"build", "--stack-limit", "12x", "."}, "'12x' is not a number of bytes"},
+		{{"build", "/nonexistent/crate"}, "'/nonexistent/crate' is not a crate directory"},
+		{{"build", "a", "b"}, "one crate directory only"},
+		{{"build", "-k", "key.pem", "."}, "signing needs both --key and --cert"},
+	};
+	for (auto const &c : cases) {
+		Run r = rax_cli(c.args);
+		INFO(c.args.back() << ": " << r.err);
+		CHECK(r.status == 2);
+		CHECK(has(r.err, c.message));
+		CHECK(has(r.err, "Try 'rax build --help'."));
+		CHECK(r.out.empty());
+	}
+}
+
+TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")
+{
+	Run r = rax_cli({"--help"});
+	REQUIRE(r.status == 0);
+	std::istringstream lines(r.out);
+	std::string line;
+	int commands = 0;
+	bool in = false;
+	while (std::getline(lines, line)) {
+		if (line == "Commands:") {
+			in = true;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (line.empty())
+			break;
+		// "  NAME  SUMMARY": the name, then at least two spaces.
+		auto name_end = line.find(' ', 2);
+		INFO(line);
+		REQUIRE(name_end != std::string::npos);
+		CHECK(line.compare(name_end, 2, "  ") == 0);
+		commands++;
+	}
+	CHECK(commands >= 11);
+	CHECK(has(r.out, "btf-bindings  "));
 }
 
 TEST_CASE("cli: keygen prints the certificate's key id and fingerprints", "[cli]")
