@@ -44,7 +44,8 @@ kernel=$([ ${#variant[@]} = 0 ] && echo debug || echo release)
 "$RAX_TOP/scripts/prepare-tree.sh" >/dev/null
 kbuild=$("$RAX_TOP/scripts/build-kernel.sh" "${variant[@]}")
 ksft=$("$RAX_TOP/scripts/build-selftests.sh" "${variant[@]}")
-rax_userspace_build rax-cli
+# rax-tests: make-test-objects.sh writes the corpus and forged objects with it.
+rax_userspace_build rax-cli rax-tests
 # Debian's python3 and matplotlib (another python3 may come first on PATH).
 /usr/bin/python3 -c 'import matplotlib' 2>/dev/null ||
 	apt-get install -y -q python3-matplotlib >/dev/null
