@@ -60,7 +60,7 @@ void print_text(std::string const &path, std::uint64_t size, rax::Object const &
 	for (std::size_t i = 0; i < obj.entries.size(); i++) {
 		rax::Entry const &e = obj.entries[i];
 
-		out << '\t' << i << ": " << rax::prog_type_name(e.prog_type) << "  symbol " << e.symbol;
+		out << '\t' << i << ": " << rax::prog_type_name(e.prog_type) << "  symbol " << rax::printable_name(e.symbol);
 		if (std::string at = rax::entry_attach_type(e); !at.empty())
 			out << "  attach_type " << at;
 		if (i < p.stack.size())
@@ -78,7 +78,7 @@ void print_text(std::string const &path, std::uint64_t size, rax::Object const &
 	for (std::size_t i = 0; i < obj.maps.size(); i++) {
 		rax::MapDef const &m = obj.maps[i];
 
-		out << '\t' << i << ": " << rax::map_type_name(m.type) << "  name " << m.name;
+		out << '\t' << i << ": " << rax::map_type_name(m.type) << "  name " << rax::printable_name(m.name);
 		if (m.is_ringbuf())
 			out << "  size " << m.max_entries << "B";
 		else
@@ -94,11 +94,11 @@ void print_text(std::string const &path, std::uint64_t size, rax::Object const &
 	if (obj.imports.empty())
 		out << "\t(none)\n";
 	for (auto const &h : obj.imports)
-		out << '\t' << h << '\n';
+		out << '\t' << rax::printable_name(h) << '\n';
 
 	out << "provenance:\n"
 	    << "\tformat " << p.format << '\n'
-	    << "\trustc " << rax::first_line(p.rustc_version) << '\n'
+	    << "\trustc " << rax::printable_text(rax::first_line(p.rustc_version)) << '\n'
 	    << "\trustc_sha256 " << rax::hex(p.rustc_sha256) << '\n'
 	    << "\tsysroot_sha256 " << rax::hex(p.sysroot_sha256) << '\n'
 	    << "\tcrate_sha256 " << rax::hex(p.crate_sha256) << '\n'
@@ -115,13 +115,13 @@ void print_text(std::string const &path, std::uint64_t size, rax::Object const &
 	if (signer) {
 		out << "signer (not verified):\n";
 		if (!signer->subject.empty())
-			out << "\tsubject " << signer->subject << '\n';
+			out << "\tsubject " << rax::printable_text(signer->subject) << '\n';
 		if (!signer->issuer.empty())
-			out << "\tissuer " << signer->issuer << '\n';
+			out << "\tissuer " << rax::printable_text(signer->issuer) << '\n';
 		if (!signer->serial.empty())
-			out << "\tserial " << signer->serial << '\n';
+			out << "\tserial " << rax::printable_text(signer->serial) << '\n';
 		if (!signer->key_id.empty())
-			out << "\tkey_id " << signer->key_id << '\n';
+			out << "\tkey_id " << rax::printable_text(signer->key_id) << '\n';
 		out << "\tdigest " << signer->digest << '\n';
 	}
 }

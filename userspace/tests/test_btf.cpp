@@ -310,3 +310,26 @@ TEST_CASE("btf: rax inspect shows the lock and the ring buffer", "[btf][cli]")
 				    "  spin_lock at 20\n"));
 	CHECK(rax::test::has(r.out, "\t2: ringbuf  name events  size 8192B  flags 0x0\n"));
 }
+
+TEST_CASE("JSON strings are valid UTF-8 whatever bytes they are given", "[json]")
+{
+	struct {
+		std::string in;
+		std::string out;
+	} const cases[] = {
+		{"plain", "\"plain\""},
+		{"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\""},
+		{"a\xff" "b", "\"a\\ufffdb\""},
+		{"\xc3", "\"\\ufffd\""},				// cut short
+		{"\xc0\xaf", "\"\\ufffd\\ufffd\""},			// overlong '/'
+		{"\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""},		// a surrogate
+		{"\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""},	// past U+10FFFF
+		{"\x1b[2J\x7f", "\"\\u001b[2J\\u007f\""},
+	};
+	for (auto const &c : cases) {
+		std::ostringstream out;
+		rax::JsonWriter w(out, false);
+		w.value(c.in);
+		CHECK(out.str() == c.out);
+	}
+}

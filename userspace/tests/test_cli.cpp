@@ -6,6 +6,7 @@
 
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -172,6 +173,29 @@ TEST_CASE("cli: build's usage errors exit 2 in the commands' format", "[cli]")
 		CHECK(has(r.err, "Try 'rax build --help'."));
 		CHECK(r.out.empty());
 	}
+}
+
+TEST_CASE("cli: inspect prints an object's names escaped, never its bytes", "[cli]")
+{
+	TempDir d;
+	std::string obj = d / "esc.rax.o";
+	rax::test::ObjectSpec spec;
+	// A name that clears the screen, with a byte that is not UTF-8.
+	spec.maps = {rax::test::map_def(1, "a\x1b[2J\xff"), rax::test::map_def(2, "cfg.b$1")};
+	store(obj, rax::test::make_object(spec));
+
+	Run r = rax_cli({"inspect", obj});
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	CHECK(has(r.out, "name a\\x1b\\x5b2J\\xff"));
+	CHECK(has(r.out, "name cfg.b$1"));
+	for (std::string const &out : {r.out, rax_cli({"inspect", obj, "-j"}).out}) {
+		CHECK(out.find('\x1b') == std::string::npos);
+		CHECK(std::none_of(out.begin(), out.end(),
+				   [](char c) { return static_cast<unsigned char>(c) >= 0x80; }));
+	}
+	r = rax_cli({"inspect", obj, "-j"});
+	CHECK(has(r.out, "\"name\":\"a\\\\x1b\\\\x5b2J\\\\xff\""));
 }
 
 TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")

@@ -156,6 +156,42 @@ std::string first_line(std::string const &s)
 	return s.substr(0, s.find('\n'));
 }
 
+namespace {
+
+std::string printable(std::string_view s, bool (*keep)(unsigned char))
+{
+	static constexpr char digits[] = "0123456789abcdef";
+	std::string out;
+
+	for (unsigned char c : s) {
+		if (keep(c)) {
+			out += static_cast<char>(c);
+		} else {
+			out += "\\x";
+			out += digits[c >> 4];
+			out += digits[c & 15];
+		}
+	}
+	return out;
+}
+
+} // namespace
+
+std::string printable_name(std::string_view s)
+{
+	return printable(s, [](unsigned char c) {
+		return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		       c == '_' || c == '.' || c == '$';
+	});
+}
+
+std::string printable_text(std::string_view s)
+{
+	return printable(s, [](unsigned char c) {
+		return (c >= 0x20 && c < 0x7f && c != '\\') || c == '\n';
+	});
+}
+
 void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, Object const &obj,
 		   std::optional<Signer> const &signer)
 {
@@ -169,7 +205,7 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 	w.key("sections").begin_array();
 	for (auto const &s : obj.sections) {
 		w.begin_object();
-		w.field("name", s.name);
+		w.field("name", printable_name(s.name));
 		w.field("type", s.type);
 		w.field("flags", s.flags);
 		w.field("size", s.size);
@@ -187,7 +223,7 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 
 		w.begin_object();
 		w.field("index", static_cast<std::uint64_t>(i));
-		w.field("symbol", e.symbol);
+		w.field("symbol", printable_name(e.symbol));
 		w.field("prog_type", prog_type_name(e.prog_type));
 		w.field("prog_type_id", e.prog_type);
 		if (std::string at = entry_attach_type(e); !at.empty())
@@ -211,7 +247,7 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 
 		w.begin_object();
 		w.field("index", static_cast<std::uint64_t>(i));
-		w.field("name", m.name);
+		w.field("name", printable_name(m.name));
 		w.field("type", map_type_name(m.type));
 		w.field("type_id", m.type);
 		w.field("key_size", m.key_size);
@@ -229,13 +265,13 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 
 	w.key("helpers").begin_array();
 	for (auto const &h : obj.imports)
-		w.value(h);
+		w.value(printable_name(h));
 	w.end_array();
 
 	w.key("provenance").begin_object();
 	w.field("format", p.format);
-	w.field("rustc_version", p.rustc_version);
-	w.field("rustc", first_line(p.rustc_version));
+	w.field("rustc_version", printable_text(p.rustc_version));
+	w.field("rustc", printable_text(first_line(p.rustc_version)));
 	w.field("rustc_sha256", hash_hex(p.rustc_sha256));
 	w.field("sysroot_sha256", hash_hex(p.sysroot_sha256));
 	w.field("crate_sha256", hash_hex(p.crate_sha256));
@@ -248,7 +284,7 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 	w.end_array();
 	w.key("helpers").begin_array();
 	for (auto const &h : p.helpers)
-		w.value(h);
+		w.value(printable_name(h));
 	w.end_array();
 	if (p.btf_sha256)
 		w.field("btf_sha256", hash_hex(*p.btf_sha256));
@@ -263,10 +299,10 @@ void describe_json(JsonWriter &w, std::string const &path, std::uint64_t size, O
 	if (signer) {
 		w.key("signer").begin_object();
 		w.field("verified", !signer->cert.empty());
-		w.field("subject", signer->subject);
-		w.field("issuer", signer->issuer);
-		w.field("serial", signer->serial);
-		w.field("key_id", signer->key_id);
+		w.field("subject", printable_text(signer->subject));
+		w.field("issuer", printable_text(signer->issuer));
+		w.field("serial", printable_text(signer->serial));
+		w.field("key_id", printable_text(signer->key_id));
 		w.field("digest", signer->digest);
 		if (!signer->cert.empty())
 			w.field("cert", signer->cert);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <rax/json.hpp>
 #include <rax/object.hpp>
@@ -27,6 +28,14 @@ std::string entry_attach_type(Entry const &e);
 
 // The first line of a multi-line string (e.g. of `rustc -vV` output).
 std::string first_line(std::string const &s);
+
+// A string read from an object, safe to print: names (of maps, sections,
+// symbols, helpers) keep [A-Za-z0-9_.$] only, as the kernel's object names
+// do, text (a rustc version, a certificate's names) printable ASCII and
+// newlines but the backslash; any other byte becomes "\xNN". An object's bytes are
+// untrusted: a name must not carry a terminal escape or invalid UTF-8.
+std::string printable_name(std::string_view s);
+std::string printable_text(std::string_view s);
 
 // The JSON description of @obj (read from @path, @size bytes), with the
 // (unverified) signer of its signature if given:

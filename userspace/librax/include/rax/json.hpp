@@ -120,10 +120,53 @@ private:
 		for (std::size_t i = 0; i < stack_.size(); i++)
 			out_ << "    ";
 	}
+	// The length of the UTF-8 sequence at @s[@i], or 0 when it is not a
+	// well-formed one (RFC 3629: no overlong forms, no surrogates, nothing
+	// past U+10FFFF).
+	static std::size_t utf8_len(std::string_view s, std::size_t i)
+	{
+		auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+		unsigned char c = at(i);
+		std::size_t n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		unsigned char lo = 0x80, hi = 0xbf;
+
+		if (c < 0xc2 || c > 0xf4 || i + n > s.size())
+			return 0;
+		if (c == 0xe0)
+			lo = 0xa0;
+		else if (c == 0xed)
+			hi = 0x9f;
+		else if (c == 0xf0)
+			lo = 0x90;
+		else if (c == 0xf4)
+			hi = 0x8f;
+		if (at(i + 1) < lo || at(i + 1) > hi)
+			return 0;
+		for (std::size_t k = 2; k < n; k++)
+			if (at(i + k) < 0x80 || at(i + k) > 0xbf)
+				return 0;
+		return n;
+	}
+
+	// A JSON string: always valid UTF-8, a byte that is not part of a
+	// well-formed sequence written as U+FFFD.
 	void write_string(std::string_view s)
 	{
 		out_ << '"';
-		for (unsigned char c : s) {
+		for (std::size_t i = 0; i < s.size(); i++) {
+			unsigned char c = static_cast<unsigned char>(s[i]);
+
+			if (c >= 0x80) {
+				std::size_t n = utf8_len(s, i);
+
+				if (n) {
+					out_ << s.substr(i, n);
+					i += n - 1;
+				} else {
+					out_ << "\\ufffd";
+				}
+				continue;
+			}
 			switch (c) {
 			case '"': out_ << "\\\""; break;
 			case '\\': out_ << "\\\\"; break;
@@ -131,7 +174,7 @@ private:
 			case '\r': out_ << "\\r"; break;
 			case '\t': out_ << "\\t"; break;
 			default:
-				if (c < 0x20) {
+				if (c < 0x20 || c == 0x7f) {
 					char buf[8];
 					std::snprintf(buf, sizeof(buf), "\\u%04x", c);
 					out_ << buf;
