@@ -18,16 +18,21 @@ char const exit_codes_help[] =
 	"Exit status:\n"
 	"  0  success\n"
 	"  1  refused: the object or signature is not acceptable (EKEYREJECTED,\n"
-	"     ENOKEY, EBADMSG, EINVAL, ENOPKG, E2BIG, ELOOP), as the kernel would\n"
+	"     ENOKEY, EBADMSG, EINVAL, ENOPKG, E2BIG, ELOOP), as the kernel would,\n"
+	"     or the kernel refused the load (EPERM)\n"
 	"  2  usage error: unknown command or option, missing argument\n"
 	"  3  system error: a file cannot be read or written (ENOENT, EACCES, EIO,\n"
-	"     ENOMEM, ...)\n";
+	"     ENOMEM, ...), or a permission is missing (EPERM: not root)\n";
 
-int exit_code(int err)
+int exit_code(int err, std::string_view op)
 {
 	switch (err) {
 	case 0:
 		return EXIT_OK;
+	case EPERM:
+		// The kernel's refusal of a load (kernel.rax.enabled=0, an LSM,
+		// a token); anywhere else, a permission the caller lacks.
+		return op == "load" ? EXIT_REFUSED : EXIT_SYSTEM;
 	case EKEYREJECTED:
 	case ENOKEY:
 	case EBADMSG:
@@ -36,7 +41,6 @@ int exit_code(int err)
 	case E2BIG:
 	case ELOOP:
 	case ENOEXEC:
-	case EPERM:
 	case ERANGE:
 	case EOVERFLOW:
 	case ENOTSUP:
@@ -68,7 +72,7 @@ Error with_file(Error const &e, std::string const &op, std::string const &file)
 int fail(Error const &e)
 {
 	print_error(e);
-	return exit_code(e.code());
+	return exit_code(e.code(), e.op());
 }
 
 int usage_error(std::string const &cmd, std::string const &message)

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <rax/json.hpp>
@@ -32,8 +33,9 @@ enum Exit {
 	EXIT_SYSTEM = 3,
 };
 
-// The exit code for an errno value.
-int exit_code(int err);
+// The exit code for an errno value, of the operation @op (EPERM refuses a
+// load; anywhere else it is a permission the caller lacks).
+int exit_code(int err, std::string_view op = {});
 
 // The exit codes, for --help texts.
 extern char const exit_codes_help[];

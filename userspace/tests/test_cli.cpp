@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -196,6 +197,20 @@ TEST_CASE("cli: inspect prints an object's names escaped, never its bytes", "[cl
 	}
 	r = rax_cli({"inspect", obj, "-j"});
 	CHECK(has(r.out, "\"name\":\"a\\\\x1b\\\\x5b2J\\\\xff\""));
+}
+
+TEST_CASE("cli: a permission the caller lacks is a system error, not a refusal", "[cli]")
+{
+	if (geteuid() != 0) {
+		WARN("skipped: needs root to drop to another user");
+		return;
+	}
+	// As nobody, bpf() says EPERM: the program list cannot be read.
+	Run r = rax_cli({"prog", "list"},
+			{"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"});
+	INFO(r.err);
+	CHECK(r.status == 3);
+	CHECK(has(r.err, "Operation not permitted"));
 }
 
 TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")
