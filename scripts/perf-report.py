@@ -251,15 +251,17 @@ def write_rst(path, s, meta, figs):
         lines += para(f"Recursion: each level costs Rax {r['rax_ns_per_level']:.1f} ns and the "
                       f"eBPF twin's tail call {r['ebpf_ns_per_level']:.1f} ns (least-squares "
                       "slope over the depths).")
+    def panic_rows(p, held):
+        """A row per panic in @p, by what it held, with its cost beyond the base."""
+        return [[f"a panic holding {what}", f"{p[k]['ns']['median']:.1f}",
+                 f"{p[k]['extra_ns']['median']:+.1f} "
+                 f"({p[k]['extra_ns']['p25']:+.1f} to {p[k]['extra_ns']['p75']:+.1f})"]
+                for k, what in held if k in p]
+
     if "panic" in s:
         p = s["panic"]
-        rows = []
-        for what, held in (("panic", "nothing"), ("panic_lock", "a spin lock"),
-                           ("panic_lock_record", "a spin lock and a ring-buffer record")):
-            if what in p:
-                rows.append([f"a panic holding {held}", f"{p[what]['ns']['median']:.1f}",
-                             f"{p[what]['extra_ns']['median']:+.1f} "
-                             f"({p[what]['extra_ns']['p25']:+.1f} to {p[what]['extra_ns']['p75']:+.1f})"])
+        rows = panic_rows(p, (("panic", "nothing"), ("panic_lock", "a spin lock"),
+                              ("panic_lock_record", "a spin lock and a ring-buffer record")))
         if "ebpf_error_path" in p:
             rows.append(["eBPF twin's error path (unlock, abort)",
                          f"{p['ebpf_error_path']['ns']['median']:.1f}", "(no panic)"])
@@ -268,12 +270,9 @@ def write_rst(path, s, meta, figs):
     if "panic_tp" in s:
         p = s["panic_tp"]
         rows = [["the program returning", f"{p['return']['ns']['median']:.1f}", ""]]
-        for what, held in (("panic", "nothing"), ("panic_record", "a ring-buffer record"),
-                           ("panic_record_task", "a ring-buffer record and a task reference")):
-            if what in p:
-                rows.append([f"a panic holding {held}", f"{p[what]['ns']['median']:.1f}",
-                             f"{p[what]['extra_ns']['median']:+.1f} "
-                             f"({p[what]['extra_ns']['p25']:+.1f} to {p[what]['extra_ns']['p75']:+.1f})"])
+        rows += panic_rows(p, (("panic", "nothing"), ("panic_record", "a ring-buffer record"),
+                               ("panic_record_task",
+                                "a ring-buffer record and a task reference")))
         lines += para("Panics on a tracepoint (``sys_enter_getppid``; a spin lock is for "
                       "networking programs only, a task reference for tracing programs only), "
                       "per call beyond a getppid() with no program, against the same program "
