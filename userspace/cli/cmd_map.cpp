@@ -315,7 +315,8 @@ int map_update(int argc, char **argv)
 
 int cmd_map(int argc, char **argv)
 {
-	std::string const sub = argc > 1 ? argv[1] : "";
+	std::string const sub =
+		subcommand(argc > 1 ? argv[1] : "", {"dump", "update", "peek", "pop", "help"});
 
 	if (sub == "dump")
 		return map_dump(argc - 1, argv + 1);
@@ -323,7 +324,7 @@ int cmd_map(int argc, char **argv)
 		return map_update(argc - 1, argv + 1);
 	if (sub == "peek" || sub == "pop")
 		return map_peek(argc - 1, argv + 1, sub == "pop");
-	if (sub == "-h" || sub == "--help") {
+	if (sub == "help" || sub == "-h" || sub == "--help") {
 		std::cout << help << '\n' << update_help << '\n' << peek_help << exit_codes_help;
 		return EXIT_OK;
 	}

@@ -170,6 +170,9 @@ int prog_show(int argc, char **argv)
 	Options o = options("prog show");
 	if (int r = o.parse(argc, argv); r >= 0)
 		return r;
+	// Without a program, as bpftool: every program.
+	if (o.args().empty())
+		return prog_list(argc, argv);
 	ObjRef ref;
 	std::size_t i = 0;
 	if (std::string e = take_ref(o.args(), i, "program", ref); !e.empty())
@@ -196,13 +199,13 @@ int prog_show(int argc, char **argv)
 
 int cmd_prog(int argc, char **argv)
 {
-	std::string const sub = argc > 1 ? argv[1] : "";
+	std::string const sub = subcommand(argc > 1 ? argv[1] : "", {"list", "show", "help"});
 
 	if (sub == "list")
 		return prog_list(argc - 1, argv + 1);
 	if (sub == "show")
 		return prog_show(argc - 1, argv + 1);
-	if (sub == "-h" || sub == "--help") {
+	if (sub == "help" || sub == "-h" || sub == "--help") {
 		std::cout << help << exit_codes_help;
 		return EXIT_OK;
 	}

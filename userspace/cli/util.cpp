@@ -50,14 +50,58 @@ int exit_code(int err, std::string_view op)
 	}
 }
 
+namespace {
+
+// Set by -j/-p (global or the command's): errors are JSON on stdout too.
+bool json_errors;
+bool json_pretty;
+
+void print_json_error(std::string const &message)
+{
+	if (!json_errors)
+		return;
+	JsonWriter w(std::cout, json_pretty);
+	w.begin_object();
+	w.field("error", message);
+	w.end_object();
+	std::cout << '\n';
+}
+
+} // namespace
+
+std::string subcommand(std::string const &given, std::initializer_list<char const *> names)
+{
+	std::string found;
+
+	for (char const *n : names) {
+		std::string_view name(n);
+		if (name == given)
+			return given;
+		if (!given.empty() && given[0] != '-' && name.substr(0, given.size()) == given) {
+			if (!found.empty())
+				return given;
+			found = name;
+		}
+	}
+	return found.empty() ? given : found;
+}
+
+void set_json_errors(bool pretty)
+{
+	json_errors = true;
+	json_pretty = json_pretty || pretty;
+}
+
 void print_error(std::string const &op, std::string const &message)
 {
 	std::cerr << "rax: " << op << ": " << message << '\n';
+	print_json_error(op + ": " + message);
 }
 
 void print_error(Error const &e)
 {
 	std::cerr << "rax: " << e.to_string() << '\n';
+	print_json_error(e.to_string());
 }
 
 Error with_file(Error const &e, std::string const &op, std::string const &file)
@@ -130,11 +174,23 @@ int Options::parse(int argc, char **argv)
 				return usage("option '" + bad + "' takes no argument");
 			return usage("unknown option '" + bad + "'");
 		}
+		if (longindex >= 0 ? !std::strcmp(longs[longindex].name, "json") ||
+					     !std::strcmp(longs[longindex].name, "pretty")
+				   : (c == 'j' || c == 'p') && declares(c))
+			set_json_errors(c == 'p');
 		seen_.push_back({c, optarg ? std::string(optarg) : std::string()});
 	}
 	for (int i = optind; i < argc; i++)
 		args_.emplace_back(argv[i]);
 	return -1;
+}
+
+bool Options::declares(int opt) const
+{
+	for (auto const &o : opts_)
+		if (o.short_name == opt)
+			return std::strcmp(o.name, "json") == 0 || std::strcmp(o.name, "pretty") == 0;
+	return false;
 }
 
 std::string Options::get(int opt) const

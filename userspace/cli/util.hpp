@@ -15,6 +15,7 @@
 #include <getopt.h>
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
@@ -36,6 +37,14 @@ enum Exit {
 // The exit code for an errno value, of the operation @op (EPERM refuses a
 // load; anywhere else it is a permission the caller lacks).
 int exit_code(int err, std::string_view op = {});
+
+// The subcommand @given names among @names: itself, or a prefix of exactly
+// one of them; else @given unchanged (for the caller's error).
+std::string subcommand(std::string const &given, std::initializer_list<char const *> names);
+
+// JSON mode (-j, -p): from now on an error is also written to stdout as
+// {"error": "..."}, as bpftool does, so that a JSON reader sees it.
+void set_json_errors(bool pretty);
 
 // The exit codes, for --help texts.
 extern char const exit_codes_help[];
@@ -79,6 +88,8 @@ public:
 	// Every argument of option @opt, in order.
 	std::vector<std::string> all(int opt) const;
 	bool has(int opt) const;
+	// Whether @opt is this command's -j (--json) or -p (--pretty).
+	bool declares(int opt) const;
 	// Operands (non-option arguments).
 	std::vector<std::string> const &args() const { return args_; }
 

@@ -213,6 +213,59 @@ TEST_CASE("cli: a permission the caller lacks is a system error, not a refusal",
 	CHECK(has(r.err, "Operation not permitted"));
 }
 
+TEST_CASE("cli: bpftool's conventions: prefixes, help, global -j and -p, JSON errors", "[cli]")
+{
+	TempDir d;
+	std::string obj = d / "prog.rax.o";
+	store(obj, rax::test::valid_object());
+
+	// A unique prefix names a command, an ambiguous one does not.
+	Run r = rax_cli({"ins", obj});
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "maps:"));
+	r = rax_cli({"b", "--help"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "ambiguous command 'b' (build, btf-bindings)"));
+
+	// rax help, rax help COMMAND, rax prog help, rax map help.
+	r = rax_cli({"help"});
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "Commands:"));
+	r = rax_cli({"help", "inspect"});
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "Usage: rax inspect"));
+	for (char const *c : {"prog", "map"}) {
+		r = rax_cli({c, "help"});
+		CHECK(r.status == 0);
+		CHECK(has(r.out, std::string("Usage: rax ") + c));
+		r = rax_cli({c, "h"});
+		CHECK(r.status == 0);
+	}
+
+	// -j and -p before the command are its own.
+	r = rax_cli({"-j", "inspect", obj});
+	CHECK(r.status == 0);
+	CHECK(r.out.rfind("{\"file\":", 0) == 0);
+	r = rax_cli({"-p", "i", obj});
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "{\n    \"file\": "));
+
+	// In JSON mode an error is a JSON object on stdout, and still a line
+	// on stderr.
+	r = rax_cli({"-j", "inspect", d / "missing.o"});
+	CHECK(r.status == 3);
+	CHECK(r.out.rfind("{\"error\":\"open: ", 0) == 0);
+	CHECK(has(r.err, "rax: open: "));
+	r = rax_cli({"inspect", "-j", d / "missing.o"});
+	CHECK(r.out.rfind("{\"error\":", 0) == 0);
+	r = rax_cli({"-j", "sign", obj});
+	CHECK(r.status == 2);
+	CHECK(has(r.out, "{\"error\":\"usage: 'sign' has no JSON output\"}"));
+	// Without -j, nothing on stdout.
+	r = rax_cli({"inspect", d / "missing.o"});
+	CHECK(r.out.empty());
+}
+
 TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")
 {
 	Run r = rax_cli({"--help"});
