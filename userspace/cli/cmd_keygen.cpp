@@ -15,6 +15,7 @@ namespace {
 
 constexpr int OPT_DAYS = 256;
 constexpr int OPT_CODE_SIGNING = 257;
+constexpr int OPT_BITS = 258;
 
 constexpr char help[] =
 	"Usage: rax keygen [--cn NAME] [--bits N] [--days N] [--code-signing]\n"
@@ -49,7 +50,7 @@ int cmd_keygen(int argc, char **argv)
 			  {"cert", required_argument, 'o'},
 			  {"key", required_argument, 'k'},
 			  {"cn", required_argument, 'n'},
-			  {"bits", required_argument, 'b'},
+			  {"bits", required_argument, OPT_BITS},
 			  {"days", required_argument, OPT_DAYS},
 			  {"code-signing", no_argument, OPT_CODE_SIGNING},
 		  });
@@ -64,9 +65,10 @@ int cmd_keygen(int argc, char **argv)
 	long v = 0;
 	if (o.has('n'))
 		ko.common_name = o.get('n');
-	if (o.has('b')) {
-		if (!parse_int(o.get('b'), 2048, 16384, v))
-			return o.usage("--bits: '" + o.get('b') + "' is not a number from 2048 to 16384");
+	if (o.has(OPT_BITS)) {
+		if (!parse_int(o.get(OPT_BITS), 2048, 16384, v))
+			return o.usage("--bits: '" + o.get(OPT_BITS) +
+				       "' is not a number from 2048 to 16384");
 		ko.rsa_bits = static_cast<int>(v);
 	}
 	if (o.has(OPT_DAYS)) {

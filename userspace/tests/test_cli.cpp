@@ -266,6 +266,16 @@ TEST_CASE("cli: bpftool's conventions: prefixes, help, global -j and -p, JSON er
 	CHECK(r.out.empty());
 }
 
+TEST_CASE("cli: a short option means one thing in every command", "[cli]")
+{
+	// -b was keygen's --bits and btf-bindings' --btf: --bits is long only.
+	Run r = rax_cli({"keygen", "-b", "2048", "-o", "c.pem", "-k", "k.pem"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "unknown option '-b'"));
+	r = rax_cli({"keygen", "--help"});
+	CHECK(has(r.out, "      --bits N"));
+}
+
 TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")
 {
 	Run r = rax_cli({"--help"});
