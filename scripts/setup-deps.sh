@@ -10,7 +10,7 @@ pkgs=(
 	libelf-dev libssl-dev zlib1g-dev libcap-dev dwarves ccache
 	cmake catch2 pkg-config python3-ply python3-git
 	clang-19 lld-19 llvm-19
-	rustc-web rust-web-src llvm-22-dev
+	rustc-web rust-web-src rustfmt-web llvm-22-dev
 	qemu-system-x86 iproute2 python3 libbpf-tools memcached
 )
 

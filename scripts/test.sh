@@ -36,13 +36,14 @@ mkdir -p "$RAX_LOGS"
 exec 9>"$RAX_CACHE/test.lock"
 flock -n 9 || rax_die "another scripts/test.sh holds $RAX_CACHE/test.lock"
 suites=()
-total_pass=0 total_fail=0
+total_pass=0 total_fail=0 total_skip=0
 
-# record SUITE PASSED FAILED
+# record SUITE PASSED FAILED [SKIPPED]
 record() {
-	suites+=("$(printf '%-10s %4d passed, %d failed' "$1" "$2" "$3")")
+	suites+=("$(printf '%-10s %4d passed, %d failed, %d skipped' "$1" "$2" "$3" "${4:-0}")")
 	total_pass=$((total_pass + $2))
 	total_fail=$((total_fail + $3))
+	total_skip=$((total_skip + ${4:-0}))
 }
 
 # fail_context "SUITE: FAIL NAME (FILE:LINE)": print what the failed test
@@ -69,7 +70,8 @@ from_tap() {
 		done
 	p=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\1/p' <<<"$line")
 	f=$(sed -n 's/.*: \([0-9]*\) passed, \([0-9]*\) failed.*/\2/p' <<<"$line")
-	record "$suite" "${p:-0}" "${f:-1}"
+	s=$(sed -n 's/.* \([0-9]*\) skipped.*/\1/p' <<<"$line")
+	record "$suite" "${p:-0}" "${f:-1}" "${s:-0}"
 }
 
 finish() {
@@ -77,6 +79,7 @@ finish() {
 	echo
 	rax_log "summary (${t} s; logs in $RAX_LOGS):"
 	printf '    %s\n' "${suites[@]}" >&2
+	rax_log "$total_skip skipped (not counted as passed)"
 	echo "$total_pass passed, $total_fail failed"
 	[ "$total_fail" -eq 0 ]
 	exit $?
@@ -96,11 +99,14 @@ ulog=$RAX_LOGS/ctest.log
 line=$(grep -E '[0-9]+% tests passed' "$ulog" | tail -n 1)
 ut=$(sed -n 's/.*out of \([0-9]*\).*/\1/p' <<<"$line")
 uf=$(sed -n 's/.* \([0-9]*\) tests failed.*/\1/p' <<<"$line")
+# Skipped tests are in ctest's total, and its percentage counts them passed.
+us=$(grep -cE '^\s+[0-9]+ - .*\(Skipped\)' "$ulog" || true)
 if [ -z "$ut" ]; then
 	record userspace 0 1
 	rax_log "ctest did not run: see $ulog"
 else
-	record userspace $((ut - uf)) "$uf"
+	record userspace $((ut - uf - us)) "$uf" "$us"
+	[ "$us" -eq 0 ] || grep -E '^\s+[0-9]+ - .*\(Skipped\)' "$ulog" >&2
 	[ "$uf" -eq 0 ] || grep -E '^\s+[0-9]+ - .*\((Failed|Timeout|SEGFAULT|Subprocess)' "$ulog" >&2
 fi
 rax_stage_end
@@ -116,7 +122,8 @@ if grep -rqs 'corpus' "$RAX_TOP/userspace/tests/"test_corpus*.cpp 2>/dev/null; t
 		line=$(grep -E '[0-9]+% tests passed' "$slog" | tail -n 1)
 		st=$(sed -n 's/.*out of \([0-9]*\).*/\1/p' <<<"$line")
 		sf=$(sed -n 's/.* \([0-9]*\) tests failed.*/\1/p' <<<"$line")
-		if [ -n "$st" ]; then record sanitizers $((st - sf)) "$sf"; else record sanitizers 0 1; fi
+		ss=$(grep -cE '^\s+[0-9]+ - .*\(Skipped\)' "$slog" || true)
+		if [ -n "$st" ]; then record sanitizers $((st - sf - ss)) "$sf" "$ss"; else record sanitizers 0 1; fi
 	else
 		rax_log "sanitizer build failed: see $slog"
 		record sanitizers 0 1
