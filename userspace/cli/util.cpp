@@ -19,10 +19,11 @@ char const exit_codes_help[] =
 	"  0  success\n"
 	"  1  refused: the object or signature is not acceptable (EKEYREJECTED,\n"
 	"     ENOKEY, EBADMSG, EINVAL, ENOPKG, E2BIG, ELOOP), as the kernel would,\n"
-	"     or the kernel refused the load (EPERM)\n"
+	"     or the kernel refused the load, or the toolchain the crate (EPERM)\n"
 	"  2  usage error: unknown command or option, missing argument\n"
 	"  3  system error: a file cannot be read or written (ENOENT, EACCES, EIO,\n"
-	"     ENOMEM, ...), or a permission is missing (EPERM: not root)\n";
+	"     ENOMEM, ...), or a permission is missing (EPERM from bpf(2) or a\n"
+	"     file: not root)\n";
 
 int exit_code(int err, std::string_view op)
 {
@@ -30,9 +31,13 @@ int exit_code(int err, std::string_view op)
 	case 0:
 		return EXIT_OK;
 	case EPERM:
-		// The kernel's refusal of a load (kernel.rax.enabled=0, an LSM,
-		// a token); anywhere else, a permission the caller lacks.
-		return op == "load" ? EXIT_REFUSED : EXIT_SYSTEM;
+		// A permission the caller lacks, for a bpf(2) command or a
+		// file; otherwise a refusal: of a load by the kernel
+		// (kernel.rax.enabled=0, an LSM, a token), of a crate by the
+		// toolchain.
+		return op == "bpf" || op == "open" || op == "read" || op == "write" || op == "pin"
+			       ? EXIT_SYSTEM
+			       : EXIT_REFUSED;
 	case EKEYREJECTED:
 	case ENOKEY:
 	case EBADMSG:

@@ -34,8 +34,9 @@ enum Exit {
 	EXIT_SYSTEM = 3,
 };
 
-// The exit code for an errno value, of the operation @op (EPERM refuses a
-// load; anywhere else it is a permission the caller lacks).
+// The exit code for an errno value, of the operation @op (EPERM is a
+// permission the caller lacks for a bpf(2) command or a file, else a
+// refusal).
 int exit_code(int err, std::string_view op = {});
 
 // The subcommand @given names among @names: itself, or a prefix of exactly

@@ -18,6 +18,8 @@
 //
 // A function carries the attribute "rax-budget" once instrumented; the
 // pass never instruments it twice.
+#include <llvm/ADT/SmallVector.h>
+#include <llvm/Analysis/CFG.h>
 #include <llvm/IR/BasicBlock.h>
 #include <llvm/IR/Function.h>
 #include <llvm/IR/IRBuilder.h>
@@ -39,35 +41,21 @@ namespace {
 constexpr char kHelper[] = "rax_budget_check";
 constexpr char kDone[] = "rax-budget";
 
-// The source blocks of the retreating edges of @f's CFG: edges to a
-// block still on the stack of a depth-first walk from the entry. Every
-// cycle contains one, reducible or not.
+// The source blocks of the retreating edges of @f's CFG, as LLVM's
+// FindFunctionBackedges() finds them: edges to a block still on the stack
+// of a depth-first walk from the entry. Every cycle contains one,
+// reducible or not. One check before a block's terminator serves all of
+// its retreating edges.
 std::vector<llvm::BasicBlock *> retreating_sources(llvm::Function &f)
 {
-	std::unordered_set<llvm::BasicBlock *> on_stack, done;
-	std::vector<std::pair<llvm::BasicBlock *, unsigned>> dfs;
+	llvm::SmallVector<std::pair<llvm::BasicBlock const *, llvm::BasicBlock const *>, 16> edges;
+	std::unordered_set<llvm::BasicBlock const *> seen;
 	std::vector<llvm::BasicBlock *> sources;
 
-	dfs.emplace_back(&f.getEntryBlock(), 0);
-	on_stack.insert(&f.getEntryBlock());
-	while (!dfs.empty()) {
-		auto &[block, next] = dfs.back();
-		llvm::Instruction const *term = block->getTerminator();
-		if (term && next < term->getNumSuccessors()) {
-			llvm::BasicBlock *succ = term->getSuccessor(next++);
-			if (on_stack.count(succ)) {
-				if (sources.empty() || sources.back() != block)
-					sources.push_back(block);
-			} else if (!done.count(succ)) {
-				on_stack.insert(succ);
-				dfs.emplace_back(succ, 0);
-			}
-			continue;
-		}
-		on_stack.erase(block);
-		done.insert(block);
-		dfs.pop_back();
-	}
+	llvm::FindFunctionBackedges(f, edges);
+	for (auto const &edge : edges)
+		if (seen.insert(edge.first).second)
+			sources.push_back(const_cast<llvm::BasicBlock *>(edge.first));
 	return sources;
 }
 
@@ -165,6 +153,10 @@ bool expand_atomics(llvm::Function &f)
 }
 
 struct BudgetPass : llvm::PassInfoMixin<BudgetPass> {
+	// Required: no pipeline setting (optnone, opt-bisect, a pass filter)
+	// may skip it; the kernel's termination rests on it.
+	static bool isRequired() { return true; }
+
 	llvm::PreservedAnalyses run(llvm::Module &m, llvm::ModuleAnalysisManager &)
 	{
 		llvm::LLVMContext &ctx = m.getContext();
