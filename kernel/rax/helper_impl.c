@@ -183,9 +183,9 @@ static bool rax_buf_owned(struct rax_frame *frame, const void *p, size_t len,
 
 	if (rax_buf_on_stack(frame, p, len, fp))
 		return true;
-	if (rp->data && rax_range_in(p, len, rp->data + rp->ro_size, rp->data_size - rp->ro_size))
+	if (rp->rw_data && rax_range_in(p, len, rp->rw_data, rp->rw_size))
 		return true;
-	if (!write && rp->data && rax_range_in(p, len, rp->data, rp->ro_size))
+	if (!write && rp->ro_data && rax_range_in(p, len, rp->ro_data, rp->ro_size))
 		return true;
 	if (!write && rax_in_packet(frame, p, len))
 		return true;

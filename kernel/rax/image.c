@@ -11,10 +11,11 @@
  *
  * so that everything the BPF core derives from bpf_func (the pack header
  * freed by bpf_jit_free(), the kallsyms range, the XDP dispatcher's
- * direct call) holds for a Rax program too. Data (read-only data, the entry
- * and map definitions, writable data and bss) goes into module-range memory so
- * that the kernel code model's 32-bit relocations reach it; the
- * read-only part is made read-only once relocated.
+ * direct call) holds for a Rax program too. Data goes into module-range
+ * memory, so that the kernel code model's 32-bit relocations reach it:
+ * read-only data (with the entry and map definitions) into chunks shared
+ * by programs and read-only from the start (rodata.c), written once
+ * relocated; writable data and bss into memory of the program's own.
  */
 
 #define pr_fmt(fmt) "rax: " fmt
@@ -25,7 +26,6 @@
 #include <linux/filter.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
-#include <linux/set_memory.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/vmalloc.h>
@@ -64,7 +64,8 @@ struct rax_layout {
 	u64 *addr;		/* run-time address per section, 0 if not loaded */
 	u8 **buf;		/* where to write each section now */
 	u32 text_size;		/* stub and code */
-	u32 ro_size;		/* read-only data, page aligned */
+	u32 ro_size;		/* read-only data, in units of RAX_RO_UNIT */
+	u32 ro_align;		/* the largest alignment of its sections */
 	u32 rw_size;		/* writable data, page aligned */
 	u32 *off;		/* offset of each section in its region */
 	u8 *region;		/* enum rax_region per section */
@@ -115,9 +116,11 @@ static int rax_place(struct rax_obj *obj, struct rax_layout *lay)
 					   i, rax_elf_section_name(elf, i));
 		lay->off[i] = start;
 		size[r] = end;
+		if (r == RAX_REG_RO)
+			lay->ro_align = max_t(u32, lay->ro_align, align);
 	}
 	lay->text_size = size[RAX_REG_TEXT];
-	lay->ro_size = PAGE_ALIGN(size[RAX_REG_RO]);
+	lay->ro_size = ALIGN(size[RAX_REG_RO], RAX_RO_UNIT);
 	lay->rw_size = PAGE_ALIGN(size[RAX_REG_RW]);
 	return 0;
 }
@@ -416,9 +419,9 @@ static int rax_emit_stub(u8 *rw, const u8 *ro)
  *
  * Lays the object's loaded sections out, copies them in, applies every
  * relocation against the object's own sections and the helper table only,
- * writes each map's address into its definition and makes code read-only
- * and executable and read-only data read-only. On failure nothing is left
- * allocated.
+ * writes each map's address into its definition, and writes the code into
+ * read-only executable memory and the read-only data into read-only
+ * memory. On failure nothing is left allocated.
  *
  * Return: 0, -EINVAL with the reason logged, -ENOMEM or -ERANGE.
  */
@@ -427,7 +430,7 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 	const struct rax_elf *elf = &obj->elf;
 	struct bpf_binary_header *ro_hdr, *rw_hdr = NULL;
 	struct rax_layout lay = {};
-	u8 *ro_image, *rw_image, *data = NULL;
+	u8 *ro_image, *rw_image, *ro_buf = NULL, *ro = NULL, *rw = NULL;
 	const struct elf64_sym *esym;
 	u32 i, maps_sec = 0;
 	int err = -ENOMEM;
@@ -447,11 +450,18 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 					   &rw_image, rax_fill_int3, false);
 	if (!ro_hdr)
 		goto out;
-	if (lay.ro_size + lay.rw_size) {
-		data = execmem_alloc(EXECMEM_MODULE_DATA, lay.ro_size + lay.rw_size);
-		if (!data)
-			goto out_pack;
-		memset(data, 0, lay.ro_size + lay.rw_size);
+	if (lay.ro_size) {
+		/* Built here, then written into the read-only room. */
+		ro_buf = kvzalloc(lay.ro_size, GFP_KERNEL_ACCOUNT);
+		ro = rax_ro_alloc(lay.ro_size, lay.ro_align);
+		if (!ro_buf || !ro)
+			goto out_data;
+	}
+	if (lay.rw_size) {
+		rw = execmem_alloc(EXECMEM_MODULE_DATA, lay.rw_size);
+		if (!rw)
+			goto out_data;
+		memset(rw, 0, lay.rw_size);
 	}
 
 	for (i = 1; i < elf->shnum; i++) {
@@ -463,16 +473,16 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 			lay.addr[i] = (unsigned long)ro_image + lay.off[i];
 			break;
 		case RAX_REG_RO:
-			lay.buf[i] = data + lay.off[i];
+			lay.buf[i] = ro_buf + lay.off[i];
+			lay.addr[i] = (unsigned long)ro + lay.off[i];
 			break;
 		case RAX_REG_RW:
-			lay.buf[i] = data + lay.ro_size + lay.off[i];
+			lay.buf[i] = rw + lay.off[i];
+			lay.addr[i] = (unsigned long)lay.buf[i];
 			break;
 		default:
 			continue;
 		}
-		if (lay.region[i] != RAX_REG_TEXT)
-			lay.addr[i] = (unsigned long)lay.buf[i];
 		if (sh->sh_type != SHT_NOBITS)
 			memcpy(lay.buf[i], elf->image + sh->sh_offset, sh->sh_size);
 		if (obj->sec_class[i] == RAX_SEC_MAPS)
@@ -493,7 +503,7 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 
 		for (i = 0; i < obj->nmaps; i++)
 			defs[i].map = (unsigned long)rp->maps[i];
-		rp->map_defs = defs;
+		rp->map_defs = (const struct rax_map_def *)lay.addr[maps_sec];
 	}
 
 	err = rax_image_ksyms(obj, &lay, rp);
@@ -515,24 +525,25 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 		rax_img_err(obj, "the image is out of reach of the dispatcher");
 		goto out_data;
 	}
+	if (ro) {
+		err = rax_ro_write(ro, ro_buf, lay.ro_size);
+		if (err)
+			goto out_data;
+	}
 	err = bpf_jit_binary_pack_finalize(ro_hdr, rw_hdr);
 	rw_hdr = NULL;
 	if (err) {
 		ro_hdr = NULL;
 		goto out_data;
 	}
-	if (data) {
-		set_vm_flush_reset_perms(data);
-		if (lay.ro_size)
-			set_memory_ro((unsigned long)data, lay.ro_size >> PAGE_SHIFT);
-	}
 
 	rp->image = ro_image;
 	rp->image_size = lay.text_size;
 	rp->text = ro_image + RAX_STUB_SIZE;
-	rp->data = data;
-	rp->data_size = lay.ro_size + lay.rw_size;
+	rp->ro_data = ro;
 	rp->ro_size = lay.ro_size;
+	rp->rw_data = rw;
+	rp->rw_size = lay.rw_size;
 	err = 0;
 	goto out;
 
@@ -540,9 +551,11 @@ out_data:
 	kvfree(rp->ksyms);
 	rp->ksyms = NULL;
 	rp->nksyms = 0;
-	if (data)
-		execmem_free(data);
-out_pack:
+	rp->map_defs = NULL;
+	if (ro)
+		rax_ro_free(ro, lay.ro_size);
+	if (rw)
+		execmem_free(rw);
 	if (ro_hdr) {
 		/* The pack is freed by the size in its read-only header,
 		 * which finalize has not written yet.
@@ -553,6 +566,7 @@ out_pack:
 		bpf_jit_binary_pack_free(ro_hdr, rw_hdr);
 	}
 out:
+	kvfree(ro_buf);
 	kfree(lay.region);
 	kfree(lay.off);
 	kfree(lay.buf);
@@ -565,15 +579,18 @@ out:
  * @rp: the program's Rax state.
  *
  * The code is freed with the program pack by bpf_jit_free(), from
- * bpf_func; this frees the data region and the function symbols, which
+ * bpf_func; this frees the data and the function symbols, which
  * bpf_prog_kallsyms_del() took out of kallsyms an RCU grace period
  * before. Process context only.
  */
 void rax_image_free(struct rax_prog *rp)
 {
-	if (rp->data)
-		execmem_free(rp->data);
-	rp->data = NULL;
+	if (rp->ro_data)
+		rax_ro_free(rp->ro_data, rp->ro_size);
+	rp->ro_data = NULL;
+	if (rp->rw_data)
+		execmem_free(rp->rw_data);
+	rp->rw_data = NULL;
 	kvfree(rp->ksyms);
 	rp->ksyms = NULL;
 	rp->nksyms = 0;

@@ -194,9 +194,10 @@ struct rax_prog {
 	u8 *image;		/* the stub, then the code */
 	u32 image_size;
 	u8 *text;
-	u8 *data;		/* read-only data, then writable data */
-	u32 data_size;
+	u8 *ro_data;		/* read-only data, in a shared chunk */
 	u32 ro_size;
+	u8 *rw_data;		/* writable data */
+	u32 rw_size;
 	struct bpf_ksym *ksyms;	/* one kernel symbol per function */
 	u32 nksyms;
 	struct bpf_map **maps;	/* in definition order; refs in used_maps */
@@ -269,6 +270,13 @@ struct rax_frame {
 
 int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry);
 void rax_image_free(struct rax_prog *rp);
+
+/* Read-only data is given out in units of this many bytes (rodata.c). */
+#define RAX_RO_UNIT		64U
+void *rax_ro_alloc(u32 size, u32 align);
+int rax_ro_write(void *dst, const void *src, u32 size);
+void rax_ro_free(void *p, u32 size);
+unsigned int rax_ro_chunks_used(unsigned long *units);
 /* The saved stack pointer's place below the top of a Rax stack, in words. */
 #define RAX_TOS_WORDS		2
 
