@@ -189,6 +189,56 @@ ObjectSpec source_program(bool kernel_text)
 			{map_def(2, "values", 4, 8, 4)});
 }
 
+// The offsets, from the start of .rax.maps, of the first byte of the
+// program's read-only data and of the byte after it, as the kernel lays
+// them out (image.c): the .rodata*, .rax.entries and .rax.maps sections in
+// index order, each at its alignment, the whole a whole number of 64-byte
+// units of a chunk it shares with other programs' read-only data.
+std::pair<std::int64_t, std::int64_t> ro_bounds_from_maps(ObjectSpec const &spec)
+{
+	Bytes const img = make_object(spec);
+	auto r = parse_object(img);
+	REQUIRE(r.ok());
+	std::uint64_t end = 0, maps = 0;
+	for (auto const &sec : r->sections) {
+		bool const ro = sec.type == SHT_PROGBITS &&
+				(sec.name.starts_with(".rodata") || sec.name == ".rax.entries" ||
+				 sec.name == ".rax.maps");
+		if (!ro)
+			continue;
+		std::uint64_t const align = std::min<std::uint64_t>(std::max<std::uint64_t>(sec.align, 1), 4096);
+		std::uint64_t const start = (end + align - 1) / align * align;
+		if (sec.name == ".rax.maps")
+			maps = start;
+		end = start + sec.size;
+	}
+	end = (end + 63) / 64 * 64;
+	return {-std::int64_t(maps), std::int64_t(end - maps)};
+}
+
+// Updates key 0 of the first map with the 8 bytes at .rax.maps + @off, in
+// or around its read-only data (the address made at run time, where no
+// relocation check sees it):
+//   (lookup); mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
+//   lea rdx, [rip + MAPS]; add rdx, off; xor ecx, ecx;
+//   call rax_map_update_elem
+ObjectSpec ro_source_program(std::int64_t off)
+{
+	Asm a = lookup_key0();
+	a.put({0xc7, 0x04, 0x24, 0, 0, 0, 0});
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	a.put({0x48, 0x89, 0xe6});
+	a.rel32({0x48, 0x8d, 0x15}, "MAPS", R_X86_64_PC32);
+	auto const o = std::uint32_t(std::int32_t(off));
+	a.put({0x48, 0x81, 0xc2, std::uint8_t(o), std::uint8_t(o >> 8), std::uint8_t(o >> 16),
+	       std::uint8_t(o >> 24)});
+	a.put({0x31, 0xc9});
+	a.call("rax_map_update_elem");
+	a.put(epilogue);
+	return from_asm(a, {"rax_map_lookup_elem", "rax_map_update_elem"},
+			{map_def(2, "values", 4, 8, 4)});
+}
+
 // Takes a lock word it wrote on its own stack (@word: 1 spins forever with
 // interrupts off; queue tail bits send the qspinlock slow path through a
 // pointer it decodes from them):
@@ -379,6 +429,21 @@ TEST_CASE("forge objects: sources a program does not own", "[forge-objects]")
 	write_forged("src-ok", source_program(false));
 	write_forged("src-packet-ok", packet_key_program());
 	write_forged("src-kernel-text", source_program(true));
+}
+
+// Read-only data shares its pages with other programs': a source that
+// begins or ends outside the program's own part reads theirs.
+TEST_CASE("forge objects: sources around a program's read-only data", "[forge-objects]")
+{
+	auto const [first, end] = ro_bounds_from_maps(ro_source_program(0));
+	CHECK(first <= 0);
+	CHECK(end >= 64);
+	CHECK(end % 8 == 0);
+	write_forged("src-ro-first-ok", ro_source_program(first));
+	write_forged("src-ro-last-ok", ro_source_program(end - 8));
+	write_forged("src-ro-before", ro_source_program(first - 4));
+	write_forged("src-ro-past-end", ro_source_program(end - 4));
+	write_forged("src-ro-next", ro_source_program(end));
 }
 
 TEST_CASE("forge objects: relocation addends outside what they name", "[forge-objects]")

@@ -237,6 +237,30 @@ TEST(source_in_kernel_text_is_stopped)
 	run_forged(_metadata, "src-kernel-text", "rax_map_update_elem");
 }
 
+/*
+ * Read-only data is packed: a program's part is whole 64-byte units of a
+ * chunk shared with other programs' parts. Its first and last 8 bytes are
+ * its own; 8 bytes that begin before it, run past its end or lie in the
+ * next unit are another program's (one is loaded beside it) or free.
+ */
+TEST(read_only_data_source_controls_run)
+{
+	run_forged(_metadata, "src-ro-first-ok", NULL);
+	run_forged(_metadata, "src-ro-last-ok", NULL);
+}
+
+TEST(sources_outside_its_read_only_data_are_stopped)
+{
+	struct forged neighbour;
+
+	forged_load(_metadata, &neighbour, "src-ro-last-ok");
+	ASSERT_LE(0, neighbour.prog);
+	run_forged(_metadata, "src-ro-before", "rax_map_update_elem");
+	run_forged(_metadata, "src-ro-past-end", "rax_map_update_elem");
+	run_forged(_metadata, "src-ro-next", "rax_map_update_elem");
+	forged_free(&neighbour);
+}
+
 TEST(packet_and_queue_controls_run)
 {
 	run_forged(_metadata, "xdp-ctx-ok", NULL);
