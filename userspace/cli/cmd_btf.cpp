@@ -28,7 +28,7 @@ constexpr char help[] =
 	"with its own. There is no CO-RE: objects are built for these layouts.\n"
 	"\n"
 	"Options:\n"
-	"      --btf FILE       the kernel's BTF: a vmlinux (its .BTF section) or a\n"
+	"  -b, --btf FILE       the kernel's BTF: a vmlinux (its .BTF section) or a\n"
 	"                       raw blob (default /sys/kernel/btf/vmlinux)\n"
 	"  -o, --output FILE    write the bindings here (default: standard output)\n"
 	"      --check FILE     compare FILE with the bindings instead; exit 1 when\n"

@@ -31,7 +31,7 @@ constexpr char help[] =
 	"  -k, --key KEY.pem     write the private key here (PEM, unencrypted,\n"
 	"                        mode 0600); may be the same file as -o, which then\n"
 	"                        holds both, like CONFIG_RAX_SIG_KEY\n"
-	"      --cn NAME         the subject's common name (default \"Rax development key\")\n"
+	"  -n, --cn NAME         the subject's common name (default \"Rax development key\")\n"
 	"      --bits N          RSA key size, 2048 to 16384 (default 4096)\n"
 	"      --days N          validity in days (default 36500)\n"
 	"      --code-signing    add extendedKeyUsage=codeSigning\n"

@@ -43,7 +43,7 @@ constexpr char help[] =
 	"  -c, --cert CERT       a trusted certificate (PEM, one or more, or DER);\n"
 	"                        repeat for more\n"
 	"  -r, --rebuild DIR     rebuild the extension crate DIR and compare\n"
-	"      --cache DIR       sysroot cache for --rebuild (as rax build)\n"
+	"  -C, --cache DIR       sysroot cache for --rebuild (as rax build)\n"
 	"  -q, --quiet           print nothing on success\n"
 	"  -h, --help            show this help\n"
 	"\n";

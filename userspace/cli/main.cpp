@@ -51,6 +51,12 @@ void usage(std::ostream &out)
 	       "(rax p l: rax prog list). -j and -p before the command are its JSON\n"
 	       "options; in JSON mode an error is also a JSON object on stdout.\n"
 	       "\n"
+	       "Options (before the command):\n"
+	       "  -j, --json     JSON output, for the commands that have it\n"
+	       "  -p, --pretty   pretty-printed JSON (implies -j)\n"
+	       "  -h, --help     this help (also rax help)\n"
+	       "  -V, --version  the version and the object format (also rax version)\n"
+	       "\n"
 	       "Commands:\n";
 	std::size_t width = 0;
 	for (auto const &c : commands)
