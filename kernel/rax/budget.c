@@ -7,8 +7,10 @@
  * of the machine code (the toolchain's machine-code check proves it).
  * The check sets the deadline at its first clock read, a few cancellation
  * points into the run; past it the check stops the program through the
- * exception path (throw.c). Built without ftrace, as the
- * program is unwound across it (throw.c).
+ * exception path (throw.c). Helper and ABI calls count as many points,
+ * by the work they are given (rax_charge()), so that an interval grown on
+ * cheap iterations does not hide expensive ones. Built without ftrace, as
+ * the program is unwound across it (throw.c).
  */
 
 #include <linux/kprobes.h>
@@ -19,10 +21,11 @@
 #include "rax.h"
 
 /*
- * The first clock read of a run, at its RAX_BUDGET_CHECKS-th cancellation
- * point: the deadline is set from here. rax_run() reads no clock, so a run
- * that ends sooner costs no clock read; the time before this point, at
- * most RAX_BUDGET_CHECKS cancellation points, is not counted.
+ * The first clock read of a run, after RAX_BUDGET_START points (a
+ * cancellation point is one, a helper call RAX_CALL_POINTS or more): the
+ * deadline is set from here. rax_run() reads no clock, so a run that ends
+ * sooner costs no clock read; the time before this point, at most
+ * RAX_BUDGET_START cancellation points or four calls, is not counted.
  */
 static void rax_budget_start(struct rax_frame *frame, u64 now)
 {

@@ -351,6 +351,7 @@ void *rax_map_lookup_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge(map->key_size);
 	if (!rax_map_has_values(map))
 		return NULL;
 	rax_check_buf(key, map->key_size, false, __func__);
@@ -379,6 +380,7 @@ s64 rax_map_update_elem(const struct rax_map_def *def, const void *key,
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge((size_t)map->key_size + map->value_size);
 	rax_check_unlocked(__func__);
 	if (!rax_map_has_values(map))
 		return -EINVAL;
@@ -405,6 +407,7 @@ s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge(map->key_size);
 	rax_check_unlocked(__func__);
 	if (!rax_map_has_values(map))
 		return -EINVAL;
@@ -416,6 +419,52 @@ s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key)
 
 NOKPROBE_SYMBOL(rax_map_delete_elem);
 
+/*
+ * The compiler's ABI calls (helpers.h): the kernel's own functions,
+ * after the call is counted against the budget by the bytes it is given.
+ * A copy or a comparison of a large slice is one call of the program,
+ * and can take longer than thousands of its loop iterations.
+ */
+void *rax_abi_memcpy(void *dst, const void *src, size_t n)
+{
+	rax_charge(n);
+	return memcpy(dst, src, n);
+}
+
+NOKPROBE_SYMBOL(rax_abi_memcpy);
+
+void *rax_abi_memmove(void *dst, const void *src, size_t n)
+{
+	rax_charge(n);
+	return memmove(dst, src, n);
+}
+
+NOKPROBE_SYMBOL(rax_abi_memmove);
+
+void *rax_abi_memset(void *dst, int c, size_t n)
+{
+	rax_charge(n);
+	return memset(dst, c, n);
+}
+
+NOKPROBE_SYMBOL(rax_abi_memset);
+
+int rax_abi_memcmp(const void *a, const void *b, size_t n)
+{
+	rax_charge(n);
+	return memcmp(a, b, n);
+}
+
+NOKPROBE_SYMBOL(rax_abi_memcmp);
+
+int rax_abi_bcmp(const void *a, const void *b, size_t n)
+{
+	rax_charge(n);
+	return bcmp(a, b, n);
+}
+
+NOKPROBE_SYMBOL(rax_abi_bcmp);
+
 /**
  * rax_ktime_get_ns() - Monotonic time, NMI safe.
  *
@@ -423,6 +472,7 @@ NOKPROBE_SYMBOL(rax_map_delete_elem);
  */
 u64 rax_ktime_get_ns(void)
 {
+	rax_charge(0);
 	return ktime_get_mono_fast_ns();
 }
 
@@ -435,6 +485,7 @@ NOKPROBE_SYMBOL(rax_ktime_get_ns);
  */
 u64 rax_ktime_get_boot_ns(void)
 {
+	rax_charge(0);
 	return ktime_get_boot_fast_ns();
 }
 
@@ -447,6 +498,7 @@ NOKPROBE_SYMBOL(rax_ktime_get_boot_ns);
  */
 u32 rax_get_prandom_u32(void)
 {
+	rax_charge(0);
 	return prandom_u32_state(this_cpu_ptr(&rax_rnd_state));
 }
 
@@ -459,6 +511,7 @@ NOKPROBE_SYMBOL(rax_get_prandom_u32);
  */
 u32 rax_get_smp_processor_id(void)
 {
+	rax_charge(0);
 	return smp_processor_id();
 }
 
@@ -479,6 +532,7 @@ s64 rax_trace_print(const u8 *buf, u32 len)
 	const struct bpf_func_proto *proto = READ_ONCE(rax_printk_proto);
 	char tmp[256];
 
+	rax_charge(len);
 	rax_check_unlocked(__func__);
 	if (!proto)
 		return -ENOENT;
@@ -500,6 +554,7 @@ u64 rax_get_current_pid_tgid(void)
 {
 	struct task_struct *task = current;
 
+	rax_charge(0);
 	return (u64)task->tgid << 32 | task->pid;
 }
 
@@ -515,6 +570,7 @@ u64 rax_get_current_uid_gid(void)
 	kuid_t uid;
 	kgid_t gid;
 
+	rax_charge(0);
 	current_uid_gid(&uid, &gid);
 	return (u64)from_kgid(&init_user_ns, gid) << 32 |
 	       from_kuid(&init_user_ns, uid);
@@ -531,6 +587,7 @@ NOKPROBE_SYMBOL(rax_get_current_uid_gid);
  */
 s64 rax_get_current_comm(u8 *buf, u32 size)
 {
+	rax_charge(size);
 	if (!size)
 		return -EINVAL;
 	rax_check_buf(buf, size, true, __func__);
@@ -554,6 +611,7 @@ s64 rax_probe_read_kernel(void *dst, u32 size, const void *src)
 {
 	long ret;
 
+	rax_charge(size);
 	rax_check_buf(dst, size, true, __func__);
 	ret = security_locked_down(LOCKDOWN_BPF_READ_KERNEL);
 	if (!ret)
@@ -586,6 +644,7 @@ void rax_spin_lock(u32 *lock)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	unsigned long flags;
 
+	rax_charge(0);
 	if (unlikely(!rax_lock_owned(frame->rp, lock)))
 		rax_refuse_arg(__func__, "not the spin lock of a value of one of its lock maps");
 	if (rax_holds_kind(frame, RAX_HELD_LOCK))
@@ -610,6 +669,7 @@ void rax_spin_unlock(u32 *lock)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_charge(0);
 	if (!rax_unhold(frame, RAX_HELD_LOCK, lock))
 		rax_refuse("released a spin lock it does not hold");
 	arch_spin_unlock((arch_spinlock_t *)lock);
@@ -638,6 +698,7 @@ void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags)
 	struct bpf_map *map = rax_def_map(def, __func__);
 	void *rec;
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (map->map_type != BPF_MAP_TYPE_RINGBUF || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
@@ -663,6 +724,7 @@ void rax_ringbuf_submit(void *rec, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
 		rax_refuse("submitted a ring buffer record it does not hold");
@@ -682,6 +744,7 @@ void rax_ringbuf_discard(void *rec, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
 		rax_refuse("discarded a ring buffer record it does not hold");
@@ -705,6 +768,7 @@ s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge(size);
 	rax_check_unlocked(__func__);
 	if (map->map_type != BPF_MAP_TYPE_RINGBUF)
 		return -EINVAL;
@@ -742,6 +806,7 @@ struct task_struct *rax_task_acquire_current(void)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
@@ -764,6 +829,7 @@ struct task_struct *rax_task_from_pid(s32 pid)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	struct task_struct *task;
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
 		return NULL;
@@ -792,6 +858,7 @@ NOKPROBE_SYMBOL(rax_task_check);
  */
 void rax_task_release(struct task_struct *task)
 {
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (!rax_unhold(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task))
 		rax_refuse("released a task it holds no reference on");
@@ -808,6 +875,7 @@ NOKPROBE_SYMBOL(rax_task_release);
  */
 u64 rax_task_pid_tgid(const struct task_struct *task)
 {
+	rax_charge(0);
 	rax_task_check(task);
 	return (u64)task->tgid << 32 | (u32)task->pid;
 }
@@ -824,6 +892,7 @@ NOKPROBE_SYMBOL(rax_task_pid_tgid);
  */
 s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
 {
+	rax_charge(size);
 	rax_task_check(task);
 	if (!size)
 		return -EINVAL;
@@ -869,6 +938,7 @@ s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
 	struct sk_buff *skb = frame->skb;
 	s64 ret;
 
+	rax_charge(0);
 	if (tc != frame->tc)
 		rax_refuse("passed a tc context that is not its own");
 	/* Transmitting ends with local_bh_enable(), not for irqs off. */
@@ -903,6 +973,7 @@ s64 rax_tc_make_writable(struct rax_tc_ctx *tc)
 	struct sk_buff *skb = frame->skb;
 	int err;
 
+	rax_charge(0);
 	if (tc != frame->tc)
 		rax_refuse("passed a tc context that is not its own");
 	rax_check_unlocked(__func__);
@@ -936,6 +1007,7 @@ s64 rax_map_push_elem(const struct rax_map_def *def, const void *value, u64 flag
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge(map->value_size);
 	rax_check_unlocked(__func__);
 	if (!rax_map_is_queue(map))
 		return -EINVAL;
@@ -957,6 +1029,7 @@ s64 rax_map_pop_elem(const struct rax_map_def *def, void *value)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge(map->value_size);
 	rax_check_unlocked(__func__);
 	if (!rax_map_is_queue(map))
 		return -EINVAL;
@@ -979,6 +1052,7 @@ s64 rax_map_peek_elem(const struct rax_map_def *def, void *value)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge(map->value_size);
 	rax_check_unlocked(__func__);
 	if (!rax_map_is_queue(map))
 		return -EINVAL;
@@ -1054,6 +1128,7 @@ s64 rax_perf_event_output(const struct rax_map_def *def, u64 flags, const void *
 	struct bpf_map *map = rax_def_map(def, __func__);
 	const struct bpf_func_proto *proto = rax_tracing_proto(frame, RAX_TP_OUTPUT, __func__);
 
+	rax_charge(size);
 	rax_check_unlocked(__func__);
 	if (map->map_type != BPF_MAP_TYPE_PERF_EVENT_ARRAY)
 		return -EINVAL;
@@ -1087,6 +1162,7 @@ s64 rax_get_stackid(const struct rax_map_def *def, u64 flags)
 	struct bpf_map *map = rax_def_map(def, __func__);
 	const struct bpf_func_proto *proto = rax_tracing_proto(frame, RAX_TP_STACKID, __func__);
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (map->map_type != BPF_MAP_TYPE_STACK_TRACE)
 		return -EINVAL;
@@ -1113,6 +1189,7 @@ s64 rax_get_stack(void *buf, u32 size, u64 flags)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	const struct bpf_func_proto *proto = rax_tracing_proto(frame, RAX_TP_STACK, __func__);
 
+	rax_charge(size);
 	rax_check_unlocked(__func__);
 	rax_check_buf(buf, size, true, __func__);
 	return proto->func((unsigned long)frame->ctx, (unsigned long)buf, size, flags, 0);
@@ -1132,6 +1209,7 @@ s64 rax_probe_read_user(void *dst, u32 size, const void __user *src)
 {
 	long ret;
 
+	rax_charge(size);
 	rax_check_buf(dst, size, true, __func__);
 	ret = copy_from_user_nofault(dst, src, size);
 	if (ret)
@@ -1154,6 +1232,7 @@ s64 rax_probe_read_user_str(void *dst, u32 size, const void __user *src)
 {
 	long ret;
 
+	rax_charge(size);
 	if (!size)
 		return 0;
 	rax_check_buf(dst, size, true, __func__);
@@ -1180,6 +1259,7 @@ s64 rax_probe_read_kernel_str(void *dst, u32 size, const void *src)
 {
 	long ret;
 
+	rax_charge(size);
 	if (!size)
 		return 0;
 	rax_check_buf(dst, size, true, __func__);
@@ -1200,6 +1280,7 @@ NOKPROBE_SYMBOL(rax_probe_read_kernel_str);
  */
 u64 rax_jiffies64(void)
 {
+	rax_charge(0);
 	return get_jiffies_64();
 }
 
@@ -1212,6 +1293,7 @@ NOKPROBE_SYMBOL(rax_jiffies64);
  */
 s64 rax_get_numa_node_id(void)
 {
+	rax_charge(0);
 	return numa_node_id();
 }
 
@@ -1230,6 +1312,7 @@ NOKPROBE_SYMBOL(rax_get_numa_node_id);
  */
 s64 rax_send_signal(u32 sig)
 {
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (unlikely(!rax_send_signal_proto))
 		rax_refuse_call(__func__, "not a tracing program",
@@ -1257,6 +1340,7 @@ s64 rax_override_return(u64 rc)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_charge(0);
 	if (unlikely(frame->rp->prog_type != BPF_PROG_TYPE_KPROBE || !rax_override_return_proto))
 		rax_refuse_call(__func__, "not a kprobe program",
 				"overrode a return outside a kprobe program");
@@ -1290,6 +1374,7 @@ NOKPROBE_SYMBOL(rax_override_apply);
  */
 u64 rax_get_current_cgroup_id(void)
 {
+	rax_charge(0);
 #ifdef CONFIG_CGROUPS
 	return bpf_get_current_cgroup_id_proto.func(0, 0, 0, 0, 0);
 #else
@@ -1315,6 +1400,7 @@ struct task_struct *rax_task_acquire_parent(const struct task_struct *task)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	struct task_struct *parent;
 
+	rax_charge(0);
 	rax_task_check(task);
 	rax_check_unlocked(__func__);
 	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
@@ -1386,6 +1472,7 @@ NOKPROBE_SYMBOL(rax_tc_check);
  */
 s64 rax_xdp_adjust_head(struct xdp_buff *xdp, s32 delta)
 {
+	rax_charge(0);
 	rax_xdp_check(this_cpu_read(rax_cur_frame), xdp, __func__);
 	rax_check_unlocked(__func__);
 	return rax_net_call(RAX_NP_XDP_ADJUST_HEAD, (unsigned long)xdp, (u32)delta, 0, 0, 0);
@@ -1406,6 +1493,7 @@ NOKPROBE_SYMBOL(rax_xdp_adjust_head);
  */
 s64 rax_xdp_adjust_tail(struct xdp_buff *xdp, s32 delta)
 {
+	rax_charge(0);
 	rax_xdp_check(this_cpu_read(rax_cur_frame), xdp, __func__);
 	rax_check_unlocked(__func__);
 	return rax_net_call(RAX_NP_XDP_ADJUST_TAIL, (unsigned long)xdp, (u32)delta, 0, 0, 0);
@@ -1427,6 +1515,7 @@ NOKPROBE_SYMBOL(rax_xdp_adjust_tail);
  */
 s64 rax_xdp_adjust_meta(struct xdp_buff *xdp, s32 delta)
 {
+	rax_charge(0);
 	rax_xdp_check(this_cpu_read(rax_cur_frame), xdp, __func__);
 	rax_check_unlocked(__func__);
 	return rax_net_call(RAX_NP_XDP_ADJUST_META, (unsigned long)xdp, (u32)delta, 0, 0, 0);
@@ -1450,6 +1539,7 @@ s64 rax_redirect(u32 ifindex, u64 flags)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	/*
 	 * The redirect target lives in the net context the XDP and tc
@@ -1479,6 +1569,7 @@ s64 rax_redirect_map(const struct rax_map_def *def, u64 key, u64 flags)
 {
 	struct bpf_map *map = rax_def_map(def, __func__);
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if ((map->map_type != BPF_MAP_TYPE_DEVMAP && map->map_type != BPF_MAP_TYPE_CPUMAP) ||
 	    unlikely(!bpf_net_ctx_get()))
@@ -1505,6 +1596,7 @@ s64 rax_fib_lookup(void *params, u32 plen, u64 flags)
 	struct bpf_fib_lookup copy;
 	s64 ret;
 
+	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (plen < sizeof(copy))
 		return -EINVAL;
@@ -1543,6 +1635,7 @@ NOKPROBE_SYMBOL(rax_fib_lookup);
  */
 s64 rax_csum_diff(const void *from, u32 from_size, const void *to, u32 to_size, u32 seed)
 {
+	rax_charge((size_t)from_size + to_size);
 	rax_check_buf(from, from_size, false, __func__);
 	rax_check_buf(to, to_size, false, __func__);
 	return rax_net_call(RAX_NP_CSUM_DIFF, (unsigned long)from, from_size,
@@ -1570,6 +1663,7 @@ s64 rax_skb_store_bytes(struct rax_tc_ctx *tc, u32 offset, const void *from, u32
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	s64 ret;
 
+	rax_charge(len);
 	rax_tc_check(frame, tc, __func__);
 	rax_check_unlocked(__func__);
 	rax_check_buf(from, len, false, __func__);
@@ -1599,6 +1693,7 @@ s64 rax_skb_load_bytes(struct rax_tc_ctx *tc, u32 offset, void *to, u32 len)
 {
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
+	rax_charge(len);
 	rax_tc_check(frame, tc, __func__);
 	rax_check_buf(to, len, true, __func__);
 	return rax_net_call(RAX_NP_TC_LOAD_BYTES, (unsigned long)frame->skb, offset,
@@ -1625,6 +1720,7 @@ s64 rax_l3_csum_replace(struct rax_tc_ctx *tc, u32 offset, u64 from, u64 to, u64
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	s64 ret;
 
+	rax_charge(0);
 	rax_tc_check(frame, tc, __func__);
 	rax_check_unlocked(__func__);
 	ret = rax_net_call(RAX_NP_TC_L3_CSUM, (unsigned long)frame->skb, offset, from, to,
@@ -1654,6 +1750,7 @@ s64 rax_l4_csum_replace(struct rax_tc_ctx *tc, u32 offset, u64 from, u64 to, u64
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	s64 ret;
 
+	rax_charge(0);
 	rax_tc_check(frame, tc, __func__);
 	rax_check_unlocked(__func__);
 	ret = rax_net_call(RAX_NP_TC_L4_CSUM, (unsigned long)frame->skb, offset, from, to,
@@ -1680,6 +1777,7 @@ s64 rax_skb_change_tail(struct rax_tc_ctx *tc, u32 len, u64 flags)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	s64 ret;
 
+	rax_charge(len);
 	rax_tc_check(frame, tc, __func__);
 	rax_check_unlocked(__func__);
 	ret = rax_net_call(RAX_NP_TC_CHANGE_TAIL, (unsigned long)frame->skb, len, flags, 0, 0);
@@ -1705,6 +1803,7 @@ s64 rax_tc_set(struct rax_tc_ctx *tc, u32 field, u32 value)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 	struct sk_buff *skb = frame->skb;
 
+	rax_charge(0);
 	rax_tc_check(frame, tc, __func__);
 	switch (field) {
 	case RAX_TC_MARK:

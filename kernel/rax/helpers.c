@@ -15,7 +15,10 @@ const struct rax_helper rax_helpers[] = {
 #define RAX_HELPER(_name, _nargs, _types)		\
 	{ .name = #_name, .addr = (void *)_name, .nargs = _nargs,	\
 	  .types = RAX_HT_##_types },
-#define RAX_ABI(_name, _nargs) RAX_HELPER(_name, _nargs, ALL)
+/* The ABI's symbols go to wrappers that count the call (helper_impl.c). */
+#define RAX_ABI(_name, _nargs)						\
+	{ .name = #_name, .addr = (void *)rax_abi_##_name, .nargs = _nargs,	\
+	  .types = RAX_HT_ALL },
 #include "helpers.h"
 #undef RAX_ABI
 #undef RAX_HELPER

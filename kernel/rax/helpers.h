@@ -11,7 +11,8 @@
  * ABI (memcpy and friends) that code generation calls by itself, which
  * every program type may import. They stay in the same list, where they
  * have always been, so that no helper's index (the bit of an object's
- * imports) changes.
+ * imports) changes. An import of NAME goes to rax_abi_NAME, which counts
+ * the call against the time budget and calls the kernel's NAME.
  *
  *   name:  the symbol the object imports
  *   nargs: number of arguments (the crate declares exactly as many)

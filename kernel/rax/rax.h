@@ -389,6 +389,11 @@ s64 rax_map_delete_elem(const struct rax_map_def *def, const void *key);
 u64 rax_ktime_get_ns(void);
 u64 rax_ktime_get_boot_ns(void);
 u32 rax_get_prandom_u32(void);
+void *rax_abi_memcpy(void *dst, const void *src, size_t n);
+void *rax_abi_memmove(void *dst, const void *src, size_t n);
+void *rax_abi_memset(void *dst, int c, size_t n);
+int rax_abi_memcmp(const void *a, const void *b, size_t n);
+int rax_abi_bcmp(const void *a, const void *b, size_t n);
 u32 rax_get_smp_processor_id(void);
 s64 rax_trace_print(const u8 *buf, u32 len);
 u64 rax_get_current_pid_tgid(void);
@@ -403,20 +408,50 @@ void rax_stack_check(u64 need);
 void rax_budget_check(void);
 
 /*
- * Cancellation points between two reads of the clock: adapted to keep the
- * time between reads (the check interval) between RAX_CHECK_NS_MIN and
- * RAX_CHECK_NS_MAX whatever a loop iteration costs.
- */
-/*
  * The longest a run may last in hardirq or NMI context (an int3 kprobe
  * runs in NMI context too), whatever the program's budget: nothing else
  * runs on the CPU meanwhile, interrupts included.
  */
 #define RAX_BUDGET_IRQ_NS	(1000 * NSEC_PER_USEC)
+/*
+ * Cancellation points between two reads of the clock: adapted to keep the
+ * time between reads (the check interval) between RAX_CHECK_NS_MIN and
+ * RAX_CHECK_NS_MAX whatever a loop iteration costs.
+ */
 #define RAX_BUDGET_CHECKS	16
 #define RAX_BUDGET_CHECKS_MAX	4096
 #define RAX_CHECK_NS_MIN	(10 * NSEC_PER_USEC)
 #define RAX_CHECK_NS_MAX	(50 * NSEC_PER_USEC)
+/*
+ * A helper or compiler ABI call counts as RAX_CALL_POINTS cancellation
+ * points, and one more for every RAX_CALL_BYTES bytes it is given: the
+ * count does not tell a cheap loop iteration from one that calls, and
+ * once cheap iterations have made the interval RAX_BUDGET_CHECKS_MAX
+ * points, so many expensive ones would pass unseen. Between two reads come
+ * at most RAX_BUDGET_CHECKS_MAX / RAX_CALL_POINTS calls, given at most
+ * RAX_BUDGET_CHECKS_MAX * RAX_CALL_BYTES bytes in all. A run starts with
+ * RAX_BUDGET_START points, so that one of a few calls still reads no
+ * clock.
+ */
+#define RAX_CALL_POINTS		64
+#define RAX_CALL_BYTES		64
+#define RAX_BUDGET_START	(RAX_BUDGET_CHECKS + 4 * RAX_CALL_POINTS)
+
+/**
+ * rax_charge() - Count a helper call against the time budget.
+ * @bytes: the bytes the call was given to copy, compare, hash or send.
+ *
+ * Brings the next read of the clock closer by the call's points (see
+ * RAX_CALL_POINTS), never past the next cancellation point. Only from a
+ * helper that a running program called.
+ */
+static __always_inline void rax_charge(size_t bytes)
+{
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	size_t points = RAX_CALL_POINTS + bytes / RAX_CALL_BYTES;
+
+	frame->budget_left = frame->budget_left > points ? frame->budget_left - points : 1;
+}
 void rax_ringbuf_discard(void *rec, u64 flags);
 s64 rax_ringbuf_output(const struct rax_map_def *def, const void *data,
 		       u64 size, u64 flags);

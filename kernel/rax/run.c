@@ -138,7 +138,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	/* The clock is first read, and the deadline set, by the budget
 	 * check (budget.c): a short run reads no clock.
 	 */
-	frame.budget_left = RAX_BUDGET_CHECKS;
+	frame.budget_left = RAX_BUDGET_START;
 	frame.budget_every = RAX_BUDGET_CHECKS;
 	frame.deadline = 0;
 	frame.prev = this_cpu_read(rax_cur_frame);
