@@ -239,6 +239,74 @@ ObjectSpec ro_source_program(std::int64_t off)
 			{map_def(2, "values", 4, 8, 4)});
 }
 
+// A run that makes the budget check's interval long, then the time
+// between two cancellation points long, over and over: @fast iterations of
+// an empty loop (after which the check reads the clock only every few
+// thousand points), then 4096 iterations of a call given @bytes bytes and
+// a cancellation point. The call is memcpy() from the program's stack to
+// its stack (what safe Rust's copy_from_slice() calls), bcmp() of its
+// stack with itself (what == on two slices calls), or a
+// rax_map_update_elem() of the value of a @bytes-byte array element from
+// itself. Unless a call counts for the work it does, a deadline that
+// passes during the calls is seen only after thousands of them.
+//   push rbp; mov rbp, rsp; push rbx; sub rsp, FRAME; call rax_budget_check;
+//   (update: mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
+//    call rax_map_lookup_elem; mov [rsp + 8], rax);
+//   again: mov ebx, fast; fast: call rax_budget_check; dec ebx; jnz fast;
+//   mov ebx, 4096;
+//   slow: (mov rdi, rsp; lea rsi, [rsp + bytes]; mov edx, bytes; call memcpy |
+//          mov rdi, rsp; mov rsi, rsp; mov edx, bytes; call bcmp |
+//          lea rdi, [rip + MAPS]; mov rsi, rsp; mov rdx, [rsp + 8]; xor ecx, ecx;
+//          call rax_map_update_elem);
+//   call rax_budget_check; dec ebx; jnz slow; jmp again
+enum class Ramp { memcpy, bcmp, update };
+
+ObjectSpec ramp_program(std::uint32_t fast, std::uint32_t bytes, Ramp call)
+{
+	bool const update = call == Ramp::update;
+	auto le32 = [](std::uint32_t v) {
+		return Bytes{std::uint8_t(v), std::uint8_t(v >> 8), std::uint8_t(v >> 16),
+			     std::uint8_t(v >> 24)};
+	};
+	std::uint32_t const frame = update ? 24 : 2 * bytes + 8;
+	Asm a;
+	a.put(cat({{0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x81, 0xec}, le32(frame)}));
+	a.call("rax_budget_check");
+	if (update) {
+		a.put({0xc7, 0x04, 0x24, 0, 0, 0, 0});
+		a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+		a.put({0x48, 0x89, 0xe6});
+		a.call("rax_map_lookup_elem");
+		a.put({0x48, 0x89, 0x44, 0x24, 0x08});
+	}
+	std::size_t const again = a.at();
+	a.put(cat({{0xbb}, le32(fast)}));
+	std::size_t const loop = a.at();
+	a.call("rax_budget_check");
+	// dec ebx; jnz rel8 (to the start of the loop, from the jnz's end)
+	a.put({0xff, 0xcb, 0x75, std::uint8_t(loop - (a.at() + 4))});
+	a.put(cat({{0xbb}, le32(4096)}));
+	std::size_t const slow = a.at();
+	if (update) {
+		a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+		a.put({0x48, 0x89, 0xe6, 0x48, 0x8b, 0x54, 0x24, 0x08, 0x31, 0xc9});
+		a.call("rax_map_update_elem");
+	} else if (call == Ramp::bcmp) {
+		a.put(cat({{0x48, 0x89, 0xe7, 0x48, 0x89, 0xe6, 0xba}, le32(bytes)}));
+		a.call("bcmp");
+	} else {
+		a.put(cat({{0x48, 0x89, 0xe7, 0x48, 0x8d, 0xb4, 0x24}, le32(bytes), {0xba}, le32(bytes)}));
+		a.call("memcpy");
+	}
+	a.call("rax_budget_check");
+	a.put({0xff, 0xcb, 0x75, std::uint8_t(slow - (a.at() + 4))});
+	a.put({0xeb, std::uint8_t(again - (a.at() + 2))});
+	if (update)
+		return from_asm(a, {"rax_map_lookup_elem", "rax_map_update_elem"},
+				{map_def(2, "big", 4, bytes, 1)});
+	return from_asm(a, {call == Ramp::bcmp ? "bcmp" : "memcpy"}, {});
+}
+
 // Takes a lock word it wrote on its own stack (@word: 1 spins forever with
 // interrupts off; queue tail bits send the qspinlock slow path through a
 // pointer it decodes from them):
@@ -444,6 +512,13 @@ TEST_CASE("forge objects: sources around a program's read-only data", "[forge-ob
 	write_forged("src-ro-before", ro_source_program(first - 4));
 	write_forged("src-ro-past-end", ro_source_program(end - 4));
 	write_forged("src-ro-next", ro_source_program(end));
+}
+
+TEST_CASE("forge objects: copies after the budget check's interval grew", "[forge-objects]")
+{
+	write_forged("ramp-memcpy", ramp_program(100000, 16384, Ramp::memcpy));
+	write_forged("ramp-bcmp", ramp_program(100000, 16384, Ramp::bcmp));
+	write_forged("ramp-update", ramp_program(100000, 65536, Ramp::update));
 }
 
 TEST_CASE("forge objects: relocation addends outside what they name", "[forge-objects]")

@@ -166,3 +166,71 @@ TEST_CASE("helpers: librax's helper table is the kernel's list", "[helpers]")
 	CHECK_FALSE(rax::helper_allowed("rax_task_acquire_current", 6 /* XDP */));
 	CHECK_FALSE(rax::helper_allowed("rax_task_release", 3 /* SCHED_CLS */));
 }
+
+namespace {
+
+// The body of C function @fn in @text, from its opening to its closing
+// brace at the start of a line, or "" when it is not defined there.
+std::string c_body(std::string const &text, std::string const &fn)
+{
+	std::size_t pos = 0;
+	while ((pos = text.find(fn + "(", pos)) != std::string::npos) {
+		bool const at_def = pos > 0 && (text[pos - 1] == ' ' || text[pos - 1] == '*');
+		std::size_t const nl = text.rfind('\n', pos);
+		std::size_t const line = nl == std::string::npos ? 0 : nl + 1;
+		std::size_t const open = text.find("\n{\n", pos);
+		std::size_t const semi = text.find(';', pos);
+		// A definition: the name after its return type at the start of
+		// a line, and the brace before any ';' (a call or a prototype).
+		if (at_def && text[line] != '\t' && open != std::string::npos && open < semi) {
+			std::size_t const close = text.find("\n}\n", open);
+			return text.substr(open, close - open);
+		}
+		pos++;
+	}
+	return "";
+}
+
+// Whether @body counts the call before it can return: rax_charge() comes
+// before its first return statement.
+bool charges_first(std::string const &body)
+{
+	std::size_t const charge = body.find("\trax_charge(");
+	return !body.empty() && charge != std::string::npos && charge < body.find("return");
+}
+
+} // namespace
+
+// Termination (Documentation/rax/termination.rst): every call a program
+// makes counts against its budget by the work it is given, so that the
+// check's interval, grown on cheap loop iterations, cannot hide expensive
+// ones. rax_forge_test has the attack; this keeps a helper added later
+// from forgetting the count. rax_throw, rax_stack_check and
+// rax_budget_check are not in helper_impl.c: the first never returns,
+// the other two are the checks themselves.
+TEST_CASE("helpers: every helper and ABI call counts against the time budget", "[helpers]")
+{
+	std::ifstream in(std::string(rax::paths::source_dir) + "/kernel/rax/helper_impl.c");
+	REQUIRE(in);
+	std::string const text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+	std::size_t checked = 0;
+	for (auto const &[name, n] : kernel_order()) {
+		if (name == "rax_throw" || name == "rax_stack_check" || name == "rax_budget_check")
+			continue;
+		std::string const fn = name.rfind("rax_", 0) == 0 ? name : "rax_abi_" + name;
+		INFO(fn << " in kernel/rax/helper_impl.c");
+		std::string const body = c_body(text, fn);
+		CHECK_FALSE(body.empty());
+		CHECK(charges_first(body));
+		checked++;
+	}
+	CHECK(checked == kernel_order().size() - 3);
+	// The scan sees a missing or late count.
+	std::string const late = "u64 rax_x(void)\n{\n\treturn f();\n\trax_charge(0);\n}\n";
+	std::string const none = "u64 rax_y(void)\n{\n\treturn f();\n}\n";
+	std::string const good = "u64 rax_z(void)\n{\n\tint a;\n\n\trax_charge(a);\n\treturn a;\n}\n";
+	CHECK_FALSE(charges_first(c_body(late, "rax_x")));
+	CHECK_FALSE(charges_first(c_body(none, "rax_y")));
+	CHECK(charges_first(c_body(good, "rax_z")));
+	CHECK(c_body(good, "rax_w").empty());
+}

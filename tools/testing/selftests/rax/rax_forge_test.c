@@ -331,6 +331,53 @@ TEST(tc_store_from_its_own_packet_is_stopped)
 	forged_type = BPF_PROG_TYPE_XDP;
 }
 
+/*
+ * Termination when the time between two cancellation points grows: an
+ * empty loop first makes the budget check read the clock only every few
+ * thousand points, then 4096 iterations each copy 16 KiB with memcpy()
+ * (what safe Rust's copy_from_slice() calls), compare 16 KiB with bcmp()
+ * (what == on two slices calls) or update a 64 KiB array value from
+ * itself, and all over again. Each call counts for the bytes it is given,
+ * so the stop still comes within RAMP_GATE_NS of the deadline; counted as
+ * one point each, the first clock read past it could come thousands of
+ * calls late. One run in ten may be late, for a vCPU the host deschedules.
+ */
+#define RAMP_GATE_NS	1000000LL
+
+static void ramp_stopped(struct __test_metadata *_metadata, const char *name)
+{
+	enum { RUNS = 10 };
+	long long over, worst = 0, interval = 0;
+	unsigned char pkt[64] = { 0 };
+	struct forged f;
+	int i, late = 0;
+
+	forged_load(_metadata, &f, name);
+	ASSERT_LE(0, f.prog) TH_LOG("%s: load: %s\n%s", name, strerror(-f.prog), log_buf);
+	for (i = 0; i < RUNS; i++) {
+		EXPECT_EQ(XDP_ABORTED, test_run(f.prog, pkt, sizeof(pkt), 1));
+		over = fdinfo_ll(f.prog, "rax_overrun_last_ns");
+		late += over > RAMP_GATE_NS;
+		if (over > worst) {
+			worst = over;
+			interval = fdinfo_ll(f.prog, "rax_check_interval_last_ns");
+		}
+	}
+	EXPECT_EQ(RUNS, fdinfo_ll(f.prog, "rax_timeouts"));
+	EXPECT_STREQ("0", fdinfo_value(f.prog, "rax_panics"));
+	ksft_print_msg("%s: %d stops, at most %lld ns past the deadline (check interval %lld ns), %d past %lld ns\n",
+		       name, RUNS, worst, interval, late, RAMP_GATE_NS);
+	EXPECT_GE(1, late);
+	forged_free(&f);
+}
+
+TEST(copies_after_a_fast_loop_are_stopped_in_time)
+{
+	ramp_stopped(_metadata, "ramp-memcpy");
+	ramp_stopped(_metadata, "ramp-bcmp");
+	ramp_stopped(_metadata, "ramp-update");
+}
+
 TEST(relocation_addends_are_bounded)
 {
 	load_refused(_metadata, "addend-helper", "is not a call's or a pointer's");
