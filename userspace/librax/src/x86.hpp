@@ -21,8 +21,10 @@ enum class Class : std::uint8_t {
 	ret,	       // c2, c3, ca, cb, cf (near, far, iret)
 	indirect,      // ff /2 /3 /4 /5: call or jmp through a register or memory
 	system,	       // privileged or mode-changing: in/out, hlt, cli/sti, int n,
-		       // syscall/sysenter, rdmsr/wrmsr, mov to/from cr/dr, 0f 00/01
-	vector,	       // VEX/EVEX, or an SSE/MMX register instruction
+		       // syscall/sysenter, rdmsr/wrmsr, mov to/from cr/dr, 0f 00/01,
+		       // xbegin/xabort (whose abort path branches)
+	vector,	       // VEX/EVEX, an SSE/MMX register instruction, or x87 (whose
+		       // registers the MMX registers are)
 };
 
 struct Insn {
