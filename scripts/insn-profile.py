@@ -10,7 +10,7 @@
 # followed per program), out (the JSON file to write).
 #
 # The guest runs each program a test run of two runs at a time (rax_perf
-# --spin, or rax_run_bench --spin). At
+# --spin). At
 # every entry of bpf_dispatcher_xdp_func (the XDP dispatcher every test run
 # of an XDP program goes through) the script reads the program's id from
 # its insnsi argument (%rsi), then single-steps the CPU until the

@@ -72,6 +72,7 @@
 #include <bpf/libbpf.h>
 
 #include "../kselftest_harness.h"
+#include "rax_twin.h"
 #include "rax_util.h"
 
 #define MAX_ROUNDS	200
@@ -219,42 +220,6 @@ static int race(struct contender *c, int n, int rounds)
 		}
 	}
 	return 0;
-}
-
-/* A twin: twins/@name.bpf.o beside this program, loaded. */
-static struct bpf_object *twin_open(const char *name)
-{
-	char exe[512], path[600];
-	struct bpf_object *obj;
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/%s.bpf.o", dirname(exe), name);
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj)
-		return NULL;
-	if (bpf_object__load(obj)) {
-		bpf_object__close(obj);
-		return NULL;
-	}
-	return obj;
-}
-
-static int twin_prog(struct bpf_object *obj, const char *name)
-{
-	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
-
-	return p ? bpf_program__fd(p) : -ENOENT;
-}
-
-static int twin_map(struct bpf_object *obj, const char *name)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
-
-	return m ? bpf_map__fd(m) : -ENOENT;
 }
 
 /* Everything loaded; closed at exit. */

@@ -17,23 +17,14 @@
  *          times: how late the stop came (fdinfo rax_overrun_last_ns),
  *          median, p99 and max.
  *
- * With --spin SECONDS it measures nothing itself: it runs the empty and
- * helper pairs, a test run of two runs at a time, in turn, until SECONDS have passed or
- * its stop flag is set, for scripts/insn-profile.py, which counts from
- * the host, through QEMU's gdb stub, the instructions each run executes.
- * It first writes to the kernel log, for the host to read on the console,
- * the prog id of each program and the address of the stop flag.
- *
  * A per-run time is the wall time of one BPF_PROG_TEST_RUN of REPEAT
  * runs less that of a test run of one run, over REPEAT - 1; the programs
  * compared take turns, ROUNDS rounds each, and the medians of the rounds
  * are compared. scripts/bench.sh runs rax_perf instead, which writes JSON.
  *
  * Usage: RAX_TEST_OBJECTS=DIR rax_run_bench [ROUNDS]
- *        RAX_TEST_OBJECTS=DIR rax_run_bench --spin SECONDS
  */
 #define _GNU_SOURCE
-#include <stdarg.h>
 #include <time.h>
 
 #include "../kselftest_harness.h"
@@ -232,9 +223,7 @@ static int load(const char *file, const char *symbol, int *fds, int *nmaps)
 	return fd;
 }
 
-static int spin(struct contender *c, int n, int seconds);
-
-static int bench_runs(int rounds, int spin_seconds)
+static int bench_runs(int rounds)
 {
 	int fds[4][2], nmaps[4], empty, oob, res, twin, calls, calls_twin = -1, twin_map = -1;
 	int err = -1, i, j;
@@ -262,10 +251,6 @@ static int bench_runs(int rounds, int spin_seconds)
 			{ "helpers: eBPF twin", calls_twin, 0, XDP_PASS },
 		};
 
-		if (spin_seconds) {
-			err = spin(c, ARRAY_SIZE(c), spin_seconds);
-			goto out;
-		}
 		printf("run time: %d rounds of %d runs each, taking turns, same boot\n",
 		       rounds, REPEAT);
 		err = race(c, ARRAY_SIZE(c), rounds);
@@ -282,7 +267,6 @@ static int bench_runs(int rounds, int spin_seconds)
 			       (2 * HELPER_KEYS), 2 * HELPER_KEYS, c[0].median - c[1].median);
 		}
 	}
-out:
 	for (i = 0; i < 4; i++)
 		for (j = 0; j < nmaps[i]; j++)
 			close(fds[i][j]);
@@ -295,63 +279,6 @@ out:
 	if (twin_map >= 0)
 		close(twin_map);
 	return err;
-}
-
-/* Set by the host's debugger (scripts/insn-profile.py) when it is done. */
-static volatile int stop_flag;
-
-static void klog(const char *fmt, ...)
-{
-	char buf[256];
-	va_list ap;
-	int fd;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	fd = open("/dev/kmsg", O_WRONLY);
-	if (fd >= 0) {
-		if (write(fd, buf, strlen(buf)) < 0)
-			perror("/dev/kmsg");
-		close(fd);
-	}
-}
-
-/*
- * The runs scripts/insn-profile.py counts: each contender once per turn,
- * two runs per test run (the profile counts the loop from one to the
- * next), the panics left out (the profile follows a run
- * to its return). 0, or -1 when a run returned something else.
- */
-static int spin(struct contender *c, int n, int seconds)
-{
-	unsigned char pkt[PKT_LEN];
-	double end = now_ns() + seconds * 1e9;
-	long long turns = 0;
-	int i;
-
-	for (i = 0; i < n; i++)
-		if (c[i].want != XDP_ABORTED)
-			klog("rax-spin: prog %lld: %s\n", fdinfo_ll(c[i].prog, "prog_id"),
-			     c[i].what);
-	klog("rax-spin: stop flag at %p, spinning for %d s\n", (void *)&stop_flag, seconds);
-	while (!stop_flag && now_ns() < end) {
-		for (i = 0; i < n; i++) {
-			if (c[i].want == XDP_ABORTED)
-				continue;
-			memset(pkt, 0, sizeof(pkt));
-			pkt[0] = c[i].mode;
-			if (test_run(c[i].prog, pkt, sizeof(pkt), 2) != c[i].want) {
-				fprintf(stderr, "%s: %s returned something else\n", __func__, c[i].what);
-				return -1;
-			}
-		}
-		turns++;
-	}
-	printf("%s: %lld turns, %s\n", __func__, turns, stop_flag ? "stopped by the profiler" :
-	       "time is up");
-	klog("rax-spin: done\n");
-	return 0;
 }
 
 static int bench_stops(void)
@@ -403,13 +330,6 @@ int main(int argc, char **argv)
 {
 	int rounds = argc > 1 ? atoi(argv[1]) : 50;
 
-	if (argc == 3 && !strcmp(argv[1], "--spin")) {
-		setvbuf(stdout, NULL, _IOLBF, 0);
-		if (atoi(argv[2]) < 1 || rax_pin_cpu(0))
-			return 2;
-		return bench_runs(1, atoi(argv[2])) ? 1 : 0;
-	}
-
 	if (rounds < 1 || rounds > MAX_ROUNDS) {
 		fprintf(stderr, "usage: RAX_TEST_OBJECTS=DIR %s [ROUNDS <= %d]\n", argv[0],
 			MAX_ROUNDS);
@@ -418,5 +338,5 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (rax_pin_cpu(0))
 		return 1;
-	return bench_runs(rounds, 0) || bench_stops() ? 1 : 0;
+	return bench_runs(rounds) || bench_stops() ? 1 : 0;
 }

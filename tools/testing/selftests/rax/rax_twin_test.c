@@ -28,60 +28,8 @@
 #include <bpf/libbpf.h>
 
 #include "../kselftest_harness.h"
+#include "rax_twin.h"
 #include "rax_util.h"
-
-/*
- * An eBPF twin: twins/@name.bpf.c, installed beside this test, loaded;
- * its map @shared (or none, NULL) is the map @shared_fd of the Rax side.
- */
-static struct bpf_object *twin_open_sharing(const char *name, const char *shared,
-					    int shared_fd)
-{
-	char exe[512], path[600];
-	struct bpf_object *obj;
-	struct bpf_map *m;
-	ssize_t n;
-
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n <= 0)
-		return NULL;
-	exe[n] = '\0';
-	snprintf(path, sizeof(path), "%s/%s.bpf.o", dirname(exe), name);
-	obj = bpf_object__open_file(path, NULL);
-	if (!obj)
-		return NULL;
-	if (shared) {
-		m = bpf_object__find_map_by_name(obj, shared);
-		if (!m || bpf_map__reuse_fd(m, shared_fd)) {
-			bpf_object__close(obj);
-			return NULL;
-		}
-	}
-	if (bpf_object__load(obj)) {
-		bpf_object__close(obj);
-		return NULL;
-	}
-	return obj;
-}
-
-static struct bpf_object *twin_open(const char *name)
-{
-	return twin_open_sharing(name, NULL, -1);
-}
-
-static int twin_prog(struct bpf_object *obj, const char *name)
-{
-	struct bpf_program *p = bpf_object__find_program_by_name(obj, name);
-
-	return p ? bpf_program__fd(p) : -ENOENT;
-}
-
-static int twin_map(struct bpf_object *obj, const char *name)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(obj, name);
-
-	return m ? bpf_map__fd(m) : -ENOENT;
-}
 
 /* Up to this many perf events per test. */
 #define MAX_EVENTS	32
