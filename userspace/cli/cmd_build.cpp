@@ -102,7 +102,7 @@ int cmd_build(int argc, char **argv)
 		opt.progress = [](std::string const &s) { std::fprintf(stderr, "rax build: %s\n", s.c_str()); };
 
 	std::vector<rax::Refusal> refusals;
-	auto r = rax::build(opt, &refusals);
+	auto r = rax::build_and_sign(opt, key, cert, &refusals);
 	if (!r) {
 		if (json) {
 			rax::JsonWriter j(std::cout, pretty);
@@ -115,24 +115,7 @@ int cmd_build(int argc, char **argv)
 		std::fprintf(stderr, "rax: %s\n", r.error().to_string().c_str());
 		return 1;
 	}
-	std::string sig;
-	if (!key.empty()) {
-		auto data = rax::read_file(r->output);
-		if (!data) {
-			std::fprintf(stderr, "rax: %s\n", data.error().to_string().c_str());
-			return 1;
-		}
-		auto s = rax::sign_object(*data, key, cert);
-		if (!s) {
-			std::fprintf(stderr, "rax: %s\n", s.error().to_string().c_str());
-			return 1;
-		}
-		sig = r->output + ".sig";
-		if (auto w = rax::write_file(sig, *s); !w) {
-			std::fprintf(stderr, "rax: %s\n", w.error().to_string().c_str());
-			return 1;
-		}
-	}
+	std::string const &sig = r->signature;
 
 	auto const &an = r->analysis;
 	if (json) {

@@ -119,51 +119,19 @@ int cmd_verify(int argc, char **argv)
 	std::vector<std::string> certs = o.all('c');
 	bool quiet = o.has('q');
 
-	auto image = rax::read_file(obj);
-	if (!image)
-		return fail(image.error());
-	auto sig = rax::read_file(sig_path);
-	if (!sig)
-		return fail(sig.error());
-
-	// 1. Sizes (rax_load_copy()).
-	if (image->size() > RAX_IMAGE_SIZE_MAX)
-		return fail(rax::Error(E2BIG, "size",
-				       obj + ": image of " + std::to_string(image->size()) +
-					       " bytes is over the limit of " +
-					       std::to_string(RAX_IMAGE_SIZE_MAX)));
-	if (image->empty())
-		return fail(rax::Error(EINVAL, "size", obj + ": empty image"));
-	if (sig->empty())
-		return fail(rax::Error(EKEYREJECTED, "signature", sig_path + ": empty signature"));
-	if (sig->size() > RAX_SIGNATURE_SIZE_MAX)
-		return fail(rax::Error(E2BIG, "size",
-				       sig_path + ": signature of " + std::to_string(sig->size()) +
-					       " bytes is over the limit of " +
-					       std::to_string(RAX_SIGNATURE_SIZE_MAX)));
-
-	// 2. The signature (rax_load_verify()).
-	auto signer = rax::verify_object(*image, *sig, certs);
-	if (!signer) {
-		return fail(with_file(rax::Error(signer.error().code(), "signature",
-						  signer.error().message()),
-				       "signature", obj));
-	}
+	// The kernel's checks, in its order: sizes, signature, parse.
+	auto v = rax::verify_file(obj, sig_path, certs, [&](rax::Signer const &s) {
+		if (!quiet)
+			std::cout << obj << ": signature OK: " << s.subject << ", serial " << s.serial
+				  << ", key id " << s.key_id << " (" << s.cert << ")\n";
+	});
+	if (!v)
+		return fail(v.error());
 	if (!quiet)
-		std::cout << obj << ": signature OK: " << signer->subject << ", serial "
-			  << signer->serial << ", key id " << signer->key_id << " (" << signer->cert
-			  << ")\n";
-
-	// 3. The object (rax_elf_parse()).
-	auto parsed = rax::parse_object(*image);
-	if (!parsed) {
-		return fail(with_file(parsed.error(), "parse", obj));
-	}
-	if (!quiet)
-		std::cout << obj << ": Rax object OK: format " << parsed->provenance.format << ", "
-			  << parsed->entries.size() << " entries, " << parsed->maps.size()
-			  << " maps, " << parsed->imports.size() << " helpers\n";
+		std::cout << obj << ": Rax object OK: format " << v->object.provenance.format << ", "
+			  << v->object.entries.size() << " entries, " << v->object.maps.size()
+			  << " maps, " << v->object.imports.size() << " helpers\n";
 	if (o.has('r'))
-		return rebuild(obj, *image, o.get('r'), o.has('C') ? o.get('C') : "", quiet);
+		return rebuild(obj, v->image, o.get('r'), o.has('C') ? o.get('C') : "", quiet);
 	return EXIT_OK;
 }

@@ -109,15 +109,6 @@ void print_error(Error const &e)
 	print_json_error(e.to_string());
 }
 
-Error with_file(Error const &e, std::string const &op, std::string const &file)
-{
-	std::string msg = e.message().empty() ? std::string(std::strerror(e.code())) : e.message();
-
-	if (!e.op().empty() && e.op() != op)
-		msg = e.op() + ": " + msg;
-	return Error(e.code(), op, file + ": " + msg);
-}
-
 int fail(Error const &e)
 {
 	print_error(e);

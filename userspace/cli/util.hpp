@@ -24,6 +24,7 @@
 #include <rax/json.hpp>
 #include <rax/kernel.hpp>
 #include <rax/result.hpp>
+#include <rax/verify.hpp>
 
 namespace rax::cli {
 
@@ -54,8 +55,7 @@ extern char const exit_codes_help[];
 void print_error(std::string const &op, std::string const &message);
 void print_error(Error const &e);
 
-// @e as "<op>: <file>: <message>", with @op replacing the error's own.
-Error with_file(Error const &e, std::string const &op, std::string const &file);
+using rax::with_file;
 
 // Print the error and return its exit code.
 int fail(Error const &e);

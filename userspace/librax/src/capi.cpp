@@ -19,6 +19,7 @@
 #include <rax/json.hpp>
 #include <rax/object.hpp>
 #include <rax/sign.hpp>
+#include <rax/verify.hpp>
 
 namespace {
 
@@ -60,13 +61,71 @@ int guard(char *err, std::size_t size, F &&fn)
 	}
 }
 
-rax::Error with_file(rax::Error const &e, std::string const &op, std::string const &file)
+char *copy_string(std::string const &s)
 {
-	std::string msg = e.message().empty() ? std::string(std::strerror(e.code())) : e.message();
+	auto *p = static_cast<char *>(std::malloc(s.size() + 1));
+	if (!p)
+		throw std::bad_alloc();
+	std::memcpy(p, s.c_str(), s.size() + 1);
+	return p;
+}
 
-	if (!e.op().empty() && e.op() != op)
-		msg = e.op() + ": " + msg;
-	return rax::Error(e.code(), op, file + ": " + msg);
+// The options of @opts that this librax knows, as libbpf takes its
+// *_opts: sz is the caller's sizeof, a smaller one from an older header
+// leaves the newer fields at their defaults, a larger one from a newer
+// header is refused unless the fields this librax does not know are 0.
+rax::Result<void> opts_valid(void const *opts, std::size_t sz, std::size_t known,
+			     std::string const &op)
+{
+	if (!opts)
+		return {};
+	if (sz < sizeof(std::size_t))
+		return rax::Error(EINVAL, op,
+				  "opts: sz " + std::to_string(sz) + " is too small to be a size");
+	auto const *b = static_cast<unsigned char const *>(opts);
+	for (std::size_t i = known; i < sz; i++)
+		if (b[i])
+			return rax::Error(EINVAL, op,
+					  "opts: a field past the " + std::to_string(known) +
+						  " bytes this librax knows is set (byte " +
+						  std::to_string(i) + ")");
+	return {};
+}
+
+// Whether @opts (valid) reaches the end of its @field.
+#define RAX_OPTS_HAS(opts, field)                                                       \
+	((opts) && (opts)->sz >= offsetof(std::remove_pointer_t<decltype(opts)>, field) + \
+				  sizeof((opts)->field))
+#define RAX_OPTS_GET(opts, field, fallback) (RAX_OPTS_HAS(opts, field) ? (opts)->field : (fallback))
+
+int build_crate(const char *crate_dir, const struct rax_build_opts *opts, char **out_path,
+		char *err, size_t err_size)
+{
+	if (out_path)
+		*out_path = nullptr;
+	return guard(err, err_size, [&]() -> rax::Result<void> {
+		RAX_CHECK(opts_valid(opts, opts ? opts->sz : 0, sizeof(*opts), "build"));
+		if (!crate_dir)
+			return rax::Error(EINVAL, "build", "the crate directory is required");
+		char const *output = RAX_OPTS_GET(opts, output, nullptr);
+		unsigned long const stack_limit = RAX_OPTS_GET(opts, stack_limit, 0UL);
+		char const *cache_dir = RAX_OPTS_GET(opts, cache_dir, nullptr);
+		char const *key_path = RAX_OPTS_GET(opts, key_path, nullptr);
+		char const *cert_path = RAX_OPTS_GET(opts, cert_path, nullptr);
+		rax::BuildOptions opt;
+		opt.crate_dir = crate_dir;
+		if (output)
+			opt.output = output;
+		if (stack_limit)
+			opt.stack_limit = stack_limit;
+		if (cache_dir)
+			opt.cache_dir = cache_dir;
+		rax::BuildResult const r = RAX_TRY(
+			rax::build_and_sign(opt, key_path ? key_path : "", cert_path ? cert_path : ""));
+		if (out_path)
+			*out_path = copy_string(r.output);
+		return {};
+	});
 }
 
 } // namespace
@@ -93,41 +152,26 @@ int rax_keygen(const char *cert_path, const char *key_path, const char *common_n
 	});
 }
 
+int rax_build(const char *crate_dir, const struct rax_build_opts *opts, char **out_path,
+	      char *err, size_t err_size)
+{
+	return build_crate(crate_dir, opts, out_path, err, err_size);
+}
+
 int rax_build_crate(const char *crate_dir, const char *output, unsigned long stack_limit,
 		    const char *cache_dir, const char *key_path, const char *cert_path,
 		    char **out_path, char *err, size_t err_size)
 {
-	if (out_path)
-		*out_path = nullptr;
-	return guard(err, err_size, [&]() -> rax::Result<void> {
-		if (!crate_dir)
-			return rax::Error(EINVAL, "build", "the crate directory is required");
-		if (cert_path && !key_path)
-			return rax::Error(EINVAL, "build", "a certificate without a key");
-		rax::BuildOptions opt;
-		opt.crate_dir = crate_dir;
-		if (output)
-			opt.output = output;
-		if (stack_limit)
-			opt.stack_limit = stack_limit;
-		if (cache_dir)
-			opt.cache_dir = cache_dir;
-		rax::BuildResult const r = RAX_TRY(rax::build(opt));
-		if (key_path) {
-			rax::Bytes const data = RAX_TRY(rax::read_file(r.output));
-			rax::Bytes const sig =
-				RAX_TRY(rax::sign_object(data, key_path, cert_path ? cert_path : ""));
-			RAX_CHECK(rax::write_file(r.output + ".sig", sig));
-		}
-		if (out_path) {
-			auto *p = static_cast<char *>(std::malloc(r.output.size() + 1));
-			if (!p)
-				throw std::bad_alloc();
-			std::memcpy(p, r.output.c_str(), r.output.size() + 1);
-			*out_path = p;
-		}
-		return {};
-	});
+	struct rax_build_opts const opts = {
+		.sz = sizeof(opts),
+		.output = output,
+		.stack_limit = stack_limit,
+		.cache_dir = cache_dir,
+		.key_path = key_path,
+		.cert_path = cert_path,
+	};
+
+	return build_crate(crate_dir, &opts, out_path, err, err_size);
 }
 
 int rax_sign_file(const char *obj_path, const char *key_path, const char *cert_path,
@@ -157,26 +201,7 @@ int rax_verify_file(const char *obj_path, const char *sig_path, const char *cons
 				return rax::Error(EINVAL, "verify", "null certificate path");
 			certs.emplace_back(cert_paths[i]);
 		}
-		rax::Bytes image = RAX_TRY(rax::read_file(obj));
-		rax::Bytes sig = RAX_TRY(rax::read_file(sp));
-		if (image.size() > RAX_IMAGE_SIZE_MAX)
-			return rax::Error(E2BIG, "size", obj + ": image over the limit of " +
-							 std::to_string(RAX_IMAGE_SIZE_MAX) + " bytes");
-		if (image.empty())
-			return rax::Error(EINVAL, "size", obj + ": empty image");
-		if (sig.empty())
-			return rax::Error(EKEYREJECTED, "signature", sp + ": empty signature");
-		if (sig.size() > RAX_SIGNATURE_SIZE_MAX)
-			return rax::Error(E2BIG, "size", sp + ": signature over the limit of " +
-							 std::to_string(RAX_SIGNATURE_SIZE_MAX) + " bytes");
-		auto signer = rax::verify_object(image, sig, certs);
-		if (!signer)
-			return with_file(rax::Error(signer.error().code(), "signature",
-						    signer.error().message()),
-					 "signature", obj);
-		auto parsed = rax::parse_object(image);
-		if (!parsed)
-			return with_file(parsed.error(), "parse", obj);
+		RAX_CHECK(rax::verify_file(obj, sp, certs));
 		return {};
 	});
 }
@@ -192,13 +217,13 @@ int rax_inspect_json(const char *obj_path, const char *sig_path, int pretty, cha
 		rax::Bytes image = RAX_TRY(rax::read_file(obj_path));
 		auto obj = rax::parse_object(image);
 		if (!obj)
-			return with_file(obj.error(), "parse", obj_path);
+			return rax::with_file(obj.error(), "parse", obj_path);
 		std::optional<rax::Signer> signer;
 		if (sig_path) {
 			rax::Bytes sig = RAX_TRY(rax::read_file(sig_path));
 			auto s = rax::signer_of(sig);
 			if (!s)
-				return with_file(s.error(), "signature", sig_path);
+				return rax::with_file(s.error(), "signature", sig_path);
 			signer = std::move(*s);
 		}
 		std::ostringstream out;
@@ -206,12 +231,7 @@ int rax_inspect_json(const char *obj_path, const char *sig_path, int pretty, cha
 			rax::JsonWriter w(out, pretty != 0);
 			rax::describe_json(w, obj_path, image.size(), *obj, signer);
 		}
-		std::string s = out.str();
-		char *p = static_cast<char *>(std::malloc(s.size() + 1));
-		if (!p)
-			return rax::Error(ENOMEM, "inspect");
-		std::memcpy(p, s.c_str(), s.size() + 1);
-		*json = p;
+		*json = copy_string(out.str());
 		return {};
 	});
 }

@@ -138,6 +138,7 @@ struct BuildResult {
 	std::uint64_t size = 0;
 	std::vector<Refusal> refusals; // set when the build was refused
 	std::string compiler_log;      // rustc's diagnostics
+	std::string signature;         // build_and_sign(): OUTPUT.sig, or empty
 };
 
 // Build the crate. A refusal is an error (EPERM for escape hatches, ELOOP
