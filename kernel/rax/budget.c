@@ -14,6 +14,7 @@
  */
 
 #include <linux/kprobes.h>
+#include <linux/math64.h>
 #include <linux/minmax.h>
 #include <linux/preempt.h>
 #include <linux/timekeeping.h>
@@ -36,6 +37,22 @@ static void rax_budget_start(struct rax_frame *frame, u64 now)
 	frame->deadline = now + budget;
 	frame->last_read = now;
 	frame->budget_left = frame->budget_every;
+}
+
+/*
+ * The points between reads after an interval of @interval ns, shorter
+ * than RAX_CHECK_NS_MIN, over @every points: as many more as keep the next
+ * interval under RAX_CHECK_NS_MIN at the same cost per point, a power of
+ * two from 2 to 8 times, at most RAX_BUDGET_CHECKS_MAX. Growing by eight
+ * when the interval allows it takes a run from 16 points to the most in
+ * three reads of the clock instead of eight.
+ */
+static __always_inline u32 rax_budget_grow(u32 every, u64 interval)
+{
+	u64 room = interval ? div64_u64(RAX_CHECK_NS_MIN, interval) : 8;
+
+	every <<= room >= 8 ? 3 : room >= 4 ? 2 : 1;
+	return min_t(u32, every, RAX_BUDGET_CHECKS_MAX);
 }
 
 /**
@@ -69,7 +86,7 @@ void rax_budget_check(void)
 	if (interval > RAX_CHECK_NS_MAX && frame->budget_every > 1)
 		frame->budget_every /= 2;
 	else if (interval < RAX_CHECK_NS_MIN && frame->budget_every < RAX_BUDGET_CHECKS_MAX)
-		frame->budget_every *= 2;
+		frame->budget_every = rax_budget_grow(frame->budget_every, interval);
 	frame->budget_left = frame->budget_every;
 	if (likely(now <= frame->deadline))
 		return;
