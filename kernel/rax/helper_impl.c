@@ -85,15 +85,6 @@ static __always_inline struct bpf_map *rax_def_map(const struct rax_map_def *def
 	return rp->maps[off / sizeof(*def)];
 }
 
-/* Whether [@p, @p + @len) lies inside [@start, @start + @size). */
-static __always_inline bool rax_range_in(const void *p, size_t len, const void *start,
-					 size_t size)
-{
-	unsigned long a = (unsigned long)p, s = (unsigned long)start;
-
-	return a >= s && len <= size && a - s <= size - len;
-}
-
 /*
  * The offset of @p into the value of an element of @map, an array or a
  * preallocated hash or LRU hash map, or -1 when it is in none.

@@ -271,6 +271,15 @@ struct rax_frame {
 int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry);
 void rax_image_free(struct rax_prog *rp);
 
+/* Whether [@p, @p + @len) lies inside [@start, @start + @size). */
+static __always_inline bool rax_range_in(const void *p, size_t len, const void *start,
+					 size_t size)
+{
+	unsigned long a = (unsigned long)p, s = (unsigned long)start;
+
+	return a >= s && len <= size && a - s <= size - len;
+}
+
 /* Read-only data is given out in units of this many bytes (rodata.c). */
 #define RAX_RO_UNIT		64U
 void *rax_ro_alloc(u32 size, u32 align);

@@ -171,17 +171,10 @@ void rax_returned_holding(struct rax_frame *frame)
 			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, n);
 }
 
-static bool rax_in_region(const u8 *p, size_t len, const u8 *start, u32 size)
-{
-	unsigned long a = (unsigned long)p, s = (unsigned long)start;
-
-	return start && a >= s && len <= size && a - s <= size - len;
-}
-
 static bool rax_in_data(const struct rax_prog *rp, const u8 *p, size_t len)
 {
-	return rax_in_region(p, len, rp->ro_data, rp->ro_size) ||
-	       rax_in_region(p, len, rp->rw_data, rp->rw_size);
+	return (rp->ro_data && rax_range_in(p, len, rp->ro_data, rp->ro_size)) ||
+	       (rp->rw_data && rax_range_in(p, len, rp->rw_data, rp->rw_size));
 }
 
 /* rax_stop()'s reason for a program past its budget. */
