@@ -42,6 +42,13 @@ struct TempDir {
 	std::string operator/(std::string const &name) const { return (path / name).string(); }
 };
 
+// The environment variable @name, or "" when it is not set.
+inline std::string env(char const *name)
+{
+	char const *v = std::getenv(name);
+	return v ? v : "";
+}
+
 inline std::string slurp(std::string const &path)
 {
 	std::ifstream f(path, std::ios::binary);

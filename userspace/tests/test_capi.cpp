@@ -29,12 +29,6 @@ using namespace rax::test;
 
 namespace {
 
-std::string env(char const *name)
-{
-	char const *v = std::getenv(name);
-	return v ? v : "";
-}
-
 // The functions rax/rax.h declares with RAX_API.
 std::set<std::string> header_functions()
 {

@@ -27,12 +27,6 @@ using namespace rax::test;
 
 namespace {
 
-std::string env(char const *name)
-{
-	char const *v = std::getenv(name);
-	return v ? v : "";
-}
-
 // The directory of the built pages ($RAX_MAN), or "" when the build had no
 // rst2man: the caller skips.
 std::string man_dir()
