@@ -101,10 +101,12 @@
 #
 # Each FILE has FILE.sig, a detached PKCS#7 signature (CMS, SHA-256, no
 # certificates, no signed attributes) made with KEY over RAX_SIGNED_PREFIX
-# and FILE. prov.o also has signatures by KEY that are not Rax signatures:
-# prov.o.bare.sig over the object alone, prov.o.attrs.sig and
-# prov.o.smime.sig with signed attributes, prov.o.sha1.sig with a SHA-1
-# digest, prov.o.v0.sig over another prefix.
+# and FILE's SHA-256 digest. prov.o also has signatures by KEY that are
+# not Rax signatures: prov.o.bare.sig over the object alone,
+# prov.o.attrs.sig and prov.o.smime.sig with signed attributes,
+# prov.o.sha1.sig with a SHA-1 digest, prov.o.v1.sig over the whole object
+# as signature v1 was, prov.o.v0.sig over another prefix, prov.o.whole.sig
+# over the prefix and the whole object; prov.o.sha256.bin is its digest.
 #
 # Usage: scripts/make-test-objects.sh OUTDIR KEY.pem [UNTRUSTED-KEY.pem]
 # The rax CLI is $RAX_BUILD/userspace/cli/rax (build userspace first); its
@@ -117,12 +119,16 @@ mkdir -p "$out"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# A Rax signature covers RAX_SIGNED_PREFIX, then the object
-# (Documentation/rax/format.rst).
+# A Rax signature covers RAX_SIGNED_PREFIX, then the object's SHA-256
+# digest (Documentation/rax/format.rst).
+signed_msg() { # FILE [PREFIX]
+	printf '%s\n' "${2:-Rax object signature v2}"
+	openssl dgst -sha256 -binary "$1"
+}
 sign() { # FILE KEY SIG [OPENSSL-OPTIONS...]
 	local f=$1 k=$2 s=$3
 	shift 3
-	{ printf 'Rax object signature v1\n'; cat "$f"; } |
+	signed_msg "$f" |
 		openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 			-signer "$k" -inkey "$k" -out "$s" "$@"
 }
@@ -199,24 +205,32 @@ for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters
 	sign "$out/$f" "$key" "$out/$f.sig"
 done
 # Signatures by the trusted key that are not Rax signatures: over the object
-# alone (another purpose, or an old toolchain), with signed attributes
-# (contentType, signingTime and messageDigest; and with SMIMECapabilities
-# too, which the kernel's parser refuses outright), with a SHA-1 digest,
-# and over another version of the prefix.
+# alone (another purpose), with signed attributes (contentType, signingTime
+# and messageDigest; and with SMIMECapabilities too, which the kernel's
+# parser refuses outright), with a SHA-1 digest, over the whole object as
+# signature v1 was (an older toolchain), over another version of the
+# prefix, and over the prefix and the whole object instead of its digest.
 openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 	-in "$out/prov.o" -signer "$key" -inkey "$key" -out "$out/prov.o.bare.sig"
-{ printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
+openssl dgst -sha256 -binary "$out/prov.o" >"$out/prov.o.sha256.bin"
+signed_msg "$out/prov.o" |
 	openssl cms -sign -binary -nosmimecap -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.attrs.sig"
-{ printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
+signed_msg "$out/prov.o" |
 	openssl cms -sign -binary -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.smime.sig"
-{ printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
+signed_msg "$out/prov.o" |
 	openssl cms -sign -binary -noattr -nocerts -md sha1 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.sha1.sig"
-{ printf 'Rax object signature v0\n'; cat "$out/prov.o"; } |
+{ printf 'Rax object signature v1\n'; cat "$out/prov.o"; } |
+	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
+		-signer "$key" -inkey "$key" -out "$out/prov.o.v1.sig"
+signed_msg "$out/prov.o" "Rax object signature v0" |
 	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.v0.sig"
+{ printf 'Rax object signature v2\n'; cat "$out/prov.o"; } |
+	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
+		-signer "$key" -inkey "$key" -out "$out/prov.o.whole.sig"
 if [ -n "$untrusted" ]; then
 	cat "$untrusted" >"$tmp/u.pem"
 	sign "$out/prov.o" "$tmp/u.pem" "$out/prov.o.untrusted.sig"

@@ -11,7 +11,8 @@
  *     (rax_prog_check_attr());
  *  2. the image and its signature are copied in once, within size limits;
  *     user memory is not read again;
- *  3. the PKCS#7 signature over the image, against the .rax keyring only;
+ *  3. the PKCS#7 signature over RAX_SIGNED_PREFIX and the image's SHA-256
+ *     digest, against the .rax keyring only;
  *  4. strict ELF parsing of the signed image (elf.c);
  *  5. the object format and the provenance policy (format.c, policy.c);
  *  6. the maps of fd_array against the object's signed definitions;
@@ -189,13 +190,14 @@ struct rax_load {
 	struct bpf_verifier_log log;
 	const union bpf_attr *attr;
 	struct bpf_prog *prog;
-	void *signed_msg;	/* RAX_SIGNED_PREFIX, then the image */
 	void *image;
 	u32 image_size;
 	void *sig;
 	u32 sig_size;
 	struct rax_obj obj;
 	struct rax_prog *rp;	/* NULL once the program holds it */
+	/* What the signature covers: RAX_SIGNED_PREFIX, then the digest. */
+	u8 signed_msg[RAX_SIGNED_PREFIX_LEN + SHA256_DIGEST_SIZE];
 	u8 digest[SHA256_DIGEST_SIZE];	/* of the image */
 	char signer[RAX_SIGNER_LEN];	/* the key that signed it */
 };
@@ -246,23 +248,14 @@ static int rax_load_copy(struct rax_load *ld, bpfptr_t uattr)
 		return -E2BIG;
 	}
 
-	/* The image goes in after the prefix its signature covers. */
-	p = kvmalloc(RAX_SIGNED_PREFIX_LEN + attr->rax_image_size,
-		     GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
-	if (!p) {
+	p = rax_copy_in(make_bpfptr(attr->rax_image, uattr.is_kernel),
+			attr->rax_image_size);
+	if (IS_ERR(p)) {
 		rax_log(ld, "rax: copy: cannot copy the image in\n");
-		return -ENOMEM;
+		return PTR_ERR(p);
 	}
-	ld->signed_msg = p;
-	memcpy(p, RAX_SIGNED_PREFIX, RAX_SIGNED_PREFIX_LEN);
-	ld->image = p + RAX_SIGNED_PREFIX_LEN;
+	ld->image = p;
 	ld->image_size = attr->rax_image_size;
-	if (copy_from_bpfptr(ld->image,
-			     make_bpfptr(attr->rax_image, uattr.is_kernel),
-			     ld->image_size)) {
-		rax_log(ld, "rax: copy: cannot copy the image in\n");
-		return -EFAULT;
-	}
 
 	p = rax_copy_in(make_bpfptr(attr->signature, uattr.is_kernel),
 			attr->signature_size);
@@ -276,27 +269,50 @@ static int rax_load_copy(struct rax_load *ld, bpfptr_t uattr)
 }
 
 /*
+ * Whether a key of @keyring made @ld's signature over @prefix (@prefix_len
+ * bytes, maybe none), then the whole image.
+ */
+static bool rax_sig_covers(struct rax_load *ld, struct key *keyring,
+			   const char *prefix, size_t prefix_len)
+{
+	u8 *msg;
+	int err;
+
+	msg = kvmalloc(prefix_len + ld->image_size, GFP_KERNEL | __GFP_NOWARN);
+	if (!msg)
+		return false;
+	memcpy(msg, prefix, prefix_len);
+	memcpy(msg + prefix_len, ld->image, ld->image_size);
+	err = verify_pkcs7_signature(msg, prefix_len + ld->image_size,
+				     ld->sig, ld->sig_size, keyring,
+				     VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL);
+	kvfree(msg);
+	return !err;
+}
+
+/*
  * Why a key of @keyring did not accept the signature. Only on this failure
  * path is the signature checked again without the Rax purpose: to tell a
  * signature of the wrong form or purpose from a changed image.
  */
 static const char *rax_sig_rejected(struct rax_load *ld, struct key *keyring)
 {
-	if (!verify_pkcs7_signature(ld->signed_msg,
-				    RAX_SIGNED_PREFIX_LEN + ld->image_size,
+	if (!verify_pkcs7_signature(ld->signed_msg, sizeof(ld->signed_msg),
 				    ld->sig, ld->sig_size, keyring,
 				    VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL))
 		return "signed attributes or a digest weaker than SHA-256: not a Rax signature";
-	if (!verify_pkcs7_signature(ld->image, ld->image_size, ld->sig,
-				    ld->sig_size, keyring,
-				    VERIFYING_UNSPECIFIED_SIGNATURE, NULL, NULL))
+	if (rax_sig_covers(ld, keyring, "", 0))
 		return "made over the image alone, not for a Rax object (no RAX_SIGNED_PREFIX)";
+	if (rax_sig_covers(ld, keyring, RAX_SIGNED_PREFIX_V1,
+			   sizeof(RAX_SIGNED_PREFIX_V1) - 1))
+		return "made over the whole image, as signature v1 was: sign the object again";
 	return "does not match the image, or its PKCS#7 form is refused (see the kernel log)";
 }
 
 /*
  * Stage 3: the detached PKCS#7 signature over RAX_SIGNED_PREFIX and the
- * image.
+ * image's SHA-256 digest. The image is hashed once, here; the digest also
+ * names it to the .blacklist keyring, kernel.rax.denied and its tag.
  */
 static int rax_load_verify(struct rax_load *ld)
 {
@@ -315,8 +331,11 @@ static int rax_load_verify(struct rax_load *ld)
 		return -EINVAL;
 	}
 
-	err = verify_pkcs7_signature(ld->signed_msg,
-				     RAX_SIGNED_PREFIX_LEN + ld->image_size,
+	sha256(ld->image, ld->image_size, ld->digest);
+	memcpy(ld->signed_msg, RAX_SIGNED_PREFIX, RAX_SIGNED_PREFIX_LEN);
+	memcpy(ld->signed_msg + RAX_SIGNED_PREFIX_LEN, ld->digest,
+	       sizeof(ld->digest));
+	err = verify_pkcs7_signature(ld->signed_msg, sizeof(ld->signed_msg),
 				     ld->sig, ld->sig_size, keyring,
 				     VERIFYING_RAX_SIGNATURE, NULL, NULL);
 	switch (err) {
@@ -732,17 +751,14 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 		err = rax_load_copy(ld, uattr);
 	if (!err)
 		err = rax_load_verify(ld);
-	if (!err) {
-		sha256(ld->image, ld->image_size, ld->digest);
-		if (is_binary_blacklisted(ld->digest, sizeof(ld->digest))) {
-			rax_log(ld, "rax: signature: image %*phN... is in the .blacklist keyring\n",
-				8, ld->digest);
-			err = -EKEYREJECTED;
-		} else if (rax_hash_denied(ld->digest)) {
-			rax_log(ld, "rax: policy: image %*phN... is revoked (kernel.rax.denied)\n",
-				8, ld->digest);
-			err = -EACCES;
-		}
+	if (!err && is_binary_blacklisted(ld->digest, sizeof(ld->digest))) {
+		rax_log(ld, "rax: signature: image %*phN... is in the .blacklist keyring\n",
+			8, ld->digest);
+		err = -EKEYREJECTED;
+	} else if (!err && rax_hash_denied(ld->digest)) {
+		rax_log(ld, "rax: policy: image %*phN... is revoked (kernel.rax.denied)\n",
+			8, ld->digest);
+		err = -EACCES;
 	}
 	if (!err) {
 		err = rax_elf_parse(&ld->obj.elf, ld->image, ld->image_size,
@@ -791,7 +807,7 @@ int rax_prog_load(struct bpf_prog *prog, const union bpf_attr *attr,
 
 out_free:
 	kvfree(ld->sig);
-	kvfree(ld->signed_msg);
+	kvfree(ld->image);
 	kfree(ld);
 	return err;
 }

@@ -38,8 +38,14 @@ struct rax_params {
 
 #define RAX_PANIC_LIMIT_MAX	1000000
 
-/* Bytes of RAX_SIGNED_PREFIX that a signature covers before the image. */
+/* Bytes of RAX_SIGNED_PREFIX that a signature covers before the digest. */
 #define RAX_SIGNED_PREFIX_LEN	(sizeof(RAX_SIGNED_PREFIX) - 1)
+
+/*
+ * What signature v1 covered before the whole image: recognised only to
+ * explain the refusal of an object signed by an older toolchain.
+ */
+#define RAX_SIGNED_PREFIX_V1	"Rax object signature v1\n"
 
 extern struct rax_params rax_params;
 

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include <linux/rax.h>
 #include <sys/stat.h>
 
 #include <rax/sign.hpp>
@@ -504,16 +505,29 @@ TEST_CASE("sign: the kernel's key format (openssl req with x509.genkey) signs an
 	CHECK(!v->key_id.empty());
 }
 
-TEST_CASE("sign: an object signature covers RAX_SIGNED_PREFIX, then the object", "[sign]")
+TEST_CASE("sign: an object signature covers RAX_SIGNED_PREFIX, then the object's SHA-256",
+	  "[sign]")
 {
 	Keys &k = keys();
+	TempDir d;
 	auto obj = sample_data();
 	auto msg = rax::signed_message(obj);
-	std::string const prefix = "Rax object signature v1\n";
+	std::string const prefix = "Rax object signature v2\n";
 
-	REQUIRE(msg.size() == prefix.size() + obj.size());
+	REQUIRE(msg.size() == prefix.size() + 32);
 	CHECK(std::string(msg.begin(), msg.begin() + static_cast<long>(prefix.size())) == prefix);
-	CHECK(std::equal(obj.begin(), obj.end(), msg.begin() + static_cast<long>(prefix.size())));
+	// The digest, against coreutils' sha256sum (not OpenSSL's).
+	store(d / "obj", obj);
+	REQUIRE(run("(sha256sum " + (d / "obj") + " | cut -c1-64 > " + (d / "sum") + ")") == 0);
+	std::string hex;
+	for (auto i = prefix.size(); i < msg.size(); i++) {
+		char b[3];
+		std::snprintf(b, sizeof(b), "%02x", msg[i]);
+		hex += b;
+	}
+	auto sum = load(d / "sum");
+	REQUIRE(sum.size() >= 64);
+	CHECK(std::string(sum.begin(), sum.begin() + 64) == hex);
 
 	auto sig = rax::sign_object(obj, k.key, k.cert);
 	REQUIRE(sig);
@@ -535,7 +549,7 @@ TEST_CASE("sign: signatures by a trusted key that are not Rax signatures are ref
 	auto obj = sample_data();
 	std::vector<std::string> certs{k.cert};
 
-	SECTION("over the object alone (another purpose, or an old toolchain)") {
+	SECTION("over the object alone (another purpose)") {
 		auto sig = rax::sign(obj, k.key, k.cert);
 		REQUIRE(sig);
 		auto r = rax::verify_object(obj, *sig, certs);
@@ -543,21 +557,47 @@ TEST_CASE("sign: signatures by a trusted key that are not Rax signatures are ref
 		CHECK(r.error().code() == EKEYREJECTED);
 		CHECK(r.error().message().find("over the object alone") != std::string::npos);
 	}
-	SECTION("over another version of the prefix") {
-		std::string const v0 = "Rax object signature v0\n";
-		rax::Bytes m(v0.begin(), v0.end());
+	SECTION("over the whole object, as signature v1 was (an older toolchain)") {
+		std::string const v1 = "Rax object signature v1\n";
+		rax::Bytes m(v1.begin(), v1.end());
 		m.insert(m.end(), obj.begin(), obj.end());
 		auto sig = rax::sign(m, k.key, k.cert);
 		REQUIRE(sig);
 		auto r = rax::verify_object(obj, *sig, certs);
 		REQUIRE_FALSE(r);
 		CHECK(r.error().code() == EKEYREJECTED);
-		CHECK(r.error().message().find("over the object alone") == std::string::npos);
+		CHECK(r.error().message().find("as signature v1 was") != std::string::npos);
 	}
-	SECTION("with the prefix twice: the object sent with the prefix in front") {
+	SECTION("over another version of the prefix") {
+		for (std::string const p : {"Rax object signature v0\n", "Rax object signature v3\n"}) {
+			auto m = rax::signed_message(obj);
+			std::copy(p.begin(), p.end(), m.begin());
+			for (auto const &msg : {m, [&] {
+						rax::Bytes w(p.begin(), p.end());
+						w.insert(w.end(), obj.begin(), obj.end());
+						return w;
+					}()}) {
+				auto sig = rax::sign(msg, k.key, k.cert);
+				REQUIRE(sig);
+				auto r = rax::verify_object(obj, *sig, certs);
+				REQUIRE_FALSE(r);
+				CHECK(r.error().code() == EKEYREJECTED);
+				CHECK(r.error().message().find("over the object alone") ==
+				      std::string::npos);
+				CHECK(r.error().message().find("signature v1") == std::string::npos);
+			}
+		}
+	}
+	SECTION("the signed message sent as the object, or the prefix in front of it") {
 		auto sig = rax::sign_object(obj, k.key, k.cert);
 		REQUIRE(sig);
 		auto r = rax::verify_object(rax::signed_message(obj), *sig, certs);
+		REQUIRE_FALSE(r);
+		CHECK(r.error().code() == EKEYREJECTED);
+		std::string const p = RAX_SIGNED_PREFIX;
+		rax::Bytes front(p.begin(), p.end());
+		front.insert(front.end(), obj.begin(), obj.end());
+		r = rax::verify_object(front, *sig, certs);
 		REQUIRE_FALSE(r);
 		CHECK(r.error().code() == EKEYREJECTED);
 	}
@@ -596,7 +636,7 @@ TEST_CASE("sign: signatures by a trusted key that are not Rax signatures are ref
 	}
 }
 
-TEST_CASE("sign: an object signature verifies with openssl cms over the prefixed object", "[sign]")
+TEST_CASE("sign: an object signature verifies with openssl cms over the prefixed digest", "[sign]")
 {
 	if (!have_openssl()) {
 		WARN("openssl command not found");
@@ -618,8 +658,8 @@ TEST_CASE("sign: an object signature verifies with openssl cms over the prefixed
 	CHECK(check(d / "msg") == 0);
 	CHECK(check(d / "obj") != 0);
 	// And what the test scripts make with printf and openssl verifies here.
-	REQUIRE(run("{ printf 'Rax object signature v1\\n'; cat " + (d / "obj") +
-		    "; } | openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER"
+	REQUIRE(run("{ printf 'Rax object signature v2\\n'; openssl dgst -sha256 -binary " +
+		    (d / "obj") + "; } | openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER"
 		    " -signer " + k.cert + " -inkey " + k.key + " -out " + (d / "sh.sig")) == 0);
 	std::vector<std::string> certs{k.cert};
 	CHECK(rax::verify_object(obj, load(d / "sh.sig"), certs));

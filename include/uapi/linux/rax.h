@@ -23,13 +23,15 @@
 
 /*
  * What a Rax signature signs: these bytes (no terminating NUL), then the
- * image. The prefix binds the signature to loading a Rax object, so that
- * no signature made for another purpose (a module, a firmware file, a
- * dm-verity root hash) with the same key is a Rax signature, nor the
- * reverse. The PKCS#7 message is checked as VERIFYING_RAX_SIGNATURE:
- * pkcs7-data, no authenticated attributes.
+ * SHA-256 digest of the image (32 bytes). The prefix binds the signature
+ * to loading a Rax object, so that no signature made for another purpose
+ * (a module, a firmware file, a dm-verity root hash) with the same key is
+ * a Rax signature, nor the reverse. The image is hashed once, by the
+ * kernel, and the same digest names it to the .blacklist keyring and
+ * kernel.rax.denied. The PKCS#7 message is checked as
+ * VERIFYING_RAX_SIGNATURE: pkcs7-data, no authenticated attributes.
  */
-#define RAX_SIGNED_PREFIX	"Rax object signature v1\n"
+#define RAX_SIGNED_PREFIX	"Rax object signature v2\n"
 
 /*
  * Object format v0: an ELF64 x86-64 relocatable object whose sections are,

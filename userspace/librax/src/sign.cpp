@@ -21,6 +21,7 @@
 #include <ctime>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -821,16 +822,36 @@ Result<Signer> verify(std::span<std::uint8_t const> data, std::span<std::uint8_t
 	return std::move(*good);
 }
 
+namespace {
+
+// @prefix (its bytes, no NUL), then @tail.
+Bytes concat(std::string_view prefix, std::span<std::uint8_t const> tail)
+{
+	Bytes msg(prefix.size() + tail.size());
+
+	std::memcpy(msg.data(), prefix.data(), prefix.size());
+	if (!tail.empty())
+		std::memcpy(msg.data() + prefix.size(), tail.data(), tail.size());
+	return msg;
+}
+
+// What signature v1 covered: its prefix, then the whole object. Only to
+// explain the refusal of an object an older toolchain signed.
+constexpr std::string_view signed_prefix_v1 = "Rax object signature v1\n";
+
+} // namespace
+
 Bytes signed_message(std::span<std::uint8_t const> object)
 {
-	static constexpr char prefix[] = RAX_SIGNED_PREFIX;
-	constexpr std::size_t n = sizeof(prefix) - 1;
-	Bytes msg(n + object.size());
+	std::uint8_t digest[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
 
-	std::memcpy(msg.data(), prefix, n);
-	if (!object.empty())
-		std::memcpy(msg.data() + n, object.data(), object.size());
-	return msg;
+	// SHA-256 cannot fail on memory: EVP_Digest() fails only when OpenSSL
+	// has no SHA-256 at all, which no supported OpenSSL is built without.
+	if (!EVP_Digest(object.data(), object.size(), digest, &n, EVP_sha256(), nullptr) ||
+	    n != 32)
+		throw std::runtime_error("OpenSSL cannot compute SHA-256");
+	return concat(RAX_SIGNED_PREFIX, std::span<std::uint8_t const>(digest, n));
 }
 
 Result<Bytes> sign_object(std::span<std::uint8_t const> object, std::string const &key_path,
@@ -867,12 +888,16 @@ Result<Signer> verify_object(std::span<std::uint8_t const> object,
 	auto good = verify(signed_message(object), sig, cert_paths);
 	if (good || good.error().code() != EKEYREJECTED)
 		return good;
-	// Only to explain the failure: the same signature over the object alone.
+	// Only to explain the failure: the same signature over the object
+	// alone, or over it in the form of signature v1.
 	if (verify(object, sig, cert_paths))
 		return Error(EKEYREJECTED, "verify",
 			     "the signature was made over the object alone, not for loading a "
-			     "Rax object (without RAX_SIGNED_PREFIX: another purpose or an old "
-			     "toolchain)");
+			     "Rax object (without RAX_SIGNED_PREFIX: another purpose)");
+	if (verify(concat(signed_prefix_v1, object), sig, cert_paths))
+		return Error(EKEYREJECTED, "verify",
+			     "the signature was made over the whole object, as signature v1 "
+			     "was: sign the object again");
 	return good;
 }
 

@@ -123,7 +123,8 @@ TEST_F(load, flipped_byte_in_signature)
 
 /*
  * Signatures by a trusted key that are not Rax signatures: a Rax signature
- * covers RAX_SIGNED_PREFIX, then the image, and has no signed attributes
+ * covers RAX_SIGNED_PREFIX, then the image's SHA-256 digest, and has no
+ * signed attributes
  * (VERIFYING_RAX_SIGNATURE). Each of these is refused before the image is
  * parsed, with a log line that says what the signature was.
  */
@@ -180,15 +181,29 @@ TEST_F(load, signature_with_a_sha1_digest)
 	free(sig.data);
 }
 
+TEST_F(load, signature_over_the_whole_image_as_v1)
+{
+	expect_not_rax_signature(_metadata, &self->prov, "prov.o.v1.sig",
+				 "rax: signature: made over the whole image, as signature v1 was");
+}
+
 TEST_F(load, signature_over_another_prefix)
 {
 	expect_not_rax_signature(_metadata, &self->prov, "prov.o.v0.sig",
 				 "rax: signature: does not match the image");
 }
 
+/* The prefix, then the whole image in place of its digest. */
+TEST_F(load, signature_over_the_prefix_and_the_image)
+{
+	expect_not_rax_signature(_metadata, &self->prov, "prov.o.whole.sig",
+				 "rax: signature: does not match the image");
+}
+
 /*
- * The prefix is not part of the image: sending it in front of the image
- * with the image's signature is refused (the kernel adds its own).
+ * The prefix is not part of the image, nor is the message the signature
+ * covers: sending either as the image with the image's signature is
+ * refused (the kernel hashes the image and adds the prefix itself).
  */
 TEST_F(load, prefix_inside_the_image)
 {
@@ -202,8 +217,27 @@ TEST_F(load, prefix_inside_the_image)
 	EXPECT_EQ(-EKEYREJECTED, rax_load(img, n + self->prov.size,
 					  self->prov_sig.data,
 					  self->prov_sig.size, 0, 0));
-	expect_log(_metadata, "rax: signature: made over the image alone");
+	expect_log(_metadata, "rax: signature: does not match the image");
 	free(img);
+}
+
+TEST_F(load, signed_message_as_the_image)
+{
+	static const char prefix[] = RAX_SIGNED_PREFIX;
+	size_t n = sizeof(prefix) - 1;
+	/* make-test-objects.sh leaves prov.o's digest beside it. */
+	struct blob digest = load_file("prov.o.sha256.bin");
+	unsigned char msg[sizeof(prefix) - 1 + 32];
+
+	ASSERT_EQ(32, digest.size) TH_LOG("RAX_TEST_OBJECTS/prov.o.sha256.bin missing");
+	memcpy(msg, prefix, n);
+	memcpy(msg + n, digest.data, 32);
+	/* Which is what the signature covers, as bytes of no purpose. */
+	EXPECT_EQ(-EKEYREJECTED, rax_load(msg, sizeof(msg), self->prov_sig.data,
+					  self->prov_sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: made over the image alone");
+	EXPECT_EQ(NULL, strstr(log_buf, "rax: format:"));
+	free(digest.data);
 }
 
 TEST_F(load, truncated_signature)

@@ -66,9 +66,11 @@ Result<Signer> verify(std::span<std::uint8_t const> data, std::span<std::uint8_t
 		      std::span<std::string const> cert_paths);
 
 // What a signature of a Rax object covers: RAX_SIGNED_PREFIX (its bytes,
-// no NUL), then the object. The prefix binds the signature to loading a
-// Rax object: no signature made with the same key for another purpose
-// (a module, firmware, a root hash) verifies as one, nor the reverse.
+// no NUL), then the object's SHA-256 digest (32 bytes), as the kernel
+// builds it after hashing the image once. The prefix binds the signature
+// to loading a Rax object: no signature made with the same key for
+// another purpose (a module, firmware, a root hash) verifies as one, nor
+// the reverse.
 Bytes signed_message(std::span<std::uint8_t const> object);
 
 // sign() over signed_message(@object): what BPF_PROG_LOAD takes in
@@ -79,8 +81,9 @@ Result<Bytes> sign_object(std::span<std::uint8_t const> object, std::string cons
 // The kernel's check of a Rax signature in userspace, as
 // verify_pkcs7_signature(VERIFYING_RAX_SIGNATURE): verify() over
 // signed_message(@object), and EKEYREJECTED, with the reason, for signed
-// attributes, or for a signature made over the object alone (without the
-// prefix: another purpose or an old toolchain).
+// attributes, for a signature made over the object alone (without the
+// prefix: another purpose), or over the whole object as signature v1 was
+// (an older toolchain).
 Result<Signer> verify_object(std::span<std::uint8_t const> object,
 			     std::span<std::uint8_t const> sig,
 			     std::span<std::string const> cert_paths);
