@@ -12,8 +12,10 @@
 # scripts/gen-rule-table.py, each against an eBPF twin of as many rules, up
 # to LOADS times, fewer for the large twins, past the size the verifier
 # refuses), then BMC as "bmc" below, 5 rounds of 5 s; in a second boot,
-# on an instruction-counting clock, scripts/insn-profile.py (the
-# instructions of a run, counted through QEMU's gdb stub).
+# on an instruction-counting clock, rax_load_bench (ILOADS loads of each
+# side, default 10, whose times are then counts of guest instructions) and
+# scripts/insn-profile.py (the instructions of a run, counted through
+# QEMU's gdb stub).
 # scripts/perf-report.py writes bench/results/perf-KERNEL.json, the plots
 # Documentation/rax/perf-KERNEL-*.svg, the results section of
 # Documentation/rax/performance.rst and README.md's table, with BMC's.
@@ -26,7 +28,7 @@
 #
 # Performance numbers come from here, never from tests.
 #
-# Usage: [FAMILY_SIZES="8 32 ..."] scripts/bench.sh [--release] [ROUNDS [LOADS]]
+# Usage: [FAMILY_SIZES="8 32 ..."] [ILOADS=N] scripts/bench.sh [--release] [ROUNDS [LOADS]]
 #        scripts/bench.sh bmc [--release] [ROUNDS [SECONDS]]
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -36,7 +38,7 @@ what=runs
 variant=()
 case "${1:-}" in
 --release) variant=(--release); shift ;;
--h|--help) sed -n '3,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h|--help) sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 kernel=$([ ${#variant[@]} = 0 ] && echo debug || echo release)
 
@@ -79,8 +81,9 @@ if [ $what = bmc ]; then
 	exit 0
 fi
 
-rounds=${1:-15} loads=${2:-20}
-[[ $rounds =~ ^[0-9]+$ && $loads =~ ^[0-9]+$ ]] || rax_die "ROUNDS and LOADS are numbers (try --help)"
+rounds=${1:-15} loads=${2:-20} iloads=${ILOADS:-10}
+[[ $rounds =~ ^[0-9]+$ && $loads =~ ^[0-9]+$ && $iloads =~ ^[1-9][0-9]*$ ]] ||
+	rax_die "ROUNDS, LOADS and ILOADS are numbers (try --help)"
 command -v gdb >/dev/null || apt-get install -y -q gdb >/dev/null
 
 # The load-time family: rule_table crates of N rules (the sample is 512),
@@ -113,15 +116,21 @@ rax_stage_end
 bmc_report
 
 # The instruction profile: its own boot, whose clock counts instructions
-# (vm-run.sh --gdb), with rax_perf --spin running the programs one test run
-# at a time until the profiler sets its stop flag.
+# (vm-run.sh --gdb). First rax_load_bench times ILOADS loads of each side
+# on that clock, which makes them counts of guest instructions: what TCG
+# does not distort, where a load's time under TCG moves by a fifth with
+# the kernel's code layout alone (performance.rst). Then rax_perf --spin
+# runs the programs one test run at a time until the profiler sets its
+# stop flag.
 rax_stage "bench: instruction profile (insn-profile.py, a second boot)"
 port=$((40000 + $$ % 20000))
 rm -f "$scratch/console.log"
 "$RAX_TOP/scripts/vm-run.sh" "${variant[@]}" --scratch "$scratch" --timeout 3600 --gdb $port \
-	--quiet --env RAX_TEST_OBJECTS=/mnt/objects -- "$ksft/rax/rax_perf" --spin 3000 &
+	--quiet --env RAX_TEST_OBJECTS=/mnt/objects -- \
+	sh -c "$ksft/rax/rax_load_bench $iloads /mnt/loads-insns.jsonl >/mnt/loads-insns.txt && "\
+"exec $ksft/rax/rax_perf --spin 3000" &
 vm=$!
-for _ in $(seq 300); do
+for _ in $(seq 900); do
 	grep -q "rax-spin: stop flag" "$scratch/console.log" 2>/dev/null && break
 	kill -0 $vm 2>/dev/null || break
 	sleep 1
@@ -141,11 +150,12 @@ cp "$scratch/perf.jsonl" "$RAX_TOP/bench/results/perf-$kernel.jsonl"
 cp "$scratch/loads.jsonl" "$RAX_TOP/bench/results/perf-$kernel-loads.jsonl"
 cp "$scratch/loadfamily.jsonl" "$RAX_TOP/bench/results/perf-$kernel-loadfamily.jsonl"
 cp "$scratch/insns.json" "$RAX_TOP/bench/results/perf-$kernel-insns.json"
+cp "$scratch/loads-insns.jsonl" "$RAX_TOP/bench/results/perf-$kernel-loads-insns.jsonl"
 machine=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 emulator="QEMU $(qemu-system-x86_64 --version | sed -n 's/.*version \([0-9.]*\).*/\1/p') TCG"
 /usr/bin/python3 "$RAX_TOP/scripts/perf-report.py" "$scratch/perf.jsonl" \
 	--loads "$scratch/loads.jsonl" --loadfamily "$scratch/loadfamily.jsonl" \
-	--insns "$scratch/insns.json" \
+	--insns "$scratch/insns.json" --loads-insns "$scratch/loads-insns.jsonl" \
 	--bmc "$RAX_TOP/bench/results/bmc-$kernel.json" --kernel "$kernel" \
 	--date "$(date -u +%Y-%m-%d)" --machine "$machine" --emulator "$emulator" \
 	--json "$RAX_TOP/bench/results/perf-$kernel.json" \
