@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential bc bison flex cpio kmod rsync xz-utils openssl gawk
-	libelf-dev libssl-dev zlib1g-dev libcap-dev dwarves ccache
+	libelf-dev libssl-dev zlib1g-dev libcap-dev libbpf-dev dwarves ccache
 	cmake catch2 pkg-config python3-ply python3-git python3-docutils groff-base
 	clang-19 lld-19 llvm-19
 	rustc-web rust-web-src rustfmt-web llvm-22-dev

@@ -4,113 +4,52 @@
 
 #include <rax/describe.hpp>
 
+#include <bpf/libbpf.h>
+
 #include <array>
 #include <string_view>
 
 namespace rax {
 namespace {
 
-// enum bpf_prog_type, in order (include/uapi/linux/bpf.h of 6.12).
-constexpr std::string_view prog_types[] = {
-	"unspec",	     "socket_filter",	 "kprobe",	     "sched_cls",
-	"sched_act",	     "tracepoint",	 "xdp",		     "perf_event",
-	"cgroup_skb",	     "cgroup_sock",	 "lwt_in",	     "lwt_out",
-	"lwt_xmit",	     "sock_ops",	 "sk_skb",	     "cgroup_device",
-	"sk_msg",	     "raw_tracepoint",	 "cgroup_sock_addr", "lwt_seg6local",
-	"lirc_mode2",	     "sk_reuseport",	 "flow_dissector",   "cgroup_sysctl",
-	"raw_tracepoint_writable", "cgroup_sockopt", "tracing",	     "struct_ops",
-	"ext",		     "lsm",		 "sk_lookup",	     "syscall",
-	"netfilter",
-};
+// The names libbpf gives (bpftool's), and after the last value Debian 12's
+// libbpf 1.1 knows, the 6.12 UAPI's newer ones (a newer libbpf names them
+// itself). Each list starts at the value of its first name.
+constexpr std::uint32_t newer_prog_type = 32; // BPF_PROG_TYPE_NETFILTER
+constexpr std::string_view newer_prog_types[] = {"netfilter"};
 
-// enum bpf_attach_type, in order.
-constexpr std::string_view attach_types[] = {
-	"cgroup_inet_ingress",
-	"cgroup_inet_egress",
-	"cgroup_inet_sock_create",
-	"cgroup_sock_ops",
-	"sk_skb_stream_parser",
-	"sk_skb_stream_verdict",
-	"cgroup_device",
-	"sk_msg_verdict",
-	"cgroup_inet4_bind",
-	"cgroup_inet6_bind",
-	"cgroup_inet4_connect",
-	"cgroup_inet6_connect",
-	"cgroup_inet4_post_bind",
-	"cgroup_inet6_post_bind",
-	"cgroup_udp4_sendmsg",
-	"cgroup_udp6_sendmsg",
-	"lirc_mode2",
-	"flow_dissector",
-	"cgroup_sysctl",
-	"cgroup_udp4_recvmsg",
-	"cgroup_udp6_recvmsg",
-	"cgroup_getsockopt",
-	"cgroup_setsockopt",
-	"trace_raw_tp",
-	"trace_fentry",
-	"trace_fexit",
-	"modify_return",
-	"lsm_mac",
-	"trace_iter",
-	"cgroup_inet4_getpeername",
-	"cgroup_inet6_getpeername",
-	"cgroup_inet4_getsockname",
-	"cgroup_inet6_getsockname",
-	"xdp_devmap",
-	"cgroup_inet_sock_release",
-	"xdp_cpumap",
-	"sk_lookup",
-	"xdp",
-	"sk_skb_verdict",
-	"sk_reuseport_select",
-	"sk_reuseport_select_or_migrate",
-	"perf_event",
-	"trace_kprobe_multi",
-	"cgroup_lsm",
-	"struct_ops",
-	"netfilter",
-	"tcx_ingress",
-	"tcx_egress",
-	"trace_uprobe_multi",
-	"cgroup_unix_connect",
-	"cgroup_unix_sendmsg",
-	"cgroup_unix_recvmsg",
-	"cgroup_unix_getpeername",
-	"cgroup_unix_getsockname",
-	"netkit_primary",
-	"netkit_peer",
+constexpr std::uint32_t newer_attach_type = 44; // BPF_STRUCT_OPS
+constexpr std::string_view newer_attach_types[] = {
+	"struct_ops",	       "netfilter",	      "tcx_ingress",
+	"tcx_egress",	       "trace_uprobe_multi",  "cgroup_unix_connect",
+	"cgroup_unix_sendmsg", "cgroup_unix_recvmsg", "cgroup_unix_getpeername",
+	"cgroup_unix_getsockname", "netkit_primary",  "netkit_peer",
 	"trace_kprobe_session",
 };
 
-// enum bpf_map_type, in order.
-constexpr std::string_view map_types[] = {
-	"unspec",	      "hash",		     "array",		  "prog_array",
-	"perf_event_array",   "percpu_hash",	     "percpu_array",	  "stack_trace",
-	"cgroup_array",	      "lru_hash",	     "lru_percpu_hash",	  "lpm_trie",
-	"array_of_maps",      "hash_of_maps",	     "devmap",		  "sockmap",
-	"cpumap",	      "xskmap",		     "sockhash",	  "cgroup_storage",
-	"reuseport_sockarray", "percpu_cgroup_storage", "queue",	  "stack",
-	"sk_storage",	      "devmap_hash",	     "struct_ops",	  "ringbuf",
-	"inode_storage",      "task_storage",	     "bloom_filter",	  "user_ringbuf",
-	"cgrp_storage",	      "arena",
-};
+constexpr std::uint32_t newer_map_type = 33; // BPF_MAP_TYPE_ARENA
+constexpr std::string_view newer_map_types[] = {"arena"};
 
-// The values the Rax program types and their attach types have in the
-// UAPI, which never changes them.
-static_assert(prog_types[2] == "kprobe" && prog_types[3] == "sched_cls" &&
-	      prog_types[5] == "tracepoint" && prog_types[6] == "xdp" &&
-	      prog_types[7] == "perf_event");
-static_assert(attach_types[37] == "xdp" && attach_types[41] == "perf_event" &&
-	      attach_types[46] == "tcx_ingress");
-static_assert(map_types[1] == "hash" && map_types[2] == "array" && map_types[27] == "ringbuf");
+// The Rax attach types in the UAPI, which never changes them.
+static_assert(newer_attach_types[46 - newer_attach_type] == "tcx_ingress" &&
+	      newer_attach_types[47 - newer_attach_type] == "tcx_egress");
+
+// libbpf's name of @v through @str, which takes the UAPI's enum: asked only
+// for a value that enum can hold (each of the three holds 0 to 63).
+template <typename Enum>
+char const *libbpf_name(char const *(*str)(Enum), std::uint32_t v)
+{
+	return v < 64 ? str(static_cast<Enum>(v)) : nullptr;
+}
 
 template <std::size_t N>
-std::string lookup(std::string_view const (&table)[N], std::uint32_t v)
+std::string name_of(char const *known, std::uint32_t first, std::string_view const (&newer)[N],
+		    std::uint32_t v)
 {
-	if (v < N)
-		return std::string(table[v]);
+	if (known)
+		return known;
+	if (v >= first && v - first < N)
+		return std::string(newer[v - first]);
 	return std::to_string(v);
 }
 
@@ -123,17 +62,20 @@ std::string hash_hex(Sha256 const &h)
 
 std::string prog_type_name(std::uint32_t type)
 {
-	return lookup(prog_types, type);
+	return name_of(libbpf_name(libbpf_bpf_prog_type_str, type), newer_prog_type,
+		       newer_prog_types, type);
 }
 
 std::string attach_type_name(std::uint32_t type)
 {
-	return lookup(attach_types, type);
+	return name_of(libbpf_name(libbpf_bpf_attach_type_str, type), newer_attach_type,
+		       newer_attach_types, type);
 }
 
 std::string map_type_name(std::uint32_t type)
 {
-	return lookup(map_types, type);
+	return name_of(libbpf_name(libbpf_bpf_map_type_str, type), newer_map_type,
+		       newer_map_types, type);
 }
 
 std::string entry_attach_type(Entry const &e)

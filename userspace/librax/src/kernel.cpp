@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 // The bpf(2) and perf_event_open(2) calls of librax: maps, programs,
-// links, object pins, fdinfo, test runs and perf events.
+// links, object pins, fdinfo, test runs and perf events. The bpf(2) calls
+// go through libbpf; sys_bpf() remains for the Rax BPF_PROG_LOAD (load.cpp),
+// whose attributes libbpf cannot pass.
 #include <rax/kernel.hpp>
 
+#include <bpf/bpf.h>
 #include <fcntl.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
@@ -48,6 +51,22 @@ std::string trim(std::string_view s)
 	return std::string(s);
 }
 
+// The result of libbpf's call of bpf command @cmd, or an Error as sys_bpf()
+// gives ("BPF_MAP_CREATE: Operation not permitted"). libbpf 1.x returns
+// -errno itself; EAGAIN and EINTR are retried as sys_bpf() retries them.
+template <typename Call>
+Result<int> libbpf_call(int cmd, Call &&call)
+{
+	for (int tries = 0;; tries++) {
+		int const r = call();
+		if (r >= 0)
+			return r;
+		if ((r == -EAGAIN || r == -EINTR) && tries < 5)
+			continue;
+		return sys_error(-r, "bpf", bpf_cmd_name(cmd));
+	}
+}
+
 bool parse_u64(std::string_view s, std::uint64_t &out)
 {
 	if (s.empty() || s.size() > 20)
@@ -65,31 +84,29 @@ bool parse_u64(std::string_view s, std::uint64_t &out)
 	return true;
 }
 
-Result<std::vector<std::uint32_t>> ids(int cmd)
+// Every id from libbpf's @next (bpf_prog_get_next_id, bpf_map_get_next_id).
+Result<std::vector<std::uint32_t>> ids(int cmd, int (*next)(__u32, __u32 *))
 {
 	std::vector<std::uint32_t> out;
-	union bpf_attr attr {};
+	__u32 id = 0;
 
 	for (;;) {
-		auto r = sys_bpf(cmd, &attr, sizeof(attr));
+		__u32 next_id = 0;
+		auto r = libbpf_call(cmd, [&] { return next(id, &next_id); });
 		if (!r) {
 			if (r.error().code() == ENOENT)
 				return out;
 			return std::move(r).error();
 		}
-		out.push_back(attr.next_id);
-		std::uint32_t const next = attr.next_id;
-		attr = {};
-		attr.start_id = next;
+		out.push_back(next_id);
+		id = next_id;
 	}
 }
 
-Result<Fd> fd_by_id(int cmd, std::uint32_t id)
+// An fd from libbpf's @get (bpf_prog_get_fd_by_id, bpf_map_get_fd_by_id).
+Result<Fd> fd_by_id(int cmd, int (*get)(__u32), std::uint32_t id)
 {
-	union bpf_attr attr {};
-
-	attr.prog_id = id; // map_id and link_id share the field
-	auto r = sys_bpf(cmd, &attr, sizeof(attr));
+	auto r = libbpf_call(cmd, [&] { return get(id); });
 	if (!r)
 		return Error(r.error().code(), r.error().op(),
 			     r.error().message() + " (id " + std::to_string(id) + ")");
@@ -99,12 +116,9 @@ Result<Fd> fd_by_id(int cmd, std::uint32_t id)
 template <typename Info>
 Result<void> obj_info(int fd, Info &info)
 {
-	union bpf_attr attr {};
-
-	attr.info.bpf_fd = static_cast<std::uint32_t>(fd);
-	attr.info.info_len = sizeof(info);
-	attr.info.info = ptr(&info);
-	auto r = sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr));
+	__u32 len = sizeof(info);
+	auto r = libbpf_call(BPF_OBJ_GET_INFO_BY_FD,
+			     [&] { return bpf_obj_get_info_by_fd(fd, &info, &len); });
 	if (!r)
 		return std::move(r).error();
 	return {};
@@ -135,6 +149,7 @@ std::string bpf_cmd_name(int cmd)
 		RAX_CMD(BPF_MAP_UPDATE_ELEM)
 		RAX_CMD(BPF_MAP_DELETE_ELEM)
 		RAX_CMD(BPF_MAP_GET_NEXT_KEY)
+		RAX_CMD(BPF_MAP_LOOKUP_AND_DELETE_ELEM)
 		RAX_CMD(BPF_PROG_LOAD)
 		RAX_CMD(BPF_OBJ_PIN)
 		RAX_CMD(BPF_OBJ_GET)
@@ -210,17 +225,17 @@ union bpf_attr map_create_attr(MapDef const &def)
 
 Result<Fd> btf_load(std::span<std::uint8_t const> blob)
 {
-	union bpf_attr attr {};
 	// The log of a few types is short; the kernel fills it as it checks
 	// them, and on failure it says why.
 	std::vector<char> log(64 * 1024);
+	bpf_btf_load_opts opts {};
 
-	attr.btf = ptr(blob.data());
-	attr.btf_size = static_cast<std::uint32_t>(blob.size());
-	attr.btf_log_buf = ptr(log.data());
-	attr.btf_log_size = static_cast<std::uint32_t>(log.size());
-	attr.btf_log_level = 1;
-	auto r = sys_bpf(BPF_BTF_LOAD, &attr, sizeof(attr));
+	opts.sz = sizeof(opts);
+	opts.log_buf = log.data();
+	opts.log_size = static_cast<__u32>(log.size());
+	opts.log_level = 1;
+	auto r = libbpf_call(BPF_BTF_LOAD,
+			     [&] { return bpf_btf_load(blob.data(), blob.size(), &opts); });
 	if (!r) {
 		std::string l(log.data(), ::strnlen(log.data(), log.size()));
 		while (!l.empty() && l.back() == '\n')
@@ -235,10 +250,14 @@ Result<Fd> btf_load(std::span<std::uint8_t const> blob)
 
 Result<Fd> map_create(MapDef const &def)
 {
-	union bpf_attr attr = map_create_attr(def);
+	union bpf_attr const attr = map_create_attr(def);
+	bpf_map_create_opts opts {};
 	// The BTF that places the value's bpf_spin_lock; the map holds its
 	// own reference, this fd is closed on return.
 	Fd btf;
+
+	opts.sz = sizeof(opts);
+	opts.map_flags = attr.map_flags;
 
 	if (def.has_spin_lock()) {
 		BtfIds ids;
@@ -252,11 +271,14 @@ Result<Fd> map_create(MapDef const &def)
 					     std::to_string(def.spin_lock_off) +
 					     "): " + fd.error().message());
 		btf = std::move(*fd);
-		attr.btf_fd = static_cast<std::uint32_t>(btf.get());
-		attr.btf_key_type_id = ids.key_type_id;
-		attr.btf_value_type_id = ids.value_type_id;
+		opts.btf_fd = static_cast<__u32>(btf.get());
+		opts.btf_key_type_id = ids.key_type_id;
+		opts.btf_value_type_id = ids.value_type_id;
 	}
-	auto r = sys_bpf(BPF_MAP_CREATE, &attr, sizeof(attr));
+	auto r = libbpf_call(BPF_MAP_CREATE, [&] {
+		return bpf_map_create(static_cast<bpf_map_type>(attr.map_type), attr.map_name,
+				      attr.key_size, attr.value_size, attr.max_entries, &opts);
+	});
 	if (!r)
 		return Error(r.error().code(), r.error().op(),
 			     "map " + def.name + ": " + r.error().message());
@@ -265,10 +287,7 @@ Result<Fd> map_create(MapDef const &def)
 
 Result<Fd> obj_get(std::string const &path)
 {
-	union bpf_attr attr {};
-
-	attr.pathname = ptr(path.c_str());
-	auto r = sys_bpf(BPF_OBJ_GET, &attr, sizeof(attr));
+	auto r = libbpf_call(BPF_OBJ_GET, [&] { return bpf_obj_get(path.c_str()); });
 	if (!r)
 		return Error(r.error().code(), r.error().op(), path + ": " + r.error().message());
 	return Fd(*r);
@@ -276,11 +295,7 @@ Result<Fd> obj_get(std::string const &path)
 
 Result<void> obj_pin(int fd, std::string const &path)
 {
-	union bpf_attr attr {};
-
-	attr.pathname = ptr(path.c_str());
-	attr.bpf_fd = static_cast<std::uint32_t>(fd);
-	auto r = sys_bpf(BPF_OBJ_PIN, &attr, sizeof(attr));
+	auto r = libbpf_call(BPF_OBJ_PIN, [&] { return bpf_obj_pin(fd, path.c_str()); });
 	if (!r)
 		return Error(r.error().code(), r.error().op(), path + ": " + r.error().message());
 	return {};
@@ -288,22 +303,22 @@ Result<void> obj_pin(int fd, std::string const &path)
 
 Result<std::vector<std::uint32_t>> prog_ids()
 {
-	return ids(BPF_PROG_GET_NEXT_ID);
+	return ids(BPF_PROG_GET_NEXT_ID, bpf_prog_get_next_id);
 }
 
 Result<std::vector<std::uint32_t>> map_ids()
 {
-	return ids(BPF_MAP_GET_NEXT_ID);
+	return ids(BPF_MAP_GET_NEXT_ID, bpf_map_get_next_id);
 }
 
 Result<Fd> prog_fd_by_id(std::uint32_t id)
 {
-	return fd_by_id(BPF_PROG_GET_FD_BY_ID, id);
+	return fd_by_id(BPF_PROG_GET_FD_BY_ID, bpf_prog_get_fd_by_id, id);
 }
 
 Result<Fd> map_fd_by_id(std::uint32_t id)
 {
-	return fd_by_id(BPF_MAP_GET_FD_BY_ID, id);
+	return fd_by_id(BPF_MAP_GET_FD_BY_ID, bpf_map_get_fd_by_id, id);
 }
 
 Result<ProgInfo> prog_info(int fd)
@@ -512,13 +527,10 @@ std::size_t lookup_size(MapInfo const &info, std::size_t ncpus)
 Result<std::optional<Bytes>> map_next_key(int fd, std::optional<Bytes> const &key,
 					  std::size_t key_size)
 {
-	union bpf_attr attr {};
 	Bytes next(key_size);
-
-	attr.map_fd = static_cast<std::uint32_t>(fd);
-	attr.key = key ? ptr(key->data()) : 0;
-	attr.next_key = ptr(next.data());
-	auto r = sys_bpf(BPF_MAP_GET_NEXT_KEY, &attr, sizeof(attr));
+	auto r = libbpf_call(BPF_MAP_GET_NEXT_KEY, [&] {
+		return bpf_map_get_next_key(fd, key ? key->data() : nullptr, next.data());
+	});
 	if (!r) {
 		if (r.error().code() == ENOENT)
 			return std::optional<Bytes>();
@@ -529,13 +541,9 @@ Result<std::optional<Bytes>> map_next_key(int fd, std::optional<Bytes> const &ke
 
 Result<std::optional<Bytes>> map_lookup(int fd, Bytes const &key, std::size_t value_size)
 {
-	union bpf_attr attr {};
 	Bytes value(value_size);
-
-	attr.map_fd = static_cast<std::uint32_t>(fd);
-	attr.key = ptr(key.data());
-	attr.value = ptr(value.data());
-	auto r = sys_bpf(BPF_MAP_LOOKUP_ELEM, &attr, sizeof(attr));
+	auto r = libbpf_call(BPF_MAP_LOOKUP_ELEM,
+			     [&] { return bpf_map_lookup_elem(fd, key.data(), value.data()); });
 	if (!r) {
 		if (r.error().code() == ENOENT)
 			return std::optional<Bytes>();
@@ -546,13 +554,9 @@ Result<std::optional<Bytes>> map_lookup(int fd, Bytes const &key, std::size_t va
 
 Result<void> map_update(int fd, Bytes const &key, Bytes const &value, std::uint64_t flags)
 {
-	union bpf_attr attr {};
-
-	attr.map_fd = static_cast<std::uint32_t>(fd);
-	attr.key = ptr(key.data());
-	attr.value = ptr(value.data());
-	attr.flags = flags;
-	auto r = sys_bpf(BPF_MAP_UPDATE_ELEM, &attr, sizeof(attr));
+	auto r = libbpf_call(BPF_MAP_UPDATE_ELEM, [&] {
+		return bpf_map_update_elem(fd, key.data(), value.data(), flags);
+	});
 	if (!r)
 		return std::move(r).error();
 	return {};
@@ -570,13 +574,14 @@ bool map_is_keyless(std::uint32_t type)
 
 Result<std::optional<Bytes>> map_peek(int fd, std::size_t value_size, bool pop)
 {
-	union bpf_attr attr {};
 	Bytes value(value_size);
-
-	attr.map_fd = static_cast<std::uint32_t>(fd);
-	attr.value = ptr(value.data());
-	auto r = sys_bpf(pop ? BPF_MAP_LOOKUP_AND_DELETE_ELEM : BPF_MAP_LOOKUP_ELEM, &attr,
-			 sizeof(attr));
+	auto r = pop ? libbpf_call(BPF_MAP_LOOKUP_AND_DELETE_ELEM,
+				   [&] {
+					   return bpf_map_lookup_and_delete_elem(fd, nullptr,
+										 value.data());
+				   })
+		     : libbpf_call(BPF_MAP_LOOKUP_ELEM,
+				   [&] { return bpf_map_lookup_elem(fd, nullptr, value.data()); });
 	if (!r) {
 		if (r.error().code() == ENOENT)
 			return std::optional<Bytes>();
@@ -691,23 +696,24 @@ Result<Bytes> parse_hex(std::string_view s)
 
 Result<TestRun> test_run(int prog_fd, std::span<std::uint8_t const> data, std::uint32_t repeat)
 {
-	union bpf_attr attr {};
 	// Room for a program that grows the packet (bpf_xdp_adjust_tail).
 	Bytes out(data.size() + 65536);
+	bpf_test_run_opts opts {};
 
-	attr.test.prog_fd = static_cast<std::uint32_t>(prog_fd);
-	attr.test.data_in = ptr(data.data());
-	attr.test.data_size_in = static_cast<std::uint32_t>(data.size());
-	attr.test.data_out = ptr(out.data());
-	attr.test.data_size_out = static_cast<std::uint32_t>(out.size());
-	attr.test.repeat = repeat;
-	auto r = sys_bpf(BPF_PROG_TEST_RUN, &attr, sizeof(attr));
+	opts.sz = sizeof(opts);
+	opts.data_in = data.data();
+	opts.data_size_in = static_cast<__u32>(data.size());
+	opts.data_out = out.data();
+	opts.data_size_out = static_cast<__u32>(out.size());
+	opts.repeat = static_cast<int>(repeat);
+	auto r = libbpf_call(BPF_PROG_TEST_RUN,
+			     [&] { return bpf_prog_test_run_opts(prog_fd, &opts); });
 	if (!r)
 		return std::move(r).error();
 	TestRun t;
-	t.retval = attr.test.retval;
-	t.duration_ns = attr.test.duration;
-	out.resize(std::min<std::size_t>(out.size(), attr.test.data_size_out));
+	t.retval = opts.retval;
+	t.duration_ns = opts.duration;
+	out.resize(std::min<std::size_t>(out.size(), opts.data_size_out));
 	t.data_out = std::move(out);
 	return t;
 }
@@ -733,12 +739,15 @@ std::string retval_name(std::uint32_t prog_type, std::uint32_t retval)
 
 Result<Fd> link_create(int prog_fd, std::uint32_t target, std::uint32_t attach_type)
 {
-	union bpf_attr attr {};
+	bpf_link_create_opts opts {};
 
-	attr.link_create.prog_fd = static_cast<std::uint32_t>(prog_fd);
-	attr.link_create.target_fd = target; // target_ifindex shares it
-	attr.link_create.attach_type = attach_type;
-	auto r = sys_bpf(BPF_LINK_CREATE, &attr, sizeof(attr));
+	opts.sz = sizeof(opts);
+	// target_ifindex shares target_fd; libbpf passes attach types it does
+	// not know (tcx, newer than Debian 12's libbpf 1.1) as they are.
+	auto r = libbpf_call(BPF_LINK_CREATE, [&] {
+		return bpf_link_create(prog_fd, static_cast<int>(target),
+				       static_cast<bpf_attach_type>(attach_type), &opts);
+	});
 	if (!r)
 		return std::move(r).error();
 	return Fd(*r);
