@@ -8,7 +8,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -19,6 +21,7 @@
 #include <rax/rax.h>
 #include <rax/sign.hpp>
 
+#include "cli/util.hpp"
 #include "cli_run.hpp"
 #include "elf_builder.hpp"
 
@@ -197,6 +200,59 @@ TEST_CASE("cli: inspect prints an object's names escaped, never its bytes", "[cl
 	}
 	r = rax_cli({"inspect", obj, "-j"});
 	CHECK(has(r.out, "\"name\":\"a\\\\x1b\\\\x5b2J\\\\xff\""));
+}
+
+TEST_CASE("cli: an error's exit code follows its number and the operation that failed", "[cli]")
+{
+	using rax::cli::exit_code;
+	struct {
+		int err;
+		char const *op;
+		int code;
+	} const cases[] = {
+		{0, "load", 0},
+		// The kernel's policy refuses the load of a Rax object with
+		// EACCES (kernel.rax.toolchains, kernel.rax.denied,
+		// min_format_version, no termination pass): a refusal, as
+		// EPERM from kernel.rax.enabled=0 or an LSM is.
+		{EACCES, "load", 1},
+		{EPERM, "load", 1},
+		// EACCES and EPERM anywhere else are a permission the caller
+		// lacks: bpf(2) as a user, a file, a pin.
+		{EACCES, "bpf", 3},
+		{EPERM, "bpf", 3},
+		{EACCES, "open", 3},
+		{EPERM, "open", 3},
+		{EACCES, "read", 3},
+		{EACCES, "write", 3},
+		{EACCES, "pin", 3},
+		{EPERM, "pin", 3},
+		{EACCES, "snapshot", 3},
+		{EACCES, "", 3},
+		// The toolchain's refusal of a crate.
+		{EPERM, "build", 1},
+		// Refusals of the object whatever the operation.
+		{EKEYREJECTED, "verify", 1},
+		{EBADMSG, "parse", 1},
+		{EINVAL, "load", 1},
+		{E2BIG, "load", 1},
+		// System errors whatever the operation.
+		{ENOENT, "load", 3},
+		{ENOENT, "open", 3},
+		{ENOENT, "toolchain", 3},
+		{EIO, "rustc", 3},
+		{ENOMEM, "load", 3},
+	};
+	for (auto const &c : cases) {
+		INFO(std::strerror(c.err) << " from " << (*c.op ? c.op : "(no operation)"));
+		CHECK(exit_code(c.err, c.op) == c.code);
+	}
+	// The codes --help documents.
+	CHECK(rax::cli::EXIT_REFUSED == 1);
+	CHECK(rax::cli::EXIT_SYSTEM == 3);
+	std::string const help = rax::cli::exit_codes_help;
+	CHECK(has(help, "the kernel refused the load (EPERM, or EACCES from its policy)"));
+	CHECK(has(rax_cli({"--help"}).out, help));
 }
 
 TEST_CASE("cli: a permission the caller lacks is a system error, not a refusal", "[cli]")
