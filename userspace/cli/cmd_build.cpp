@@ -39,8 +39,15 @@ std::string build_help()
 	       "  -q, --quiet            no progress lines\n"
 	       "  -h, --help             this help\n"
 	       "\n"
-	       "Exit status: 0 built, 1 refused or failed, 2 usage error (a missing crate\n"
-	       "directory too).\n";
+	       "Exit status:\n"
+	       "  0  built (and signed, with -k and -c)\n"
+	       "  1  refused: a construct refused, a stack bound over the limit, a\n"
+	       "     compiler error (EPERM, EINVAL, E2BIG, ELOOP, ...)\n"
+	       "  2  usage error: unknown option, missing argument, a CRATE_DIR that is\n"
+	       "     not a directory\n"
+	       "  3  system error: a missing toolchain (rustc, the termination pass, the\n"
+	       "     sysroot's sources), a file that cannot be read or written (ENOENT,\n"
+	       "     EACCES, EIO, ...)\n";
 }
 
 void print_refusals_json(rax::JsonWriter &j, std::vector<rax::Refusal> const &refusals)
@@ -113,7 +120,11 @@ int cmd_build(int argc, char **argv)
 			j.end_object();
 		}
 		std::fprintf(stderr, "rax: %s\n", r.error().to_string().c_str());
-		return 1;
+		// A refusal of the crate (EPERM, with what was refused), of its
+		// code (a stack bound, a compiler error): 1; a missing
+		// toolchain or a file that cannot be read or written: 3, as for
+		// every command.
+		return refusals.empty() ? exit_code(r.error().code(), r.error().op()) : EXIT_REFUSED;
 	}
 	std::string const &sig = r->signature;
 

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include <rax/paths.hpp>
 #include <rax/rax.h>
 #include <rax/sign.hpp>
 
@@ -177,6 +178,55 @@ TEST_CASE("cli: build's usage errors exit 2 in the commands' format", "[cli]")
 		CHECK(has(r.err, "Try 'rax build --help'."));
 		CHECK(r.out.empty());
 	}
+}
+
+TEST_CASE("cli: build exits 1 for a refused crate, 2 for a usage error, 3 for a system error",
+	  "[cli][build]")
+{
+	TempDir d;
+	std::string const top = rax::paths::source_dir;
+	// A crate directory that is not there: a usage error, as --help says.
+	Run r = rax_cli({"build", "-q", d / "no-such-crate"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "is not a crate directory"));
+
+	// The toolchain refuses the crate (an unsafe block), in text and JSON.
+	std::string const refused = top + "/userspace/tests/fixtures/unsafe_block";
+	r = rax_cli({"build", "-q", refused, "-o", d / "refused.rax.o"});
+	INFO(r.err);
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "unsafe block"));
+	r = rax_cli({"build", "-q", "-j", refused, "-o", d / "refused.rax.o"});
+	CHECK(r.status == 1);
+	CHECK(r.out.rfind("{\"error\":", 0) == 0);
+	CHECK(has(r.out, "\"refused\":[{"));
+
+	// A missing toolchain: the termination pass RAX_PLUGIN names.
+	std::string const sample = top + "/userspace/samples/empty";
+	r = rax_cli({"build", "-q", sample, "-o", d / "empty.rax.o"},
+		    {"env", "RAX_PLUGIN=" + d / "no-such-plugin.so"});
+	INFO(r.err);
+	CHECK(r.status == 3);
+	CHECK(has(r.err, "no-such-plugin.so"));
+	CHECK(!fs::exists(d / "empty.rax.o"));
+
+	// A file of the crate that cannot be read: as root, the build runs as
+	// nobody, whom the file's mode keeps out.
+	fs::permissions(d.path, fs::perms::owner_all | fs::perms::group_read |
+					fs::perms::group_exec | fs::perms::others_read |
+					fs::perms::others_exec);
+	fs::create_directories(d.path / "crate" / "src");
+	std::ofstream(d / "crate/Rax.toml") << "name = \"unreadable\"\nversion = \"0.1.0\"\n";
+	std::ofstream(d / "crate/src/lib.rs") << "#![no_std]\n";
+	fs::permissions(d.path / "crate" / "src" / "lib.rs", fs::perms::none);
+	std::vector<std::string> as_user;
+	if (geteuid() == 0)
+		as_user = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+	r = rax_cli({"build", "-q", d / "crate", "-o", d / "unreadable.rax.o"}, as_user);
+	INFO(r.err);
+	CHECK(r.status == 3);
+	CHECK(has(r.err, "Permission denied"));
+	CHECK(!has(r.err, "Try 'rax build --help'"));
 }
 
 TEST_CASE("cli: inspect prints an object's names escaped, never its bytes", "[cli]")
