@@ -76,7 +76,6 @@ void print_json_error(std::string const &message)
 	w.begin_object();
 	w.field("error", message);
 	w.end_object();
-	std::cout << '\n';
 }
 
 } // namespace
