@@ -31,7 +31,7 @@ std::string build_help()
 	       "Options:\n"
 	       "  -o, --output FILE      the object (default CRATE_DIR/target/NAME.rax.o)\n"
 	       "      --stack-limit N    largest stack bound accepted, in bytes (default 32768)\n"
-	       "      --cache DIR        sysroot cache (default $XDG_CACHE_HOME/rax)\n"
+	       "  -C, --cache DIR        sysroot cache (default $XDG_CACHE_HOME/rax)\n"
 	       "  -k, --key FILE         sign the object with this private key (PEM) ...\n"
 	       "  -c, --cert FILE        ... and this certificate; writes OBJECT.sig\n"
 	       "  -j, --json             print the result as JSON\n"
@@ -69,12 +69,12 @@ void print_refusals_json(rax::JsonWriter &j, std::vector<rax::Refusal> const &re
 
 int cmd_build(int argc, char **argv)
 {
-	enum { OPT_STACK_LIMIT = 256, OPT_CACHE };
+	enum { OPT_STACK_LIMIT = 256 };
 	Options o("build", build_help(),
 		  {
 			  {"output", required_argument, 'o'},
 			  {"stack-limit", required_argument, OPT_STACK_LIMIT},
-			  {"cache", required_argument, OPT_CACHE},
+			  {"cache", required_argument, 'C'},
 			  {"key", required_argument, 'k'},
 			  {"cert", required_argument, 'c'},
 			  {"json", no_argument, 'j'},
@@ -88,7 +88,7 @@ int cmd_build(int argc, char **argv)
 	std::string key = o.get('k'), cert = o.get('c');
 	bool pretty = o.has('p'), json = pretty || o.has('j'), quiet = o.has('q');
 	opt.output = o.get('o');
-	opt.cache_dir = o.get(OPT_CACHE);
+	opt.cache_dir = o.get('C');
 	if (o.has(OPT_STACK_LIMIT)) {
 		std::string v = o.get(OPT_STACK_LIMIT);
 		char *end = nullptr;

@@ -8,12 +8,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -440,6 +443,91 @@ TEST_CASE("cli: every map subcommand takes -j and -p, its errors JSON objects", 
 	CHECK(has(r.out, "null in JSON mode"));
 }
 
+namespace {
+
+std::vector<std::string> lines_of(std::string const &text)
+{
+	std::vector<std::string> v;
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		v.push_back(line);
+	return v;
+}
+
+// The options a --help text lists, as its options blocks write them:
+// "  -o, --output FILE  ..." or "      --stack-limit N  ...". The letter is
+// 0 for a long-only option.
+std::vector<std::pair<char, std::string>> help_options(std::string const &text)
+{
+	std::vector<std::pair<char, std::string>> out;
+	auto long_name = [](std::string const &line, std::size_t at) {
+		std::size_t end = at + 2;
+		while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) ||
+					     line[end] == '-'))
+			end++;
+		return line.substr(at + 2, end - at - 2);
+	};
+	for (std::string const &line : lines_of(text)) {
+		if (line.size() > 8 && line.compare(0, 3, "  -") == 0 &&
+		    std::isalnum(static_cast<unsigned char>(line[3])) &&
+		    line.compare(4, 4, ", --") == 0)
+			out.emplace_back(line[3], long_name(line, 6));
+		else if (line.size() > 8 && line.compare(0, 8, "      --") == 0)
+			out.emplace_back('\0', long_name(line, 6));
+	}
+	return out;
+}
+
+// The subcommands a command's --help names: its synopsis lines ("Usage:"
+// or white space, then "rax CMD SUB") with SUB a lower-case word.
+std::set<std::string> help_subcommands(std::string const &cmd, std::string const &text)
+{
+	std::set<std::string> out;
+	std::string const prefix = "rax " + cmd + " ";
+	for (std::string line : lines_of(text)) {
+		if (line.rfind("Usage:", 0) == 0)
+			line.erase(0, 6);
+		line.erase(0, line.find_first_not_of(' '));
+		if (line.rfind(prefix, 0) != 0)
+			continue;
+		std::istringstream words(line.substr(prefix.size()));
+		std::string w;
+		words >> w;
+		if (!w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+			    return (c >= 'a' && c <= 'z') || c == '-';
+		    }))
+			out.insert(w);
+	}
+	return out;
+}
+
+// The commands rax help lists.
+std::vector<std::string> command_names()
+{
+	Run r = rax_cli({"help"});
+	REQUIRE(r.status == 0);
+	std::vector<std::string> out;
+	bool in = false;
+	for (std::string const &line : lines_of(r.out)) {
+		if (line == "Commands:") {
+			in = true;
+			continue;
+		}
+		if (in && line.empty())
+			break;
+		if (in) {
+			std::istringstream words(line);
+			std::string name;
+			words >> name;
+			out.push_back(name);
+		}
+	}
+	REQUIRE(out.size() >= 11);
+	return out;
+}
+
+} // namespace
+
 TEST_CASE("cli: a short option means one thing in every command", "[cli]")
 {
 	// -b was keygen's --bits and btf-bindings' --btf: --bits is long only.
@@ -448,6 +536,79 @@ TEST_CASE("cli: a short option means one thing in every command", "[cli]")
 	CHECK(has(r.err, "unknown option '-b'"));
 	r = rax_cli({"keygen", "--help"});
 	CHECK(has(r.out, "      --bits N"));
+
+	// Every --help: rax's own, each command's and each subcommand's. A
+	// letter is one long option wherever it is listed, and a long option
+	// has the same letter (or none) wherever it is listed.
+	struct Help {
+		std::vector<std::string> cmd; // after rax
+		std::string text;
+	};
+	std::vector<Help> helps;
+	helps.push_back({{}, rax_cli({"--help"}).out});
+	for (auto const &c : command_names()) {
+		Run h = rax_cli({c, "--help"});
+		INFO("rax " << c << " --help: " << h.err);
+		REQUIRE(h.status == 0);
+		helps.push_back({{c}, h.out});
+		for (auto const &sub : help_subcommands(c, h.out)) {
+			Run hs = rax_cli({c, sub, "--help"});
+			INFO("rax " << c << " " << sub << " --help: " << hs.err);
+			REQUIRE(hs.status == 0);
+			helps.push_back({{c, sub}, hs.out});
+		}
+	}
+	std::map<char, std::map<std::string, std::set<std::string>>> by_letter;
+	std::map<std::string, std::map<char, std::set<std::string>>> by_name;
+	TempDir empty; // where a build of "." finds no crate
+	for (auto const &h : helps) {
+		std::string where = "rax";
+		for (auto const &w : h.cmd)
+			where += " " + w;
+		auto const opts = help_options(h.text);
+		INFO(where << " --help:\n" << h.text);
+		CHECK(!opts.empty());
+		for (auto const &[letter, name] : opts) {
+			if (letter)
+				by_letter[letter][name].insert(where);
+			by_name[name][letter].insert(where);
+			if (!letter || h.cmd.empty())
+				continue;
+			// The letter the help lists is one the command takes.
+			std::vector<std::string> args = h.cmd;
+			args.push_back(std::string("-") + letter);
+			Run run = rax_cli(args, {"env", "-C", empty.path.string()});
+			INFO(where << " -" << letter << ": " << run.err);
+			CHECK(!has(run.err, "unknown option"));
+		}
+	}
+	auto places = [](std::set<std::string> const &s) {
+		std::string out;
+		for (auto const &w : s)
+			out += (out.empty() ? "" : ", ") + w;
+		return out;
+	};
+	for (auto const &[letter, names] : by_letter) {
+		std::string meanings;
+		for (auto const &[name, where] : names)
+			meanings += "\n  --" + name + " in " + places(where);
+		INFO("-" << letter << " is" << meanings);
+		CHECK(names.size() == 1);
+	}
+	for (auto const &[name, letters] : by_name) {
+		std::string forms;
+		for (auto const &[letter, where] : letters)
+			forms += "\n  " + (letter ? std::string("-") + letter : std::string("no letter")) +
+				 " in " + places(where);
+		INFO("--" << name << " has" << forms);
+		CHECK(letters.size() == 1);
+	}
+	// What the scan reads, so that it cannot pass by reading nothing.
+	CHECK(helps.size() >= 17);
+	CHECK(by_letter.at('C').begin()->first == "cache");
+	CHECK(by_name.at("cache").size() == 1);
+	CHECK(by_name.at("json").begin()->second.size() >= 9);
+	CHECK(by_name.contains("stack-limit"));
 }
 
 TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")
