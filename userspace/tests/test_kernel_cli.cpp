@@ -825,7 +825,7 @@ TEST_CASE("kernel: a ring buffer is created but not dumped", "[kernel][bpf]")
 	CHECK(has(r.out, "is a ring buffer"));
 }
 
-TEST_CASE("kernel: queues and stacks through dump, peek and pop; a perf event array's dump",
+TEST_CASE("kernel: queues and stacks through dump, peek and pop, a perf event array's dump",
 	  "[kernel][bpf]")
 {
 	REQUIRE_BPF();
