@@ -31,7 +31,7 @@ std::string build_help()
 	       "Options:\n"
 	       "  -o, --output FILE      the object (default CRATE_DIR/target/NAME.rax.o)\n"
 	       "      --stack-limit N    largest stack bound accepted, in bytes (default 32768)\n"
-	       "      --cache DIR        sysroot cache (default $XDG_CACHE_HOME/rax)\n"
+	       "  -C, --cache DIR        sysroot cache (default $XDG_CACHE_HOME/rax)\n"
 	       "  -k, --key FILE         sign the object with this private key (PEM) ...\n"
 	       "  -c, --cert FILE        ... and this certificate; writes OBJECT.sig\n"
 	       "  -j, --json             print the result as JSON\n"
@@ -39,8 +39,15 @@ std::string build_help()
 	       "  -q, --quiet            no progress lines\n"
 	       "  -h, --help             this help\n"
 	       "\n"
-	       "Exit status: 0 built, 1 refused or failed, 2 usage error (a missing crate\n"
-	       "directory too).\n";
+	       "Exit status:\n"
+	       "  0  built (and signed, with -k and -c)\n"
+	       "  1  refused: a construct refused, a stack bound over the limit, a\n"
+	       "     compiler error (EPERM, EINVAL, E2BIG, ELOOP, ...)\n"
+	       "  2  usage error: unknown option, missing argument, a CRATE_DIR that is\n"
+	       "     not a directory\n"
+	       "  3  system error: a missing toolchain (rustc, the termination pass, the\n"
+	       "     sysroot's sources), a file that cannot be read or written (ENOENT,\n"
+	       "     EACCES, EIO, ...)\n";
 }
 
 void print_refusals_json(rax::JsonWriter &j, std::vector<rax::Refusal> const &refusals)
@@ -62,12 +69,12 @@ void print_refusals_json(rax::JsonWriter &j, std::vector<rax::Refusal> const &re
 
 int cmd_build(int argc, char **argv)
 {
-	enum { OPT_STACK_LIMIT = 256, OPT_CACHE };
+	enum { OPT_STACK_LIMIT = 256 };
 	Options o("build", build_help(),
 		  {
 			  {"output", required_argument, 'o'},
 			  {"stack-limit", required_argument, OPT_STACK_LIMIT},
-			  {"cache", required_argument, OPT_CACHE},
+			  {"cache", required_argument, 'C'},
 			  {"key", required_argument, 'k'},
 			  {"cert", required_argument, 'c'},
 			  {"json", no_argument, 'j'},
@@ -81,7 +88,7 @@ int cmd_build(int argc, char **argv)
 	std::string key = o.get('k'), cert = o.get('c');
 	bool pretty = o.has('p'), json = pretty || o.has('j'), quiet = o.has('q');
 	opt.output = o.get('o');
-	opt.cache_dir = o.get(OPT_CACHE);
+	opt.cache_dir = o.get('C');
 	if (o.has(OPT_STACK_LIMIT)) {
 		std::string v = o.get(OPT_STACK_LIMIT);
 		char *end = nullptr;
@@ -113,7 +120,11 @@ int cmd_build(int argc, char **argv)
 			j.end_object();
 		}
 		std::fprintf(stderr, "rax: %s\n", r.error().to_string().c_str());
-		return 1;
+		// A refusal of the crate (EPERM, with what was refused), of its
+		// code (a stack bound, a compiler error): 1; a missing
+		// toolchain or a file that cannot be read or written: 3, as for
+		// every command.
+		return refusals.empty() ? exit_code(r.error().code(), r.error().op()) : EXIT_REFUSED;
 	}
 	std::string const &sig = r->signature;
 

@@ -27,7 +27,7 @@ constexpr char help[] =
 	"\".rax\" keyring (CONFIG_RAX_SIG_KEY); sign objects with 'rax sign'.\n"
 	"\n"
 	"Options:\n"
-	"  -o, --cert CERT.pem   write the certificate here (PEM)\n"
+	"  -o, --output CERT.pem write the certificate here (PEM); also --cert\n"
 	"  -k, --key KEY.pem     write the private key here (PEM, unencrypted,\n"
 	"                        mode 0600); may be the same file as -o, which then\n"
 	"                        holds both, like CONFIG_RAX_SIG_KEY\n"
@@ -47,6 +47,7 @@ int cmd_keygen(int argc, char **argv)
 {
 	Options o("keygen", std::string(help) + exit_codes_help,
 		  {
+			  {"output", required_argument, 'o'},
 			  {"cert", required_argument, 'o'},
 			  {"key", required_argument, 'k'},
 			  {"cn", required_argument, 'n'},

@@ -38,7 +38,7 @@ constexpr char help[] =
 	"Options:\n"
 	"      --pin DIR          (required) pin the program at DIR/prog and its maps\n"
 	"                         at DIR/maps/NAME\n"
-	"  -s, --sig SIG          the signature (default OBJ.sig); also --signature\n"
+	"  -s, --signature SIG    the signature (default OBJ.sig); also --sig\n"
 	"  -e, --entry NAME       the entry to load, by function name (or symbol);\n"
 	"                         needed when the object has more than one\n"
 	"  -m, --map NAME=PATH    use the map pinned at PATH as the object's map NAME\n"
@@ -111,8 +111,8 @@ int cmd_load(int argc, char **argv)
 	Options o("load", std::string(help) + exit_codes_help,
 		  {
 			  {"pin", required_argument, OPT_PIN},
-			  {"sig", required_argument, 's'},
 			  {"signature", required_argument, 's'},
+			  {"sig", required_argument, 's'},
 			  {"entry", required_argument, 'e'},
 			  {"map", required_argument, 'm'},
 			  {"budget-us", required_argument, OPT_BUDGET},

@@ -235,6 +235,7 @@ int map_peek(int argc, char **argv, bool pop)
 
 constexpr char update_help[] =
 	"Usage: rax map update MAP [key HEX] value HEX [any | noexist | exist]\n"
+	"                      [-j] [-p]\n"
 	"\n"
 	"  MAP := ID | id ID | pinned PATH\n"
 	"\n"
@@ -243,15 +244,22 @@ constexpr char update_help[] =
 	"between bytes are allowed), exactly the map's key and value sizes. A\n"
 	"per-CPU map gets the value on every CPU. A queue or a stack has no key:\n"
 	"the value is pushed. The flag says whether the key may exist already\n"
-	"(any, the default), must not (noexist) or must (exist).\n"
+	"(any, the default), must not (noexist) or must (exist). It prints\n"
+	"nothing, and null in JSON mode, as bpftool does.\n"
 	"\n"
 	"Options:\n"
+	"  -j, --json             JSON output\n"
+	"  -p, --pretty           pretty-printed JSON (implies -j)\n"
 	"  -h, --help             show this help\n"
 	"\n";
 
 int map_update(int argc, char **argv)
 {
-	Options o("map update", std::string(update_help) + exit_codes_help, {});
+	Options o("map update", std::string(update_help) + exit_codes_help,
+		  {
+			  {"json", no_argument, 'j'},
+			  {"pretty", no_argument, 'p'},
+		  });
 	if (int r = o.parse(argc, argv); r >= 0)
 		return r;
 	ObjRef ref;
@@ -308,6 +316,10 @@ int map_update(int argc, char **argv)
 	}
 	if (auto r = k::map_update(fd->get(), key, *value, flags); !r)
 		return fail(r.error());
+	if (o.has('j') || o.has('p')) {
+		rax::JsonWriter w(std::cout, o.has('p'));
+		w.null();
+	}
 	return EXIT_OK;
 }
 

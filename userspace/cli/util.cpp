@@ -19,7 +19,8 @@ char const exit_codes_help[] =
 	"  0  success\n"
 	"  1  refused: the object or signature is not acceptable (EKEYREJECTED,\n"
 	"     ENOKEY, EBADMSG, EINVAL, ENOPKG, E2BIG, ELOOP), as the kernel would,\n"
-	"     or the kernel refused the load, or the toolchain the crate (EPERM)\n"
+	"     or the kernel refused the load (EPERM, or EACCES from its policy),\n"
+	"     or the toolchain the crate (EPERM)\n"
 	"  2  usage error: unknown command or option, missing argument\n"
 	"  3  system error: a file cannot be read or written (ENOENT, EACCES, EIO,\n"
 	"     ENOMEM, ...), or a permission is missing (EPERM from bpf(2) or a\n"
@@ -38,6 +39,12 @@ int exit_code(int err, std::string_view op)
 		return op == "bpf" || op == "open" || op == "read" || op == "write" || op == "pin"
 			       ? EXIT_SYSTEM
 			       : EXIT_REFUSED;
+	case EACCES:
+		// The kernel's policy refusing the load of a Rax object
+		// (kernel.rax.toolchains, kernel.rax.denied,
+		// kernel.rax.min_format_version, no termination pass): its
+		// BPF_PROG_LOAD alone. Elsewhere a permission the caller lacks.
+		return op == "load" ? EXIT_REFUSED : EXIT_SYSTEM;
 	case EKEYREJECTED:
 	case ENOKEY:
 	case EBADMSG:
@@ -69,7 +76,6 @@ void print_json_error(std::string const &message)
 	w.begin_object();
 	w.field("error", message);
 	w.end_object();
-	std::cout << '\n';
 }
 
 } // namespace

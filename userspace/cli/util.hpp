@@ -6,10 +6,12 @@
 //   0  success
 //   1  refused: the object or its signature is not acceptable (EKEYREJECTED,
 //      ENOKEY, EBADMSG, EINVAL, ENOPKG, E2BIG, ELOOP, ...), as the kernel
-//      would refuse it
+//      would refuse it; the kernel refused the load of a Rax object (EPERM,
+//      EACCES: op "load"); the toolchain refused a crate (EPERM)
 //   2  usage: unknown command or option, missing argument
 //   3  system: a file cannot be read or written, out of memory, a tool
-//      failed (ENOENT, EACCES, EIO, ENOMEM, ...)
+//      failed (ENOENT, EACCES, EIO, ENOMEM, ...), a permission is missing
+//      (EPERM, EACCES from bpf(2) or a file)
 #pragma once
 
 #include <getopt.h>
@@ -35,9 +37,11 @@ enum Exit {
 	EXIT_SYSTEM = 3,
 };
 
-// The exit code for an errno value, of the operation @op (EPERM is a
-// permission the caller lacks for a bpf(2) command or a file, else a
-// refusal).
+// The exit code for an errno value, of the operation @op (an Error's op()).
+// EPERM is a permission the caller lacks for a bpf(2) command or a file
+// (op "bpf", "open", "read", "write", "pin"), else a refusal; EACCES is a
+// refusal only from the BPF_PROG_LOAD of a Rax object (op "load", as
+// kernel::load_program() reports it), else a missing permission.
 int exit_code(int err, std::string_view op = {});
 
 // The subcommand @given names among @names: itself, or a prefix of exactly

@@ -8,17 +8,24 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include <rax/paths.hpp>
 #include <rax/rax.h>
 #include <rax/sign.hpp>
 
+#include "cli/util.hpp"
 #include "cli_run.hpp"
 #include "elf_builder.hpp"
 
@@ -176,6 +183,55 @@ TEST_CASE("cli: build's usage errors exit 2 in the commands' format", "[cli]")
 	}
 }
 
+TEST_CASE("cli: build exits 1 for a refused crate, 2 for a usage error, 3 for a system error",
+	  "[cli][build]")
+{
+	TempDir d;
+	std::string const top = rax::paths::source_dir;
+	// A crate directory that is not there: a usage error, as --help says.
+	Run r = rax_cli({"build", "-q", d / "no-such-crate"});
+	CHECK(r.status == 2);
+	CHECK(has(r.err, "is not a crate directory"));
+
+	// The toolchain refuses the crate (an unsafe block), in text and JSON.
+	std::string const refused = top + "/userspace/tests/fixtures/unsafe_block";
+	r = rax_cli({"build", "-q", refused, "-o", d / "refused.rax.o"});
+	INFO(r.err);
+	CHECK(r.status == 1);
+	CHECK(has(r.err, "unsafe block"));
+	r = rax_cli({"build", "-q", "-j", refused, "-o", d / "refused.rax.o"});
+	CHECK(r.status == 1);
+	CHECK(r.out.rfind("{\"error\":", 0) == 0);
+	CHECK(has(r.out, "\"refused\":[{"));
+
+	// A missing toolchain: the termination pass RAX_PLUGIN names.
+	std::string const sample = top + "/userspace/samples/empty";
+	r = rax_cli({"build", "-q", sample, "-o", d / "empty.rax.o"},
+		    {"env", "RAX_PLUGIN=" + d / "no-such-plugin.so"});
+	INFO(r.err);
+	CHECK(r.status == 3);
+	CHECK(has(r.err, "no-such-plugin.so"));
+	CHECK(!fs::exists(d / "empty.rax.o"));
+
+	// A file of the crate that cannot be read: as root, the build runs as
+	// nobody, whom the file's mode keeps out.
+	fs::permissions(d.path, fs::perms::owner_all | fs::perms::group_read |
+					fs::perms::group_exec | fs::perms::others_read |
+					fs::perms::others_exec);
+	fs::create_directories(d.path / "crate" / "src");
+	std::ofstream(d / "crate/Rax.toml") << "name = \"unreadable\"\nversion = \"0.1.0\"\n";
+	std::ofstream(d / "crate/src/lib.rs") << "#![no_std]\n";
+	fs::permissions(d.path / "crate" / "src" / "lib.rs", fs::perms::none);
+	std::vector<std::string> as_user;
+	if (geteuid() == 0)
+		as_user = {"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"};
+	r = rax_cli({"build", "-q", d / "crate", "-o", d / "unreadable.rax.o"}, as_user);
+	INFO(r.err);
+	CHECK(r.status == 3);
+	CHECK(has(r.err, "Permission denied"));
+	CHECK(!has(r.err, "Try 'rax build --help'"));
+}
+
 TEST_CASE("cli: inspect prints an object's names escaped, never its bytes", "[cli]")
 {
 	TempDir d;
@@ -197,6 +253,59 @@ TEST_CASE("cli: inspect prints an object's names escaped, never its bytes", "[cl
 	}
 	r = rax_cli({"inspect", obj, "-j"});
 	CHECK(has(r.out, "\"name\":\"a\\\\x1b\\\\x5b2J\\\\xff\""));
+}
+
+TEST_CASE("cli: an error's exit code follows its number and the operation that failed", "[cli]")
+{
+	using rax::cli::exit_code;
+	struct {
+		int err;
+		char const *op;
+		int code;
+	} const cases[] = {
+		{0, "load", 0},
+		// The kernel's policy refuses the load of a Rax object with
+		// EACCES (kernel.rax.toolchains, kernel.rax.denied,
+		// min_format_version, no termination pass): a refusal, as
+		// EPERM from kernel.rax.enabled=0 or an LSM is.
+		{EACCES, "load", 1},
+		{EPERM, "load", 1},
+		// EACCES and EPERM anywhere else are a permission the caller
+		// lacks: bpf(2) as a user, a file, a pin.
+		{EACCES, "bpf", 3},
+		{EPERM, "bpf", 3},
+		{EACCES, "open", 3},
+		{EPERM, "open", 3},
+		{EACCES, "read", 3},
+		{EACCES, "write", 3},
+		{EACCES, "pin", 3},
+		{EPERM, "pin", 3},
+		{EACCES, "snapshot", 3},
+		{EACCES, "", 3},
+		// The toolchain's refusal of a crate.
+		{EPERM, "build", 1},
+		// Refusals of the object whatever the operation.
+		{EKEYREJECTED, "verify", 1},
+		{EBADMSG, "parse", 1},
+		{EINVAL, "load", 1},
+		{E2BIG, "load", 1},
+		// System errors whatever the operation.
+		{ENOENT, "load", 3},
+		{ENOENT, "open", 3},
+		{ENOENT, "toolchain", 3},
+		{EIO, "rustc", 3},
+		{ENOMEM, "load", 3},
+	};
+	for (auto const &c : cases) {
+		INFO(std::strerror(c.err) << " from " << (*c.op ? c.op : "(no operation)"));
+		CHECK(exit_code(c.err, c.op) == c.code);
+	}
+	// The codes --help documents.
+	CHECK(rax::cli::EXIT_REFUSED == 1);
+	CHECK(rax::cli::EXIT_SYSTEM == 3);
+	std::string const help = rax::cli::exit_codes_help;
+	CHECK(has(help, "the kernel refused the load (EPERM, or EACCES from its policy)"));
+	CHECK(has(rax_cli({"--help"}).out, help));
 }
 
 TEST_CASE("cli: a permission the caller lacks is a system error, not a refusal", "[cli]")
@@ -266,6 +375,159 @@ TEST_CASE("cli: bpftool's conventions: prefixes, help, global -j and -p, JSON er
 	CHECK(r.out.empty());
 }
 
+namespace {
+
+// Whether @text is one JSON value, an object whose only member is "error",
+// a string (python3's json module reads it).
+bool json_error_object(std::string const &text)
+{
+	Run r = run_program("python3", {"-c",
+					"import json, sys\n"
+					"v = json.loads(sys.argv[1])\n"
+					"sys.exit(0 if isinstance(v, dict) and list(v) == ['error'] and "
+					"isinstance(v['error'], str) else 1)\n",
+					text});
+	INFO(r.err);
+	return r.status == 0;
+}
+
+} // namespace
+
+TEST_CASE("cli: every map subcommand takes -j and -p, its errors JSON objects", "[cli]")
+{
+	TempDir d;
+	std::string const map = d / "no-such-map";
+	struct {
+		std::vector<std::string> args;
+	} const subs[] = {
+		{{"dump", "pinned", map}},
+		{{"update", "pinned", map, "key", "00000000", "value", "00"}},
+		{{"update", "pinned", map, "value", "00", "exist"}},
+		{{"peek", "pinned", map}},
+		{{"pop", "pinned", map}},
+	};
+	for (auto const &sub : subs) {
+		for (char const *opt : {"-j", "-p", "--json", "--pretty"}) {
+			// Before the command, and after the subcommand.
+			std::vector<std::string> global = {opt, "map"}, local = {"map"};
+			global.insert(global.end(), sub.args.begin(), sub.args.end());
+			local.insert(local.end(), sub.args.begin(), sub.args.end());
+			local.push_back(opt);
+			for (auto const &args : {global, local}) {
+				Run r = rax_cli(args);
+				INFO("rax " << args[0] << " " << args[1] << " " << args[2] << " ...: "
+					    << r.err);
+				// The map is not there: ENOENT, a system error, not
+				// a usage error.
+				CHECK(r.status == 3);
+				CHECK(has(r.err, "No such file or directory"));
+				CHECK(!has(r.err, "unknown option"));
+				CHECK(!has(r.err, "Try 'rax"));
+				CHECK(r.out.rfind("{", 0) == 0);
+				CHECK(json_error_object(r.out));
+			}
+		}
+	}
+	// A usage error of map update is a JSON object too.
+	Run r = rax_cli({"-j", "map", "update", "pinned", map});
+	CHECK(r.status == 2);
+	CHECK(json_error_object(r.out));
+	CHECK(has(r.out, "no value given"));
+	// --help names the options; bpftool prints null for an update in JSON
+	// mode, and so does rax (which the userspace tests cannot see without
+	// a kernel).
+	r = rax_cli({"map", "update", "--help"});
+	CHECK(r.status == 0);
+	CHECK(has(r.out, "-j, --json"));
+	CHECK(has(r.out, "-p, --pretty"));
+	CHECK(has(r.out, "null in JSON mode"));
+}
+
+namespace {
+
+std::vector<std::string> lines_of(std::string const &text)
+{
+	std::vector<std::string> v;
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		v.push_back(line);
+	return v;
+}
+
+// The options a --help text lists, as its options blocks write them:
+// "  -o, --output FILE  ..." or "      --stack-limit N  ...". The letter is
+// 0 for a long-only option.
+std::vector<std::pair<char, std::string>> help_options(std::string const &text)
+{
+	std::vector<std::pair<char, std::string>> out;
+	auto long_name = [](std::string const &line, std::size_t at) {
+		std::size_t end = at + 2;
+		while (end < line.size() && (std::isalnum(static_cast<unsigned char>(line[end])) ||
+					     line[end] == '-'))
+			end++;
+		return line.substr(at + 2, end - at - 2);
+	};
+	for (std::string const &line : lines_of(text)) {
+		if (line.size() > 8 && line.compare(0, 3, "  -") == 0 &&
+		    std::isalnum(static_cast<unsigned char>(line[3])) &&
+		    line.compare(4, 4, ", --") == 0)
+			out.emplace_back(line[3], long_name(line, 6));
+		else if (line.size() > 8 && line.compare(0, 8, "      --") == 0)
+			out.emplace_back('\0', long_name(line, 6));
+	}
+	return out;
+}
+
+// The subcommands a command's --help names: its synopsis lines ("Usage:"
+// or white space, then "rax CMD SUB") with SUB a lower-case word.
+std::set<std::string> help_subcommands(std::string const &cmd, std::string const &text)
+{
+	std::set<std::string> out;
+	std::string const prefix = "rax " + cmd + " ";
+	for (std::string line : lines_of(text)) {
+		if (line.rfind("Usage:", 0) == 0)
+			line.erase(0, 6);
+		line.erase(0, line.find_first_not_of(' '));
+		if (line.rfind(prefix, 0) != 0)
+			continue;
+		std::istringstream words(line.substr(prefix.size()));
+		std::string w;
+		words >> w;
+		if (!w.empty() && std::all_of(w.begin(), w.end(), [](char c) {
+			    return (c >= 'a' && c <= 'z') || c == '-';
+		    }))
+			out.insert(w);
+	}
+	return out;
+}
+
+// The commands rax help lists.
+std::vector<std::string> command_names()
+{
+	Run r = rax_cli({"help"});
+	REQUIRE(r.status == 0);
+	std::vector<std::string> out;
+	bool in = false;
+	for (std::string const &line : lines_of(r.out)) {
+		if (line == "Commands:") {
+			in = true;
+			continue;
+		}
+		if (in && line.empty())
+			break;
+		if (in) {
+			std::istringstream words(line);
+			std::string name;
+			words >> name;
+			out.push_back(name);
+		}
+	}
+	REQUIRE(out.size() >= 11);
+	return out;
+}
+
+} // namespace
+
 TEST_CASE("cli: a short option means one thing in every command", "[cli]")
 {
 	// -b was keygen's --bits and btf-bindings' --btf: --bits is long only.
@@ -274,6 +536,79 @@ TEST_CASE("cli: a short option means one thing in every command", "[cli]")
 	CHECK(has(r.err, "unknown option '-b'"));
 	r = rax_cli({"keygen", "--help"});
 	CHECK(has(r.out, "      --bits N"));
+
+	// Every --help: rax's own, each command's and each subcommand's. A
+	// letter is one long option wherever it is listed, and a long option
+	// has the same letter (or none) wherever it is listed.
+	struct Help {
+		std::vector<std::string> cmd; // after rax
+		std::string text;
+	};
+	std::vector<Help> helps;
+	helps.push_back({{}, rax_cli({"--help"}).out});
+	for (auto const &c : command_names()) {
+		Run h = rax_cli({c, "--help"});
+		INFO("rax " << c << " --help: " << h.err);
+		REQUIRE(h.status == 0);
+		helps.push_back({{c}, h.out});
+		for (auto const &sub : help_subcommands(c, h.out)) {
+			Run hs = rax_cli({c, sub, "--help"});
+			INFO("rax " << c << " " << sub << " --help: " << hs.err);
+			REQUIRE(hs.status == 0);
+			helps.push_back({{c, sub}, hs.out});
+		}
+	}
+	std::map<char, std::map<std::string, std::set<std::string>>> by_letter;
+	std::map<std::string, std::map<char, std::set<std::string>>> by_name;
+	TempDir empty; // where a build of "." finds no crate
+	for (auto const &h : helps) {
+		std::string where = "rax";
+		for (auto const &w : h.cmd)
+			where += " " + w;
+		auto const opts = help_options(h.text);
+		INFO(where << " --help:\n" << h.text);
+		CHECK(!opts.empty());
+		for (auto const &[letter, name] : opts) {
+			if (letter)
+				by_letter[letter][name].insert(where);
+			by_name[name][letter].insert(where);
+			if (!letter || h.cmd.empty())
+				continue;
+			// The letter the help lists is one the command takes.
+			std::vector<std::string> args = h.cmd;
+			args.push_back(std::string("-") + letter);
+			Run run = rax_cli(args, {"env", "-C", empty.path.string()});
+			INFO(where << " -" << letter << ": " << run.err);
+			CHECK(!has(run.err, "unknown option"));
+		}
+	}
+	auto places = [](std::set<std::string> const &s) {
+		std::string out;
+		for (auto const &w : s)
+			out += (out.empty() ? "" : ", ") + w;
+		return out;
+	};
+	for (auto const &[letter, names] : by_letter) {
+		std::string meanings;
+		for (auto const &[name, where] : names)
+			meanings += "\n  --" + name + " in " + places(where);
+		INFO("-" << letter << " is" << meanings);
+		CHECK(names.size() == 1);
+	}
+	for (auto const &[name, letters] : by_name) {
+		std::string forms;
+		for (auto const &[letter, where] : letters)
+			forms += "\n  " + (letter ? std::string("-") + letter : std::string("no letter")) +
+				 " in " + places(where);
+		INFO("--" << name << " has" << forms);
+		CHECK(letters.size() == 1);
+	}
+	// What the scan reads, so that it cannot pass by reading nothing.
+	CHECK(helps.size() >= 17);
+	CHECK(by_letter.at('C').begin()->first == "cache");
+	CHECK(by_name.at("cache").size() == 1);
+	CHECK(by_name.at("json").begin()->second.size() >= 9);
+	CHECK(by_name.contains("stack-limit"));
 }
 
 TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")

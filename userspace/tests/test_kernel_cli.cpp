@@ -682,6 +682,27 @@ TEST_CASE("kernel: maps of the sample, created and dumped through rax map dump",
 	CHECK(has(r.out, "key: 11 00 00 00  value: 2a 00 00 00 00 00 00 00\n"));
 	CHECK(has(r.out, "Found 256 elements\n"));
 
+	// rax map update prints nothing, and null in JSON mode, as bpftool;
+	// the kernel's error is a JSON object.
+	r = rax_cli({"map", "update", pid, "key", "12000000", "value", "2b00000000000000"});
+	INFO(r.err);
+	REQUIRE(r.status == 0);
+	CHECK(r.out.empty());
+	r = rax_cli({"-j", "map", "update", pid, "key", "13000000", "value", "2c00000000000000"});
+	REQUIRE(r.status == 0);
+	CHECK(r.out == "null\n");
+	r = rax_cli({"map", "update", pid, "key", "13000000", "value", "2d00000000000000", "-p"});
+	REQUIRE(r.status == 0);
+	CHECK(r.out == "null\n");
+	r = rax_cli({"map", "update", pid, "key", "13000000", "value", "2e00000000000000",
+		     "noexist", "-j"});
+	CHECK(r.status == 3); // EEXIST
+	CHECK(r.out.rfind("{\"error\":\"bpf: BPF_MAP_UPDATE_ELEM: File exists", 0) == 0);
+	r = rax_cli({"map", "dump", pid});
+	REQUIRE(r.status == 0);
+	CHECK(has(r.out, "key: 12 00 00 00  value: 2b 00 00 00 00 00 00 00\n"));
+	CHECK(has(r.out, "key: 13 00 00 00  value: 2d 00 00 00 00 00 00 00\n"));
+
 	r = rax_cli({"map", "dump", std::to_string(eth.id), "-j"});
 	INFO(r.err);
 	REQUIRE(r.status == 0);
@@ -804,7 +825,7 @@ TEST_CASE("kernel: a ring buffer is created but not dumped", "[kernel][bpf]")
 	CHECK(has(r.out, "is a ring buffer"));
 }
 
-TEST_CASE("kernel: queues and stacks through dump, peek and pop; a perf event array's dump",
+TEST_CASE("kernel: queues and stacks through dump, peek and pop, a perf event array's dump",
 	  "[kernel][bpf]")
 {
 	REQUIRE_BPF();

@@ -197,6 +197,12 @@ private:
 		Fd fd(::openat(dirfd, name.c_str(),
 			       O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
 				       (dir ? O_DIRECTORY : 0)));
+		// An entry that is gone, a link (ELOOP), no longer a directory or
+		// now a socket has changed; any other error (EACCES, EMFILE) is
+		// the system's, not the crate's.
+		if (!fd.ok() && errno != ENOENT && errno != ELOOP && errno != ENOTDIR &&
+		    errno != ENXIO)
+			return Error(errno, "snapshot", path + ": " + std::strerror(errno));
 		if (!fd.ok() || ::fstat(fd.get(), &st) < 0 ||
 		    (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
 			refuse(path, "changed file", "it changed while the build was reading the crate");

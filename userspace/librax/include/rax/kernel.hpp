@@ -406,7 +406,8 @@ Result<std::vector<LoadedMap>> create_maps(LoadPlan const &plan);
 
 // Load @opt.object: plan, maps, BPF_PROG_LOAD with BPF_F_RAX, then the
 // pins. On failure nothing stays pinned; a rejection's Error message
-// holds the kernel's log.
+// holds the kernel's log, and its op() is "load" (the CLI's exit code
+// tells the kernel's refusals by it).
 Result<LoadedProgram> load_program(LoadOptions const &opt);
 
 // Is @path on a bpf file system?
