@@ -2,7 +2,9 @@
 // The layouts of the kernel structures Rax contexts read, from a kernel's
 // BTF (kernel/rax/ctx_types.h lists them): the text and hash kernel/rax
 // computes from its own BTF, and the rax crate's bindings generated from
-// them. A strict reader: every offset and size of the blob is checked.
+// them. The blob is parsed by libbpf (btf__new checks the header, the
+// string section and every type record's size), read with its accessors,
+// and every offset and size used is checked.
 #include <rax/btf.hpp>
 #include <rax/kernel.hpp>
 
@@ -11,9 +13,14 @@
 #include <linux/btf.h>
 
 #include <algorithm>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <optional>
+
+#include "btf_libbpf.hpp"
 
 namespace rax {
 
@@ -37,91 +44,67 @@ constexpr ListEntry ctx_list[] = {
 #undef RAX_CTX_MEMBER
 };
 
-// A parsed BTF blob: the type records by id and the string section.
-class Btf {
+// libbpf gives its reasons for refusing a blob to its print callback,
+// which writes to stderr. While a LibbpfLog lives, what libbpf prints on
+// this thread is kept for the error message instead; other threads' go on
+// to the callback it replaced. One at a time: the callback is global.
+class LibbpfLog {
 public:
-	static Result<Btf> parse(std::span<std::uint8_t const> blob);
-
-	[[nodiscard]] std::size_t count() const { return types_.size(); }
-	[[nodiscard]] btf_type const &type(std::uint32_t id) const { return types_[id].t; }
-	[[nodiscard]] std::uint32_t kind(std::uint32_t id) const { return BTF_INFO_KIND(type(id).info); }
-	[[nodiscard]] std::uint32_t vlen(std::uint32_t id) const { return BTF_INFO_VLEN(type(id).info); }
-	[[nodiscard]] Result<std::string_view> name(std::uint32_t off) const;
-	[[nodiscard]] btf_member member(std::uint32_t id, std::uint32_t i) const
+	LibbpfLog() : lock_(mutex_)
 	{
-		btf_member m;
-		std::memcpy(&m, types_[id].extra + i * sizeof(m), sizeof(m));
-		return m;
+		sink_ = &text_;
+		prev_ = libbpf_set_print(print);
 	}
-	[[nodiscard]] btf_array array(std::uint32_t id) const
+	~LibbpfLog()
 	{
-		btf_array a;
-		std::memcpy(&a, types_[id].extra, sizeof(a));
-		return a;
-	}
-	[[nodiscard]] std::uint32_t int_encoding(std::uint32_t id) const
-	{
-		std::uint32_t e;
-		std::memcpy(&e, types_[id].extra, sizeof(e));
-		return e;
+		libbpf_set_print(prev_);
+		sink_ = nullptr;
 	}
 
-	// Through typedefs and qualifiers; an error past the id range or in a loop.
-	Result<std::uint32_t> resolve(std::uint32_t id) const;
-	Result<std::uint64_t> size_of(std::uint32_t id) const;
+	// What libbpf printed ("libbpf: WHY", lines joined with "; "), or
+	// the text of @err when it printed nothing.
+	[[nodiscard]] std::string why(int err) const
+	{
+		std::string s = text_.substr(0, text_.find_last_not_of('\n') + 1);
+		for (std::size_t at; (at = s.find('\n')) != std::string::npos;)
+			s.replace(at, 1, "; ");
+		if (!s.empty())
+			return s;
+		char buf[128];
+		libbpf_strerror(err, buf, sizeof(buf));
+		return "libbpf: " + std::string(buf);
+	}
 
 private:
-	struct Rec {
-		btf_type t{};
-		std::uint8_t const *extra = nullptr;
-	};
-	std::vector<Rec> types_; // [0] is void
-	std::span<std::uint8_t const> strings_;
+	__attribute__((format(printf, 2, 0))) static int print(libbpf_print_level level,
+								 char const *fmt, va_list ap)
+	{
+		if (!sink_)
+			return prev_ ? prev_(level, fmt, ap) : 0;
+		char buf[256];
+		if (std::vsnprintf(buf, sizeof(buf), fmt, ap) > 0 && sink_->size() < 1024)
+			*sink_ += buf;
+		return 0;
+	}
+
+	static inline std::mutex mutex_;
+	static inline libbpf_print_fn_t prev_ = nullptr;
+	static inline thread_local std::string *sink_ = nullptr;
+	std::lock_guard<std::mutex> lock_;
+	std::string text_;
 };
 
-Result<std::size_t> extra_size(btf_type const &t)
-{
-	std::uint32_t const vlen = BTF_INFO_VLEN(t.info);
-	switch (BTF_INFO_KIND(t.info)) {
-	case BTF_KIND_INT:
-		return 4;
-	case BTF_KIND_PTR:
-	case BTF_KIND_FWD:
-	case BTF_KIND_TYPEDEF:
-	case BTF_KIND_VOLATILE:
-	case BTF_KIND_CONST:
-	case BTF_KIND_RESTRICT:
-	case BTF_KIND_FUNC:
-	case BTF_KIND_FLOAT:
-	case BTF_KIND_TYPE_TAG:
-		return 0;
-	case BTF_KIND_ARRAY:
-		return sizeof(btf_array);
-	case BTF_KIND_STRUCT:
-	case BTF_KIND_UNION:
-		return std::size_t(vlen) * sizeof(btf_member);
-	case BTF_KIND_ENUM:
-		return std::size_t(vlen) * sizeof(btf_enum);
-	case BTF_KIND_FUNC_PROTO:
-		return std::size_t(vlen) * sizeof(btf_param);
-	case BTF_KIND_VAR:
-		return sizeof(btf_var);
-	case BTF_KIND_DATASEC:
-		return std::size_t(vlen) * sizeof(btf_var_secinfo);
-	case BTF_KIND_DECL_TAG:
-		return sizeof(btf_decl_tag);
-	case BTF_KIND_ENUM64:
-		return std::size_t(vlen) * sizeof(btf_enum64);
-	default:
-		return bad("unknown type kind " + std::to_string(BTF_INFO_KIND(t.info)));
-	}
-}
-
-Result<Btf> Btf::parse(std::span<std::uint8_t const> blob)
+// The header, checked before libbpf sees the blob: libbpf 1.1 checks
+// neither the version nor that the header is whole (hdr_len of at least
+// 24), and takes a blob of the other byte order, which no kernel of this
+// machine's order wrote.
+Result<void> check_header(std::span<std::uint8_t const> blob)
 {
 	btf_header h;
 	if (blob.size() < sizeof(h))
 		return bad("shorter than the BTF header");
+	if (blob.size() > UINT32_MAX)
+		return bad("larger than 4 GiB");
 	std::memcpy(&h, blob.data(), sizeof(h));
 	if (h.magic != BTF_MAGIC)
 		return bad("not BTF (magic " + std::to_string(h.magic) + ")");
@@ -135,80 +118,79 @@ Result<Btf> Btf::parse(std::span<std::uint8_t const> blob)
 		return bad("type or string section past the end");
 	if (h.type_off % 4 || h.type_len % 4)
 		return bad("type section not 4-byte aligned");
+	return {};
+}
 
-	Btf b;
-	b.types_.emplace_back(); // void
-	b.strings_ = blob.subspan(h.hdr_len + h.str_off, h.str_len);
-	if (b.strings_.empty() || b.strings_.back() != 0)
-		return bad("string section does not end with NUL");
-	auto const types = blob.subspan(h.hdr_len + h.type_off, h.type_len);
-	for (std::size_t off = 0; off < types.size();) {
-		Rec r;
-		if (types.size() - off < sizeof(btf_type))
-			return bad("type " + std::to_string(b.types_.size()) + " truncated");
-		std::memcpy(&r.t, types.data() + off, sizeof(r.t));
-		off += sizeof(r.t);
-		std::size_t const n = RAX_TRY(extra_size(r.t));
-		if (types.size() - off < n)
-			return bad("type " + std::to_string(b.types_.size()) + " truncated");
-		r.extra = types.data() + off;
-		off += n;
-		b.types_.push_back(r);
-		if (b.types_.size() > (1U << 24))
-			return bad("too many types");
-	}
+// @blob parsed by libbpf, which copies it; an error naming libbpf's reason.
+Result<BtfPtr> parse(std::span<std::uint8_t const> blob)
+{
+	RAX_CHECK(check_header(blob));
+	LibbpfLog log;
+	BtfPtr b(btf__new(blob.data(), static_cast<std::uint32_t>(blob.size())));
+	if (int const e = libbpf_ptr_error(b.get()))
+		return e == ENOMEM ? Error(e, "btf", "libbpf: out of memory")
+				   : bad("malformed BTF: " + log.why(e));
+	if (btf__type_cnt(b.get()) > (1U << 24))
+		return bad("too many types");
+	// A pointer is 8 bytes, whatever size libbpf would guess from "long".
+	btf__set_pointer_size(b.get(), 8);
 	return b;
 }
 
-Result<std::string_view> Btf::name(std::uint32_t off) const
+Result<btf_type const *> type_at(struct btf const *b, std::uint32_t id)
 {
-	if (off >= strings_.size())
-		return bad("name offset " + std::to_string(off) + " past the string section");
-	auto const *s = reinterpret_cast<char const *>(strings_.data()) + off;
-	return std::string_view(s); // NUL-terminated: the section ends with NUL
+	btf_type const *t = btf__type_by_id(b, id);
+	if (!t)
+		return bad("type id " + std::to_string(id) + " out of range");
+	return t;
 }
 
-Result<std::uint32_t> Btf::resolve(std::uint32_t id) const
+Result<std::string_view> name_at(struct btf const *b, std::uint32_t off)
+{
+	char const *s = btf__name_by_offset(b, off);
+	if (!s)
+		return bad("name offset " + std::to_string(off) + " past the string section");
+	return std::string_view(s); // NUL-terminated: libbpf checked the section ends with NUL
+}
+
+// Through typedefs and qualifiers (const, volatile, restrict, type tags);
+// an error past the id range or in a loop.
+Result<std::uint32_t> resolve(struct btf const *b, std::uint32_t id)
 {
 	for (unsigned depth = 0; depth < 32; depth++) {
-		if (id >= types_.size())
-			return bad("type id " + std::to_string(id) + " out of range");
-		switch (kind(id)) {
-		case BTF_KIND_TYPEDEF:
-		case BTF_KIND_VOLATILE:
-		case BTF_KIND_CONST:
-		case BTF_KIND_RESTRICT:
-		case BTF_KIND_TYPE_TAG:
-			id = type(id).type;
-			continue;
-		default:
+		btf_type const *t = RAX_TRY(type_at(b, id));
+		if (!btf_is_typedef(t) && !btf_is_mod(t))
 			return id;
-		}
+		id = t->type;
 	}
 	return bad("typedef chain too long");
 }
 
-Result<std::uint64_t> Btf::size_of(std::uint32_t id) const
+// The size of type @id: through typedefs, qualifiers and arrays to a type
+// with a size, a pointer 8 bytes. Not libbpf's btf__resolve_size(), which
+// also goes through VAR and DECL_TAG records that no member may have.
+Result<std::uint64_t> size_of(struct btf const *b, std::uint32_t id)
 {
 	std::uint64_t mult = 1;
 	for (unsigned depth = 0; depth < 32; depth++) {
-		id = RAX_TRY(resolve(id));
-		switch (kind(id)) {
+		id = RAX_TRY(resolve(b, id));
+		btf_type const *t = btf__type_by_id(b, id);
+		switch (btf_kind(t)) {
 		case BTF_KIND_INT:
 		case BTF_KIND_STRUCT:
 		case BTF_KIND_UNION:
 		case BTF_KIND_ENUM:
 		case BTF_KIND_ENUM64:
 		case BTF_KIND_FLOAT:
-			return mult * type(id).size;
+			return mult * t->size;
 		case BTF_KIND_PTR:
 			return mult * 8;
 		case BTF_KIND_ARRAY: {
-			btf_array const a = array(id);
-			if (a.nelems && mult > (std::uint64_t(1) << 40) / a.nelems)
+			struct btf_array const *a = btf_array(t);
+			if (a->nelems && mult > (std::uint64_t(1) << 40) / a->nelems)
 				return bad("array too large");
-			mult *= a.nelems;
-			id = a.type;
+			mult *= a->nelems;
+			id = a->type;
 			continue;
 		}
 		default:
@@ -218,47 +200,52 @@ Result<std::uint64_t> Btf::size_of(std::uint32_t id) const
 	return bad("array nesting too deep");
 }
 
+struct Found {
+	std::uint32_t type;
+	std::uint64_t bit;
+};
+
 // Member @name of struct or union @id, at @base bits, searching anonymous
 // members too; nullopt when it is not there.
-Result<std::optional<std::pair<btf_member, std::uint64_t>>>
-find_member(Btf const &b, std::uint32_t id, std::string_view name, std::uint64_t base, unsigned depth)
+Result<std::optional<Found>> find_member(struct btf const *b, std::uint32_t id, std::string_view name,
+					 std::uint64_t base, unsigned depth)
 {
 	if (depth > 8)
 		return bad("anonymous members nested too deep");
-	bool const bitfields = BTF_INFO_KFLAG(b.type(id).info);
-	for (std::uint32_t i = 0; i < b.vlen(id); i++) {
-		btf_member const m = b.member(id, i);
-		std::uint64_t const bit = base + (bitfields ? BTF_MEMBER_BIT_OFFSET(m.offset) : m.offset);
-		std::string_view const n = RAX_TRY(b.name(m.name_off));
+	btf_type const *t = RAX_TRY(type_at(b, id));
+	btf_member const *m = btf_members(t);
+	for (std::uint32_t i = 0; i < btf_vlen(t); i++) {
+		std::uint64_t const bit = base + btf_member_bit_offset(t, i);
+		std::string_view const n = RAX_TRY(name_at(b, m[i].name_off));
 		if (n == name) {
-			if (bitfields && BTF_MEMBER_BITFIELD_SIZE(m.offset))
+			if (btf_member_bitfield_size(t, i))
 				return Error(EINVAL, "btf", std::string(name) + " is a bitfield");
-			return std::optional(std::pair(m, bit));
+			return std::optional(Found{m[i].type, bit});
 		}
 		if (!n.empty())
 			continue;
-		std::uint32_t const t = RAX_TRY(b.resolve(m.type));
-		if (b.kind(t) != BTF_KIND_STRUCT && b.kind(t) != BTF_KIND_UNION)
+		std::uint32_t const inner_id = RAX_TRY(resolve(b, m[i].type));
+		if (!btf_is_composite(btf__type_by_id(b, inner_id)))
 			continue;
-		auto inner = RAX_TRY(find_member(b, t, name, bit, depth + 1));
+		auto inner = RAX_TRY(find_member(b, inner_id, name, bit, depth + 1));
 		if (inner)
 			return inner;
 	}
-	return std::optional<std::pair<btf_member, std::uint64_t>>();
+	return std::optional<Found>();
 }
 
 // The Rust type of a member: integers by size and sign, pointers as
 // *mut u8, anything else as bytes.
-Result<std::string> rust_type(Btf const &b, std::uint32_t id, std::uint64_t size)
+Result<std::string> rust_type(struct btf const *b, std::uint32_t id, std::uint64_t size)
 {
-	std::uint32_t const t = RAX_TRY(b.resolve(id));
+	btf_type const *t = btf__type_by_id(b, RAX_TRY(resolve(b, id)));
 	bool const plain = size == 1 || size == 2 || size == 4 || size == 8;
-	if (b.kind(t) == BTF_KIND_PTR)
+	if (btf_is_ptr(t))
 		return std::string("*mut u8");
-	if (b.kind(t) == BTF_KIND_INT && plain)
-		return std::string(BTF_INT_ENCODING(b.int_encoding(t)) & BTF_INT_SIGNED ? "i" : "u") +
+	if (btf_is_int(t) && plain)
+		return std::string(btf_int_encoding(t) & BTF_INT_SIGNED ? "i" : "u") +
 		       std::to_string(size * 8);
-	if (b.kind(t) == BTF_KIND_ENUM && plain)
+	if (btf_is_enum(t) && plain)
 		return "u" + std::to_string(size * 8);
 	return "[u8; " + std::to_string(size) + "]";
 }
@@ -267,21 +254,27 @@ Result<std::string> rust_type(Btf const &b, std::uint32_t id, std::uint64_t size
 
 Result<std::vector<CtxStruct>> context_layouts(std::span<std::uint8_t const> blob)
 {
-	Btf const b = RAX_TRY(Btf::parse(blob));
+	BtfPtr const owner = RAX_TRY(parse(blob));
+	struct btf const *b = owner.get();
+	std::uint32_t const count = btf__type_cnt(b);
 	std::vector<CtxStruct> out;
 	std::uint32_t sid = 0;
 
 	for (auto const &e : ctx_list) {
 		if (e.is_struct) {
+			// The first struct of that name with members (not
+			// btf__find_by_name_kind's first of that name).
 			sid = 0;
-			for (std::uint32_t id = 1; id < b.count() && !sid; id++)
-				if (b.kind(id) == BTF_KIND_STRUCT && b.vlen(id) &&
-				    RAX_TRY(b.name(b.type(id).name_off)) == e.name)
+			for (std::uint32_t id = 1; id < count && !sid; id++) {
+				btf_type const *t = btf__type_by_id(b, id);
+				if (btf_is_struct(t) && btf_vlen(t) &&
+				    RAX_TRY(name_at(b, t->name_off)) == e.name)
 					sid = id;
+			}
 			if (!sid)
 				return Error(ENOENT, "btf",
 					     std::string("the kernel's BTF has no struct ") + e.name);
-			out.push_back(CtxStruct{e.name, b.type(sid).size, {}});
+			out.push_back(CtxStruct{e.name, btf__type_by_id(b, sid)->size, {}});
 			continue;
 		}
 		std::string const where = "struct " + out.back().name + ": member " + e.name;
@@ -290,14 +283,14 @@ Result<std::vector<CtxStruct>> context_layouts(std::span<std::uint8_t const> blo
 			return Error(found.error().code(), "btf", where + ": " + found.error().message());
 		if (!*found)
 			return Error(ENOENT, "btf", where + " is not in the kernel's BTF");
-		auto const &[m, bit] = **found;
+		auto const [type, bit] = **found;
 		if (bit % 8)
 			return Error(EINVAL, "btf", where + " is not at a byte offset");
-		std::uint64_t const size = RAX_TRY(b.size_of(m.type));
+		std::uint64_t const size = RAX_TRY(size_of(b, type));
 		if (bit / 8 + size > out.back().size)
 			return bad(where + " ends past the struct");
 		out.back().members.push_back(CtxMember{e.name, std::uint32_t(bit / 8), std::uint32_t(size),
-						       RAX_TRY(rust_type(b, m.type, size))});
+						       RAX_TRY(rust_type(b, type, size))});
 	}
 	return out;
 }
