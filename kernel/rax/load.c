@@ -278,7 +278,8 @@ static bool rax_sig_covers(struct rax_load *ld, struct key *keyring,
 	u8 *msg;
 	int err;
 
-	msg = kvmalloc(prefix_len + ld->image_size, GFP_KERNEL | __GFP_NOWARN);
+	msg = kvmalloc(prefix_len + ld->image_size,
+		       GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 	if (!msg)
 		return false;
 	memcpy(msg, prefix, prefix_len);
