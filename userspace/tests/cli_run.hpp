@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -122,6 +123,41 @@ inline Run rax_cli(std::vector<std::string> const &args, std::vector<std::string
 inline bool has(std::string const &s, std::string const &what)
 {
 	return s.find(what) != std::string::npos;
+}
+
+// The lines of @text, without their newlines.
+inline std::vector<std::string> lines_of(std::string const &text)
+{
+	std::vector<std::string> v;
+	std::istringstream in(text);
+	for (std::string line; std::getline(in, line);)
+		v.push_back(line);
+	return v;
+}
+
+// The commands `rax help` lists under "Commands:", in its order.
+inline std::vector<std::string> help_commands()
+{
+	Run r = rax_cli({"help"});
+	REQUIRE(r.status == 0);
+	std::vector<std::string> out;
+	bool in = false;
+	for (std::string const &line : lines_of(r.out)) {
+		if (line == "Commands:") {
+			in = true;
+			continue;
+		}
+		if (!in)
+			continue;
+		if (line.empty())
+			break;
+		std::istringstream words(line);
+		std::string name;
+		words >> name;
+		out.push_back(name);
+	}
+	REQUIRE(out.size() >= 11);
+	return out;
 }
 
 } // namespace rax::test

@@ -445,15 +445,6 @@ TEST_CASE("cli: every map subcommand takes -j and -p, its errors JSON objects", 
 
 namespace {
 
-std::vector<std::string> lines_of(std::string const &text)
-{
-	std::vector<std::string> v;
-	std::istringstream in(text);
-	for (std::string line; std::getline(in, line);)
-		v.push_back(line);
-	return v;
-}
-
 // The options a --help text lists, as its options blocks write them:
 // "  -o, --output FILE  ..." or "      --stack-limit N  ...". The letter is
 // 0 for a long-only option.
@@ -501,31 +492,6 @@ std::set<std::string> help_subcommands(std::string const &cmd, std::string const
 	return out;
 }
 
-// The commands rax help lists.
-std::vector<std::string> command_names()
-{
-	Run r = rax_cli({"help"});
-	REQUIRE(r.status == 0);
-	std::vector<std::string> out;
-	bool in = false;
-	for (std::string const &line : lines_of(r.out)) {
-		if (line == "Commands:") {
-			in = true;
-			continue;
-		}
-		if (in && line.empty())
-			break;
-		if (in) {
-			std::istringstream words(line);
-			std::string name;
-			words >> name;
-			out.push_back(name);
-		}
-	}
-	REQUIRE(out.size() >= 11);
-	return out;
-}
-
 } // namespace
 
 TEST_CASE("cli: a short option means one thing in every command", "[cli]")
@@ -546,7 +512,7 @@ TEST_CASE("cli: a short option means one thing in every command", "[cli]")
 	};
 	std::vector<Help> helps;
 	helps.push_back({{}, rax_cli({"--help"}).out});
-	for (auto const &c : command_names()) {
+	for (auto const &c : help_commands()) {
 		Run h = rax_cli({c, "--help"});
 		INFO("rax " << c << " --help: " << h.err);
 		REQUIRE(h.status == 0);

@@ -46,15 +46,6 @@ fs::path source_dir()
 	return fs::path(top) / "userspace" / "cli" / "man";
 }
 
-std::vector<std::string> lines_of(std::string const &text)
-{
-	std::vector<std::string> v;
-	std::istringstream in(text);
-	for (std::string line; std::getline(in, line);)
-		v.push_back(line);
-	return v;
-}
-
 bool one_of(char c, char const *set)
 {
 	return std::string_view(set).find(c) != std::string_view::npos;
@@ -191,31 +182,6 @@ Help help_of(std::vector<std::string> const &args)
 	return parse_help(args.empty() ? "" : args.front(), r.out);
 }
 
-// The commands `rax help` lists, in its order.
-std::vector<std::string> commands()
-{
-	Run r = rax_cli({"help"});
-	REQUIRE(r.status == 0);
-	std::vector<std::string> out;
-	bool in = false;
-	for (std::string const &line : lines_of(r.out)) {
-		if (line == "Commands:") {
-			in = true;
-			continue;
-		}
-		if (!in)
-			continue;
-		if (line.empty())
-			break;
-		std::istringstream words(line);
-		std::string name;
-		words >> name;
-		out.push_back(name);
-	}
-	REQUIRE(out.size() >= 11);
-	return out;
-}
-
 // A built page's text with roff's escapes of what the options and keywords
 // are written with undone: "\-" is '-', font changes and "\&" go away.
 std::string page_text(fs::path const &page)
@@ -321,7 +287,7 @@ void check_page(std::string const &cmd, std::vector<Help> const &helps)
 
 TEST_CASE("man: a page for rax and for every command, and none for another", "[man]")
 {
-	std::vector<std::string> const cmds = commands();
+	std::vector<std::string> const cmds = help_commands();
 	std::set<std::string> want = {"rax.8.rst"};
 	for (auto const &c : cmds)
 		want.insert(page_name(c) + ".rst");
@@ -363,7 +329,7 @@ TEST_CASE("man: every option, subcommand and exit status of --help is in the pag
 	CHECK(rax.errnos.contains("EKEYREJECTED"));
 	CHECK(rax.options.contains("--version"));
 	check_page("", {rax});
-	for (auto const &c : commands()) {
+	for (auto const &c : help_commands()) {
 		INFO("rax " << c);
 		std::vector<Help> helps = {help_of({c})};
 		CHECK(helps[0].keywords.contains(c));
@@ -382,7 +348,7 @@ TEST_CASE("man: every short option a command accepts is in its --help", "[man][c
 	// in the help, which the man page follows. In an empty directory, so
 	// that a build of "." finds no crate.
 	TempDir empty;
-	for (auto const &c : commands()) {
+	for (auto const &c : help_commands()) {
 		Help const top = help_of({c});
 		std::vector<std::vector<std::string>> runs;
 		if (top.subcommands.empty())
@@ -426,7 +392,7 @@ TEST_CASE("man: cmake --install puts the pages in share/man/man8, and they rende
 
 	fs::path const man8 = prefix.path / "share" / "man" / "man8";
 	std::vector<std::string> pages = {"rax.8"};
-	for (auto const &c : commands())
+	for (auto const &c : help_commands())
 		pages.push_back(page_name(c));
 	std::set<std::string> installed;
 	for (auto const &e : fs::directory_iterator(man8))
