@@ -7,7 +7,8 @@
 # insn_args: port (the stub's), progs ({"prog id" or "prog id packet-hex":
 # label}), stop (the guest
 # address of the spinning program's stop flag, set when done), samples (runs
-# followed per program), out (the JSON file to write).
+# followed per program), out (the JSON file to write) and, optionally,
+# detail (more functions to count by source line).
 #
 # The guest runs each program a test run of two runs at a time (rax_perf
 # --spin). At
@@ -34,6 +35,7 @@ LOOP_MAX = 5000
 DETAIL = ("rax_run", "rax_budget_check", "rax_stack_enter", "rax_stack_leave")
 
 args = insn_args  # noqa: F821 (set by the caller with -ex)
+DETAIL += tuple(args.get("detail", ()))
 gdb.execute("set pagination off")
 gdb.execute("set confirm off")
 gdb.execute(f"target remote 127.0.0.1:{args['port']}")

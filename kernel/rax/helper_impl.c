@@ -89,7 +89,7 @@ static __always_inline struct bpf_map *rax_def_map(const struct rax_map_def *def
  * The offset of @p into the value of an element of @map, an array or a
  * preallocated hash or LRU hash map, or -1 when it is in none.
  */
-static long rax_map_value_off(struct bpf_map *map, const void *p)
+static __always_inline long rax_map_value_off(struct bpf_map *map, const void *p)
 {
 	struct bpf_array *array;
 	unsigned long off;
@@ -112,7 +112,7 @@ static long rax_map_value_off(struct bpf_map *map, const void *p)
 }
 
 /* The lock word of @map's values, if they have one: its offset, else -1. */
-static long rax_map_lock_off(const struct bpf_map *map)
+static __always_inline long rax_map_lock_off(const struct bpf_map *map)
 {
 	if (IS_ERR_OR_NULL(map->record) || !(map->record->field_mask & BPF_SPIN_LOCK))
 		return -1;
@@ -638,10 +638,12 @@ void rax_spin_lock(u32 *lock)
 	rax_charge(0);
 	if (unlikely(!rax_lock_owned(frame->rp, lock)))
 		rax_refuse_arg(__func__, "not the spin lock of a value of one of its lock maps");
-	if (rax_holds_kind(frame, RAX_HELD_LOCK))
-		rax_refuse("took a second spin lock while holding one");
-	if (frame->nheld >= RAX_MAX_HELD)
-		rax_refuse("holds too many resources to take a spin lock");
+	if (unlikely(rax_holds_kind(frame, RAX_HELD_LOCK)))
+		rax_refuse_call(__func__, "a second spin lock",
+				"took a second spin lock while holding one");
+	if (unlikely(frame->nheld >= RAX_MAX_HELD))
+		rax_refuse_call(__func__, "a full cleanup log",
+				"holds too many resources to take a spin lock");
 	local_irq_save(flags);
 	arch_spin_lock((arch_spinlock_t *)lock);
 	frame->lock_flags = flags;
@@ -661,8 +663,9 @@ void rax_spin_unlock(u32 *lock)
 	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
 
 	rax_charge(0);
-	if (!rax_unhold(frame, RAX_HELD_LOCK, lock))
-		rax_refuse("released a spin lock it does not hold");
+	if (unlikely(!rax_unhold(frame, RAX_HELD_LOCK, lock)))
+		rax_refuse_call(__func__, "a lock it does not hold",
+				"released a spin lock it does not hold");
 	arch_spin_unlock((arch_spinlock_t *)lock);
 	local_irq_restore(frame->lock_flags);
 }

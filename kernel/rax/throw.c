@@ -35,18 +35,6 @@
 
 #include "rax.h"
 
-/* Enters @obj in the invocation's cleanup log; false when it is full. */
-bool rax_hold(struct rax_frame *frame, enum rax_held_kind kind, void *obj)
-{
-	if (frame->nheld >= RAX_MAX_HELD)
-		return false;
-	frame->held[frame->nheld].obj = obj;
-	frame->held[frame->nheld].kind = kind;
-	frame->held[frame->nheld].size = 0;
-	frame->nheld++;
-	return true;
-}
-
 int rax_held_find(const struct rax_frame *frame, enum rax_held_kind kind,
 		  const void *obj)
 {
@@ -58,8 +46,8 @@ int rax_held_find(const struct rax_frame *frame, enum rax_held_kind kind,
 	return -1;
 }
 
-/* Removes @obj from the cleanup log; false if the invocation does not hold it. */
-bool rax_unhold(struct rax_frame *frame, enum rax_held_kind kind, void *obj)
+/* rax_unhold() of an entry that is not the last: closes the gap. */
+bool rax_unhold_slow(struct rax_frame *frame, enum rax_held_kind kind, void *obj)
 {
 	int i = rax_held_find(frame, kind, obj);
 

@@ -161,6 +161,66 @@ ObjectSpec lock_program(std::uint32_t map_type, std::uint8_t lock_off, bool upda
 	return from_asm(a, helpers, {m});
 }
 
+// How a program gives back a spin lock it does not hold.
+enum class Unlock {
+	other,	// takes element 0's lock and releases element 1's
+	twice,	// releases element 0's lock twice
+	unheld, // releases element 0's lock without taking it
+};
+
+// Looks key 0 up in an array of 4 locked 8-byte values and releases a
+// lock it does not hold (@how), each a real lock word of the program's:
+//   (lookup); test rax, rax; je out; mov rbx, rax;
+//   lea rdi, [rbx]; call rax_spin_lock (not for unheld);
+//   lea rdi, [rbx]; call rax_spin_unlock (twice only);
+//   lea rdi, [rbx + 8 | 0]; call rax_spin_unlock; out: (epilogue)
+ObjectSpec unlock_program(Unlock how)
+{
+	Asm a = lookup_key0();
+	a.put({0x48, 0x85, 0xc0, 0x74, 0});
+	std::size_t const je = a.at();
+	a.put({0x48, 0x89, 0xc3});
+	if (how != Unlock::unheld) {
+		a.put({0x48, 0x8d, 0x7b, 0});
+		a.call("rax_spin_lock");
+	}
+	if (how == Unlock::twice) {
+		a.put({0x48, 0x8d, 0x7b, 0});
+		a.call("rax_spin_unlock");
+	}
+	a.put({0x48, 0x8d, 0x7b, std::uint8_t(how == Unlock::other ? 8 : 0)});
+	a.call("rax_spin_unlock");
+	a.code[je - 1] = std::uint8_t(a.at() - je);
+	a.put(epilogue);
+	rax_map_def m = map_def(2, "locks", 4, 8, 4);
+	m.flags = RAX_MAP_SPIN_LOCK;
+	return from_asm(a, {"rax_map_lookup_elem", "rax_spin_lock", "rax_spin_unlock"}, {m});
+}
+
+// Reserves a ring buffer record, the last entry of its cleanup log, and
+// releases it as a spin lock (the log's entry is the same pointer, of
+// another kind):
+//   (prologue); lea rdi, [rip + MAPS]; mov esi, 8; xor edx, edx;
+//   call rax_ringbuf_reserve; test rax, rax; je out; mov rdi, rax;
+//   call rax_spin_unlock; out: (epilogue)
+ObjectSpec unlock_record_program()
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	a.put({0xbe, 8, 0, 0, 0, 0x31, 0xd2});
+	a.call("rax_ringbuf_reserve");
+	a.put({0x48, 0x85, 0xc0, 0x74, 0});
+	std::size_t const je = a.at();
+	a.put({0x48, 0x89, 0xc7});
+	a.call("rax_spin_unlock");
+	a.code[je - 1] = std::uint8_t(a.at() - je);
+	a.put(epilogue);
+	return from_asm(a, {"rax_ringbuf_reserve", "rax_spin_unlock"},
+			{map_def(27, "events", 0, 0, 4096)});
+}
+
 // Looks up key 0 of a plain array map with the key read from the packet
 // (a slice of it is a legitimate key in safe Rust):
 //   push rbp; mov rbp, rsp; push rbx; sub rsp, 24; mov rbx, rdi;
@@ -490,6 +550,12 @@ TEST_CASE("forge objects: spin locks a program does not own", "[forge-objects]")
 	write_forged("lock-array24-key3-ok", lock_program(2, 8, false, 3, 24, 8));
 	write_forged("lock-array24-key3-off12", lock_program(2, 12, false, 3, 24, 8));
 	write_forged("lock-array24-key3-off0", lock_program(2, 0, false, 3, 24, 8));
+	// Giving back a lock it does not hold: another element's, one given
+	// back already, one never taken, and a ring buffer record it holds.
+	write_forged("unlock-other", unlock_program(Unlock::other));
+	write_forged("unlock-twice", unlock_program(Unlock::twice));
+	write_forged("unlock-unheld", unlock_program(Unlock::unheld));
+	write_forged("unlock-record", unlock_record_program());
 }
 
 TEST_CASE("forge objects: sources a program does not own", "[forge-objects]")

@@ -215,6 +215,20 @@ TEST(lock_made_on_the_stack_is_stopped)
 }
 
 /*
+ * Giving back a lock the invocation does not hold: another element's lock
+ * while it holds element 0's (which the cleanup then releases: the
+ * second run takes it again), a lock given back already, one never taken,
+ * and a ring buffer record it holds, handed over as a lock.
+ */
+TEST(unlock_of_a_lock_not_held_is_stopped)
+{
+	run_forged(_metadata, "unlock-other", "rax_spin_unlock");
+	run_forged(_metadata, "unlock-twice", "rax_spin_unlock");
+	run_forged(_metadata, "unlock-unheld", "rax_spin_unlock");
+	run_forged(_metadata, "unlock-record", "rax_spin_unlock");
+}
+
+/*
  * A map update under a value's lock takes the bucket lock after it; a
  * BPF_F_LOCK lookup-and-delete takes them the other way round.
  */
