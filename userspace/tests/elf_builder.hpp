@@ -343,6 +343,22 @@ inline rax_map_def map_def(std::uint32_t type, std::string const &name, std::uin
 	return m;
 }
 
+// A spin-lock map's definition as the library takes it: @type (1 hash, 2
+// array), 16 entries, the lock at @off into each value.
+inline rax::MapDef locked_map(std::uint32_t type, std::string name, std::uint32_t key,
+			      std::uint32_t value, std::uint32_t off)
+{
+	rax::MapDef d;
+	d.type = type;
+	d.name = std::move(name);
+	d.key_size = key;
+	d.value_size = value;
+	d.max_entries = 16;
+	d.flags = RAX_MAP_SPIN_LOCK;
+	d.spin_lock_off = off;
+	return d;
+}
+
 // The hash in the rax crate's bindings (read once: sample_provenance()
 // runs in per-byte loops).
 inline Sha256 crate_layouts_sha256()

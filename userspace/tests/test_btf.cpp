@@ -19,6 +19,7 @@
 #include "elf_builder.hpp"
 
 using rax::Bytes;
+using rax::test::locked_map;
 
 namespace {
 
@@ -120,20 +121,6 @@ Parsed parse(Bytes const &blob)
 	}
 	CHECK(off == types + p.hdr.type_len);
 	return p;
-}
-
-rax::MapDef locked_map(std::uint32_t type, std::string name, std::uint32_t key, std::uint32_t value,
-		       std::uint32_t off)
-{
-	rax::MapDef d;
-	d.type = type;
-	d.name = std::move(name);
-	d.key_size = key;
-	d.value_size = value;
-	d.max_entries = 16;
-	d.flags = RAX_MAP_SPIN_LOCK;
-	d.spin_lock_off = off;
-	return d;
 }
 
 void check_common(Parsed const &p)

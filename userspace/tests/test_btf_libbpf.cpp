@@ -14,24 +14,9 @@
 
 #include <rax/btf.hpp>
 
+#include "elf_builder.hpp"
+
 using rax::Bytes;
-
-namespace {
-
-rax::MapDef locked_map(std::string name, std::uint32_t key, std::uint32_t value, std::uint32_t off)
-{
-	rax::MapDef d;
-	d.type = 1;
-	d.name = std::move(name);
-	d.key_size = key;
-	d.value_size = value;
-	d.max_entries = 16;
-	d.flags = RAX_MAP_SPIN_LOCK;
-	d.spin_lock_off = off;
-	return d;
-}
-
-} // namespace
 
 TEST_CASE("btf: libbpf reads back the types rax/btf.hpp documents", "[btf]")
 {
@@ -56,7 +41,7 @@ TEST_CASE("btf: libbpf reads back the types rax/btf.hpp documents", "[btf]")
 		INFO("map '" << c.name << "' key " << c.key << " value " << c.value << " lock at "
 			      << c.lock);
 		rax::BtfIds ids;
-		auto blob = rax::map_value_btf(locked_map(c.name, c.key, c.value, c.lock), ids);
+		auto blob = rax::map_value_btf(rax::test::locked_map(1, c.name, c.key, c.value, c.lock), ids);
 		INFO((blob ? "" : blob.error().to_string()));
 		REQUIRE(blob);
 		auto const n = static_cast<std::uint32_t>(blob->size());
