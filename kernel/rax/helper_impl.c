@@ -48,8 +48,15 @@ static_assert(sizeof(arch_spinlock_t) == sizeof(struct bpf_spin_lock));
 static void __noreturn rax_refuse_call(const char *helper,
 				       const char *what, const char *why)
 {
-	struct rax_prog *rp = this_cpu_read(rax_cur_frame)->rp;
+	struct rax_frame *frame = this_cpu_read(rax_cur_frame);
+	struct rax_prog *rp = frame->rp;
 
+	/*
+	 * Release first (rax_stop() would, after this message): not print
+	 * with a value's spin lock held and interrupts off, while another
+	 * CPU may spin on it.
+	 */
+	rax_release_held(frame);
 	pr_warn_ratelimited("program %s (tag %*phN): %s: %s\n",
 			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, helper, what);
 	rax_refuse(why);
@@ -647,6 +654,7 @@ void rax_spin_lock(u32 *lock)
 	local_irq_save(flags);
 	arch_spin_lock((arch_spinlock_t *)lock);
 	frame->lock_flags = flags;
+	/* Cannot fail: the log had room above and nothing ran since. */
 	rax_hold(frame, RAX_HELD_LOCK, lock);
 }
 

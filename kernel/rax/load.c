@@ -322,7 +322,9 @@ static const char *rax_sig_rejected(struct rax_load *ld, struct key *keyring)
  * share it. The x86 code keeps the FPU, preemption off, for a whole
  * update: the image goes in chunks, with a chance to reschedule between
  * them. Without a transform (no memory at the first load) or should an
- * update fail, sha256() hashes the image.
+ * update fail, sha256() hashes the image. The transform chosen first is
+ * kept, holding its module: a sha256-ssse3 loaded only after the first
+ * load is not used until the next boot.
  */
 #define RAX_HASH_CHUNK		SZ_64K
 
@@ -330,21 +332,23 @@ static struct crypto_shash *rax_sha256_tfm;
 
 static struct crypto_shash *rax_sha256_get(void)
 {
-	struct crypto_shash *tfm = READ_ONCE(rax_sha256_tfm);
+	struct crypto_shash *tfm = READ_ONCE(rax_sha256_tfm), *old;
 
 	if (tfm)
 		return tfm;
 	tfm = crypto_alloc_shash("sha256", 0, 0);
 	if (IS_ERR(tfm))
 		return NULL;
-	if (cmpxchg(&rax_sha256_tfm, NULL, tfm)) {
+	old = cmpxchg(&rax_sha256_tfm, NULL, tfm);
+	if (old) {
 		crypto_free_shash(tfm);
-		tfm = READ_ONCE(rax_sha256_tfm);
+		return old;
 	}
 	return tfm;
 }
 
-static void rax_image_sha256(const u8 *image, size_t size, u8 *out)
+/* Not inlined: its descriptor stays off rax_load_verify()'s deep frame. */
+static noinline_for_stack void rax_image_sha256(const u8 *image, size_t size, u8 *out)
 {
 	struct crypto_shash *tfm = rax_sha256_get();
 

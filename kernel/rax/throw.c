@@ -46,6 +46,8 @@ int rax_held_find(const struct rax_frame *frame, enum rax_held_kind kind,
 	return -1;
 }
 
+NOKPROBE_SYMBOL(rax_held_find);
+
 /* rax_unhold() of an entry that is not the last: closes the gap. */
 bool rax_unhold_slow(struct rax_frame *frame, enum rax_held_kind kind, void *obj)
 {
@@ -58,6 +60,8 @@ bool rax_unhold_slow(struct rax_frame *frame, enum rax_held_kind kind, void *obj
 		(frame->nheld - i) * sizeof(frame->held[0]));
 	return true;
 }
+
+NOKPROBE_SYMBOL(rax_unhold_slow);
 
 /* Releases everything in the cleanup log, last taken first. */
 void rax_release_held(struct rax_frame *frame)
@@ -79,6 +83,8 @@ void rax_release_held(struct rax_frame *frame)
 		}
 	}
 }
+
+NOKPROBE_SYMBOL(rax_release_held);
 
 /*
  * Count a panic. The one that reaches the program's panic limit disables
@@ -158,6 +164,8 @@ void rax_returned_holding(struct rax_frame *frame)
 	pr_warn_ratelimited("program %s (tag %*phN) returned holding %u resources; released them\n",
 			    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag, n);
 }
+
+NOKPROBE_SYMBOL(rax_returned_holding);
 
 static bool rax_in_data(const struct rax_prog *rp, const u8 *p, size_t len)
 {

@@ -21,6 +21,9 @@ using namespace rax::test;
 
 namespace {
 
+// The cleanup log's entries (RAX_MAX_HELD, kernel/rax/rax.h).
+constexpr int cleanup_log_entries = 8;
+
 using Rela = ObjectSpec::CodeRela;
 
 // The frame every program sets up, and the cancellation point at entry:
@@ -219,6 +222,61 @@ ObjectSpec unlock_record_program()
 	a.put(epilogue);
 	return from_asm(a, {"rax_ringbuf_reserve", "rax_spin_unlock"},
 			{map_def(27, "events", 0, 0, 4096)});
+}
+
+// A lock map (MAPS) and a ring buffer (MAPS + 64) together.
+enum class RingLock {
+	full_log,     // 8 records (a full cleanup log), then takes a lock
+	record_below, // a record, then a lock; releases the record as a lock
+};
+
+// (prologue); for each record: lea rdi, [rip + MAPS + 64]; mov esi, 8;
+// xor edx, edx; call rax_ringbuf_reserve; test rax, rax; je out;
+// (full_log: 8 of them; record_below: 1, then mov [rsp + 8], rax);
+// mov dword [rsp], 0; lea rdi, [rip + MAPS]; mov rsi, rsp;
+// call rax_map_lookup_elem; test rax, rax; je out; mov rdi, rax;
+// call rax_spin_lock; (record_below: mov rdi, [rsp + 8];
+// call rax_spin_unlock); out: (epilogue)
+// Every stop leaves records and maybe a lock to the cleanup.
+ObjectSpec ring_lock_program(RingLock how)
+{
+	Asm a;
+	std::vector<std::size_t> to_out;
+	auto je_out = [&] {
+		a.put({0x48, 0x85, 0xc0, 0x0f, 0x84, 0, 0, 0, 0});
+		to_out.push_back(a.at());
+	};
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	int const records = how == RingLock::full_log ? cleanup_log_entries : 1;
+	for (int i = 0; i < records; i++) {
+		a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32, 64 - 4);
+		a.put({0xbe, 8, 0, 0, 0, 0x31, 0xd2});
+		a.call("rax_ringbuf_reserve");
+		je_out();
+	}
+	if (how == RingLock::record_below)
+		a.put({0x48, 0x89, 0x44, 0x24, 0x08});
+	a.put({0xc7, 0x04, 0x24, 0, 0, 0, 0});
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	a.put({0x48, 0x89, 0xe6});
+	a.call("rax_map_lookup_elem");
+	je_out();
+	a.put({0x48, 0x89, 0xc7});
+	a.call("rax_spin_lock");
+	if (how == RingLock::record_below) {
+		a.put({0x48, 0x8b, 0x7c, 0x24, 0x08});
+		a.call("rax_spin_unlock");
+	}
+	for (std::size_t at : to_out) {
+		auto const rel = static_cast<std::uint32_t>(a.at() - at);
+		std::memcpy(&a.code[at - 4], &rel, 4);
+	}
+	a.put(epilogue);
+	rax_map_def m = map_def(2, "locks", 4, 8, 4);
+	m.flags = RAX_MAP_SPIN_LOCK;
+	return from_asm(a, {"rax_ringbuf_reserve", "rax_map_lookup_elem", "rax_spin_lock", "rax_spin_unlock"},
+			{m, map_def(27, "events", 0, 0, 4096)});
 }
 
 // Looks up key 0 of a plain array map with the key read from the packet
@@ -556,6 +614,10 @@ TEST_CASE("forge objects: spin locks a program does not own", "[forge-objects]")
 	write_forged("unlock-twice", unlock_program(Unlock::twice));
 	write_forged("unlock-unheld", unlock_program(Unlock::unheld));
 	write_forged("unlock-record", unlock_record_program());
+	// The same pointer of another kind below the last entry, and a lock
+	// taken with the cleanup log full (it would go unrecorded).
+	write_forged("unlock-record-below", ring_lock_program(RingLock::record_below));
+	write_forged("lock-full-log", ring_lock_program(RingLock::full_log));
 }
 
 TEST_CASE("forge objects: sources a program does not own", "[forge-objects]")

@@ -218,7 +218,8 @@ TEST(lock_made_on_the_stack_is_stopped)
  * Giving back a lock the invocation does not hold: another element's lock
  * while it holds element 0's (which the cleanup then releases: the
  * second run takes it again), a lock given back already, one never taken,
- * and a ring buffer record it holds, handed over as a lock.
+ * and a ring buffer record it holds, handed over as a lock (the log's
+ * last entry, or the one below the lock).
  */
 TEST(unlock_of_a_lock_not_held_is_stopped)
 {
@@ -226,6 +227,16 @@ TEST(unlock_of_a_lock_not_held_is_stopped)
 	run_forged(_metadata, "unlock-twice", "rax_spin_unlock");
 	run_forged(_metadata, "unlock-unheld", "rax_spin_unlock");
 	run_forged(_metadata, "unlock-record", "rax_spin_unlock");
+	run_forged(_metadata, "unlock-record-below", "rax_spin_unlock");
+}
+
+/*
+ * A lock taken with the cleanup log full of ring buffer records: it
+ * would go unrecorded, and a stop would leave it held.
+ */
+TEST(lock_with_a_full_cleanup_log_is_stopped)
+{
+	run_forged(_metadata, "lock-full-log", "rax_spin_lock");
 }
 
 /*
