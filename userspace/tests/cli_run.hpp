@@ -135,14 +135,12 @@ inline std::vector<std::string> lines_of(std::string const &text)
 	return v;
 }
 
-// The commands `rax help` lists under "Commands:", in its order.
-inline std::vector<std::string> help_commands()
+// The lines under "Commands:" in a help text, up to the blank line.
+inline std::vector<std::string> command_lines(std::string const &help)
 {
-	Run r = rax_cli({"help"});
-	REQUIRE(r.status == 0);
 	std::vector<std::string> out;
 	bool in = false;
-	for (std::string const &line : lines_of(r.out)) {
+	for (std::string const &line : lines_of(help)) {
 		if (line == "Commands:") {
 			in = true;
 			continue;
@@ -151,6 +149,18 @@ inline std::vector<std::string> help_commands()
 			continue;
 		if (line.empty())
 			break;
+		out.push_back(line);
+	}
+	return out;
+}
+
+// The commands `rax help` lists under "Commands:", in its order.
+inline std::vector<std::string> help_commands()
+{
+	Run r = rax_cli({"help"});
+	REQUIRE(r.status == 0);
+	std::vector<std::string> out;
+	for (std::string const &line : command_lines(r.out)) {
 		std::istringstream words(line);
 		std::string name;
 		words >> name;

@@ -581,19 +581,8 @@ TEST_CASE("cli: --help keeps every command apart from its summary", "[cli]")
 {
 	Run r = rax_cli({"--help"});
 	REQUIRE(r.status == 0);
-	std::istringstream lines(r.out);
-	std::string line;
 	int commands = 0;
-	bool in = false;
-	while (std::getline(lines, line)) {
-		if (line == "Commands:") {
-			in = true;
-			continue;
-		}
-		if (!in)
-			continue;
-		if (line.empty())
-			break;
+	for (std::string const &line : command_lines(r.out)) {
 		// "  NAME  SUMMARY": the name, then at least two spaces.
 		auto name_end = line.find(' ', 2);
 		INFO(line);
