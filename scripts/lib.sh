@@ -70,6 +70,15 @@ rax_stage_end() {
 	rax_log "== $_rax_stage_name: done in $(printf '%.1f' "$(echo "$t1 - $_rax_stage_t0" | bc)") s"
 }
 
+# rax_git_unstale DIR: remove the lock files a killed git left in the cached
+# work tree DIR (call it only where the scripts' use of DIR is serialised);
+# stop, naming the process, if a live one holds a lock.
+rax_git_unstale() {
+	local out
+	out=$(python3 "$RAX_TOP/scripts/git_unstale.py" "$1" 2>&1) || rax_die "$out"
+	[ -z "$out" ] || rax_log "$out"
+}
+
 rax_nproc() {
 	echo $(( $(nproc) + 1 ))
 }

@@ -67,6 +67,10 @@ fi
 
 rax_stage "kernel tree: applying $(wc -l <"$RAX_TOP/patches/series") patches with git am"
 log=$RAX_LOGS/git-am.log
+# One run at a time rewrites the tree; what a killed one left is cleared.
+exec 8>"$RAX_BASE_DIR/tree.lock"
+flock 8
+rax_git_unstale "$RAX_TREE"
 (
 	cd "$RAX_TREE"
 	git am --abort >/dev/null 2>&1 || true

@@ -3,7 +3,10 @@
 # Tests of the series check itself: it passes on this repository, and it
 # fails, naming the cause, on a copy with an unlisted new kernel file, an
 # edited hunk, a deleted file, a kernel file edited without regenerating
-# patches/, and a hand-edited patch. Prints TAP.
+# patches/, and a hand-edited patch. It recovers from what a killed run
+# leaves in its cached scratch work tree (stale git locks, a work tree whose
+# metadata is gone) and names the process when a live one holds a lock.
+# Prints TAP.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -39,7 +42,7 @@ expect() {
 }
 
 echo "TAP version 13"
-echo "1..6"
+echo "1..10"
 expect "passes on the repository" 0 "" true
 expect "refuses an unlisted new kernel file" 1 "kernel/rax/extra.c.*|not in series/manifest" \
 	"echo '// SPDX-License-Identifier: GPL-2.0' > kernel/rax/extra.c"
@@ -51,4 +54,27 @@ expect "refuses a kernel file edited without regenerating" 1 "run scripts/series
 	"echo '/* edited */' >> kernel/rax/core.c"
 expect "refuses a hand-edited patch" 1 "patches/ is stale" \
 	"sed -i '0,/^+/s/^+\(.*\)$/+\1 /' patches/0001-*.patch"
+
+# What a run killed in the middle of a git command leaves in the scratch
+# work tree of the check (made by the first case above).
+wtgit=$RAX_TREE/.git/worktrees/check-wt
+expect "recovers from stale locks of a killed git" 0 "" \
+	"touch '$wtgit/index.lock' '$wtgit/HEAD.lock' '$RAX_TREE/.git/refs/tags/rax-base.lock'"
+n=$((n + 1))
+if [ ! -e "$wtgit/index.lock" ] && [ ! -e "$RAX_TREE/.git/refs/tags/rax-base.lock" ]; then
+	echo "ok $n series check: the stale locks are gone"
+else
+	failed=$((failed + 1))
+	echo "not ok $n series check: the stale locks are gone"
+	rm -f "$wtgit/index.lock" "$wtgit/HEAD.lock" "$RAX_TREE/.git/refs/tags/rax-base.lock"
+fi
+expect "makes again a work tree whose metadata is gone" 0 "" "rm -rf '$wtgit'"
+# A lock a live process holds open is not taken away from it.
+touch "$wtgit/index.lock"
+sleep 600 <"$wtgit/index.lock" &
+holder=$!
+expect "names the live process that holds a lock" 1 "index.lock is held by pid $holder" true
+kill $holder
+wait $holder 2>/dev/null
+rm -f "$wtgit/index.lock"
 [ $failed -eq 0 ]
