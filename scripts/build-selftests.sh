@@ -23,10 +23,19 @@ rm -rf "$out"
 # No LLVM or libbfd disassembler: Debian's llvm-19 lacks the static
 # libraries bpftool links.
 bpftool_out=$RAX_CACHE/bpftool/$(basename "$kbuild")
+# bpftool's make has no record of a command that did not finish: an object
+# a killed build left half written would look up to date. Its build is
+# incremental only after one that ended.
+if [ -d "$bpftool_out" ] && [ ! -f "$bpftool_out/.rax-built" ]; then
+	rax_log "bpftool: the last build in $bpftool_out did not finish: building it again"
+	rm -rf "$bpftool_out"
+fi
 mkdir -p "$bpftool_out"
+rm -f "$bpftool_out/.rax-built"
 make -C "$RAX_TREE/tools/bpf/bpftool" OUTPUT="$bpftool_out/" CLANG=clang-19 \
 	feature-llvm=0 feature-libbfd=0 feature-libbfd-liberty=0 feature-libbfd-liberty-z=0 \
 	-j"$(rax_nproc)" >"$log" 2>&1 || rax_die "building bpftool failed" "$log"
+touch "$bpftool_out/.rax-built"
 # The eBPF twins (twins/*.bpf.c) are built with clang-19 against the
 # kernel's BTF and the tree's libbpf, which the selftests build.
 make -C "$RAX_TREE/tools/testing/selftests" TARGETS=rax \
