@@ -729,7 +729,8 @@ void rax_ringbuf_submit(void *rec, u64 flags)
 	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
-		rax_refuse("submitted a ring buffer record it does not hold");
+		rax_refuse_call(__func__, "a record it does not hold",
+				"submitted a ring buffer record it does not hold");
 	bpf_ringbuf_submit_proto.func((unsigned long)rec, flags, 0, 0, 0);
 }
 
@@ -749,7 +750,8 @@ void rax_ringbuf_discard(void *rec, u64 flags)
 	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (!rax_unhold(frame, RAX_HELD_RINGBUF, rec))
-		rax_refuse("discarded a ring buffer record it does not hold");
+		rax_refuse_call(__func__, "a record it does not hold",
+				"discarded a ring buffer record it does not hold");
 	bpf_ringbuf_discard_proto.func((unsigned long)rec, flags, 0, 0, 0);
 }
 
@@ -843,11 +845,12 @@ struct task_struct *rax_task_from_pid(s32 pid)
 
 NOKPROBE_SYMBOL(rax_task_from_pid);
 
-/* Stops the program unless it holds a reference on @task. */
-static void rax_task_check(const struct task_struct *task)
+/* Stops the program, naming @helper, unless it holds a reference on @task. */
+static void rax_task_check(const struct task_struct *task, const char *helper)
 {
 	if (rax_held_find(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task) < 0)
-		rax_refuse("used a task it holds no reference on");
+		rax_refuse_call(helper, "a task it holds no reference on",
+				"used a task it holds no reference on");
 }
 
 NOKPROBE_SYMBOL(rax_task_check);
@@ -863,7 +866,8 @@ void rax_task_release(struct task_struct *task)
 	rax_charge(0);
 	rax_check_unlocked(__func__);
 	if (!rax_unhold(this_cpu_read(rax_cur_frame), RAX_HELD_TASK, task))
-		rax_refuse("released a task it holds no reference on");
+		rax_refuse_call(__func__, "a task it holds no reference on",
+				"released a task it holds no reference on");
 	put_task_struct_rcu_user(task);
 }
 
@@ -878,7 +882,7 @@ NOKPROBE_SYMBOL(rax_task_release);
 u64 rax_task_pid_tgid(const struct task_struct *task)
 {
 	rax_charge(0);
-	rax_task_check(task);
+	rax_task_check(task, __func__);
 	return (u64)task->tgid << 32 | (u32)task->pid;
 }
 
@@ -895,7 +899,7 @@ NOKPROBE_SYMBOL(rax_task_pid_tgid);
 s64 rax_task_comm(const struct task_struct *task, u8 *buf, u32 size)
 {
 	rax_charge(size);
-	rax_task_check(task);
+	rax_task_check(task, __func__);
 	if (!size)
 		return -EINVAL;
 	rax_check_buf(buf, size, true, __func__);
@@ -942,7 +946,8 @@ s64 rax_clone_redirect(struct rax_tc_ctx *tc, u32 ifindex, u64 flags)
 
 	rax_charge(0);
 	if (tc != frame->tc)
-		rax_refuse("passed a tc context that is not its own");
+		rax_refuse_call(__func__, "a tc context that is not its own",
+				"passed a tc context that is not its own");
 	/* Transmitting ends with local_bh_enable(), not for irqs off. */
 	rax_check_unlocked(__func__);
 	ret = rax_clone_redirect_proto->func((unsigned long)skb, ifindex, flags, 0, 0);
@@ -977,7 +982,8 @@ s64 rax_tc_make_writable(struct rax_tc_ctx *tc)
 
 	rax_charge(0);
 	if (tc != frame->tc)
-		rax_refuse("passed a tc context that is not its own");
+		rax_refuse_call(__func__, "a tc context that is not its own",
+				"passed a tc context that is not its own");
 	rax_check_unlocked(__func__);
 	err = skb_ensure_writable(skb, skb_headlen(skb));
 	rax_tc_reload(tc, skb);
@@ -1403,7 +1409,7 @@ struct task_struct *rax_task_acquire_parent(const struct task_struct *task)
 	struct task_struct *parent;
 
 	rax_charge(0);
-	rax_task_check(task);
+	rax_task_check(task, __func__);
 	rax_check_unlocked(__func__);
 	if (in_nmi() || frame->nheld >= RAX_MAX_HELD)
 		return NULL;

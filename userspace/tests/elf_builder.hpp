@@ -321,12 +321,16 @@ inline T read_data(Bytes const &img, std::string const &name, std::uint64_t off)
 
 inline constexpr std::uint32_t prog_kprobe = 2;
 inline constexpr std::uint32_t prog_sched_cls = 3;
+inline constexpr std::uint32_t prog_tracepoint = 5;
 inline constexpr std::uint32_t prog_xdp = 6;
 
 inline rax_entry_def entry_def(std::uint32_t prog_type, std::string const &sym)
 {
 	rax_entry_def e{};
 	e.prog_type = prog_type;
+	// A tracepoint entry reads at least the record's common fields.
+	if (prog_type == prog_tracepoint)
+		e.max_ctx_offset = RAX_MIN_CTX_OFFSET;
 	std::memcpy(e.symbol, sym.data(), std::min(sym.size(), sizeof(e.symbol)));
 	return e;
 }

@@ -425,6 +425,74 @@ ObjectSpec ramp_program(std::uint32_t fast, std::uint32_t bytes, Ramp call)
 	return from_asm(a, {call == Ramp::bcmp ? "bcmp" : "memcpy"}, {});
 }
 
+// Updates key 0 of a hash map with 8 bytes of its stack, again and again,
+// after @fast empty iterations (which grow the check interval), as the
+// slow loop of ramp_program(); a Rax kprobe program on the map's update
+// (nested_spin_program()) runs to its budget inside each update:
+//   (prologue); mov dword [rsp], 0; mov qword [rsp + 8], 0;
+//   again: mov ebx, fast; loop: call rax_budget_check; dec ebx; jnz loop;
+//   mov ebx, 4096; slow: lea rdi, [rip + MAPS]; mov rsi, rsp;
+//   lea rdx, [rsp + 8]; xor ecx, ecx; call rax_map_update_elem;
+//   call rax_budget_check; dec ebx; jnz slow; jmp again
+ObjectSpec nested_outer_program(std::uint32_t fast)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	a.put({0xc7, 0x04, 0x24, 0, 0, 0, 0, 0x48, 0xc7, 0x44, 0x24, 0x08, 0, 0, 0, 0});
+	std::size_t const again = a.at();
+	a.put({0xbb, std::uint8_t(fast), std::uint8_t(fast >> 8), std::uint8_t(fast >> 16),
+	       std::uint8_t(fast >> 24)});
+	std::size_t const loop = a.at();
+	a.call("rax_budget_check");
+	a.put({0xff, 0xcb, 0x75, std::uint8_t(loop - (a.at() + 4))});
+	a.put({0xbb, 0x00, 0x10, 0, 0});
+	std::size_t const slow = a.at();
+	a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32);
+	a.put({0x48, 0x89, 0xe6, 0x48, 0x8d, 0x54, 0x24, 0x08, 0x31, 0xc9});
+	a.call("rax_map_update_elem");
+	a.call("rax_budget_check");
+	a.put({0xff, 0xcb, 0x75, std::uint8_t(slow - (a.at() + 4))});
+	a.put({0xeb, std::uint8_t(again - (a.at() + 2))});
+	return from_asm(a, {"rax_map_update_elem"}, {map_def(1, "h", 4, 8, 4)});
+}
+
+// A kprobe program that loops until its budget stops it:
+//   (prologue); loop: call rax_budget_check; jmp loop
+ObjectSpec nested_spin_program()
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	std::size_t const loop = a.at();
+	a.call("rax_budget_check");
+	a.put({0xeb, std::uint8_t(loop - (a.at() + 2))});
+	ObjectSpec spec = from_asm(a, {}, {});
+	spec.entries = {{prog_kprobe, "rax_entry_forge"}};
+	return spec;
+}
+
+// Takes the lock of element 0 of a lock array and loops, under it, until
+// it is stopped:
+//   (lookup); test rax, rax; je out; mov rdi, rax; call rax_spin_lock;
+//   loop: call rax_budget_check; jmp loop; out: (epilogue)
+ObjectSpec lock_spin_program()
+{
+	Asm a = lookup_key0();
+	a.put({0x48, 0x85, 0xc0, 0x74, 0});
+	std::size_t const je = a.at();
+	a.put({0x48, 0x89, 0xc7});
+	a.call("rax_spin_lock");
+	std::size_t const loop = a.at();
+	a.call("rax_budget_check");
+	a.put({0xeb, std::uint8_t(loop - (a.at() + 2))});
+	a.code[je - 1] = std::uint8_t(a.at() - je);
+	a.put(epilogue);
+	rax_map_def m = map_def(2, "locks", 4, 8, 4);
+	m.flags = RAX_MAP_SPIN_LOCK;
+	return from_asm(a, {"rax_map_lookup_elem", "rax_spin_lock"}, {m});
+}
+
 // Takes a lock word it wrote on its own stack (@word: 1 spins forever with
 // interrupts off; queue tail bits send the qspinlock slow path through a
 // pointer it decodes from them):
@@ -562,6 +630,120 @@ ObjectSpec tc_store_program(bool from_packet)
 	return spec;
 }
 
+// Makes a tc program's packet writable with its own context, or with a
+// context it made on its stack (the helper would read and rewrite it as
+// its packet's):
+//   push rbp; mov rbp, rsp; push rbx; sub rsp, 24; mov rbx, rdi;
+//   call rax_budget_check; mov rdi, rbx | mov rdi, rsp;
+//   call rax_tc_make_writable
+ObjectSpec tc_writable_program(bool other)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18, 0x48, 0x89, 0xfb});
+	a.call("rax_budget_check");
+	a.put(other ? Bytes{0x48, 0x89, 0xe7} : Bytes{0x48, 0x89, 0xdf});
+	a.call("rax_tc_make_writable");
+	a.put(epilogue);
+	ObjectSpec spec = from_asm(a, {"rax_tc_make_writable"}, {});
+	spec.entries = {{prog_sched_cls, "rax_entry_forge"}};
+	return spec;
+}
+
+// What a tracing program does with a task reference or a ring buffer
+// record: the controls use each as what it is, the forgeries pass one
+// kind where the other is due, or a reference already put. The cleanup
+// log's entry holds the same pointer in each case: only its kind tells.
+enum class Kinds {
+	task_ok,	 // reads the ids of the current task, puts it
+	record_ok,	 // reserves a record and submits it
+	task_submitted,	 // submits a task reference as a record
+	task_discarded,	 // discards one
+	record_released, // puts a record as a task reference
+	record_read,	 // reads a record's ids as a task's
+	record_parent,	 // takes the "parent" of a record
+	released_read,	 // reads the ids of a task it has put
+	released_twice,	 // puts a task reference twice
+};
+
+// Maps: an array "seen" (4-byte keys, 8-byte values) at MAPS, a ring
+// buffer "events" of 4096 bytes at MAPS + 64. Type BPF_PROG_TYPE_TRACEPOINT.
+//   (prologue);
+//   task:   call rax_task_acquire_current
+//   record: lea rdi, [rip + MAPS + 64]; mov esi, 8; xor edx, edx;
+//           call rax_ringbuf_reserve
+//   test rax, rax; je out; mov rbx, rax; then per @how, each use of the
+//   handle a "mov rdi, rbx" and the call (xor esi, esi for the ring buffer
+//   calls' flags); task_ok stores the ids with (update_key0);
+//   out: (epilogue)
+ObjectSpec kinds_program(Kinds how)
+{
+	bool const record = how == Kinds::record_ok || how == Kinds::record_released ||
+			    how == Kinds::record_read || how == Kinds::record_parent;
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	if (record) {
+		a.rel32({0x48, 0x8d, 0x3d}, "MAPS", R_X86_64_PC32, 64 - 4);
+		a.put({0xbe, 8, 0, 0, 0, 0x31, 0xd2});
+		a.call("rax_ringbuf_reserve");
+	} else {
+		a.call("rax_task_acquire_current");
+	}
+	a.put({0x48, 0x85, 0xc0, 0x0f, 0x84, 0, 0, 0, 0});
+	std::size_t const je = a.at();
+	a.put({0x48, 0x89, 0xc3});
+	auto use = [&a](char const *helper, bool flags = false) {
+		a.put({0x48, 0x89, 0xdf});
+		if (flags)
+			a.put({0x31, 0xf6});
+		a.call(helper);
+	};
+	switch (how) {
+	case Kinds::task_ok:
+		use("rax_task_pid_tgid");
+		a.put({0x48, 0x89, 0x44, 0x24, 0x08});
+		update_key0(a, false);
+		use("rax_task_release");
+		break;
+	case Kinds::record_ok:
+		use("rax_ringbuf_submit", true);
+		break;
+	case Kinds::task_submitted:
+		use("rax_ringbuf_submit", true);
+		break;
+	case Kinds::task_discarded:
+		use("rax_ringbuf_discard", true);
+		break;
+	case Kinds::record_released:
+		use("rax_task_release");
+		break;
+	case Kinds::record_read:
+		use("rax_task_pid_tgid");
+		break;
+	case Kinds::record_parent:
+		use("rax_task_acquire_parent");
+		break;
+	case Kinds::released_read:
+		use("rax_task_release");
+		use("rax_task_pid_tgid");
+		break;
+	case Kinds::released_twice:
+		use("rax_task_release");
+		use("rax_task_release");
+		break;
+	}
+	auto const rel = static_cast<std::uint32_t>(a.at() - je);
+	std::memcpy(&a.code[je - 4], &rel, 4);
+	a.put(epilogue);
+	std::vector<std::string> helpers = {"rax_ringbuf_reserve", "rax_ringbuf_submit",
+					    "rax_ringbuf_discard", "rax_task_acquire_current",
+					    "rax_task_release", "rax_task_pid_tgid",
+					    "rax_task_acquire_parent", "rax_map_update_elem"};
+	ObjectSpec spec = from_asm(a, helpers, {map_def(2, "seen", 4, 8, 1), map_def(27, "events", 0, 0, 4096)});
+	spec.entries = {{prog_tracepoint, "rax_entry_forge"}};
+	return spec;
+}
+
 void write_forged(std::string const &name, ObjectSpec const &spec)
 {
 	Bytes const img = make_object(spec);
@@ -649,6 +831,17 @@ TEST_CASE("forge objects: copies after the budget check's interval grew", "[forg
 	write_forged("ramp-update", ramp_program(100000, 65536, Ramp::update));
 }
 
+TEST_CASE("forge objects: time in nested runs", "[forge-objects]")
+{
+	write_forged("nested-outer", nested_outer_program(100000));
+	write_forged("nested-spin", nested_spin_program());
+}
+
+TEST_CASE("forge objects: a loop under a spin lock", "[forge-objects]")
+{
+	write_forged("lock-spin", lock_spin_program());
+}
+
 TEST_CASE("forge objects: relocation addends outside what they name", "[forge-objects]")
 {
 	// Into the middle of the helper, and far past .rax.maps.
@@ -685,4 +878,23 @@ TEST_CASE("forge objects: a tc store from the packet it writes", "[forge-objects
 {
 	write_forged("tc-store-ok", tc_store_program(false));
 	write_forged("tc-store-from-packet", tc_store_program(true));
+}
+
+TEST_CASE("forge objects: a tc context that is not its own", "[forge-objects]")
+{
+	write_forged("tc-writable-ok", tc_writable_program(false));
+	write_forged("tc-writable-other", tc_writable_program(true));
+}
+
+TEST_CASE("forge objects: task references and ring buffer records confused", "[forge-objects]")
+{
+	write_forged("kinds-task-ok", kinds_program(Kinds::task_ok));
+	write_forged("kinds-record-ok", kinds_program(Kinds::record_ok));
+	write_forged("kinds-task-submitted", kinds_program(Kinds::task_submitted));
+	write_forged("kinds-task-discarded", kinds_program(Kinds::task_discarded));
+	write_forged("kinds-record-released", kinds_program(Kinds::record_released));
+	write_forged("kinds-record-read", kinds_program(Kinds::record_read));
+	write_forged("kinds-record-parent", kinds_program(Kinds::record_parent));
+	write_forged("kinds-released-read", kinds_program(Kinds::released_read));
+	write_forged("kinds-released-twice", kinds_program(Kinds::released_twice));
 }

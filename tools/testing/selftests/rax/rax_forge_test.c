@@ -5,9 +5,11 @@
  * a program passes to a helper. Each object is format-valid and signed
  * with the kernel's build-time key; its code passes a helper a map
  * definition, a spin lock, a buffer or an XDP context it does not own,
- * looks up a map whose elements are kernel objects, or updates a map
- * while holding a spin lock (stopped at run time, like a panic, with a
- * message naming the helper), or carries a relocation whose
+ * looks up a map whose elements are kernel objects, updates a map
+ * while holding a spin lock, or passes a task reference where a ring
+ * buffer record is due and the other way round (stopped at run time,
+ * like a panic, with a message naming the helper), or carries a
+ * relocation whose
  * addend reaches outside what it names (refused at load). Each kind has a
  * control, the same code with the argument it owns, which must run and
  * pass: a check that stopped everything would fail it.
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
@@ -328,37 +331,167 @@ TEST(maps_without_values_give_nothing)
 }
 
 /*
- * A tc program storing into its packet from the packet itself: making it
- * writable may free the head the source points into. Its verdict does
- * not tell (the epilogue's 2 is TC_ACT_SHOT, as a stop's default is):
- * the panic count does.
+ * Run the tc program forge/@name.o once on a packet: a control (no
+ * @helper) does not panic, a forgery panics once with a message naming
+ * @helper. The verdict does not tell (the epilogue's 2 is TC_ACT_SHOT,
+ * as a stop's default is): the panic count does.
  */
-TEST(tc_store_from_its_own_packet_is_stopped)
+static void run_forged_tc(struct __test_metadata *_metadata, const char *name,
+			  const char *helper)
 {
 	unsigned char pkt[64] = { 0 };
-	static const char *const names[] = { "tc-store-ok", "tc-store-from-packet" };
+	char needle[128];
 	struct forged f;
-	int i, kmsg;
+	int kmsg;
 
 	pkt[12] = 0x88;	/* a local ethertype: no IP checks in the test run */
 	pkt[13] = 0xb5;
 	forged_type = BPF_PROG_TYPE_SCHED_CLS;
-	for (i = 0; i < 2; i++) {
-		forged_load(_metadata, &f, names[i]);
-		ASSERT_LE(0, f.prog) TH_LOG("%s: load: %s\n%s", names[i], strerror(-f.prog),
-					    log_buf);
-		kmsg = kmsg_open();
-		ASSERT_LE(0, kmsg);
-		sleep(i);
-		test_run(f.prog, pkt, sizeof(pkt), 1);
-		EXPECT_EQ(i, fdinfo_ll(f.prog, "rax_panics")) TH_LOG("%s", names[i]);
-		if (i)
-			EXPECT_TRUE(kmsg_find(kmsg, "rax_skb_store_bytes: "))
-				TH_LOG("no kernel message naming rax_skb_store_bytes");
-		close(kmsg);
-		forged_free(&f);
-	}
+	forged_load(_metadata, &f, name);
 	forged_type = BPF_PROG_TYPE_XDP;
+	ASSERT_LE(0, f.prog) TH_LOG("%s: load: %s\n%s", name, strerror(-f.prog), log_buf);
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	if (helper)
+		sleep(2);	/* the message's rate limit, as in run_forged() */
+	test_run(f.prog, pkt, sizeof(pkt), 1);
+	EXPECT_EQ(helper ? 1 : 0, fdinfo_ll(f.prog, "rax_panics")) TH_LOG("%s", name);
+	if (helper) {
+		snprintf(needle, sizeof(needle), "%s: ", helper);
+		EXPECT_TRUE(kmsg_find(kmsg, needle))
+			TH_LOG("%s: no kernel message naming %s", name, helper);
+	}
+	close(kmsg);
+	forged_free(&f);
+}
+
+/*
+ * A tc program storing into its packet from the packet itself: making it
+ * writable may free the head the source points into.
+ */
+TEST(tc_store_from_its_own_packet_is_stopped)
+{
+	run_forged_tc(_metadata, "tc-store-ok", NULL);
+	run_forged_tc(_metadata, "tc-store-from-packet", "rax_skb_store_bytes");
+}
+
+/*
+ * A tc context the program made on its stack: the helper would take its
+ * data pointers for the packet's and rewrite them.
+ */
+TEST(tc_context_not_its_own_is_stopped)
+{
+	run_forged_tc(_metadata, "tc-writable-ok", NULL);
+	run_forged_tc(_metadata, "tc-writable-other", "rax_tc_make_writable");
+}
+
+/*
+ * What ring buffer @fd of @size bytes holds from its start (nothing
+ * consumes it): records submitted, discarded, and still reserved.
+ */
+struct ring_count {
+	int submitted, discarded, busy;
+};
+
+static int ring_count(int fd, unsigned int size, struct ring_count *c)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned long pos, end;
+	unsigned char *m;
+
+	memset(c, 0, sizeof(*c));
+	/* The producer's page, then the data mapped twice, as libbpf maps it. */
+	m = mmap(NULL, page + 2 * size, PROT_READ, MAP_SHARED, fd, page);
+	if (m == MAP_FAILED)
+		return -errno;
+	end = __atomic_load_n((unsigned long *)m, __ATOMIC_ACQUIRE);
+	for (pos = 0; pos < end && pos < size;) {
+		__u32 len = __atomic_load_n((__u32 *)(m + page + pos), __ATOMIC_ACQUIRE);
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			c->busy++;
+		else if (len & BPF_RINGBUF_DISCARD_BIT)
+			c->discarded++;
+		else
+			c->submitted++;
+		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+		pos += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7UL;
+	}
+	munmap(m, page + 2 * size);
+	return 0;
+}
+
+#define KINDS_RUNS	2
+#define KINDS_RING	4096	/* the forged ring buffer's size */
+
+/*
+ * Run the tracing program forge/@name.o (kinds_program() of
+ * test_forge_objects.cpp) KINDS_RUNS times, on this task's getppid()
+ * calls: a control does not panic, a forgery is stopped at every run with
+ * a message naming @helper. Then its ring buffer must hold @submitted
+ * records and @discarded discarded ones, none left reserved: a record a
+ * stop leaves is discarded, not leaked. (A task reference it leaked would
+ * keep this test's task_struct: kmemleak reports it at the end of the
+ * boot.)
+ */
+static void run_forged_kinds(struct __test_metadata *_metadata, const char *name,
+			     const char *helper, int submitted, int discarded)
+{
+	struct ring_count rc;
+	char needle[128];
+	struct forged f;
+	int i, pfd, kmsg;
+
+	forged_type = BPF_PROG_TYPE_TRACEPOINT;
+	forged_load(_metadata, &f, name);
+	forged_type = BPF_PROG_TYPE_XDP;
+	ASSERT_LE(0, f.prog) TH_LOG("%s: load: %s\n%s", name, strerror(-f.prog), log_buf);
+	pfd = rax_tracepoint_attach("syscalls/sys_enter_getppid", getpid(), -1, f.prog);
+	ASSERT_LE(0, pfd) TH_LOG("%s: attach: %s", name, strerror(-pfd));
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	if (helper)
+		sleep(2);	/* the message's rate limit, as in run_forged() */
+	for (i = 0; i < KINDS_RUNS; i++)
+		syscall(__NR_getppid);
+	close(pfd);
+	EXPECT_EQ(helper ? KINDS_RUNS : 0, fdinfo_ll(f.prog, "rax_panics")) TH_LOG("%s", name);
+	if (helper) {
+		snprintf(needle, sizeof(needle), "%s: ", helper);
+		EXPECT_TRUE(kmsg_find(kmsg, needle))
+			TH_LOG("%s: no kernel message naming %s", name, helper);
+	}
+	close(kmsg);
+	ASSERT_EQ(0, ring_count(f.fds[1], KINDS_RING, &rc)) TH_LOG("%s: mmap", name);
+	EXPECT_EQ(submitted, rc.submitted) TH_LOG("%s: records submitted", name);
+	EXPECT_EQ(discarded, rc.discarded) TH_LOG("%s: records discarded", name);
+	EXPECT_EQ(0, rc.busy) TH_LOG("%s: records left reserved", name);
+	EXPECT_EQ(0, map_lookup(f.fds[0], &(__u32){ 0 }, &seen));
+	forged_free(&f);
+	return seen;
+}
+
+/*
+ * A task reference and a ring buffer record are both pointers a helper
+ * gave the program, entered in its cleanup log; only the entry's kind
+ * tells them apart. Passing one where the other is due would put a
+ * reference on a record's bytes or commit a task_struct as a record.
+ */
+TEST(task_references_and_records_are_not_confused)
+{
+	/* The controls: the ids of this task, one record per run. */
+	EXPECT_EQ((__u64)getpid() << 32 | (__u32)syscall(__NR_gettid),
+		  run_forged_kinds(_metadata, "kinds-task-ok", NULL, 0, 0));
+	run_forged_kinds(_metadata, "kinds-record-ok", NULL, KINDS_RUNS, 0);
+
+	run_forged_kinds(_metadata, "kinds-task-submitted", "rax_ringbuf_submit", 0, 0);
+	run_forged_kinds(_metadata, "kinds-task-discarded", "rax_ringbuf_discard", 0, 0);
+	run_forged_kinds(_metadata, "kinds-record-released", "rax_task_release", 0, KINDS_RUNS);
+	run_forged_kinds(_metadata, "kinds-record-read", "rax_task_pid_tgid", 0, KINDS_RUNS);
+	run_forged_kinds(_metadata, "kinds-record-parent", "rax_task_acquire_parent", 0,
+			 KINDS_RUNS);
+	run_forged_kinds(_metadata, "kinds-released-read", "rax_task_pid_tgid", 0, 0);
+	run_forged_kinds(_metadata, "kinds-released-twice", "rax_task_release", 0, 0);
 }
 
 /*
