@@ -149,6 +149,13 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	if (unlikely(frame.override) && !frame.thrown)
 		rax_override_apply(&frame);
 	this_cpu_write(rax_cur_frame, frame.prev);
+	/*
+	 * A run nested in another (on a hook that one of its helpers
+	 * reached, or in an interrupt) took time the outer run's count of
+	 * cancellation points does not see: its next one reads the clock.
+	 */
+	if (frame.prev)
+		frame.prev->budget_left = 1;
 	rax_stack_leave();
 	preempt_enable();
 

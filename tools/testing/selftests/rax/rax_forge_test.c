@@ -74,11 +74,17 @@ struct forged {
 
 /* The program type forged_load() loads as: XDP, or tc for some tests. */
 static unsigned int forged_type = BPF_PROG_TYPE_XDP;
+/* The budget it asks for: 0 is kernel.rax.budget_max_us. */
+static unsigned int forged_budget_us;
 
 /* Load forge/@name.o with its maps; key 0 of every hash map is inserted. */
 static void forged_load(struct __test_metadata *_metadata, struct forged *f,
 			const char *name)
 {
+	struct rax_load_opts opts = {
+		.prog_type = forged_type, .budget_us = forged_budget_us,
+		.fd_array = f->fds,
+	};
 	const struct rax_map_def *defs;
 	char path[128];
 	int i;
@@ -89,6 +95,7 @@ static void forged_load(struct __test_metadata *_metadata, struct forged *f,
 	ASSERT_NE(0, f->o.sig.size) TH_LOG("RAX_TEST_OBJECTS/%s.sig missing", path);
 	f->nmaps = rax_create_maps(&f->o.img, f->fds, FORGE_MAX_MAPS);
 	ASSERT_LE(0, f->nmaps) TH_LOG("%s: maps: %s", name, strerror(-f->nmaps));
+	opts.fd_array_cnt = f->nmaps;
 	rax_obj_maps(&f->o.img, &defs);
 	for (i = 0; i < f->nmaps; i++) {
 		__u32 key = 0;
@@ -100,7 +107,9 @@ static void forged_load(struct __test_metadata *_metadata, struct forged *f,
 		if (defs[i].type == BPF_MAP_TYPE_DEVMAP)
 			ASSERT_EQ(0, map_update(f->fds[i], &key, &(__u32){ 1 }));
 	}
-	f->prog = rax_load_entry(&f->o, f->fds, f->nmaps, FORGE_ENTRY, forged_type);
+	opts.entry = rax_entry_index(&f->o.img, FORGE_ENTRY);
+	f->prog = (int)opts.entry < 0 ? -ENOENT :
+		  rax_load_opts(f->o.img.data, f->o.img.size, f->o.sig.data, f->o.sig.size, &opts);
 }
 
 static void forged_free(struct forged *f)
@@ -540,6 +549,59 @@ TEST(copies_after_a_fast_loop_are_stopped_in_time)
 	ramp_stopped(_metadata, "ramp-memcpy");
 	ramp_stopped(_metadata, "ramp-bcmp");
 	ramp_stopped(_metadata, "ramp-update");
+}
+
+/*
+ * Time a nested run took counts for the run it is nested in. An XDP
+ * program updates a hash map again and again after a loop of empty
+ * iterations (which made its check interval 4096 points); a Rax kprobe
+ * program on htab_map_update_elem() runs inside each update until its
+ * 1 ms budget stops it. Counted as one helper call each, 64 updates, 64
+ * ms, came between two clock reads of the outer run; now the read comes
+ * after each nested run, and the outer run stops within about one
+ * nested run of its deadline. One stop in RUNS may be late, for a vCPU
+ * the host deschedules.
+ */
+#define NESTED_GATE_NS	5000000LL
+
+TEST(time_in_nested_runs_counts)
+{
+	enum { RUNS = 5 };
+	long long over, worst = 0;
+	unsigned char pkt[64] = { 0 };
+	struct forged outer, spin;
+	int i, pfd, late = 0;
+
+	forged_type = BPF_PROG_TYPE_KPROBE;
+	forged_budget_us = 1000;
+	forged_load(_metadata, &spin, "nested-spin");
+	forged_type = BPF_PROG_TYPE_XDP;
+	forged_budget_us = 10000;
+	forged_load(_metadata, &outer, "nested-outer");
+	forged_budget_us = 0;
+	ASSERT_LE(0, spin.prog) TH_LOG("nested-spin: load: %s", strerror(-spin.prog));
+	ASSERT_LE(0, outer.prog) TH_LOG("nested-outer: load: %s", strerror(-outer.prog));
+	ASSERT_EQ(0, append_file(RAX_KPROBE_EVENTS,
+				 "p:rax_forge/nested htab_map_update_elem\n"));
+	pfd = rax_tracepoint_attach("rax_forge/nested", getpid(), -1, spin.prog);
+	ASSERT_LE(0, pfd) TH_LOG("attach: %s", strerror(-pfd));
+	for (i = 0; i < RUNS; i++) {
+		EXPECT_EQ(XDP_ABORTED, test_run(outer.prog, pkt, sizeof(pkt), 1));
+		over = fdinfo_ll(outer.prog, "rax_overrun_last_ns");
+		late += over > NESTED_GATE_NS;
+		worst = over > worst ? over : worst;
+	}
+	close(pfd);
+	EXPECT_EQ(0, append_file(RAX_KPROBE_EVENTS, "-:rax_forge/nested\n"));
+	ksft_print_msg("nested: %d stops of the outer run, at most %lld ns past its deadline; "
+		       "%lld nested runs stopped\n", RUNS, worst,
+		       fdinfo_ll(spin.prog, "rax_timeouts"));
+	EXPECT_EQ(RUNS, fdinfo_ll(outer.prog, "rax_timeouts"));
+	/* The nested program did run, and to its budget, in every outer run. */
+	EXPECT_LE(RUNS, fdinfo_ll(spin.prog, "rax_timeouts"));
+	EXPECT_GE(1, late);
+	forged_free(&outer);
+	forged_free(&spin);
 }
 
 TEST(relocation_addends_are_bounded)
