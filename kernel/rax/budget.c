@@ -21,6 +21,12 @@
 
 #include "rax.h"
 
+/* Whether the run holds a spin lock: the last entry of its log, if any. */
+static __always_inline bool rax_frame_locked(const struct rax_frame *frame)
+{
+	return frame->nheld && frame->held[frame->nheld - 1].kind == RAX_HELD_LOCK;
+}
+
 /*
  * The first clock read of a run, after RAX_BUDGET_START points (a
  * cancellation point is one, a helper call RAX_CALL_POINTS or more): the
@@ -31,9 +37,13 @@
 static void rax_budget_start(struct rax_frame *frame, u64 now)
 {
 	u64 budget = frame->rp->budget_ns;
+	bool locked = rax_frame_locked(frame);
 
-	if (unlikely(in_hardirq() || in_nmi()))
+	/* Interrupts off for a spin lock are the lock's limit, below. */
+	if (unlikely(in_hardirq() || in_nmi() || (irqs_disabled() && !locked)))
 		budget = min_t(u64, budget, RAX_BUDGET_IRQ_NS);
+	if (locked)
+		frame->locked_at = now;
 	frame->deadline = now + budget;
 	frame->last_read = now;
 	frame->budget_left = frame->budget_every;
@@ -88,6 +98,18 @@ void rax_budget_check(void)
 	else if (interval < RAX_CHECK_NS_MIN && frame->budget_every < RAX_BUDGET_CHECKS_MAX)
 		frame->budget_every = rax_budget_grow(frame->budget_every, interval);
 	frame->budget_left = frame->budget_every;
+	/*
+	 * Under a spin lock (the last entry of the log, when there is one)
+	 * interrupts are off, and other CPUs may spin on it with theirs off:
+	 * at most RAX_BUDGET_IRQ_NS from the first read under the lock,
+	 * whatever the budget.
+	 */
+	if (unlikely(rax_frame_locked(frame))) {
+		if (!frame->locked_at)
+			frame->locked_at = now;
+		else if (now - frame->locked_at > RAX_BUDGET_IRQ_NS)
+			rax_stop_timeout(true);
+	}
 	if (likely(now <= frame->deadline))
 		return;
 
@@ -97,7 +119,7 @@ void rax_budget_check(void)
 	WRITE_ONCE(rp->interval_last_ns, interval);
 	if (now - frame->deadline > READ_ONCE(rp->overrun_max_ns))
 		WRITE_ONCE(rp->overrun_max_ns, now - frame->deadline);
-	rax_stop_timeout();
+	rax_stop_timeout(false);
 }
 
 NOKPROBE_SYMBOL(rax_budget_check);

@@ -654,6 +654,7 @@ void rax_spin_lock(u32 *lock)
 	local_irq_save(flags);
 	arch_spin_lock((arch_spinlock_t *)lock);
 	frame->lock_flags = flags;
+	frame->locked_at = 0;	/* set by the next clock read (budget.c) */
 	/* Cannot fail: the log had room above and nothing ran since. */
 	rax_hold(frame, RAX_HELD_LOCK, lock);
 }

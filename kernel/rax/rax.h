@@ -253,6 +253,7 @@ struct rax_frame {
 	struct rax_frame *prev;
 	struct rax_prog *rp;
 	unsigned long lock_flags;	/* irq state under the held lock */
+	u64 locked_at;		/* the first clock read under it, or 0 */
 	u64 deadline;		/* ktime_get_mono_fast_ns() to stop at */
 	u64 last_read;		/* the clock at the last read */
 	u32 budget_left;	/* cancellation points before the next clock read */
@@ -431,7 +432,7 @@ void rax_prog_init_limit(struct rax_prog *rp, u32 limit);
 void rax_count_panic(struct rax_prog *rp);
 void rax_returned_holding(struct rax_frame *frame);
 void __noreturn rax_refuse(const char *why);
-void __noreturn rax_stop_timeout(void);
+void __noreturn rax_stop_timeout(bool under_lock);
 
 struct task_struct;
 struct xdp_buff;
@@ -464,8 +465,10 @@ void rax_budget_check(void);
 
 /*
  * The longest a run may last in hardirq or NMI context (an int3 kprobe
- * runs in NMI context too), whatever the program's budget: nothing else
- * runs on the CPU meanwhile, interrupts included.
+ * runs in NMI context too) or with interrupts off, whatever the program's
+ * budget: nothing else runs on the CPU meanwhile, interrupts included.
+ * A spin lock section, with interrupts off, lasts at most as long from
+ * the first clock read under the lock.
  */
 #define RAX_BUDGET_IRQ_NS	(1000 * NSEC_PER_USEC)
 /*

@@ -173,12 +173,15 @@ static bool rax_in_data(const struct rax_prog *rp, const u8 *p, size_t len)
 	       (rp->rw_data && rax_range_in(p, len, rp->rw_data, rp->rw_size));
 }
 
-/* rax_stop()'s reason for a program past its budget. */
+/* rax_stop()'s reasons for a program past its budget, and past its
+ * time under a spin lock.
+ */
 static const char rax_timeout_reason[] = "ran past its budget";
+static const char rax_lock_timeout_reason[] = "held a spin lock too long";
 
 /*
  * Stops the running program: releases what it holds, counts the panic (or
- * the timeout, for rax_timeout_reason), logs @why or the panic's location
+ * the timeout, for the timeout reasons), logs @why or the panic's location
  * (rate limited) and returns from rax_run() with the program type's
  * default verdict.
  */
@@ -198,6 +201,11 @@ static void __noreturn rax_stop(const char *why, const u8 *file,
 		pr_warn_ratelimited("program %s (tag %*phN) stopped: ran past its budget of %llu us\n",
 				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag,
 				    div_u64(rp->budget_ns, NSEC_PER_USEC));
+	} else if (why == rax_lock_timeout_reason) {
+		atomic64_inc(&rp->timeouts);
+		pr_warn_ratelimited("program %s (tag %*phN) stopped: held a spin lock, interrupts off, past %ld us\n",
+				    rp->prog->aux->name, BPF_TAG_SIZE, rp->prog->tag,
+				    RAX_BUDGET_IRQ_NS / NSEC_PER_USEC);
 	} else if (why) {
 		rax_count_panic(rp);
 		pr_warn_ratelimited("program %s (tag %*phN) stopped: %s\n",
@@ -232,10 +240,13 @@ void __noreturn rax_refuse(const char *why)
 
 NOKPROBE_SYMBOL(rax_refuse);
 
-/* The budget check found the program past its deadline. */
-void __noreturn rax_stop_timeout(void)
+/*
+ * The budget check found the program past its deadline, or, with
+ * @under_lock, past RAX_BUDGET_IRQ_NS under a spin lock.
+ */
+void __noreturn rax_stop_timeout(bool under_lock)
 {
-	rax_stop(rax_timeout_reason, NULL, 0, 0, 0);
+	rax_stop(under_lock ? rax_lock_timeout_reason : rax_timeout_reason, NULL, 0, 0, 0);
 }
 
 NOKPROBE_SYMBOL(rax_stop_timeout);

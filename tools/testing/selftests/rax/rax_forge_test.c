@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/bpf.h>
@@ -602,6 +603,48 @@ TEST(time_in_nested_runs_counts)
 	EXPECT_GE(1, late);
 	forged_free(&outer);
 	forged_free(&spin);
+}
+
+/*
+ * A spin-lock section keeps interrupts off on its CPU, and other CPUs may
+ * spin on the lock with theirs off: it lasts at most 1 ms from the first
+ * clock read under the lock, whatever the program's budget (10 ms here).
+ * Each run is stopped, the lock released (the next run takes it again)
+ * and the stop counted as a timeout. One run in RUNS may be late.
+ */
+#define LOCK_GATE_NS	5000000LL
+
+TEST(spin_lock_section_is_stopped_after_1ms)
+{
+	enum { RUNS = 5 };
+	unsigned char pkt[64] = { 0 };
+	long long ns, worst = 0;
+	struct timespec a, b;
+	struct forged f;
+	int i, kmsg, late = 0;
+
+	forged_budget_us = 10000;
+	forged_load(_metadata, &f, "lock-spin");
+	forged_budget_us = 0;
+	ASSERT_LE(0, f.prog) TH_LOG("lock-spin: load: %s\n%s", strerror(-f.prog), log_buf);
+	kmsg = kmsg_open();
+	ASSERT_LE(0, kmsg);
+	for (i = 0; i < RUNS; i++) {
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		EXPECT_EQ(XDP_ABORTED, test_run(f.prog, pkt, sizeof(pkt), 1));
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		ns = (b.tv_sec - a.tv_sec) * 1000000000LL + b.tv_nsec - a.tv_nsec;
+		late += ns > LOCK_GATE_NS;
+		worst = ns > worst ? ns : worst;
+	}
+	ksft_print_msg("lock-spin: %d runs under a lock, the longest %lld ns (budget 10 ms)\n",
+		       RUNS, worst);
+	EXPECT_EQ(RUNS, fdinfo_ll(f.prog, "rax_timeouts"));
+	EXPECT_EQ(0, fdinfo_ll(f.prog, "rax_panics"));
+	EXPECT_GE(1, late);
+	EXPECT_TRUE(kmsg_find(kmsg, "held a spin lock, interrupts off, past 1000 us"));
+	close(kmsg);
+	forged_free(&f);
 }
 
 TEST(relocation_addends_are_bounded)
