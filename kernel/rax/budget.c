@@ -13,6 +13,7 @@
  * the program is unwound across it (throw.c).
  */
 
+#include <linux/hrtimer.h>
 #include <linux/kprobes.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -20,6 +21,88 @@
 #include <linux/timekeeping.h>
 
 #include "rax.h"
+
+/*
+ * The count of cancellation points between two clock reads assumes the
+ * points come at a steady pace. A run that turns from cheap iterations to
+ * a loop around long straight-line code (a function entry and a back-edge
+ * are points, the code between them is any length) would run thousands
+ * of those iterations before its next read. So the first read of a run
+ * that interrupts can reach arms a timer at its deadline, one per CPU and
+ * nesting depth: at the deadline, and every RAX_TIMER_NS after it while
+ * the run lasts, it makes the run's next cancellation point read the
+ * clock. The timer only notices; the program still stops itself at a
+ * point where stopping is safe. Runs in hardirq or NMI context or with
+ * interrupts off, which no timer interrupts, have RAX_BUDGET_IRQ_NS.
+ */
+#define RAX_TIMER_NS	(100 * NSEC_PER_USEC)
+
+struct rax_budget_timer {
+	struct hrtimer timer;
+	struct rax_frame *frame;	/* the run it is armed for, or NULL */
+};
+
+struct rax_budget_timers {
+	struct rax_budget_timer depth[N_RAX_STACKS];
+};
+
+static DEFINE_PER_CPU(struct rax_budget_timers, rax_budget_timers);
+
+/* In hardirq context, on the CPU the run is on, which it interrupted. */
+static enum hrtimer_restart rax_budget_timer_fn(struct hrtimer *timer)
+{
+	struct rax_budget_timer *bt = container_of(timer, struct rax_budget_timer, timer);
+
+	if (!bt->frame)
+		return HRTIMER_NORESTART;
+	bt->frame->budget_left = 1;
+	hrtimer_forward_now(timer, ns_to_ktime(RAX_TIMER_NS));
+	return HRTIMER_RESTART;
+}
+
+static void rax_budget_timer_arm(struct rax_frame *frame)
+{
+	struct rax_budget_timer *bt = this_cpu_ptr(&rax_budget_timers.depth[frame->depth]);
+
+	bt->frame = frame;
+	hrtimer_start(&bt->timer, ns_to_ktime(frame->deadline), HRTIMER_MODE_ABS_PINNED_HARD);
+}
+
+/**
+ * rax_budget_end() - Disarm the timer of a run that read the clock.
+ * @frame: the run, at its end, on its CPU with preemption disabled.
+ *
+ * Called by rax_run() for a run with a deadline; the timer's frame is
+ * cleared before the timer is cancelled, so a callback that comes in
+ * between does nothing.
+ */
+void rax_budget_end(struct rax_frame *frame)
+{
+	struct rax_budget_timer *bt = this_cpu_ptr(&rax_budget_timers.depth[frame->depth]);
+
+	if (bt->frame != frame)
+		return;
+	bt->frame = NULL;
+	hrtimer_try_to_cancel(&bt->timer);
+}
+
+/**
+ * rax_budget_init() - Set up the budget timers of every CPU.
+ */
+void __init rax_budget_init(void)
+{
+	unsigned int cpu, d;
+
+	for_each_possible_cpu(cpu) {
+		for (d = 0; d < N_RAX_STACKS; d++) {
+			struct rax_budget_timer *bt = &per_cpu(rax_budget_timers, cpu).depth[d];
+
+			hrtimer_init(&bt->timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_PINNED_HARD);
+			bt->timer.function = rax_budget_timer_fn;
+			bt->frame = NULL;
+		}
+	}
+}
 
 /* Whether the run holds a spin lock: the last entry of its log, if any. */
 static __always_inline bool rax_frame_locked(const struct rax_frame *frame)
@@ -47,6 +130,8 @@ static void rax_budget_start(struct rax_frame *frame, u64 now)
 	frame->deadline = now + budget;
 	frame->last_read = now;
 	frame->budget_left = frame->budget_every;
+	if (!in_hardirq() && !in_nmi() && !irqs_disabled())
+		rax_budget_timer_arm(frame);
 }
 
 /*

@@ -94,6 +94,8 @@ static int __init rax_init(void)
 	if (err)
 		return err;
 
+	rax_budget_init();
+
 	pr_info("format v%u, stack %u KiB, budget max %u us\n",
 		RAX_FORMAT_VERSION, rax_params.stack_size_kb,
 		rax_params.budget_max_us);

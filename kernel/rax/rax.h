@@ -462,6 +462,8 @@ void *rax_ringbuf_reserve(const struct rax_map_def *def, u64 size, u64 flags);
 void rax_ringbuf_submit(void *rec, u64 flags);
 void rax_stack_check(u64 need);
 void rax_budget_check(void);
+void rax_budget_end(struct rax_frame *frame);
+void __init rax_budget_init(void);
 
 /*
  * The longest a run may last in hardirq or NMI context (an int3 kprobe

@@ -144,6 +144,8 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	frame.prev = this_cpu_read(rax_cur_frame);
 	this_cpu_write(rax_cur_frame, &frame);
 	ret = rax_enter(arg, rp->entry, &frame, frame.tos);
+	if (unlikely(frame.deadline))
+		rax_budget_end(&frame);
 	if (unlikely(frame.nheld))
 		rax_returned_holding(&frame);
 	if (unlikely(frame.override) && !frame.thrown)

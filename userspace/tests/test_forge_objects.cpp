@@ -493,6 +493,40 @@ ObjectSpec lock_spin_program()
 	return from_asm(a, {"rax_map_lookup_elem", "rax_spin_lock"}, {m});
 }
 
+// After @fast empty iterations (which grow the check interval), calls a
+// function of @divs divisions in a row, again and again: a function entry
+// and a back-edge are the only cancellation points, the straight-line code
+// between them as long as the object allows:
+//   (prologue); mov ebx, fast; loop: call rax_budget_check; dec ebx;
+//   jnz loop; slow: call f; call rax_budget_check; jmp slow;
+//   f: push rbp; mov rbp, rsp; call rax_budget_check; mov ecx, 3;
+//   mov eax, -1; (xor edx, edx; div ecx) * divs; pop rbp; ret
+ObjectSpec straight_line_program(std::uint32_t fast, std::uint32_t divs)
+{
+	Asm a;
+	a.put({0x55, 0x48, 0x89, 0xe5, 0x53, 0x48, 0x83, 0xec, 0x18});
+	a.call("rax_budget_check");
+	a.put({0xbb, std::uint8_t(fast), std::uint8_t(fast >> 8), std::uint8_t(fast >> 16),
+	       std::uint8_t(fast >> 24)});
+	std::size_t const loop = a.at();
+	a.call("rax_budget_check");
+	a.put({0xff, 0xcb, 0x75, std::uint8_t(loop - (a.at() + 4))});
+	std::size_t const slow = a.at();
+	a.put({0xe8, 0, 0, 0, 0});
+	std::size_t const call_f = a.at();
+	a.call("rax_budget_check");
+	a.put({0xeb, std::uint8_t(slow - (a.at() + 2))});
+	auto const rel = static_cast<std::uint32_t>(a.at() - call_f);
+	std::memcpy(&a.code[call_f - 4], &rel, 4);
+	a.put({0x55, 0x48, 0x89, 0xe5});
+	a.call("rax_budget_check");
+	a.put({0xb9, 3, 0, 0, 0, 0xb8, 0xff, 0xff, 0xff, 0xff});
+	for (std::uint32_t i = 0; i < divs; i++)
+		a.put({0x31, 0xd2, 0xf7, 0xf1});
+	a.put({0x5d, 0xc3});
+	return from_asm(a, {}, {});
+}
+
 // Takes a lock word it wrote on its own stack (@word: 1 spins forever with
 // interrupts off; queue tail bits send the qspinlock slow path through a
 // pointer it decodes from them):
@@ -840,6 +874,11 @@ TEST_CASE("forge objects: time in nested runs", "[forge-objects]")
 TEST_CASE("forge objects: a loop under a spin lock", "[forge-objects]")
 {
 	write_forged("lock-spin", lock_spin_program());
+}
+
+TEST_CASE("forge objects: long straight-line code between two points", "[forge-objects]")
+{
+	write_forged("straight-line", straight_line_program(100000, 16384));
 }
 
 TEST_CASE("forge objects: relocation addends outside what they name", "[forge-objects]")

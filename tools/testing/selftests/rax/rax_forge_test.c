@@ -553,6 +553,18 @@ TEST(copies_after_a_fast_loop_are_stopped_in_time)
 }
 
 /*
+ * The same turn from empty iterations to a loop calling a function of
+ * 16384 divisions in a row: its entry and the loop's back-edge are the
+ * only cancellation points. The count alone would come back to the clock
+ * after about 2048 calls; the budget timer makes the next point read it
+ * at the deadline.
+ */
+TEST(straight_line_code_after_a_fast_loop_is_stopped_in_time)
+{
+	ramp_stopped(_metadata, "straight-line");
+}
+
+/*
  * Time a nested run took counts for the run it is nested in. An XDP
  * program updates a hash map again and again after a loop of empty
  * iterations (which made its check interval 4096 points); a Rax kprobe
