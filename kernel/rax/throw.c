@@ -173,8 +173,9 @@ static bool rax_in_data(const struct rax_prog *rp, const u8 *p, size_t len)
 	       (rp->rw_data && rax_range_in(p, len, rp->rw_data, rp->rw_size));
 }
 
-/* rax_stop()'s reasons for a program past its budget, and past its
- * time under a spin lock.
+/*
+ * rax_stop()'s reasons for a program past its budget, and past its time
+ * under a spin lock.
  */
 static const char rax_timeout_reason[] = "ran past its budget";
 static const char rax_lock_timeout_reason[] = "held a spin lock too long";
