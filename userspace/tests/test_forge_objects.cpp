@@ -867,7 +867,7 @@ TEST_CASE("forge objects: copies after the budget check's interval grew", "[forg
 
 TEST_CASE("forge objects: time in nested runs", "[forge-objects]")
 {
-	write_forged("nested-outer", nested_outer_program(100000));
+	write_forged("nested-outer", nested_outer_program(20000));
 	write_forged("nested-spin", nested_spin_program());
 }
 
