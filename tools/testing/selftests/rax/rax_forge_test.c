@@ -558,13 +558,34 @@ TEST(copies_after_a_fast_loop_are_stopped_in_time)
 /*
  * The same turn from empty iterations to a loop calling a function of
  * 16384 divisions in a row: its entry and the loop's back-edge are the
- * only cancellation points. The count alone would come back to the clock
- * after about 2048 calls; the budget timer makes the next point read it
- * at the deadline.
+ * only cancellation points. The count alone came back to the clock
+ * after about 2048 calls, 50 ms and more past the deadline; the budget
+ * timer makes the next point read it at the deadline. Most stops must
+ * come within 1 ms of it (at most 3 of 10 later), and every stop within
+ * 20 ms (a vCPU the host deschedules makes single stops late).
  */
 TEST(straight_line_code_after_a_fast_loop_is_stopped_in_time)
 {
-	ramp_stopped(_metadata, "straight-line");
+	enum { RUNS = 10 };
+	unsigned char pkt[64] = { 0 };
+	long long over, worst = 0;
+	struct forged f;
+	int i, late = 0;
+
+	forged_load(_metadata, &f, "straight-line");
+	ASSERT_LE(0, f.prog) TH_LOG("straight-line: load: %s\n%s", strerror(-f.prog), log_buf);
+	for (i = 0; i < RUNS; i++) {
+		EXPECT_EQ(XDP_ABORTED, test_run(f.prog, pkt, sizeof(pkt), 1));
+		over = fdinfo_ll(f.prog, "rax_overrun_last_ns");
+		late += over > RAMP_GATE_NS;
+		worst = over > worst ? over : worst;
+	}
+	ksft_print_msg("straight-line: %d stops, %d past %lld ns, at most %lld ns past the deadline\n",
+		       RUNS, late, RAMP_GATE_NS, worst);
+	EXPECT_EQ(RUNS, fdinfo_ll(f.prog, "rax_timeouts"));
+	EXPECT_GE(3, late);
+	EXPECT_GT(20 * RAMP_GATE_NS, worst);
+	forged_free(&f);
 }
 
 /*
@@ -627,19 +648,38 @@ TEST(time_in_nested_runs_counts)
  * A spin-lock section keeps interrupts off on its CPU, and other CPUs may
  * spin on the lock with theirs off: it lasts at most 1 ms from the first
  * clock read under the lock, whatever the program's budget (10 ms here).
- * Each run is stopped, the lock released (the next run takes it again)
- * and the stop counted as a timeout. One run in RUNS may be late.
+ * Each run is stopped by that limit (its own log line, one per run),
+ * counted as a timeout, the lock released (the next run takes it again).
+ * The median run takes well under the budget; single runs may take
+ * longer when the host deschedules the vCPU.
  */
 #define LOCK_GATE_NS	5000000LL
+
+/* How many messages read from @fd hold @needle. */
+static int kmsg_count(int fd, const char *needle)
+{
+	int n = 0;
+
+	while (kmsg_find(fd, needle))
+		n++;
+	return n;
+}
+
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return x < y ? -1 : x > y;
+}
 
 TEST(spin_lock_section_is_stopped_after_1ms)
 {
 	enum { RUNS = 5 };
 	unsigned char pkt[64] = { 0 };
-	long long ns, worst = 0;
 	struct timespec a, b;
+	long long ns[RUNS];
 	struct forged f;
-	int i, kmsg, late = 0;
+	int i, kmsg;
 
 	forged_budget_us = 10000;
 	forged_load(_metadata, &f, "lock-spin");
@@ -651,16 +691,15 @@ TEST(spin_lock_section_is_stopped_after_1ms)
 		clock_gettime(CLOCK_MONOTONIC, &a);
 		EXPECT_EQ(XDP_ABORTED, test_run(f.prog, pkt, sizeof(pkt), 1));
 		clock_gettime(CLOCK_MONOTONIC, &b);
-		ns = (b.tv_sec - a.tv_sec) * 1000000000LL + b.tv_nsec - a.tv_nsec;
-		late += ns > LOCK_GATE_NS;
-		worst = ns > worst ? ns : worst;
+		ns[i] = (b.tv_sec - a.tv_sec) * 1000000000LL + b.tv_nsec - a.tv_nsec;
 	}
-	ksft_print_msg("lock-spin: %d runs under a lock, the longest %lld ns (budget 10 ms)\n",
-		       RUNS, worst);
+	qsort(ns, RUNS, sizeof(ns[0]), cmp_ll);
+	ksft_print_msg("lock-spin: %d runs under a lock, median %lld ns, longest %lld ns (budget 10 ms)\n",
+		       RUNS, ns[RUNS / 2], ns[RUNS - 1]);
 	EXPECT_EQ(RUNS, fdinfo_ll(f.prog, "rax_timeouts"));
 	EXPECT_EQ(0, fdinfo_ll(f.prog, "rax_panics"));
-	EXPECT_GE(1, late);
-	EXPECT_TRUE(kmsg_find(kmsg, "held a spin lock, interrupts off, past 1000 us"));
+	EXPECT_EQ(RUNS, kmsg_count(kmsg, "held a spin lock, interrupts off, past 1000 us"));
+	EXPECT_GT(LOCK_GATE_NS, ns[RUNS / 2]);
 	close(kmsg);
 	forged_free(&f);
 }
