@@ -18,14 +18,7 @@ wt=$RAX_BASE_DIR/each-wt
 out=$RAX_CACHE/build/each-$RAX_BASE_KEY
 exec 8>"$wt.lock"
 flock -n 8 || rax_die "another scripts/build-each.sh holds $wt.lock"
-if [ -d "$wt" ] && ! git -C "$wt" rev-parse --git-dir >/dev/null 2>&1; then
-	rm -rf "$wt"
-fi
-if [ ! -d "$wt" ]; then
-	git -C "$RAX_TREE" worktree prune
-	git -C "$RAX_TREE" worktree add -q --detach "$wt" rax-base
-fi
-rax_git_unstale "$wt"
+rax_git_unstale "$wt" "$RAX_TREE" rax-base
 mapfile -t patches <"$RAX_TOP/patches/series"
 export CCACHE_DIR=$RAX_CCACHE_DIR CCACHE_BASEDIR=$RAX_CACHE
 export KBUILD_BUILD_TIMESTAMP="Tue Nov 24 00:00:00 UTC 2026" KBUILD_BUILD_USER=rax KBUILD_BUILD_HOST=rax-build

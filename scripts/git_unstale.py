@@ -15,9 +15,14 @@ process still holds is not touched: the caller gets an error naming it.
 
   git_unstale.py DIR      remove stale locks of the work tree DIR; print
                           each removed path; exit 1 if one is in use
+  git_unstale.py DIR REPO REF
+                          the same for DIR, a detached work tree of REPO
+                          at REF, made (again) first when it is missing or
+                          its metadata is gone
 """
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -102,19 +107,45 @@ def clear_stale_locks(tree):
     return locks
 
 
+def scratch_worktree(wt, repo, ref):
+    """Make WT a usable detached work tree of REPO at REF, whatever a killed
+    run left: one whose metadata is gone is made again, a missing one is
+    added, and stale locks are cleared (clear_stale_locks()). Return what
+    was done, a line each."""
+    done = []
+    if os.path.isdir(wt) and subprocess.run(["git", "rev-parse", "--git-dir"], cwd=wt,
+                                            stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL).returncode:
+        done.append("%s is no longer a work tree of %s: making it again" % (wt, repo))
+        shutil.rmtree(wt)
+    if not os.path.isdir(wt):
+        for cmd in (["git", "worktree", "prune"],
+                    ["git", "worktree", "add", "-q", "--detach", wt, ref]):
+            subprocess.run(cmd, cwd=repo, check=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+    done += ["removed %s, left by a git command that did not finish" % p
+             for p in clear_stale_locks(wt)]
+    return done
+
+
 def main():
-    if len(sys.argv) != 2 or sys.argv[1] in ("-h", "--help"):
+    if len(sys.argv) not in (2, 4) or sys.argv[1] in ("-h", "--help"):
         print(__doc__.strip())
         return 0 if len(sys.argv) == 2 else 2
     try:
-        for p in clear_stale_locks(sys.argv[1]):
-            print("removed %s, left by a git command that did not finish" % p)
+        if len(sys.argv) == 4:
+            done = scratch_worktree(sys.argv[1], sys.argv[2], sys.argv[3])
+        else:
+            done = ["removed %s, left by a git command that did not finish" % p
+                    for p in clear_stale_locks(sys.argv[1])]
+        for line in done:
+            print(line)
     except LockInUse as e:
         print("error: %s" % e, file=sys.stderr)
         return 1
     except subprocess.CalledProcessError as e:
-        print("error: %s is not a git work tree: %s" % (sys.argv[1], e.stderr.decode().strip()),
-              file=sys.stderr)
+        print("error: %s failed for %s: %s" % (" ".join(e.cmd), sys.argv[1],
+                                               e.stderr.decode().strip()), file=sys.stderr)
         return 1
     return 0
 

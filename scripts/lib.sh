@@ -70,12 +70,14 @@ rax_stage_end() {
 	rax_log "== $_rax_stage_name: done in $(printf '%.1f' "$(echo "$t1 - $_rax_stage_t0" | bc)") s"
 }
 
-# rax_git_unstale DIR: remove the lock files a killed git left in the cached
-# work tree DIR (call it only where the scripts' use of DIR is serialised);
-# stop, naming the process, if a live one holds a lock.
+# rax_git_unstale DIR [REPO REF]: remove the lock files a killed git left in
+# the cached work tree DIR (call it only where the scripts' use of DIR is
+# serialised); with REPO and REF, first make DIR a detached work tree of
+# REPO at REF if it is missing or its metadata is gone. Stops, naming the
+# process, if a live one holds a lock.
 rax_git_unstale() {
 	local out
-	out=$(python3 "$RAX_TOP/scripts/git_unstale.py" "$1" 2>&1) || rax_die "$out"
+	out=$(python3 "$RAX_TOP/scripts/git_unstale.py" "$@" 2>&1) || rax_die "$out"
 	[ -z "$out" ] || rax_log "$out"
 }
 

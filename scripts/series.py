@@ -327,27 +327,15 @@ def check_roundtrip(src):
         return roundtrip_in(src, listed, repo, wt)
 
 
-def scratch_worktree(repo, wt):
-    """The scratch work tree WT of REPO, usable whatever an earlier run that
-    was killed left in it: stale git locks are removed (the caller holds the
-    check's lock), a work tree whose metadata is gone is made again."""
-    if os.path.isdir(wt) and run(["git", "rev-parse", "--git-dir"], cwd=wt, check=False).returncode:
-        print("[rax] series check: %s is no longer a work tree of %s: making it again" % (wt, repo),
-              file=sys.stderr)
-        shutil.rmtree(wt)
-    if not os.path.isdir(wt):
-        run(["git", "worktree", "prune"], cwd=repo)
-        run(["git", "worktree", "add", "-q", "--detach", wt, "rax-base"], cwd=repo)
+def roundtrip_in(src, listed, repo, wt):
     try:
-        for p in git_unstale.clear_stale_locks(wt):
-            print("[rax] series check: removed %s, left by a git command that did not finish" % p,
-                  file=sys.stderr)
+        for line in git_unstale.scratch_worktree(wt, repo, "rax-base"):
+            print("[rax] series check: " + line, file=sys.stderr)
     except git_unstale.LockInUse as e:
         raise SeriesError(str(e))
-
-
-def roundtrip_in(src, listed, repo, wt):
-    scratch_worktree(repo, wt)
+    except subprocess.CalledProcessError as e:
+        raise SeriesError("%s failed (exit %d):\n%s" % (" ".join(e.cmd), e.returncode,
+                                                       e.stderr.decode(errors="replace")))
     run(["git", "am", "--abort"], cwd=wt, check=False)
     run(["git", "checkout", "-q", "-f", "--detach", "rax-base"], cwd=wt)
     run(["git", "clean", "-q", "-f", "-d", "-x"], cwd=wt)
