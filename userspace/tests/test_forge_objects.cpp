@@ -740,8 +740,6 @@ ObjectSpec kinds_program(Kinds how)
 		use("rax_task_release");
 		break;
 	case Kinds::record_ok:
-		use("rax_ringbuf_submit", true);
-		break;
 	case Kinds::task_submitted:
 		use("rax_ringbuf_submit", true);
 		break;
