@@ -121,16 +121,19 @@ static void rax_budget_start(struct rax_frame *frame, u64 now)
 {
 	u64 budget = frame->rp->budget_ns;
 	bool locked = rax_frame_locked(frame);
+	bool irq_ctx = in_hardirq() || in_nmi();
+	bool irqs_off = irqs_disabled();
 
 	/* Interrupts off for a spin lock are the lock's limit, below. */
-	if (unlikely(in_hardirq() || in_nmi() || (irqs_disabled() && !locked)))
+	if (unlikely(irq_ctx || (irqs_off && !locked)))
 		budget = min_t(u64, budget, RAX_BUDGET_IRQ_NS);
 	if (locked)
 		frame->locked_at = now;
 	frame->deadline = now + budget;
 	frame->last_read = now;
 	frame->budget_left = frame->budget_every;
-	if (!in_hardirq() && !in_nmi() && !irqs_disabled())
+	/* No timer interrupts a run in hardirq or NMI or with interrupts off. */
+	if (!irq_ctx && !irqs_off)
 		rax_budget_timer_arm(frame);
 }
 
