@@ -9,6 +9,11 @@
 #                       .rax.provenance note
 #   prov.o              a signed x86-64 relocatable object with the note
 #   prov.o.untrusted.sig  prov.o signed by a key the kernel does not trust
+#   key-exponent        the signing key's public exponent
+#   e3-tail.o.sig, e3-padding.o.sig  with an exponent of 3: forged signatures
+#                       of e3-tail.o and e3-padding.o (copies of signed
+#                       objects), with garbage after the digest and in the
+#                       padding (scripts/forge-signature.py)
 #
 # and, built by the Rax toolchain (rax build) from the samples:
 #
@@ -231,6 +236,28 @@ signed_msg "$out/prov.o" "Rax object signature v0" |
 { printf 'Rax object signature v2\n'; cat "$out/prov.o"; } |
 	openssl cms -sign -binary -noattr -nocerts -md sha256 -outform DER \
 		-signer "$key" -inkey "$key" -out "$out/prov.o.whole.sig"
+# Forgeries that an exponent of 3 allows against a check that skips bytes
+# of the padded digest (scripts/forge-signature.py): garbage after the
+# digest, and inside the padding. The latter needs an odd digest: the first
+# object whose signed digest is odd is the one forged. With another
+# exponent there is no such forgery, and the selftests skip theirs.
+openssl x509 -in "$key" -noout -text | sed -n 's/^ *Exponent: \([0-9]*\).*/\1/p' \
+	>"$out/key-exponent"
+if [ "$(cat "$out/key-exponent")" = 3 ]; then
+	forge() { python3 "$RAX_TOP/scripts/forge-signature.py" "$key" "$@"; }
+	cp "$out/prov.o" "$out/e3-tail.o"
+	forge "$out/prov.o.sig" tail "$out/e3-tail.o.sig"
+	for f in prov.o xdp.o hello.o counters.o empty.o spin.o tc.o rule.o resources.o \
+		task_ref.o stacks.o nmi.o redirect.o atomic.o recursive.o gap.o; do
+		rc=0
+		forge "$out/$f.sig" padding "$out/e3-padding.o.sig" 2>/dev/null || rc=$?
+		[ $rc = 3 ] && continue
+		[ $rc = 0 ] || rax_die "forge-signature.py padding $f failed ($rc)"
+		cp "$out/$f" "$out/e3-padding.o"
+		break
+	done
+	[ -f "$out/e3-padding.o" ] || rax_die "no object with an odd signed digest to forge"
+fi
 if [ -n "$untrusted" ]; then
 	cat "$untrusted" >"$tmp/u.pem"
 	sign "$out/prov.o" "$tmp/u.pem" "$out/prov.o.untrusted.sig"

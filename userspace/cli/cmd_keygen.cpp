@@ -16,6 +16,7 @@ namespace {
 constexpr int OPT_DAYS = 256;
 constexpr int OPT_CODE_SIGNING = 257;
 constexpr int OPT_BITS = 258;
+constexpr int OPT_EXPONENT = 259;
 
 constexpr char help[] =
 	"Usage: rax keygen [--cn NAME] [--bits N] [--days N] [--code-signing]\n"
@@ -33,6 +34,8 @@ constexpr char help[] =
 	"                        holds both, like CONFIG_RAX_SIG_KEY\n"
 	"  -n, --cn NAME         the subject's common name (default \"Rax development key\")\n"
 	"      --bits N          RSA key size, 2048 to 16384 (default 4096)\n"
+	"      --exponent E      RSA public exponent, 3 or 65537 (default 65537);\n"
+	"                        3 makes every load's signature check faster\n"
 	"      --days N          validity in days (default 36500)\n"
 	"      --code-signing    add extendedKeyUsage=codeSigning\n"
 	"  -h, --help            show this help\n"
@@ -52,6 +55,7 @@ int cmd_keygen(int argc, char **argv)
 			  {"key", required_argument, 'k'},
 			  {"cn", required_argument, 'n'},
 			  {"bits", required_argument, OPT_BITS},
+			  {"exponent", required_argument, OPT_EXPONENT},
 			  {"days", required_argument, OPT_DAYS},
 			  {"code-signing", no_argument, OPT_CODE_SIGNING},
 		  });
@@ -72,6 +76,12 @@ int cmd_keygen(int argc, char **argv)
 				       "' is not a number from 2048 to 16384");
 		ko.rsa_bits = static_cast<int>(v);
 	}
+	if (o.has(OPT_EXPONENT)) {
+		std::string const &e = o.get(OPT_EXPONENT);
+		if (e != "3" && e != "65537")
+			return o.usage("--exponent: '" + e + "' is neither 3 nor 65537");
+		ko.rsa_exponent = std::stoul(e);
+	}
 	if (o.has(OPT_DAYS)) {
 		if (!parse_int(o.get(OPT_DAYS), 1, 36500 * 4, v))
 			return o.usage("--days: '" + o.get(OPT_DAYS) + "' is not a number of days");
@@ -91,7 +101,8 @@ int cmd_keygen(int argc, char **argv)
 		  << "subject:     " << ci->subject << '\n'
 		  << "serial:      " << ci->serial << '\n'
 		  << "key id:      " << ci->key_id << '\n'
-		  << "public key:  " << ci->key_type << ' ' << ci->key_bits << " bits\n"
+		  << "public key:  " << ci->key_type << ' ' << ci->key_bits << " bits, exponent "
+		  << ci->key_exponent << '\n'
 		  << "not after:   " << ci->not_after << '\n'
 		  << "SHA-1 fingerprint:   " << colon_hex(ci->sha1) << '\n'
 		  << "SHA-256 fingerprint: " << colon_hex(ci->sha256) << '\n';

@@ -609,6 +609,18 @@ TEST_CASE("cli: keygen prints the certificate's key id and fingerprints", "[cli]
 	CHECK(fs::status(d / "k.pem").permissions() ==
 	      (fs::perms::owner_read | fs::perms::owner_write));
 	CHECK(fs::exists(k.cert));
+	CHECK(has(r.out, "2048 bits, exponent 65537"));
+
+	r = rax_cli({"keygen", "--bits", "2048", "--exponent", "3", "-o", d / "c3.pem", "-k",
+		     d / "c3.pem"});
+	REQUIRE(r.status == 0);
+	CHECK(has(r.out, "2048 bits, exponent 3\n"));
+	for (char const *e : {"5", "65536", "0x3", "", "3x"}) {
+		r = rax_cli({"keygen", "--exponent", e, "-o", d / "x.pem", "-k", d / "x.pem"});
+		CHECK(r.status == 2);
+		CHECK(has(r.err, "--exponent: '" + std::string(e) + "' is neither 3 nor 65537"));
+		CHECK(!fs::exists(d / "x.pem"));
+	}
 }
 
 TEST_CASE("cli: sign and verify, the signature is checked before the object is parsed", "[cli]")

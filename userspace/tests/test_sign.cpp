@@ -184,6 +184,46 @@ TEST_CASE("sign: keygen rejects bad options", "[sign]")
 	CHECK(!fs::exists(d / "k.pem"));
 }
 
+// The kernel's build key has an exponent of 3 (CONFIG_RAX_SIG_KEY_EXP):
+// keygen makes one on request, and it signs and verifies like any other,
+// with OpenSSL's own check of the signature.
+TEST_CASE("sign: keygen makes keys of exponent 3 or 65537, and no other", "[sign]")
+{
+	Keys &k = keys();
+	auto ci = rax::cert_info(k.cert);
+	REQUIRE(ci);
+	CHECK(ci->key_exponent == 65537);
+
+	TempDir d;
+	rax::KeygenOptions o;
+	o.rsa_bits = 2048;
+	o.rsa_exponent = 3;
+	auto r = rax::keygen(d / "e3.pem", d / "e3.pem", o);
+	INFO((r ? std::string() : r.error().to_string()));
+	REQUIRE(r);
+	auto c3 = rax::cert_info(d / "e3.pem");
+	REQUIRE(c3);
+	CHECK(c3->key_exponent == 3);
+	CHECK(c3->key_bits == 2048);
+	auto data = sample_data();
+	auto sig = rax::sign(data, d / "e3.pem", d / "e3.pem");
+	REQUIRE(sig);
+	std::vector<std::string> certs{d / "e3.pem"};
+	CHECK(rax::verify(data, *sig, certs));
+	data[100] ^= 1;
+	auto bad = rax::verify(data, *sig, certs);
+	REQUIRE(!bad);
+	CHECK(bad.error().code() == EKEYREJECTED);
+
+	for (unsigned long e : {0UL, 1UL, 5UL, 17UL, 65535UL, 65539UL}) {
+		o.rsa_exponent = e;
+		auto re = rax::keygen(d / "c.pem", d / "k.pem", o);
+		REQUIRE(!re);
+		CHECK(re.error().code() == EINVAL);
+		CHECK(!fs::exists(d / "k.pem"));
+	}
+}
+
 TEST_CASE("sign then verify round trip", "[sign]")
 {
 	Keys &k = keys();

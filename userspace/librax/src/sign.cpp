@@ -477,16 +477,20 @@ Result<X509Ptr> make_cert(EVP_PKEY *key, KeygenOptions const &opt)
 	return x;
 }
 
-Result<PkeyPtr> make_key(int bits)
+Result<PkeyPtr> make_key(int bits, unsigned long exponent)
 {
 	PkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_name(nullptr, "RSA", nullptr));
+	BnPtr e(BN_new());
 	EVP_PKEY *raw = nullptr;
 
-	if (!ctx)
+	if (!ctx || !e || !BN_set_word(e.get(), exponent))
 		return ossl_error(ENOMEM, "keygen", "RSA context");
 	if (EVP_PKEY_keygen_init(ctx.get()) <= 0 ||
-	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) <= 0)
-		return ossl_error(EINVAL, "keygen", "RSA parameters (" + std::to_string(bits) + " bits)");
+	    EVP_PKEY_CTX_set_rsa_keygen_bits(ctx.get(), bits) <= 0 ||
+	    EVP_PKEY_CTX_set1_rsa_keygen_pubexp(ctx.get(), e.get()) <= 0)
+		return ossl_error(EINVAL, "keygen",
+				  "RSA parameters (" + std::to_string(bits) + " bits, exponent " +
+					  std::to_string(exponent) + ")");
 	if (EVP_PKEY_generate(ctx.get(), &raw) <= 0)
 		return ossl_error(EIO, "keygen", "RSA key generation");
 	return PkeyPtr(raw);
@@ -677,6 +681,10 @@ Result<void> keygen(std::string const &cert_path, std::string const &key_path,
 		return Error(EINVAL, "keygen",
 			     "RSA key size " + std::to_string(opt.rsa_bits) +
 				     " bits is out of range (2048..16384)");
+	if (opt.rsa_exponent != 3 && opt.rsa_exponent != 65537)
+		return Error(EINVAL, "keygen",
+			     "RSA public exponent " + std::to_string(opt.rsa_exponent) +
+				     " is neither 3 nor 65537");
 	if (opt.days <= 0)
 		return Error(EINVAL, "keygen", "validity must be at least one day");
 	if (opt.common_name.empty() || opt.common_name.size() > 64)
@@ -684,7 +692,7 @@ Result<void> keygen(std::string const &cert_path, std::string const &key_path,
 	if (cert_path.empty() || key_path.empty())
 		return Error(EINVAL, "keygen", "certificate and key paths are required");
 
-	PkeyPtr key = RAX_TRY(make_key(opt.rsa_bits));
+	PkeyPtr key = RAX_TRY(make_key(opt.rsa_bits, opt.rsa_exponent));
 	X509Ptr cert = RAX_TRY(make_cert(key.get(), opt));
 
 	BioPtr kb(BIO_new(BIO_s_mem())), cb(BIO_new(BIO_s_mem()));
@@ -956,6 +964,11 @@ Result<CertInfo> cert_info(std::string const &cert_path)
 	if (EVP_PKEY *pub = X509_get0_pubkey(x)) {
 		ci.key_type = OBJ_nid2sn(EVP_PKEY_get_base_id(pub));
 		ci.key_bits = EVP_PKEY_get_bits(pub);
+		BIGNUM *e = nullptr;
+		if (EVP_PKEY_get_bn_param(pub, "e", &e) == 1) {
+			BnPtr owned(e);
+			ci.key_exponent = BN_get_word(e);
+		}
 	}
 	ERR_clear_error();
 	return ci;

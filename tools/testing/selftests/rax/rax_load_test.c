@@ -201,6 +201,53 @@ TEST_F(load, signature_over_the_prefix_and_the_image)
 }
 
 /*
+ * With a public exponent of 3 (the build's key, CONFIG_RAX_SIG_KEY_EXP), a
+ * forger takes cube roots over the integers: scripts/forge-signature.py
+ * makes, without the private key, signatures whose cube holds the signed
+ * digest where a lax check looks, with garbage where it does not look
+ * (Bleichenbacher, 2006). The kernel's check reads every byte of the
+ * padded digest and must refuse both. Skipped for a key of another
+ * exponent, for which no such forgery is made.
+ */
+static void expect_e3_forgery_refused(struct __test_metadata *_metadata,
+				      const char *name)
+{
+	char path[64];
+	struct blob exp = load_file("key-exponent");
+	struct blob img, sig;
+
+	ASSERT_NE(0, exp.size) TH_LOG("RAX_TEST_OBJECTS/key-exponent missing");
+	if (exp.size != 2 || memcmp(exp.data, "3\n", 2) != 0) {
+		free(exp.data);
+		SKIP(return, "the signing key's exponent is not 3: no forgery to try");
+	}
+	free(exp.data);
+	snprintf(path, sizeof(path), "%s.o", name);
+	img = load_file(path);
+	snprintf(path, sizeof(path), "%s.o.sig", name);
+	sig = load_file(path);
+	ASSERT_NE(0, img.size) TH_LOG("RAX_TEST_OBJECTS/%s.o missing", name);
+	ASSERT_NE(0, sig.size) TH_LOG("RAX_TEST_OBJECTS/%s.o.sig missing", name);
+	EXPECT_EQ(-EKEYREJECTED, rax_load(img.data, img.size, sig.data, sig.size, 0, 0));
+	expect_log(_metadata, "rax: signature: does not match the image");
+	EXPECT_EQ(NULL, strstr(log_buf, "rax: format:"));
+	free(img.data);
+	free(sig.data);
+}
+
+/* 00 01, eight FF, 00, DigestInfo, the digest, then garbage. */
+TEST_F(load, exponent_3_forgery_with_garbage_after_the_digest)
+{
+	expect_e3_forgery_refused(_metadata, "e3-tail");
+}
+
+/* 00 01, eight FF, garbage, 00, DigestInfo, the digest. */
+TEST_F(load, exponent_3_forgery_with_garbage_in_the_padding)
+{
+	expect_e3_forgery_refused(_metadata, "e3-padding");
+}
+
+/*
  * The prefix is not part of the image, nor is the message the signature
  * covers: sending either as the image with the image's signature is
  * refused (the kernel hashes the image and adds the prefix itself).
