@@ -9,6 +9,7 @@
 #include <linux/kprobes.h>
 #include <linux/rax.h>
 #include <linux/string.h>
+#include <net/xdp.h>
 
 #include "rax.h"
 
@@ -74,11 +75,29 @@ static void rax_helpers_untraceable_test(struct kunit *test)
 	KUNIT_EXPECT_FALSE(test, rax_text_unwound((unsigned long)memcpy));
 }
 
+/*
+ * The bound on a run's return value, set at load: an XDP program run from
+ * a devmap or cpumap entry may only abort, drop or pass, as the verifier's
+ * check_return_code() has it; other types and attach points take any value.
+ */
+static void rax_ret_max_test(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_XDP, BPF_XDP_DEVMAP), XDP_PASS);
+	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_XDP, BPF_XDP_CPUMAP), XDP_PASS);
+	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_XDP, 0), U32_MAX);
+	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_XDP, BPF_XDP), U32_MAX);
+	/* The attach types' numbers mean nothing for another type. */
+	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_SCHED_CLS, BPF_XDP_DEVMAP), U32_MAX);
+	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_KPROBE, BPF_XDP_CPUMAP), U32_MAX);
+	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_TRACEPOINT, 0), U32_MAX);
+}
+
 static struct kunit_case rax_core_test_cases[] = {
 	KUNIT_CASE(rax_stack_size_valid_test),
 	KUNIT_CASE(rax_params_default_test),
 	KUNIT_CASE(rax_keyring_test),
 	KUNIT_CASE(rax_helpers_untraceable_test),
+	KUNIT_CASE(rax_ret_max_test),
 	{}
 };
 

@@ -575,6 +575,7 @@ static int rax_load_image(struct rax_load *ld)
 	rp->prog_type = attr->prog_type;
 	rp->expected_attach_type = attr->expected_attach_type;
 	rp->default_ret = rax_default_ret(attr->prog_type);
+	rp->ret_max = rax_ret_max(attr->prog_type, attr->expected_attach_type);
 	rp->stack_bytes = ld->obj.stack_bytes;
 	strscpy(rp->entry_name, ld->obj.entries[attr->rax_entry].symbol,
 		sizeof(rp->entry_name));

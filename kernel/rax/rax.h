@@ -197,6 +197,7 @@ struct rax_prog {
 	u32 prog_type;
 	u32 expected_attach_type;
 	u32 default_ret;	/* returned after a panic */
+	u32 ret_max;		/* a larger return value returns default_ret */
 	u8 *image;		/* the stub, then the code */
 	u32 image_size;
 	u8 *text;
@@ -361,6 +362,7 @@ static inline void rax_stack_leave(void)
 #define RAX_STUB_SIZE		16U
 unsigned int rax_run(const void *ctx, const struct bpf_insn *insn);
 u32 rax_default_ret(u32 prog_type);
+u32 rax_ret_max(u32 prog_type, u32 expected_attach_type);
 void rax_trace_print_enable(void);
 int __init rax_helpers_init(void);
 u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame, unsigned long *tos);

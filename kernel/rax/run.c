@@ -66,18 +66,25 @@ static void rax_tc_ctx_fill(struct rax_tc_ctx *tc, struct sk_buff *skb)
 	tc->ingress = skb_at_tc_ingress(skb);
 }
 
-/*
+/**
+ * rax_ret_max() - The largest value a program may return from its hook.
+ * @prog_type: an enum bpf_prog_type Rax supports.
+ * @expected_attach_type: the program's expected attach type.
+ *
  * What the verifier's check_return_code() enforces on eBPF: an XDP program
  * run from a devmap or cpumap entry may only abort, drop or pass. Other
- * types and attach points take any value, as from eBPF.
+ * types and attach points take any value, as from eBPF. Set once at load:
+ * a run compares its return value with it.
+ *
+ * Return: the bound; a larger value is replaced by the type's default.
  */
-static bool rax_ret_valid(const struct rax_prog *rp, u32 ret)
+u32 rax_ret_max(u32 prog_type, u32 expected_attach_type)
 {
-	if (rp->prog_type == BPF_PROG_TYPE_XDP &&
-	    (rp->expected_attach_type == BPF_XDP_DEVMAP ||
-	     rp->expected_attach_type == BPF_XDP_CPUMAP))
-		return ret <= XDP_PASS;
-	return true;
+	if (prog_type == BPF_PROG_TYPE_XDP &&
+	    (expected_attach_type == BPF_XDP_DEVMAP ||
+	     expected_attach_type == BPF_XDP_CPUMAP))
+		return XDP_PASS;
+	return U32_MAX;
 }
 
 /**
@@ -161,7 +168,7 @@ unsigned int rax_run(const void *ctx, const struct bpf_insn *insn)
 	rax_stack_leave();
 	preempt_enable();
 
-	if (frame.thrown || !rax_ret_valid(rp, (u32)ret))
+	if (frame.thrown || (u32)ret > rp->ret_max)
 		return rp->default_ret;
 	return ret;
 }
