@@ -27,15 +27,25 @@
  * points come at a steady pace. A run that turns from cheap iterations to
  * a loop around long straight-line code (a function entry and a back-edge
  * are points, the code between them is any length) would run thousands
- * of those iterations before its next read. So the first read of a run
- * that interrupts can reach arms a timer at its deadline, one per CPU and
- * nesting depth: at the deadline, and every RAX_TIMER_NS after it while
- * the run lasts, it makes the run's next cancellation point read the
- * clock. The timer only notices; the program still stops itself at a
- * point where stopping is safe. Runs in hardirq or NMI context or with
- * interrupts off, which no timer interrupts, have RAX_BUDGET_IRQ_NS.
+ * of those iterations before its next read.
+ *
+ * So the interval grows past RAX_BUDGET_CHECKS_UNTIMED points only with a
+ * timer armed at the run's deadline, one per CPU and nesting depth: at the
+ * deadline, and every RAX_TIMER_NS after it while the run lasts, it makes
+ * the run's next cancellation point read the clock. The timer only
+ * notices; the program still stops itself at a point where stopping is
+ * safe. Below that many points, the code between two reads is no longer
+ * than the code before a run's first read (RAX_BUDGET_START points). The
+ * timer costs a run about 470 instructions to arm and cancel, more than
+ * a short run itself: it is armed only once the run has lasted
+ * RAX_TIMER_AFTER_NS and its interval would grow past the untimed
+ * points. Runs in hardirq or NMI context or with interrupts off, which no
+ * timer interrupts, have RAX_BUDGET_IRQ_NS, and their interval stays at
+ * most RAX_BUDGET_CHECKS_UNTIMED points.
  */
-#define RAX_TIMER_NS	(100 * NSEC_PER_USEC)
+#define RAX_TIMER_NS			(100 * NSEC_PER_USEC)
+#define RAX_TIMER_AFTER_NS		(20 * NSEC_PER_USEC)
+#define RAX_BUDGET_CHECKS_UNTIMED	256
 
 struct rax_budget_timer {
 	struct hrtimer timer;
@@ -64,6 +74,7 @@ static void rax_budget_timer_arm(struct rax_frame *frame)
 {
 	struct rax_budget_timer *bt = this_cpu_ptr(&rax_budget_timers.depth[frame->depth]);
 
+	frame->timer = RAX_TIMER_ARMED;
 	bt->frame = frame;
 	hrtimer_start(&bt->timer, ns_to_ktime(frame->deadline), HRTIMER_MODE_ABS_PINNED_HARD);
 }
@@ -72,14 +83,17 @@ static void rax_budget_timer_arm(struct rax_frame *frame)
  * rax_budget_end() - Disarm the timer of a run that read the clock.
  * @frame: the run, at its end, on its CPU with preemption disabled.
  *
- * Called by rax_run() for a run with a deadline; the timer's frame is
- * cleared before the timer is cancelled, so a callback that comes in
- * between does nothing.
+ * Called by rax_run() for a run with a deadline, which may not have armed
+ * the timer; the timer's frame is cleared before the timer is cancelled,
+ * so a callback that comes in between does nothing.
  */
 void rax_budget_end(struct rax_frame *frame)
 {
-	struct rax_budget_timer *bt = this_cpu_ptr(&rax_budget_timers.depth[frame->depth]);
+	struct rax_budget_timer *bt;
 
+	if (frame->timer != RAX_TIMER_ARMED)
+		return;
+	bt = this_cpu_ptr(&rax_budget_timers.depth[frame->depth]);
 	if (bt->frame != frame)
 		return;
 	bt->frame = NULL;
@@ -133,24 +147,35 @@ static void rax_budget_start(struct rax_frame *frame, u64 now)
 	frame->last_read = now;
 	frame->budget_left = frame->budget_every;
 	/* No timer interrupts a run in hardirq or NMI or with interrupts off. */
-	if (!irq_ctx && !irqs_off)
-		rax_budget_timer_arm(frame);
+	frame->timer = irq_ctx || irqs_off ? RAX_TIMER_NONE : RAX_TIMER_IDLE;
 }
 
 /*
  * The points between reads after an interval of @interval ns, shorter
- * than RAX_CHECK_NS_MIN, over @every points: as many more as keep the next
- * interval under RAX_CHECK_NS_MIN at the same cost per point, a power of
- * two from 2 to 8 times, at most RAX_BUDGET_CHECKS_MAX. Growing by eight
- * when the interval allows it takes a run from 16 points to the most in
- * three reads of the clock instead of eight.
+ * than RAX_CHECK_NS_MIN, over the run's current number: as many more as
+ * keep the next interval under RAX_CHECK_NS_MIN at the same cost per
+ * point, a power of two from 2 to 8 times, at most RAX_BUDGET_CHECKS_MAX.
+ * Growing by eight when the interval allows it takes a run from 16 points
+ * to the most in three reads of the clock instead of eight. Past
+ * RAX_BUDGET_CHECKS_UNTIMED points only with the timer armed: it is armed
+ * here, at the read at @now, if the run may have one and has lasted
+ * RAX_TIMER_AFTER_NS (a run with a timer has the budget in full, so the
+ * deadline tells when it began).
  */
-static __always_inline u32 rax_budget_grow(u32 every, u64 interval)
+static __always_inline u32 rax_budget_grow(struct rax_frame *frame, u64 now, u64 interval)
 {
 	u64 room = interval ? div64_u64(RAX_CHECK_NS_MIN, interval) : 8;
+	u32 every = frame->budget_every, max = RAX_BUDGET_CHECKS_MAX;
 
+	if (frame->timer != RAX_TIMER_ARMED) {
+		if (frame->timer == RAX_TIMER_IDLE && every >= RAX_BUDGET_CHECKS_UNTIMED &&
+		    now + frame->rp->budget_ns - frame->deadline >= RAX_TIMER_AFTER_NS)
+			rax_budget_timer_arm(frame);
+		else
+			max = RAX_BUDGET_CHECKS_UNTIMED;
+	}
 	every <<= room >= 8 ? 3 : room >= 4 ? 2 : 1;
-	return min_t(u32, every, RAX_BUDGET_CHECKS_MAX);
+	return min_t(u32, every, max);
 }
 
 /**
@@ -184,7 +209,7 @@ void rax_budget_check(void)
 	if (interval > RAX_CHECK_NS_MAX && frame->budget_every > 1)
 		frame->budget_every /= 2;
 	else if (interval < RAX_CHECK_NS_MIN && frame->budget_every < RAX_BUDGET_CHECKS_MAX)
-		frame->budget_every = rax_budget_grow(frame->budget_every, interval);
+		frame->budget_every = rax_budget_grow(frame, now, interval);
 	frame->budget_left = frame->budget_every;
 	/*
 	 * Under a spin lock (the last entry of the log, when there is one)

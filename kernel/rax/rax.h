@@ -249,6 +249,17 @@ struct rax_held {
 	unsigned long size;	/* a ring buffer record's size */
 };
 
+/*
+ * The budget timer of a run (budget.c): none for a run that no timer
+ * interrupt reaches, idle until the run has lasted long enough to need
+ * it, armed after that.
+ */
+enum rax_timer_state {
+	RAX_TIMER_NONE,
+	RAX_TIMER_IDLE,
+	RAX_TIMER_ARMED,
+};
+
 struct rax_frame {
 	unsigned long sp;	/* stack pointer after rax_enter()'s pushes */
 	struct rax_frame *prev;
@@ -269,6 +280,7 @@ struct rax_frame {
 	u32 nheld;
 	bool thrown;
 	bool override;		/* rax_override_return() asked for override_rc */
+	u8 timer;		/* enum rax_timer_state, from the first clock read */
 	u64 override_rc;
 	struct rax_held held[RAX_MAX_HELD];
 };
