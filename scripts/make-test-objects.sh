@@ -33,7 +33,12 @@
 #   nmi.o               userspace/samples/nmi (tracepoint for nmi:nmi_handler,
 #                       sharing stacks.o's map)
 #   spin.o              userspace/samples/spin (endless loops of every type)
-#   empty.o             userspace/samples/empty (XDP, passes: rax_run_bench)
+#   empty.o             userspace/samples/empty (XDP, passes: rax_run_bench;
+#                       imports nothing, so runs bare)
+#   empty_run.o         userspace/samples/empty_run (XDP, passes, through
+#                       rax_run(): rax_perf)
+#   empty-bigframe.o    empty.o with a stack bound of 1024 bytes in its
+#                       provenance note: too much to run bare
 #   redirect.o          userspace/samples/redirect (sched_cls: clones packets
 #                       to a device's egress, where it runs nested)
 #   helper_calls.o      userspace/samples/helper_calls (XDP, 64 map helper
@@ -163,7 +168,7 @@ objcopy -R .note.GNU-stack "$tmp/prov.o" "$out/prov.o"
 rax=$RAX_BUILD/userspace/cli/rax
 [ -x "$rax" ] || rax_die "$rax not built: build userspace first (cmake --build $RAX_BUILD)"
 for s in xdp_counter:xdp hello:hello oob_panic:oob counters:counters tc_filter:tc rule_table:rule \
-	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty \
+	resources:resources task_ref:task_ref stacks:stacks nmi:nmi spin:spin empty:empty empty_run:empty_run \
 	redirect:redirect helper_calls:helper_calls locked_calls:locked_calls locked_tc:locked_tc \
 	late_panic:late_panic tc_rewrite:tc_rewrite syscall_tp:syscall_tp \
 	syscount:syscount atomic:atomic recursive:recursive map_bench:map_bench \
@@ -184,6 +189,7 @@ mutate() { python3 "$RAX_TOP/scripts/mutate-object.py" "$@"; }
 mutate "$out/xdp.o" "$out/format1.o" format=1
 mutate "$out/xdp.o" "$out/bigstack.o" stack=1048576
 mutate "$out/xdp.o" "$out/midstack.o" stack=102400
+mutate "$out/empty.o" "$out/empty-bigframe.o" stack=1024
 mutate "$out/xdp.o" "$out/otherbtf.o" btf
 mutate "$out/hello.o" "$out/xdp-tracing.o" prog_type=6
 mutate "$out/hello.o" "$out/unknown-helper.o" rename=rax_trace_print:rax_trace_prinx
@@ -202,7 +208,7 @@ for f in "$out"/corpus/*.o; do
 done
 
 for f in notelf.bin blacklisted.bin noprov.o prov.o xdp.o hello.o oob.o counters.o tc.o rule.o format1.o bigstack.o otherbtf.o \
-	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o redirect.o \
+	xdp-tracing.o unknown-helper.o resources.o resources-kprobe.o task_ref.o stacks.o nmi.o spin.o empty.o empty_run.o empty-bigframe.o redirect.o \
 	helper_calls.o locked_calls.o locked_tc.o midstack.o late_panic.o tc_rewrite.o syscall_tp.o \
 	syscount.o atomic.o recursive.o map_bench.o error_injector.o error_injector-pe.o error_injector-uprobe.o tracex5.o \
 	xdp_lb.o tc_firewall.o xdp_test.o task_info.o trace_event.o spinlock_cleanup.o gap.o \

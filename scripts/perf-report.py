@@ -175,7 +175,8 @@ def insn_pairs(insns):
 
 
 LABELS = {
-    "empty/0/-": "empty program (XDP test run)",
+    "empty/0/-": "empty program, run bare (XDP test run)",
+    "empty/0/framed": "empty program through rax_run() (XDP test run)",
     "empty_tp/0/-": "empty program (tracepoint, per getppid())",
     "spinlock/0/-": "spin-lock section (lock, add, unlock)",
 }
@@ -271,7 +272,8 @@ def write_rst(path, s, meta, figs):
         if "ebpf_error_path" in p:
             rows.append(["eBPF twin's error path (unlock, abort)",
                          f"{p['ebpf_error_path']['ns']['median']:.1f}", "(no panic)"])
-        lines += para("Panics in XDP, against an empty Rax run of the same round:")
+        lines += para("Panics in XDP, against an empty Rax run through ``rax_run()`` "
+                      "(``empty_run``) of the same round:")
         lines += rst_table(["run", "ns per run", "beyond an empty Rax run (ns)"], rows)
     if "panic_tp" in s:
         p = s["panic_tp"]

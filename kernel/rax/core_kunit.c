@@ -92,12 +92,40 @@ static void rax_ret_max_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rax_ret_max(BPF_PROG_TYPE_TRACEPOINT, 0), U32_MAX);
 }
 
+/*
+ * Only an object that imports nothing, with a stack eBPF may have on the
+ * hook's stack, runs bare; a helper or the compiler's ABI needs the frame
+ * (the ABI's wrappers count the call against the budget), and so do a tc
+ * context and a bounded return value.
+ */
+static void rax_runs_bare_test(struct kunit *test)
+{
+	unsigned int h;
+
+	KUNIT_EXPECT_TRUE(test, rax_runs_bare(0, 16, BPF_PROG_TYPE_XDP, U32_MAX));
+	KUNIT_EXPECT_TRUE(test, rax_runs_bare(0, MAX_BPF_STACK, BPF_PROG_TYPE_TRACEPOINT,
+					      U32_MAX));
+	KUNIT_EXPECT_TRUE(test, rax_runs_bare(0, 0, BPF_PROG_TYPE_KPROBE, U32_MAX));
+	KUNIT_EXPECT_TRUE(test, rax_runs_bare(0, 64, BPF_PROG_TYPE_PERF_EVENT, U32_MAX));
+	KUNIT_EXPECT_FALSE(test, rax_runs_bare(0, MAX_BPF_STACK + 1, BPF_PROG_TYPE_XDP,
+					       U32_MAX));
+	KUNIT_EXPECT_FALSE(test, rax_runs_bare(0, U32_MAX, BPF_PROG_TYPE_XDP, U32_MAX));
+	KUNIT_EXPECT_FALSE(test, rax_runs_bare(0, 16, BPF_PROG_TYPE_SCHED_CLS, U32_MAX));
+	KUNIT_EXPECT_FALSE(test, rax_runs_bare(0, 16, BPF_PROG_TYPE_XDP, XDP_PASS));
+	for (h = 0; h < rax_nr_helpers; h++)
+		KUNIT_EXPECT_FALSE_MSG(test, rax_runs_bare(BIT_ULL(h), 16, BPF_PROG_TYPE_XDP,
+							   U32_MAX),
+				       "importing %s", rax_helpers[h].name);
+	KUNIT_EXPECT_FALSE(test, rax_runs_bare(BIT_ULL(63), 16, BPF_PROG_TYPE_XDP, U32_MAX));
+}
+
 static struct kunit_case rax_core_test_cases[] = {
 	KUNIT_CASE(rax_stack_size_valid_test),
 	KUNIT_CASE(rax_params_default_test),
 	KUNIT_CASE(rax_keyring_test),
 	KUNIT_CASE(rax_helpers_untraceable_test),
 	KUNIT_CASE(rax_ret_max_test),
+	KUNIT_CASE(rax_runs_bare_test),
 	{}
 };
 

@@ -18,7 +18,7 @@ const struct rax_helper rax_helpers[] = {
 /* The ABI's symbols go to wrappers that count the call (helper_impl.c). */
 #define RAX_ABI(_name, _nargs)						\
 	{ .name = #_name, .addr = (void *)rax_abi_##_name, .nargs = _nargs,	\
-	  .types = RAX_HT_ALL },
+	  .types = RAX_HT_ALL, .abi = true },
 #include "helpers.h"
 #undef RAX_ABI
 #undef RAX_HELPER

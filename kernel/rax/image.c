@@ -386,10 +386,12 @@ static int rax_image_ksyms(struct rax_obj *obj, struct rax_layout *lay,
 	return 0;
 }
 
-/* The stub bpf_func points at: [ENDBR] jmp rax_run; int3... */
-static int rax_emit_stub(u8 *rw, const u8 *ro)
+/*
+ * The stub bpf_func points at: [ENDBR] jmp rax_run; int3..., or, for a
+ * program run bare, [ENDBR] jmp ENTRY (@target).
+ */
+static int rax_emit_stub(u8 *rw, const u8 *ro, unsigned long target)
 {
-	unsigned long target;
 	u8 *p = rw;
 	s64 rel;
 
@@ -400,8 +402,7 @@ static int rax_emit_stub(u8 *rw, const u8 *ro)
 		memcpy(p, &endbr, sizeof(endbr));
 		p += sizeof(endbr);
 	}
-	target = (unsigned long)rax_run;
-	/* Keep the compiler from folding the offset into the relocation. */
+	/* Keep the compiler from folding the offset into a relocation. */
 	OPTIMIZER_HIDE_VAR(target);
 	rel = (s64)(target - ((unsigned long)ro + (p - rw) + 5));
 	if (rel != (s32)rel)
@@ -414,14 +415,17 @@ static int rax_emit_stub(u8 *rw, const u8 *ro)
 /**
  * rax_image_build() - Build the image of a checked object into a program.
  * @obj: an object that passed rax_format_parse() and rax_policy_check().
- * @rp: the program's Rax state; on success its image fields are set.
+ * @rp: the program's Rax state, its type and return value bound set; on
+ *	success its image fields are set.
  * @entry: the index of the entry point being loaded.
  *
  * Lays the object's loaded sections out, copies them in, applies every
  * relocation against the object's own sections and the helper table only,
  * writes each map's address into its definition, and writes the code into
  * read-only executable memory and the read-only data into read-only
- * memory. On failure nothing is left allocated.
+ * memory, behind a stub that leads to rax_run() or, for a program run
+ * bare (rax_runs_bare()), to its entry. On failure nothing is left
+ * allocated.
  *
  * Return: 0, -EINVAL with the reason logged, -ENOMEM or -ERANGE.
  */
@@ -520,7 +524,10 @@ int rax_image_build(struct rax_obj *obj, struct rax_prog *rp, u32 entry)
 		goto out_data;
 	}
 
-	err = rax_emit_stub(rw_image, ro_image);
+	rp->bare = rax_runs_bare(obj->imports, obj->prov.stack[entry], rp->prog_type,
+				 rp->ret_max);
+	err = rax_emit_stub(rw_image, ro_image,
+			    rp->bare ? (unsigned long)rp->entry : (unsigned long)rax_run);
 	if (err) {
 		rax_img_err(obj, "the image is out of reach of the dispatcher");
 		goto out_data;

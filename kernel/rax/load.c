@@ -738,7 +738,8 @@ bool rax_prog_is_rax(const struct bpf_prog *prog)
  * time budget, the number of runs stopped past it and the largest and the
  * last overrun of the deadline at a stop, the size of the Rax stacks it
  * runs on, its panic limit, whether that
- * limit disabled it and the runs skipped since. Runs and run time are the
+ * limit disabled it and the runs skipped since, and whether it runs bare
+ * (rax_runs_bare()). Runs and run time are the
  * BPF core's run_cnt and run_time_ns (with BPF_ENABLE_STATS).
  */
 void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
@@ -759,6 +760,7 @@ void rax_prog_show_fdinfo(const struct bpf_prog *prog, struct seq_file *m)
 	seq_printf(m, "rax_panic_limit:\t%u\nrax_disabled:\t%d\nrax_skipped:\t%lld\n",
 		   rp->panic_limit, READ_ONCE(rp->disabled),
 		   (long long)atomic64_read(&rp->skipped));
+	seq_printf(m, "rax_bare:\t%d\n", rp->bare);
 }
 
 /**

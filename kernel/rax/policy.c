@@ -102,14 +102,27 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 
 	/*
 	 * Only the toolchain's termination pass makes a program stoppable:
-	 * its calls to rax_budget_check() are the cancellation points.
+	 * its calls to rax_budget_check() are the cancellation points. It
+	 * puts one at the entry of every function that calls anything, so
+	 * an object that calls a helper calls the check too; only one of
+	 * leaves (no loop, no call: see rax_runs_bare()) has none, and it
+	 * imports at most the compiler's ABI.
 	 */
 	h = rax_helper_find("rax_budget_check", strlen("rax_budget_check"));
-	if (!obj->prov.plugin_sha256 || h < 0 || !(obj->imports & BIT_ULL(h))) {
-		rax_policy_log(obj, "%s: the object was not built with the termination pass",
-			       obj->prov.plugin_sha256 ? "no call to rax_budget_check" :
-							 "no plugin record");
+	if (!obj->prov.plugin_sha256) {
+		rax_policy_log(obj,
+			       "no plugin record: the object was not built with the termination pass");
 		return -EACCES;
+	}
+	if (h < 0 || !(obj->imports & BIT_ULL(h))) {
+		for (i = 0; i < rax_nr_helpers; i++) {
+			if (!(obj->imports & BIT_ULL(i)) || rax_helpers[i].abi)
+				continue;
+			rax_policy_log(obj,
+				       "it calls %s and no rax_budget_check: the object was not built with the termination pass",
+				       rax_helpers[i].name);
+			return -EACCES;
+		}
 	}
 
 	/*

@@ -153,12 +153,26 @@ static void rax_policy_termination_test(struct kunit *test)
 	/* No record of the termination pass. */
 	obj->prov.plugin_sha256 = NULL;
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
-	/* The record, but no cancellation point in the code. */
+	/* The record, a helper call, but no cancellation point in the code. */
 	obj->prov.plugin_sha256 = plugin;
 	obj->imports &= ~BIT_ULL(rax_helper_bit("rax_budget_check"));
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
+	/* The same with only a helper that needs no frame. */
+	obj->imports = BIT_ULL(rax_helper_bit("rax_jiffies64"));
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
 	obj->imports |= BIT_ULL(rax_helper_bit("rax_budget_check"));
 	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+	/*
+	 * Leaves only: no import at all, or only the compiler's ABI (a copy
+	 * the back end made a call of), and no check is needed.
+	 */
+	obj->imports = 0;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+	obj->imports = BIT_ULL(rax_helper_bit("memcpy"));
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), 0);
+	/* Still not without the record. */
+	obj->prov.plugin_sha256 = NULL;
+	KUNIT_EXPECT_EQ(test, rax_policy_check(obj, 0, BPF_PROG_TYPE_XDP, 0), -EACCES);
 }
 
 /*

@@ -175,6 +175,7 @@ struct rax_helper {
 	void *addr;
 	u8 nargs;
 	u8 types;		/* RAX_HT_* */
+	bool abi;		/* a symbol of the compiler's ABI, not a helper */
 };
 
 extern const struct rax_helper rax_helpers[];
@@ -198,6 +199,7 @@ struct rax_prog {
 	u32 expected_attach_type;
 	u32 default_ret;	/* returned after a panic */
 	u32 ret_max;		/* a larger return value returns default_ret */
+	bool bare;		/* run without rax_run(): rax_runs_bare() */
 	u8 *image;		/* the stub, then the code */
 	u32 image_size;
 	u8 *text;
@@ -375,6 +377,7 @@ static inline void rax_stack_leave(void)
 unsigned int rax_run(const void *ctx, const struct bpf_insn *insn);
 u32 rax_default_ret(u32 prog_type);
 u32 rax_ret_max(u32 prog_type, u32 expected_attach_type);
+bool rax_runs_bare(u64 imports, u32 stack, u32 prog_type, u32 ret_max);
 void rax_trace_print_enable(void);
 int __init rax_helpers_init(void);
 u64 rax_enter(void *ctx, void *entry, struct rax_frame *frame, unsigned long *tos);

@@ -88,7 +88,35 @@ u32 rax_ret_max(u32 prog_type, u32 expected_attach_type)
 }
 
 /**
- * rax_run() - Run a Rax program; every Rax program's bpf_func leads here.
+ * rax_runs_bare() - Whether a program runs without rax_run().
+ * @imports: the object's imports (bit i: rax_helpers[i]).
+ * @stack: the entry's stack bound in bytes, from the object's provenance.
+ * @prog_type: the program's type.
+ * @ret_max: its return value's bound, from rax_ret_max().
+ *
+ * The termination pass puts a cancellation point, a call to
+ * rax_budget_check(), at the entry of every function that calls anything
+ * and on every loop; a panic calls rax_throw(), a helper is an import, and
+ * so is a call the compiler makes to copy memory. An object that imports
+ * nothing is made of leaves: it has no loop, calls nothing and cannot
+ * panic. A run of it is at most its straight-line code, as eBPF's is,
+ * needs no frame to unwind to, and no helper looks for its frame: its
+ * bpf_func leads straight to its entry, on the caller's stack, as an eBPF
+ * program runs, when its stack bound fits in what eBPF may use there
+ * (MAX_BPF_STACK). Not a tc program, whose context rax_run() makes, nor
+ * one whose return value is bounded.
+ *
+ * Return: true when the program is run bare.
+ */
+bool rax_runs_bare(u64 imports, u32 stack, u32 prog_type, u32 ret_max)
+{
+	return !imports && stack <= MAX_BPF_STACK && prog_type != BPF_PROG_TYPE_SCHED_CLS &&
+	       ret_max == U32_MAX;
+}
+
+/**
+ * rax_run() - Run a Rax program; the bpf_func of every Rax program not run
+ *	bare (rax_runs_bare()) leads here.
  * @ctx: the context the hook passes, as to an eBPF program.
  * @insn: the program's insnsi, which __bpf_prog_run() and the XDP
  *	dispatcher pass; it locates the program.

@@ -33,8 +33,10 @@ constexpr char help[] =
 	"often it was stopped past it (rax_timeouts), the largest overrun of\n"
 	"the deadline at a stop (rax_overrun_max_ns), its panic limit\n"
 	"(rax_panic_limit, 0 for none; kernel.rax.panic_limit at load), whether\n"
-	"reaching it disabled the program (rax_disabled) and the runs skipped\n"
-	"since (rax_skipped); eBPF programs are listed beside it.\n"
+	"reaching it disabled the program (rax_disabled), the runs skipped\n"
+	"since (rax_skipped), and whether it runs bare (rax_bare: a program of\n"
+	"leaves, without loops, calls or panics, run without a frame, a stack\n"
+	"or a budget of its own); eBPF programs are listed beside it.\n"
 	"\n"
 	"Options:\n"
 	"  -j, --json             JSON output\n"
@@ -82,6 +84,7 @@ void json_prog(rax::JsonWriter &w, Prog const &p)
 		w.field("rax_panic_limit", p.rax->panic_limit);
 		w.field("rax_disabled", p.rax->disabled);
 		w.field("rax_skipped", p.rax->skipped);
+		w.field("rax_bare", p.rax->bare);
 	}
 	w.end_object();
 }
@@ -110,7 +113,7 @@ void text_prog(Prog const &p)
 		out << "\trax_entry " << p.rax->entry;
 		if (!p.rax->signer.empty())
 			out << "  rax_signer " << p.rax->signer;
-		out << "  rax_panics " << p.rax->panics << '\n';
+		out << "  rax_panics " << p.rax->panics << (p.rax->bare ? "  bare" : "") << '\n';
 		out << "\trax_budget_ns " << p.rax->budget_ns << "  rax_timeouts " << p.rax->timeouts
 		    << "  rax_overrun_max_ns " << p.rax->overrun_max_ns << '\n';
 		if (p.rax->panic_limit)

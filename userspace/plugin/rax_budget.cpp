@@ -2,11 +2,20 @@
 // The termination pass of the Rax toolchain: an LLVM pass plugin that
 // rax build loads into rustc (-Zllvm-plugins). After link-time
 // optimization, on the whole program, it inserts a call to the kernel's
-// rax_budget_check helper at the entry of every function and on every
-// retreating edge of its control-flow graph (before the terminator of the
-// edge's source block), so that every cycle of the program, through loops
-// or calls, passes a point where the kernel may stop it
-// (Documentation/rax/termination.rst).
+// rax_budget_check helper at the entry of every function that calls one
+// and on every retreating edge of its control-flow graph (before the
+// terminator of the edge's source block), so that every cycle of the
+// program, through loops or calls, passes a point where the kernel may
+// stop it (Documentation/rax/termination.rst).
+//
+// A leaf, a function without loops that calls nothing, gets no check at
+// its entry: no cycle goes through it, and a run of it is at most its own
+// straight-line code, as the code between two checks of any function is.
+// A chain of calls that could multiply such code (each function calling
+// the next twice) is made of functions that call, whose entries keep
+// their check. A program of leaves only imports no helper at all, and the
+// kernel runs it without the machinery of a run that could be stopped
+// (Documentation/rax/run.rst).
 //
 // Loops the back end would make later are made here first: every
 // read-modify-write atomic that x86-64 has no single instruction for
@@ -22,9 +31,11 @@
 #include <llvm/Analysis/CFG.h>
 #include <llvm/IR/BasicBlock.h>
 #include <llvm/IR/Function.h>
+#include <llvm/IR/InlineAsm.h>
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/InstIterator.h>
 #include <llvm/IR/Instructions.h>
+#include <llvm/IR/IntrinsicInst.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/PassManager.h>
 #include <llvm/Passes/PassBuilder.h>
@@ -57,6 +68,32 @@ std::vector<llvm::BasicBlock *> retreating_sources(llvm::Function &f)
 		if (seen.insert(edge.first).second)
 			sources.push_back(const_cast<llvm::BasicBlock *>(edge.first));
 	return sources;
+}
+
+// Whether @f calls anything: a function, a helper, through a pointer, or
+// through an intrinsic that may become a call (memcpy, memmove, memset),
+// or in inline assembly. Other intrinsics are instructions, or nothing
+// (debug records, lifetime markers), and so is an empty inline assembly
+// string: core::hint::black_box(), which the rax crate's entry macros use
+// to keep an entry's definition (programs cannot write assembly). The back end's own library calls (soft float, 128-bit
+// division) go to functions of the program that are instrumented, or
+// not, by the same rule; none of them calls back into the program.
+bool calls_anything(llvm::Function &f)
+{
+	for (llvm::Instruction &i : llvm::instructions(f)) {
+		auto *call = llvm::dyn_cast<llvm::CallBase>(&i);
+		if (!call)
+			continue;
+		if (auto *as = llvm::dyn_cast<llvm::InlineAsm>(call->getCalledOperand())) {
+			if (!as->getAsmString().empty())
+				return true;
+			continue;
+		}
+		llvm::Function const *callee = call->getCalledFunction();
+		if (!callee || !callee->isIntrinsic() || llvm::isa<llvm::AnyMemIntrinsic>(call))
+			return true;
+	}
+	return false;
 }
 
 // Whether the x86-64 back end lowers @rmw to one locked instruction
@@ -169,15 +206,19 @@ struct BudgetPass : llvm::PassInfoMixin<BudgetPass> {
 			if (f.isDeclaration() || f.hasFnAttribute(kDone))
 				continue;
 			f.addFnAttr(kDone);
+			changed = true;
 			expand_atomics(f);
+			std::vector<llvm::BasicBlock *> const loops = retreating_sources(f);
+			// A leaf: no loop, no call (see the top of the file).
+			if (loops.empty() && !calls_anything(f))
+				continue;
 			// A block may have several retreating edges: one check each.
-			for (llvm::BasicBlock *b : retreating_sources(f)) {
+			for (llvm::BasicBlock *b : loops) {
 				llvm::IRBuilder<> at(b->getTerminator());
 				at.CreateCall(check);
 			}
 			llvm::IRBuilder<> entry(&*f.getEntryBlock().getFirstInsertionPt());
 			entry.CreateCall(check);
-			changed = true;
 		}
 		return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();
 	}

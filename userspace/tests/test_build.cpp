@@ -13,6 +13,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include <elf.h>
@@ -148,7 +149,92 @@ std::string section_bytes(std::string const &img, std::string const &name)
 	return {};
 }
 
+// For each function section (".text.NAME") of @img: whether a relocation
+// of it calls rax_budget_check.
+std::map<std::string, bool> budget_checked(std::string const &img)
+{
+	Elf64_Ehdr eh;
+	std::memcpy(&eh, img.data(), sizeof(eh));
+	auto shdr = [&](unsigned i) {
+		Elf64_Shdr sh;
+		std::memcpy(&sh, img.data() + eh.e_shoff + i * sizeof(sh), sizeof(sh));
+		return sh;
+	};
+	Elf64_Shdr const strs = shdr(eh.e_shstrndx);
+	std::map<std::string, bool> out;
+	for (unsigned i = 1; i < eh.e_shnum; i++) {
+		Elf64_Shdr const sh = shdr(i);
+		std::string const name = img.c_str() + strs.sh_offset + sh.sh_name;
+		if (sh.sh_type == SHT_PROGBITS && name.rfind(".text.", 0) == 0)
+			out.try_emplace(name, false);
+		if (sh.sh_type != SHT_RELA)
+			continue;
+		Elf64_Shdr const target = shdr(sh.sh_info), symtab = shdr(sh.sh_link);
+		Elf64_Shdr const symstr = shdr(symtab.sh_link);
+		std::string const tname = img.c_str() + strs.sh_offset + target.sh_name;
+		for (std::size_t k = 0; k < sh.sh_size / sizeof(Elf64_Rela); k++) {
+			Elf64_Rela r;
+			Elf64_Sym sym;
+			std::memcpy(&r, img.data() + sh.sh_offset + k * sizeof(r), sizeof(r));
+			std::memcpy(&sym,
+				    img.data() + symtab.sh_offset +
+					    ELF64_R_SYM(r.r_info) * sizeof(sym),
+				    sizeof(sym));
+			if (std::string(img.c_str() + symstr.sh_offset + sym.st_name) ==
+			    "rax_budget_check")
+				out[tname] = true;
+		}
+	}
+	return out;
+}
+
+std::string read_object(std::string const &name)
+{
+	std::ifstream in(std::string(test_paths::binary_dir) + "/objects/" + name + ".rax.o",
+			 std::ios::binary);
+	std::stringstream ss;
+	ss << in.rdbuf();
+	return ss.str();
+}
+
 } // namespace
+
+TEST_CASE("build: only leaves go without a cancellation point at their entry", "[build][cancel]")
+{
+	// A chain of functions each calling the next twice (2^5 leaves from
+	// one call): each calls, so each keeps its point; the leaf at its end
+	// and only it has none. A function without a loop that calls a helper
+	// keeps its point.
+	auto obj = build_fixture("leaf_chain");
+	auto const checked = budget_checked(read_object("leaf_chain"));
+	unsigned leaves = 0, callers = 0;
+	for (auto const &[name, check] : checked) {
+		INFO(name);
+		bool const leaf = name.find("3mix") != std::string::npos;
+		CHECK(check == !leaf);
+		leaves += leaf;
+		callers += !leaf;
+	}
+	CHECK(leaves == 1);
+	// twice0 to twice4, stamp and the entry.
+	CHECK(callers == 7);
+	CHECK(obj.imports == std::vector<std::string>{"rax_budget_check", "rax_jiffies64"});
+}
+
+TEST_CASE("build: a program of leaves imports nothing", "[build][cancel]")
+{
+	// The empty sample: no loop, no call, no panic. The kernel runs it bare
+	// (Documentation/rax/run.rst).
+	auto obj = build_sample("empty");
+	CHECK(obj.imports.empty());
+	CHECK(obj.provenance.helpers.empty());
+	REQUIRE(obj.entries.size() == 1);
+	REQUIRE(obj.provenance.stack.size() == 1);
+	CHECK(obj.provenance.stack[0] <= 512);
+	auto const checked = budget_checked(read_object("empty"));
+	REQUIRE(checked.size() == 1);
+	CHECK_FALSE(checked.begin()->second);
+}
 
 TEST_CASE("build: code returns through the kernel's return thunk and entries start with ENDBR64",
 	  "[build]")

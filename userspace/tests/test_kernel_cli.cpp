@@ -397,7 +397,8 @@ TEST_CASE("kernel: hex, CPU lists, fdinfo, return values, per-CPU sizes", "[kern
 				 "rax_entry:\trax_entry_xdp_counter\nrax_signer:\tab12cd34\n"
 				 "rax_panics:\t3\nrax_budget_ns:\t2000000\n"
 				 "rax_timeouts:\t5\nrax_overrun_max_ns:\t12345\n"
-				 "rax_panic_limit:\t3\nrax_disabled:\t1\nrax_skipped:\t7\n";
+				 "rax_panic_limit:\t3\nrax_disabled:\t1\nrax_skipped:\t7\n"
+				 "rax_bare:\t1\n";
 	k::FdInfo info = k::parse_fdinfo(text);
 	CHECK(k::fdinfo_get(info, "prog_id") == "42");
 	CHECK(k::obj_kind(info) == k::ObjKind::prog);
@@ -412,6 +413,11 @@ TEST_CASE("kernel: hex, CPU lists, fdinfo, return values, per-CPU sizes", "[kern
 	CHECK(rp->panic_limit == 3);
 	CHECK(rp->disabled);
 	CHECK(rp->skipped == 7);
+	CHECK(rp->bare);
+	// A kernel without the line: not bare.
+	auto older = k::rax_prog_info(k::parse_fdinfo("rax:\t1\nrax_entry:\tx\n"));
+	REQUIRE(older);
+	CHECK(!older->bare);
 	// An eBPF program: no rax lines, or rax: 0.
 	CHECK(!k::rax_prog_info(k::parse_fdinfo("prog_type:\t6\nprog_id:\t1\n")));
 	CHECK(!k::rax_prog_info(k::parse_fdinfo("prog_type:\t6\nrax:\t0\n")));

@@ -454,6 +454,7 @@ std::optional<RaxProgInfo> rax_prog_info(FdInfo const &info)
 	number("rax_panic_limit", out.panic_limit);
 	number("rax_skipped", out.skipped);
 	out.disabled = fdinfo_get(info, "rax_disabled").value_or("0") == "1";
+	out.bare = fdinfo_get(info, "rax_bare").value_or("0") == "1";
 	return out;
 }
 

@@ -21,7 +21,9 @@
  * small part of each sample.
  *
  * Cases:
- *   empty      empty.o against r0 = XDP_PASS; exit
+ *   empty      empty.o, which runs bare, against r0 = XDP_PASS; exit,
+ *              and empty_run.o, the same through rax_run() (side
+ *              "rax:framed"), against a second copy of the twin
  *   map        one map operation, 64 per run in a loop of the program
  *              (map_bench.o and twins/map_bench.bpf.o): lookup that hits,
  *              lookup that misses and update, on an array, a per-CPU
@@ -31,7 +33,8 @@
  *              (spinlock_cleanup.o mode 0 and its twin)
  *   recursion  recursion to depth P (recursive.o) against the twin's tail
  *              call per level (twins/recursive.bpf.o), P = 1 to 32
- *   panic      an empty Rax run, a panic with nothing held (oob.o), a
+ *   panic      an empty Rax run through rax_run() (empty_run.o), a
+ *              panic with nothing held (oob.o), a
  *              panic holding a spin lock (spinlock_cleanup.o mode 1), and
  *              one holding a lock and a ring-buffer record (resources.o
  *              mode 3); the twin's error path, which unlocks and aborts,
@@ -276,16 +279,21 @@ static int twin_empty(unsigned int type, int ret)
 
 static int case_empty(struct loaded *l, int rounds)
 {
-	struct contender c[2] = {
+	struct contender c[4] = {
 		{ "empty", 0, "rax", load(l, "empty.o", "rax_entry_empty", NULL) },
 		{ "empty", 0, "ebpf", twin_empty(BPF_PROG_TYPE_XDP, XDP_PASS) },
+		{ "empty", 0, "rax:framed", load(l, "empty_run.o", "rax_entry_empty_run", NULL) },
+		/* A program of its own, which the profiler tells apart by its id. */
+		{ "empty", 0, "ebpf:framed", twin_empty(BPF_PROG_TYPE_XDP, XDP_PASS) },
 	};
+	int i;
 
-	c[0].want = XDP_PASS;
-	c[1].want = XDP_PASS;
-	if (c[0].prog < 0 || c[1].prog < 0)
-		return -1;
-	return race(c, 2, rounds);
+	for (i = 0; i < 4; i++) {
+		c[i].want = XDP_PASS;
+		if (c[i].prog < 0)
+			return -1;
+	}
+	return race(c, 4, rounds);
 }
 
 /* map_bench's command packet; its maps by index. */
@@ -423,7 +431,7 @@ static int case_panic(struct loaded *l, int rounds)
 {
 	struct bpf_object *twin = twin_open("spinlock_cleanup");
 	struct contender c[5] = {
-		{ "panic", 0, "rax_empty", load(l, "empty.o", "rax_entry_empty", NULL) },
+		{ "panic", 0, "rax_empty", load(l, "empty_run.o", "rax_entry_empty_run", NULL) },
 		{ "panic", 0, "rax_panic", load(l, "oob.o", "rax_entry_oob_panic", NULL) },
 		{ "panic", 1, "rax_panic_lock",
 		  load(l, "spinlock_cleanup.o", "rax_entry_spinlock_cleanup", NULL), { 1 } },

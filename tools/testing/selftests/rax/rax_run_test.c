@@ -396,6 +396,114 @@ TEST_F(xdp, fdinfo_marks_rax)
 	EXPECT_STREQ("rax_entry_xdp_counter", fdinfo_value(self->prog, "rax_entry"));
 	EXPECT_STREQ("0", fdinfo_value(self->prog, "rax_panics"));
 	EXPECT_STREQ("1", fdinfo_value(self->prog, "prog_jited"));
+	/* It calls helpers: not bare. */
+	EXPECT_STREQ("0", fdinfo_value(self->prog, "rax_bare"));
+}
+
+/*
+ * The name of the function the stub at @prog's bpf_func jumps to
+ * ("[ENDBR64] jmp rel32"), or "" when the stub is not that.
+ */
+static const char *stub_target(int prog)
+{
+	static unsigned char image[1 << 16];
+	unsigned long long bpf_func = 0;
+	struct bpf_prog_info info;
+	union bpf_attr attr;
+	unsigned int off = 0;
+	int rel;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	info.nr_jited_ksyms = 1;
+	info.jited_ksyms = (unsigned long)&bpf_func;
+	info.jited_prog_len = sizeof(image);
+	info.jited_prog_insns = (unsigned long)image;
+	attr.info.bpf_fd = prog;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (unsigned long)&info;
+	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) || info.jited_prog_len < 9 ||
+	    info.jited_prog_len > sizeof(image))
+		return "";
+	if (!memcmp(image, "\xf3\x0f\x1e\xfa", 4))
+		off = 4;
+	if (image[off] != 0xe9)
+		return "";
+	memcpy(&rel, image + off + 1, 4);
+	return ksym_name(bpf_func + off + 5 + rel);
+}
+
+/*
+ * A program made of leaves (no loop, no call, no panic: the empty sample
+ * imports nothing, not even rax_budget_check) runs bare: its stub jumps
+ * straight to its entry, not to rax_run(), and it returns what it
+ * returns, run once or many times. A program that calls helpers goes
+ * through rax_run(), and so does every entry of an object that imports
+ * any (tp_bench's empty tracepoint entry, beside an entry that panics),
+ * and the same leaves whose stack bound is more than eBPF's 512 bytes.
+ */
+TEST(leaves_run_bare)
+{
+	struct rax_obj_file o = rax_obj_read("empty.o");
+	struct rax_obj_file c = rax_obj_read("xdp.o");
+	struct rax_obj_file t = rax_obj_read("tp_bench.o");
+	int cfds[16], tfds[16], cn, tn, i;
+	unsigned char pkt[64] = { 0 };
+	int prog, counter, tp;
+
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/empty.o missing");
+	ASSERT_NE(0, c.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o missing");
+	ASSERT_NE(0, t.img.size) TH_LOG("RAX_TEST_OBJECTS/tp_bench.o missing");
+	prog = rax_load_entry(&o, NULL, 0, "rax_entry_empty", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+	EXPECT_STREQ("1", fdinfo_value(prog, "rax_bare"));
+	EXPECT_NE(NULL, strstr(stub_target(prog), "_rax_entry_empty"))
+		TH_LOG("the stub jumps to %s", stub_target(prog));
+	EXPECT_EQ(XDP_PASS, test_run(prog, pkt, sizeof(pkt), 1));
+	EXPECT_EQ(XDP_PASS, test_run(prog, pkt, sizeof(pkt), 1000));
+	EXPECT_STREQ("0", fdinfo_value(prog, "rax_panics"));
+	EXPECT_STREQ("0", fdinfo_value(prog, "rax_timeouts"));
+
+	cn = rax_create_maps(&c.img, cfds, 16);
+	ASSERT_LE(0, cn);
+	counter = rax_load_entry(&c, cfds, cn, "rax_entry_xdp_counter", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, counter) TH_LOG("load: %s\n%s", strerror(-counter), log_buf);
+	EXPECT_STREQ("0", fdinfo_value(counter, "rax_bare"));
+	EXPECT_STREQ("rax_run", stub_target(counter));
+
+	tn = rax_create_maps(&t.img, tfds, 16);
+	ASSERT_LE(0, tn);
+	tp = rax_load_entry(&t, tfds, tn, "rax_entry_empty_tp", BPF_PROG_TYPE_TRACEPOINT);
+	ASSERT_LE(0, tp) TH_LOG("load: %s\n%s", strerror(-tp), log_buf);
+	EXPECT_STREQ("0", fdinfo_value(tp, "rax_bare"));
+	EXPECT_STREQ("rax_run", stub_target(tp));
+
+	close(tp);
+	close(counter);
+	close(prog);
+
+	/*
+	 * The same leaves with a stack bound of 1024 bytes in the signed
+	 * provenance note: more than eBPF may use on the hook's stack, so it
+	 * runs on a Rax stack, through rax_run().
+	 */
+	rax_obj_free(&o);
+	o = rax_obj_read("empty-bigframe.o");
+	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/empty-bigframe.o missing");
+	prog = rax_load_entry(&o, NULL, 0, "rax_entry_empty", BPF_PROG_TYPE_XDP);
+	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
+	EXPECT_STREQ("0", fdinfo_value(prog, "rax_bare"));
+	EXPECT_STREQ("rax_run", stub_target(prog));
+	EXPECT_EQ(XDP_PASS, test_run(prog, pkt, sizeof(pkt), 100));
+	close(prog);
+
+	for (i = 0; i < tn; i++)
+		close(tfds[i]);
+	for (i = 0; i < cn; i++)
+		close(cfds[i]);
+	rax_obj_free(&t);
+	rax_obj_free(&c);
+	rax_obj_free(&o);
 }
 
 /*

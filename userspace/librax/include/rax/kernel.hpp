@@ -246,7 +246,7 @@ char const *obj_kind_name(ObjKind k);
 // The Rax lines of a program's fdinfo ("rax:\t1", "rax_entry:",
 // "rax_signer:", "rax_panics:", "rax_budget_ns:", "rax_timeouts:",
 // "rax_overrun_max_ns:", "rax_panic_limit:", "rax_disabled:",
-// "rax_skipped:"); nullopt for an eBPF program.
+// "rax_skipped:", "rax_bare:"); nullopt for an eBPF program.
 struct RaxProgInfo {
 	std::string entry;
 	std::string signer;
@@ -257,6 +257,7 @@ struct RaxProgInfo {
 	std::uint64_t panic_limit = 0; // 0: never disabled
 	bool disabled = false;         // the panic limit was reached
 	std::uint64_t skipped = 0;     // runs not made since
+	bool bare = false;             // runs without the run-time's frame, stack and budget
 };
 std::optional<RaxProgInfo> rax_prog_info(FdInfo const &info);
 
