@@ -4,7 +4,8 @@
  *
  * The toolchain's termination pass puts a cancellation point, a call to
  * rax_budget_check(), at the entry of every function and on every cycle
- * of the machine code (the toolchain's machine-code check proves it).
+ * of the machine code (the toolchain's machine-code check proves it), but
+ * none in a program of leaves only, which runs bare (rax_runs_bare()).
  * The check sets the deadline at its first clock read, a few cancellation
  * points into the run; past it the check stops the program through the
  * exception path (throw.c). Helper and ABI calls count as many points,
@@ -230,7 +231,8 @@ NOKPROBE_SYMBOL(rax_budget_read);
  * rax_budget_check() - A cancellation point: stop the program past its budget.
  *
  * The toolchain's termination pass calls it at the entry of every function
- * of a program and on every back-edge of its loops. Every so many calls it
+ * of a program and on every back-edge of its loops (not in a program of
+ * leaves only, which has neither loops nor calls). Every so many calls it
  * reads the clock (ktime_get_mono_fast_ns(), NMI safe): how many adapts so
  * that reads come every RAX_CHECK_NS_MIN to RAX_CHECK_NS_MAX, however long
  * the program's loop iterations take. The first read sets the deadline

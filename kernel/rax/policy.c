@@ -103,10 +103,10 @@ int rax_policy_check(struct rax_obj *obj, u32 entry, u32 prog_type, u32 attach_t
 	/*
 	 * Only the toolchain's termination pass makes a program stoppable:
 	 * its calls to rax_budget_check() are the cancellation points. It
-	 * puts one at the entry of every function that calls anything, so
-	 * an object that calls a helper calls the check too; only one of
-	 * leaves (no loop, no call: see rax_runs_bare()) has none, and it
-	 * imports at most the compiler's ABI.
+	 * puts one at the entry of every function, so an object that calls
+	 * a helper calls the check too; only a program of leaves only (no
+	 * loop, no call: see rax_runs_bare()) has none, and it imports at
+	 * most the compiler's ABI.
 	 */
 	h = rax_helper_find("rax_budget_check", strlen("rax_budget_check"));
 	if (!obj->prov.plugin_sha256) {

@@ -95,11 +95,13 @@ u32 rax_ret_max(u32 prog_type, u32 expected_attach_type)
  * @ret_max: its return value's bound, from rax_ret_max().
  *
  * The termination pass puts a cancellation point, a call to
- * rax_budget_check(), at the entry of every function that calls anything
- * and on every loop; a panic calls rax_throw(), a helper is an import, and
- * so is a call the compiler makes to copy memory. An object that imports
- * nothing is made of leaves: it has no loop, calls nothing and cannot
- * panic. A run of it is at most its straight-line code, as eBPF's is,
+ * rax_budget_check(), at the entry of every function and on every loop,
+ * except in a program of leaves only (no loop, no call); a panic calls
+ * rax_throw(), a helper is an import, and so is a call the compiler makes
+ * to copy memory. An object that imports nothing is made of leaves: it
+ * has no loop, calls nothing and cannot panic (rax build's machine-code
+ * check refuses a call between functions of a program without a point).
+ * A run of it is one function's straight-line code, as eBPF's is,
  * needs no frame to unwind to, and no helper looks for its frame: its
  * bpf_func leads straight to its entry, on the caller's stack, as an eBPF
  * program runs, when its stack bound fits in what eBPF may use there

@@ -14,7 +14,9 @@
  * stack. The load path only accepts an object whose provenance stack
  * bound leaves RAX_STACK_RESERVE bytes free for the hardirq handlers that
  * run on the stack they interrupt (a softirq's program interrupted while
- * the IRQ stack is in use). Running into the guard page is a double fault,
+ * the IRQ stack is in use), and for a program run bare (rax_runs_bare())
+ * on a hook reached from there, which takes up to MAX_BPF_STACK bytes of
+ * it, as an eBPF program would. Running into the guard page is a double fault,
  * which panics the kernel: nothing can be recovered on a stack that has
  * no room left. The guarantee is that it is not reached: the static bound,
  * the reserve, and the rax crate's recursion guard, which checks the room

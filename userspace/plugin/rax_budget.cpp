@@ -2,20 +2,21 @@
 // The termination pass of the Rax toolchain: an LLVM pass plugin that
 // rax build loads into rustc (-Zllvm-plugins). After link-time
 // optimization, on the whole program, it inserts a call to the kernel's
-// rax_budget_check helper at the entry of every function that calls one
-// and on every retreating edge of its control-flow graph (before the
-// terminator of the edge's source block), so that every cycle of the
-// program, through loops or calls, passes a point where the kernel may
-// stop it (Documentation/rax/termination.rst).
+// rax_budget_check helper at the entry of every function and on every
+// retreating edge of its control-flow graph (before the terminator of the
+// edge's source block), so that every cycle of the program, through loops
+// or calls, passes a point where the kernel may stop it, and no chain of
+// calls multiplies the code run between two points
+// (Documentation/rax/termination.rst).
 //
-// A leaf, a function without loops that calls nothing, gets no check at
-// its entry: no cycle goes through it, and a run of it is at most its own
-// straight-line code, as the code between two checks of any function is.
-// A chain of calls that could multiply such code (each function calling
-// the next twice) is made of functions that call, whose entries keep
-// their check. A program of leaves only imports no helper at all, and the
-// kernel runs it without the machinery of a run that could be stopped
-// (Documentation/rax/run.rst).
+// Except in a program of leaves only: when no function of the module has
+// a loop or calls anything, none gets a check. A run of such a program is
+// one function's straight-line code, which a check at its entry would not
+// have shortened (the kernel reads no clock at a run's first points), and
+// it imports nothing: the kernel runs it without the machinery of a run
+// that could be stopped (Documentation/rax/run.rst). A leaf of a program
+// that has anything else keeps its check: a caller making many calls to a
+// slow leaf would otherwise run them all between two points.
 //
 // Loops the back end would make later are made here first: every
 // read-modify-write atomic that x86-64 has no single instruction for
@@ -75,9 +76,12 @@ std::vector<llvm::BasicBlock *> retreating_sources(llvm::Function &f)
 // or in inline assembly. Other intrinsics are instructions, or nothing
 // (debug records, lifetime markers), and so is an empty inline assembly
 // string: core::hint::black_box(), which the rax crate's entry macros use
-// to keep an entry's definition (programs cannot write assembly). The back end's own library calls (soft float, 128-bit
-// division) go to functions of the program that are instrumented, or
-// not, by the same rule; none of them calls back into the program.
+// to keep an entry's definition (programs cannot write assembly). A call
+// the back end makes later (a library call for soft float or 128-bit
+// division) is to an undefined symbol that rax build refuses; a copy it
+// makes a call of imports the compiler's ABI, and the program then runs
+// through the kernel's dispatcher (rax build's machine-code check refuses
+// a call between functions of a program without checks).
 bool calls_anything(llvm::Function &f)
 {
 	for (llvm::Instruction &i : llvm::instructions(f)) {
@@ -202,22 +206,37 @@ struct BudgetPass : llvm::PassInfoMixin<BudgetPass> {
 			decl->addFnAttr(llvm::Attribute::NoUnwind);
 		bool changed = false;
 
+		std::vector<llvm::Function *> todo;
 		for (llvm::Function &f : m) {
 			if (f.isDeclaration() || f.hasFnAttribute(kDone))
 				continue;
 			f.addFnAttr(kDone);
 			changed = true;
 			expand_atomics(f);
-			std::vector<llvm::BasicBlock *> const loops = retreating_sources(f);
-			// A leaf: no loop, no call (see the top of the file).
-			if (loops.empty() && !calls_anything(f))
-				continue;
+			todo.push_back(&f);
+		}
+		// A program of leaves only gets no check (see the top of the file).
+		bool leaves_only = true;
+		for (llvm::Function *f : todo)
+			if (calls_anything(*f) || !retreating_sources(*f).empty())
+				leaves_only = false;
+		if (leaves_only) {
+			// The kernel calls such a program's entries on its own stack,
+			// aligned to 8 bytes only (-mpreferred-stack-boundary=3), not
+			// through rax_enter() on a 16-byte aligned Rax stack: an entry
+			// with a local aligned to 16 must align the stack itself.
+			for (llvm::Function *f : todo)
+				if (!f->hasLocalLinkage())
+					f->addFnAttr("stackrealign");
+			todo.clear();
+		}
+		for (llvm::Function *f : todo) {
 			// A block may have several retreating edges: one check each.
-			for (llvm::BasicBlock *b : loops) {
+			for (llvm::BasicBlock *b : retreating_sources(*f)) {
 				llvm::IRBuilder<> at(b->getTerminator());
 				at.CreateCall(check);
 			}
-			llvm::IRBuilder<> entry(&*f.getEntryBlock().getFirstInsertionPt());
+			llvm::IRBuilder<> entry(&*f->getEntryBlock().getFirstInsertionPt());
 			entry.CreateCall(check);
 		}
 		return changed ? llvm::PreservedAnalyses::none() : llvm::PreservedAnalyses::all();

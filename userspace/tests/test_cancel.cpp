@@ -288,6 +288,45 @@ TEST_CASE("cancel: the builder's shapes pass when every cycle has a cancellation
 	accepted({std::move(entry().label("l").call("spin").check().jne8("l").ret()), spin});
 }
 
+TEST_CASE("cancel: a program without cancellation points is leaves only", "[code][cancel]")
+{
+	// What the termination pass makes of a program of leaves: no check at
+	// all. One entry, or two, each a leaf: accepted.
+	Fn leaf("entry", true);
+	leaf.endbr().nop().ret();
+	accepted({leaf});
+	Fn other("entry2", true);
+	other.endbr().nop().nop().ret();
+	accepted({leaf, other});
+	std::string const why = ": a call to another function of a program without cancellation "
+				"points (calls to rax_budget_check)";
+	// A call from one function to another with no check anywhere: N calls
+	// of a slow leaf would run between no points at all.
+	Fn caller("entry", true), slow("slow");
+	caller.endbr();
+	std::uint64_t const call_at = caller.here();
+	caller.call("slow").call("slow").ret();
+	slow.endbr().nop().ret();
+	refused({caller, slow}, "function entry" + hexoff(call_at) + why);
+	// A tail call.
+	Fn tail("entry", true);
+	tail.endbr();
+	std::uint64_t const tail_at = tail.here();
+	tail.tail("slow");
+	refused({tail, slow}, "function entry" + hexoff(tail_at) + why);
+	// Through a function pointer (the indirect thunk).
+	Fn ptr("entry", true), target(guard);
+	ptr.endbr().lea(guard);
+	std::uint64_t const ptr_at = ptr.here();
+	ptr.call_ptr().ret();
+	target.endbr().nop().ret();
+	refused({ptr, target}, "function entry" + hexoff(ptr_at) + why);
+	// The same calls in a program with checks are the cycle proof's: accepted.
+	Fn checked = entry();
+	checked.call("slow").call("slow").ret();
+	accepted({checked, slow});
+}
+
 TEST_CASE("cancel: a backward branch without a cancellation point is refused", "[code][cancel]")
 {
 	// What AtomicExpand made of fetch_max: the retry loop, rel8.
