@@ -100,7 +100,8 @@ u32 rax_ret_max(u32 prog_type, u32 expected_attach_type)
  * rax_throw(), a helper is an import, and so is a call the compiler makes
  * to copy memory. An object that imports nothing is made of leaves: it
  * has no loop, calls nothing and cannot panic (rax build's machine-code
- * check refuses a call between functions of a program without a point).
+ * check refuses a call between functions of a program that imports
+ * nothing).
  * A run of it is one function's straight-line code, as eBPF's is,
  * needs no frame to unwind to, and no helper looks for its frame: its
  * bpf_func leads straight to its entry, on the caller's stack, as an eBPF

@@ -81,7 +81,7 @@ std::vector<llvm::BasicBlock *> retreating_sources(llvm::Function &f)
 // division) is to an undefined symbol that rax build refuses; a copy it
 // makes a call of imports the compiler's ABI, and the program then runs
 // through the kernel's dispatcher (rax build's machine-code check refuses
-// a call between functions of a program without checks).
+// a call between functions of a program that imports nothing).
 bool calls_anything(llvm::Function &f)
 {
 	for (llvm::Instruction &i : llvm::instructions(f)) {

@@ -315,7 +315,7 @@ TEST_CASE("code: ENDBR64 is required where an indirect branch may land", "[x86][
 {
 	CompilerSpec spec;
 	spec.entries = {{prog_kprobe, "entry"}};
-	spec.funcs = {{"entry", 16, {"_RNv3ext6direct"}, true},
+	spec.funcs = {{"entry", 16, {"_RNv3ext6direct", "rax_budget_check"}, true},
 		      {"_RNv3ext6direct", 8, {}},
 		      {"_RNv3ext6method", 8, {}}};
 	spec.funcs[0].indirect_call = true;

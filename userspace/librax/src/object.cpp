@@ -616,26 +616,23 @@ Result<void> Graph::cancellation_points() const
 	std::vector<bool> const never = never_return();
 	std::vector<std::size_t> anywhere;
 
-	// A program without a single cancellation point is one the termination
-	// pass found made of leaves (no loop, no call: termination.rst): a run
-	// of it is one function's straight-line code, and the kernel may run
-	// it bare. A call or a jump from one of its functions to another, or
-	// through the indirect thunk, would let a run multiply code between no
-	// points at all.
-	bool checked = false;
-	for (Func const &f : funcs_)
-		for (Step const &s : f.steps)
-			checked = checked || s.flow == Flow::budget;
-	for (std::size_t i = 0; i < funcs_.size() && !checked; i++)
+	// A program that imports nothing, not even rax_budget_check, is one the
+	// termination pass found made of leaves (no loop, no call:
+	// termination.rst): the kernel runs it bare, each run one function's
+	// straight-line code. A call or a jump from one of its functions to
+	// another, or through the indirect thunk, would let a run multiply code
+	// with no point and no frame at all.
+	bool const bare = helpers_.empty();
+	for (std::size_t i = 0; i < funcs_.size() && bare; i++)
 		for (Step const &s : funcs_[i].steps)
 			if ((s.flow == Flow::call || s.flow == Flow::jump || s.flow == Flow::branch) &&
 			    (s.reach == Reach::func || s.reach == Reach::anywhere))
 				return refuse("function " + where(i, s.at) +
-					      ": a call to another function of a program without "
-					      "cancellation points (calls to " +
+					      ": a call to another function of a program that imports "
+					      "nothing, not even " +
 					      budget_helper +
-					      "); only a program of leaves, without loops or calls, "
-					      "has none");
+					      "; only a program of leaves, without loops or calls, "
+					      "has no cancellation point, and the kernel runs it bare");
 	for (auto const &name : address_taken_)
 		if (auto it = by_name_.find(name); it != by_name_.end())
 			anywhere.push_back(base[it->second]);
