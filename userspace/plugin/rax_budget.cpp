@@ -206,33 +206,33 @@ struct BudgetPass : llvm::PassInfoMixin<BudgetPass> {
 			decl->addFnAttr(llvm::Attribute::NoUnwind);
 		bool changed = false;
 
-		std::vector<llvm::Function *> todo;
+		// Each function with the sources of its loops' retreating edges.
+		std::vector<std::pair<llvm::Function *, std::vector<llvm::BasicBlock *>>> todo;
+		bool leaves_only = true;
 		for (llvm::Function &f : m) {
 			if (f.isDeclaration() || f.hasFnAttribute(kDone))
 				continue;
 			f.addFnAttr(kDone);
 			changed = true;
 			expand_atomics(f);
-			todo.push_back(&f);
+			todo.emplace_back(&f, retreating_sources(f));
+			if (!todo.back().second.empty() || calls_anything(f))
+				leaves_only = false;
 		}
 		// A program of leaves only gets no check (see the top of the file).
-		bool leaves_only = true;
-		for (llvm::Function *f : todo)
-			if (calls_anything(*f) || !retreating_sources(*f).empty())
-				leaves_only = false;
 		if (leaves_only) {
 			// The kernel calls such a program's entries on its own stack,
 			// aligned to 8 bytes only (-mpreferred-stack-boundary=3), not
 			// through rax_enter() on a 16-byte aligned Rax stack: an entry
 			// with a local aligned to 16 must align the stack itself.
-			for (llvm::Function *f : todo)
+			for (auto const &[f, loops] : todo)
 				if (!f->hasLocalLinkage())
 					f->addFnAttr("stackrealign");
 			todo.clear();
 		}
-		for (llvm::Function *f : todo) {
+		for (auto const &[f, loops] : todo) {
 			// A block may have several retreating edges: one check each.
-			for (llvm::BasicBlock *b : retreating_sources(*f)) {
+			for (llvm::BasicBlock *b : loops) {
 				llvm::IRBuilder<> at(b->getTerminator());
 				at.CreateCall(check);
 			}

@@ -130,20 +130,34 @@ TEST_CASE("build: the XDP counter sample has its map", "[build]")
 
 namespace {
 
-// The contents of section @name of the ELF64 object @img (empty if none).
-std::string section_bytes(std::string const &img, std::string const &name)
-{
+// The section headers of the ELF64 object @img, and their names.
+struct ElfSections {
+	std::string const &img;
 	Elf64_Ehdr eh;
-	std::memcpy(&eh, img.data(), sizeof(eh));
-	auto shdr = [&](unsigned i) {
+
+	explicit ElfSections(std::string const &image) : img(image)
+	{
+		std::memcpy(&eh, img.data(), sizeof(eh));
+	}
+	Elf64_Shdr operator[](unsigned i) const
+	{
 		Elf64_Shdr sh;
 		std::memcpy(&sh, img.data() + eh.e_shoff + i * sizeof(sh), sizeof(sh));
 		return sh;
-	};
-	Elf64_Shdr const strs = shdr(eh.e_shstrndx);
-	for (unsigned i = 1; i < eh.e_shnum; i++) {
-		Elf64_Shdr const sh = shdr(i);
-		if (img.c_str() + strs.sh_offset + sh.sh_name == name)
+	}
+	std::string name(Elf64_Shdr const &sh) const
+	{
+		return img.c_str() + (*this)[eh.e_shstrndx].sh_offset + sh.sh_name;
+	}
+};
+
+// The contents of section @name of the ELF64 object @img (empty if none).
+std::string section_bytes(std::string const &img, std::string const &name)
+{
+	ElfSections const secs(img);
+	for (unsigned i = 1; i < secs.eh.e_shnum; i++) {
+		Elf64_Shdr const sh = secs[i];
+		if (secs.name(sh) == name)
 			return img.substr(sh.sh_offset, sh.sh_size);
 	}
 	return {};
@@ -153,25 +167,17 @@ std::string section_bytes(std::string const &img, std::string const &name)
 // of it calls rax_budget_check.
 std::map<std::string, bool> budget_checked(std::string const &img)
 {
-	Elf64_Ehdr eh;
-	std::memcpy(&eh, img.data(), sizeof(eh));
-	auto shdr = [&](unsigned i) {
-		Elf64_Shdr sh;
-		std::memcpy(&sh, img.data() + eh.e_shoff + i * sizeof(sh), sizeof(sh));
-		return sh;
-	};
-	Elf64_Shdr const strs = shdr(eh.e_shstrndx);
+	ElfSections const secs(img);
 	std::map<std::string, bool> out;
-	for (unsigned i = 1; i < eh.e_shnum; i++) {
-		Elf64_Shdr const sh = shdr(i);
-		std::string const name = img.c_str() + strs.sh_offset + sh.sh_name;
+	for (unsigned i = 1; i < secs.eh.e_shnum; i++) {
+		Elf64_Shdr const sh = secs[i];
+		std::string const name = secs.name(sh);
 		if (sh.sh_type == SHT_PROGBITS && name.rfind(".text.", 0) == 0)
 			out.try_emplace(name, false);
 		if (sh.sh_type != SHT_RELA)
 			continue;
-		Elf64_Shdr const target = shdr(sh.sh_info), symtab = shdr(sh.sh_link);
-		Elf64_Shdr const symstr = shdr(symtab.sh_link);
-		std::string const tname = img.c_str() + strs.sh_offset + target.sh_name;
+		Elf64_Shdr const symtab = secs[sh.sh_link], symstr = secs[symtab.sh_link];
+		std::string const tname = secs.name(secs[sh.sh_info]);
 		for (std::size_t k = 0; k < sh.sh_size / sizeof(Elf64_Rela); k++) {
 			Elf64_Rela r;
 			Elf64_Sym sym;
@@ -188,6 +194,7 @@ std::map<std::string, bool> budget_checked(std::string const &img)
 	return out;
 }
 
+// The object the last build of @name wrote (the tests' output directory).
 std::string read_object(std::string const &name)
 {
 	std::ifstream in(std::string(test_paths::binary_dir) + "/objects/" + name + ".rax.o",
@@ -258,11 +265,7 @@ TEST_CASE("build: code returns through the kernel's return thunk and entries sta
 	  "[build]")
 {
 	build_sample("xdp_counter");
-	std::ifstream in(std::string(test_paths::binary_dir) + "/objects/xdp_counter.rax.o",
-			 std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	std::string const img = ss.str();
+	std::string const img = read_object("xdp_counter");
 	REQUIRE(img.size() > sizeof(Elf64_Ehdr));
 	// The thunk is referenced (by name, in the symbol table) and is not an
 	// import: the helper records do not list it.
@@ -289,11 +292,7 @@ TEST_CASE("build: an indirect call goes through the kernel's retpoline thunk", "
 {
 	// resources calls through a table of function pointers (mode 6).
 	auto obj = build_sample("resources");
-	std::ifstream in(std::string(test_paths::binary_dir) + "/objects/resources.rax.o",
-			 std::ios::binary);
-	std::stringstream ss;
-	ss << in.rdbuf();
-	std::string const img = ss.str();
+	std::string const img = read_object("resources");
 	REQUIRE(img.size() > sizeof(Elf64_Ehdr));
 	CHECK(img.find(std::string(RAX_THUNK_INDIRECT) + '\0') != std::string::npos);
 	CHECK_FALSE(has(obj.imports, RAX_THUNK_INDIRECT));
