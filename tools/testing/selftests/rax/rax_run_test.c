@@ -201,6 +201,30 @@ TEST_F(xdp, prog_info)
 }
 
 /*
+ * @prog's info, its bpf_func in @bpf_func and, when @image is not NULL, up
+ * to @size bytes of its JIT image: 0, or -errno.
+ */
+static int prog_jited(int prog, struct bpf_prog_info *info, unsigned long long *bpf_func,
+		      unsigned char *image, unsigned int size)
+{
+	union bpf_attr attr;
+
+	memset(info, 0, sizeof(*info));
+	memset(&attr, 0, sizeof(attr));
+	*bpf_func = 0;
+	info->nr_jited_ksyms = 1;
+	info->jited_ksyms = (unsigned long)bpf_func;
+	if (image) {
+		info->jited_prog_len = size;
+		info->jited_prog_insns = (unsigned long)image;
+	}
+	attr.info.bpf_fd = prog;
+	attr.info.info_len = sizeof(*info);
+	attr.info.info = (unsigned long)info;
+	return sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) ? -errno : 0;
+}
+
+/*
  * kallsyms: the program's own symbol, bpf_prog_<tag>_<name>, covers the
  * stub at bpf_func; each function of the image has its own symbol,
  * bpf_prog_<tag>_<function>, inside [bpf_func + 16, bpf_func + jited_len),
@@ -212,18 +236,11 @@ TEST_F(xdp, kallsyms_names_each_function)
 	unsigned int jited_len, funcs = 0;
 	struct bpf_prog_info info;
 	char line[1024], sym[600], prefix[64], want[96];
-	union bpf_attr attr;
 	FILE *f;
 	int i;
 
-	memset(&info, 0, sizeof(info));
-	memset(&attr, 0, sizeof(attr));
-	info.nr_jited_ksyms = 1;
-	info.jited_ksyms = (unsigned long)&bpf_func;
-	attr.info.bpf_fd = self->prog;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (unsigned long)&info;
-	ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) TH_LOG("%s", strerror(errno));
+	i = prog_jited(self->prog, &info, &bpf_func, NULL, 0);
+	ASSERT_EQ(0, i) TH_LOG("%s", strerror(-i));
 	ASSERT_NE(0, bpf_func);
 	jited_len = info.jited_prog_len;
 	snprintf(prefix, sizeof(prefix), "bpf_prog_");
@@ -310,19 +327,11 @@ TEST_F(xdp, returns_go_through_the_kernels_thunk)
 	static unsigned char image[1 << 16];
 	struct bpf_prog_info info;
 	const char *strtab = NULL;
-	union bpf_attr attr;
 	char prefix[64];
+	int err;
 
-	memset(&info, 0, sizeof(info));
-	memset(&attr, 0, sizeof(attr));
-	info.nr_jited_ksyms = 1;
-	info.jited_ksyms = (unsigned long)&bpf_func;
-	info.jited_prog_len = sizeof(image);
-	info.jited_prog_insns = (unsigned long)image;
-	attr.info.bpf_fd = self->prog;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (unsigned long)&info;
-	ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) TH_LOG("%s", strerror(errno));
+	err = prog_jited(self->prog, &info, &bpf_func, image, sizeof(image));
+	ASSERT_EQ(0, err) TH_LOG("%s", strerror(-err));
 	ASSERT_GE(sizeof(image), info.jited_prog_len);
 	snprintf(prefix, sizeof(prefix), "bpf_prog_");
 	for (i = 0; i < BPF_TAG_SIZE; i++)
@@ -407,22 +416,12 @@ TEST_F(xdp, fdinfo_marks_rax)
 static const char *stub_target(int prog)
 {
 	static unsigned char image[1 << 16];
-	unsigned long long bpf_func = 0;
+	unsigned long long bpf_func;
 	struct bpf_prog_info info;
-	union bpf_attr attr;
 	unsigned int off = 0;
 	int rel;
 
-	memset(&info, 0, sizeof(info));
-	memset(&attr, 0, sizeof(attr));
-	info.nr_jited_ksyms = 1;
-	info.jited_ksyms = (unsigned long)&bpf_func;
-	info.jited_prog_len = sizeof(image);
-	info.jited_prog_insns = (unsigned long)image;
-	attr.info.bpf_fd = prog;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (unsigned long)&info;
-	if (sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr) || info.jited_prog_len < 9 ||
+	if (prog_jited(prog, &info, &bpf_func, image, sizeof(image)) || info.jited_prog_len < 9 ||
 	    info.jited_prog_len > sizeof(image))
 		return "";
 	if (!memcmp(image, "\xf3\x0f\x1e\xfa", 4))
@@ -754,7 +753,6 @@ TEST(perf_ksymbol_names_each_function)
 	struct bpf_prog_info info;
 	struct ksym_events ev;
 	char prefix[64];
-	union bpf_attr attr;
 
 	ASSERT_NE(0, o.img.size) TH_LOG("RAX_TEST_OBJECTS/xdp.o missing");
 	ASSERT_EQ(0, ksym_events_open(&ev)) TH_LOG("perf_event_open: %s", strerror(errno));
@@ -765,14 +763,8 @@ TEST(perf_ksymbol_names_each_function)
 	prog = rax_load_opts(o.img.data, o.img.size, o.sig.data, o.sig.size, &opts);
 	ASSERT_LE(0, prog) TH_LOG("load: %s\n%s", strerror(-prog), log_buf);
 
-	memset(&info, 0, sizeof(info));
-	memset(&attr, 0, sizeof(attr));
-	info.nr_jited_ksyms = 1;
-	info.jited_ksyms = (unsigned long)&bpf_func;
-	attr.info.bpf_fd = prog;
-	attr.info.info_len = sizeof(info);
-	attr.info.info = (unsigned long)&info;
-	ASSERT_EQ(0, sys_bpf(BPF_OBJ_GET_INFO_BY_FD, &attr)) TH_LOG("%s", strerror(errno));
+	i = prog_jited(prog, &info, &bpf_func, NULL, 0);
+	ASSERT_EQ(0, i) TH_LOG("%s", strerror(-i));
 	snprintf(prefix, sizeof(prefix), "bpf_prog_");
 	for (i = 0; i < BPF_TAG_SIZE; i++)
 		sprintf(prefix + strlen(prefix), "%02x", info.tag[i]);
